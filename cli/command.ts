@@ -1,0 +1,61 @@
+/**
+ * The shape of one CLI command. Commands are small modules loaded on demand by `cli/main.ts`,
+ * so that `sealfold --help` does not pay for loading the server or the spec toolchain.
+ *
+ * @module
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Working directory that relative paths are resolved against. */
+  cwd: string;
+}
+
+/** Parsed arguments: option values by name, plus positionals. */
+export interface CommandArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  /** Words after `sealfold`, e.g. `['key', 'new']`. */
+  name: readonly string[];
+  summary: string;
+  /** Usage line after `sealfold <name>`, e.g. `--user ID --out DIR`. */
+  usage: string;
+  /** Longer help text: what the command does and each option. */
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  allowPositionals?: boolean;
+  /** Returns the exit code: 0 ok, 1 rejected input or failed check. */
+  run(args: CommandArgs, io: CommandIo): Promise<number>;
+}
+
+/** Thrown for a usage error (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Returns a required string option or throws a UsageError naming it. */
+export function requireString(args: CommandArgs, name: string): string {
+  const v = args.values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+/** Returns an optional string option. */
+export function optionalString(args: CommandArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Writes `value` as one line of JSON. */
+export function printJson(io: CommandIo, value: unknown): void {
+  io.stdout(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,16 @@
+/**
+ * The command table. Each entry loads its module lazily. Keep it sorted by name.
+ *
+ * @module
+ */
+import type { Command } from './command.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Loader }> = [
+  {
+    name: 'spec check',
+    summary: 'extract the requirement registry and check IDs, citations and coverage',
+    load: () => import('./commands/spec-check.js'),
+  },
+];

@@ -1,0 +1,51 @@
+/**
+ * `sealfold spec check`: see spec/tools/check.ts.
+ *
+ * @module
+ */
+import { printJson, type Command } from '../command.js';
+import { checkSpec, writeRegistry } from '../../spec/tools/check.js';
+import { repoRoot } from '../paths.js';
+
+export const command: Command = {
+  name: ['spec', 'check'],
+  summary: 'extract the requirement registry and check IDs, citations and coverage',
+  usage: '[--no-write] [--json]',
+  help: [
+    'Reads spec/NN-*.md, writes spec/requirements.json and fails (exit 1) when an ID is malformed',
+    'or duplicated, a test or source file cites an unknown ID, a MUST / MUST NOT has no test',
+    "citing it, the error-code table differs from the reference's list, or a schema is broken.",
+    '',
+    'options:',
+    '  --no-write  check only; do not rewrite spec/requirements.json',
+    '  --json      print the report as JSON',
+  ].join('\n'),
+  options: { 'no-write': { type: 'boolean' } },
+  async run(args, io) {
+    const root = repoRoot();
+    const report = checkSpec(root);
+    if (args.values['no-write'] !== true) writeRegistry(root, report);
+    if (args.values.json === true) {
+      printJson(io, { ok: report.ok, problems: report.problems, counts: report.counts });
+    } else {
+      const c = report.counts;
+      const levels = Object.entries(c.perLevel)
+        .map(([l, n]) => `${l} ${n}`)
+        .join(', ');
+      io.stdout(
+        [
+          `requirements: ${c.total} (${levels})${c.withdrawn ? `, ${c.withdrawn} withdrawn` : ''}`,
+          `MUST/MUST NOT covered by tests: ${c.mustCovered}/${c.mustTotal}`,
+          `covered by tests: ${c.coveredByTests}/${c.total}`,
+          `cited by reference code: ${c.citedByReference}/${c.total}; by server-mock: ${c.citedByServer}/${c.total}`,
+          '',
+        ].join('\n'),
+      );
+      for (const p of report.problems) io.stderr(`sealfold spec check: ${p}\n`);
+      io.stdout(
+        report.ok ? 'spec check: ok\n' : `spec check: ${report.problems.length} problem(s)\n`,
+      );
+    }
+    return report.ok ? 0 : 1;
+  },
+};

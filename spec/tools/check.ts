@@ -1,0 +1,191 @@
+/**
+ * `sealfold spec check`: extracts the requirement registry to `spec/requirements.json` and checks
+ * that the spec and the code agree.
+ *
+ * Failures: a malformed or duplicated ID; a test or implementation file citing an unknown or
+ * withdrawn ID; a MUST / MUST NOT with no test citing it; the spec's error-code table differing
+ * from `E2EE_CODES`; a JSON Schema that does not compile or a chapter linking a missing schema.
+ *
+ * @module
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsNs from 'ajv-formats';
+import { E2EE_CODES } from '../../reference/src/errors/index.js';
+import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './registry.js';
+import { idsCitedByCode, idsCitedByTest } from './citations.js';
+
+const addFormats = addFormatsNs.default;
+
+/**
+ * Parts whose sources and tests are scanned for citations. `spec/tools` is not among them: the
+ * checker's own tests use made-up IDs as data.
+ */
+const PARTS = ['reference', 'server-mock', 'conformance', 'cli', 'vectors', 'bench'];
+
+export interface RegistryEntry extends Requirement {
+  tests: string[];
+  code: string[];
+}
+
+export interface CheckReport {
+  ok: boolean;
+  problems: string[];
+  counts: {
+    total: number;
+    withdrawn: number;
+    perLevel: Record<string, number>;
+    mustCovered: number;
+    mustTotal: number;
+    coveredByTests: number;
+    citedByReference: number;
+    citedByServer: number;
+  };
+  requirements: RegistryEntry[];
+}
+
+function walk(root: string, dir: string): string[] {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { recursive: true, encoding: 'utf8' })
+    .map((p) => join(dir, p).split(sep).join('/'))
+    .filter((p) => !p.includes('node_modules/'));
+}
+
+/** Reads the spec chapters (`spec/NN-*.md`) in order. */
+export function readChapters(root: string): SpecFile[] {
+  return readdirSync(join(root, 'spec'))
+    .filter((f) => /^\d\d-.*\.md$/.test(f))
+    .sort()
+    .map((f) => ({ path: `spec/${f}`, text: readFileSync(join(root, 'spec', f), 'utf8') }));
+}
+
+/** Error codes listed in the first column of the table in `spec/01-errors.md`. */
+export function specErrorCodes(chapters: SpecFile[]): string[] {
+  const errors = chapters.find((c) => c.path.endsWith('-errors.md'));
+  if (!errors) return [];
+  return [...errors.text.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
+}
+
+/** Runs every check against the repository at `root`. */
+export function checkSpec(root: string): CheckReport {
+  const chapters = readChapters(root);
+  const { requirements, problems } = extractRequirements(chapters);
+  const byId = new Map(requirements.map((r) => [r.id, r]));
+  const tests = new Map<string, Set<string>>();
+  const code = new Map<string, Set<string>>();
+  const note = (map: Map<string, Set<string>>, id: string, file: string) => {
+    if (!map.has(id)) map.set(id, new Set());
+    map.get(id)!.add(file);
+  };
+
+  for (const part of PARTS) {
+    for (const file of walk(root, part)) {
+      if (!file.endsWith('.ts')) continue;
+      const source = readFileSync(join(root, file), 'utf8');
+      const isTest = file.endsWith('.test.ts');
+      const ids = isTest ? idsCitedByTest(file, source) : idsCitedByCode(source);
+      for (const id of ids) {
+        const r = byId.get(id);
+        if (!r) problems.push(`${file}: cites unknown requirement ${id}`);
+        else if (r.withdrawn && !isTest)
+          problems.push(`${file}: cites withdrawn requirement ${id}`);
+        else note(isTest ? tests : code, id, file);
+      }
+    }
+  }
+
+  for (const r of requirements) {
+    if (!r.withdrawn && (r.level === 'MUST' || r.level === 'MUST NOT') && !tests.has(r.id)) {
+      problems.push(`${r.anchor}: ${r.level} requirement has no test citing it`);
+    }
+  }
+
+  const specCodes = specErrorCodes(chapters);
+  if (specCodes.join(',') !== E2EE_CODES.join(',')) {
+    const missing = E2EE_CODES.filter((c) => !specCodes.includes(c));
+    const extra = specCodes.filter((c) => !(E2EE_CODES as readonly string[]).includes(c));
+    problems.push(
+      `spec/01-errors.md: the error-code table and E2EE_CODES differ` +
+        (missing.length ? `; not in spec: ${missing.join(', ')}` : '') +
+        (extra.length ? `; not in code: ${extra.join(', ')}` : '') +
+        (!missing.length && !extra.length ? '; same codes, different order' : ''),
+    );
+  }
+
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  addFormats(ajv);
+  const schemaDir = join(root, 'spec', 'schemas');
+  const schemaFiles = existsSync(schemaDir)
+    ? readdirSync(schemaDir).filter((f) => f.endsWith('.json'))
+    : [];
+  for (const f of schemaFiles) {
+    try {
+      ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, f), 'utf8')) as object, f);
+    } catch (e) {
+      problems.push(`spec/schemas/${f}: ${(e as Error).message}`);
+    }
+  }
+  for (const f of schemaFiles) {
+    try {
+      ajv.getSchema(f);
+    } catch (e) {
+      problems.push(`spec/schemas/${f}: does not compile: ${(e as Error).message}`);
+    }
+  }
+  for (const c of chapters) {
+    for (const m of c.text.matchAll(/\]\((?:\.\/)?schemas\/([^)#\s]+)\)/g)) {
+      if (!schemaFiles.includes(m[1]!))
+        problems.push(`${c.path}: links missing schema schemas/${m[1]}`);
+    }
+  }
+
+  const entries: RegistryEntry[] = requirements.map((r) => ({
+    ...r,
+    tests: [...(tests.get(r.id) ?? [])].sort(),
+    code: [...(code.get(r.id) ?? [])].sort(),
+  }));
+  const live = entries.filter((r) => !r.withdrawn);
+  const perLevel = Object.fromEntries(
+    LEVELS.map((l) => [l, live.filter((r) => r.level === l).length]),
+  );
+  const musts = live.filter((r) => r.level === 'MUST' || r.level === 'MUST NOT');
+  return {
+    ok: problems.length === 0,
+    problems,
+    counts: {
+      total: live.length,
+      withdrawn: entries.length - live.length,
+      perLevel,
+      mustTotal: musts.length,
+      mustCovered: musts.filter((r) => r.tests.length > 0).length,
+      coveredByTests: live.filter((r) => r.tests.length > 0).length,
+      citedByReference: live.filter((r) => r.code.some((f) => f.startsWith('reference/'))).length,
+      citedByServer: live.filter((r) => r.code.some((f) => f.startsWith('server-mock/'))).length,
+    },
+    requirements: entries,
+  };
+}
+
+/** Writes the registry as `spec/requirements.json` (stable order and formatting). */
+export function writeRegistry(root: string, report: CheckReport): string {
+  const path = join(root, 'spec', 'requirements.json');
+  const doc = {
+    description:
+      'Requirement registry extracted from spec/*.md by `sealfold spec check`. Do not edit by hand.',
+    requirements: report.requirements.map((r) => ({
+      id: r.id,
+      level: r.level,
+      subject: r.subject,
+      text: r.text,
+      chapter: r.chapter,
+      anchor: r.anchor,
+      ...(r.withdrawn ? { withdrawn: true } : {}),
+      tests: r.tests,
+      code: r.code,
+    })),
+  };
+  writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
+  return relative(root, path);
+}
