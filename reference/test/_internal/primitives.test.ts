@@ -73,7 +73,9 @@ describe('RSA-OAEP', () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 16, maxLength: 32 }), async (k) => {
         const a = rsaOaepWrap(spki, k);
-        expect(equalBytes(new Uint8Array(await subtle.decrypt(alg, wPriv, new Uint8Array(a))), k)).toBe(true);
+        expect(
+          equalBytes(new Uint8Array(await subtle.decrypt(alg, wPriv, new Uint8Array(a))), k),
+        ).toBe(true);
         const b = new Uint8Array(await subtle.encrypt(alg, wPub, new Uint8Array(k)));
         expect(equalBytes(rsaOaepUnwrap(pkcs8, b), k)).toBe(true);
       }),
