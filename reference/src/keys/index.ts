@@ -1,0 +1,152 @@
+/**
+ * The user key pair: generation, PKCS#8 / SPKI encodings, the key policy and key matching
+ * (spec/02-keys.md, E2EE-KEY-001..099).
+ *
+ * A user key pair is RSA with a 2048-bit modulus and public exponent 65537, as every Nextcloud
+ * client generates it (desktop `rsaKeyLen = 2048`, web `modulusLength: 2048`, Android
+ * `KeyPairGenerator("RSA").initialize(2048)`, iOS `EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048)`).
+ * Private keys travel as PKCS#8 (`-----BEGIN PRIVATE KEY-----`), public keys as SPKI
+ * (`-----BEGIN PUBLIC KEY-----`).
+ *
+ * @module
+ */
+import { generateKeyPair as nodeGenerateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import * as asn1js from 'asn1js';
+import { abytes } from '../_internal/bytes.js';
+import { decodeAsn1 } from '../_internal/pkijs.js';
+import { SealfoldError } from '../errors/index.js';
+import { PEM_LABELS, pemDecode, pemEncode } from '../pem/index.js';
+import { parsePkcs8, parseSpki, rsaPublicParams, spkiOf } from './_parse.js';
+
+/** E2EE-KEY-001: the modulus length writers generate. */
+export const USER_KEY_BITS = 2048;
+/** E2EE-KEY-001: the public exponent writers generate and readers require. */
+export const USER_KEY_EXPONENT = 65537;
+/** E2EE-KEY-004: the modulus lengths readers accept, inclusive. */
+export const ACCEPTED_KEY_BITS = { min: 2048, max: 4096 } as const;
+
+/** A user key pair as DER: PKCS#8 private key and SPKI public key. */
+export interface UserKeyPair {
+  pkcs8: Uint8Array;
+  spki: Uint8Array;
+}
+
+/** What {@link assertUserKey} found. */
+export interface RsaKeyInfo {
+  kind: 'private' | 'public';
+  modulusBits: number;
+  publicExponent: number;
+}
+
+const generate = promisify(nodeGenerateKeyPair);
+
+/**
+ * Generates a user key pair: RSA-2048, e = 65537 (E2EE-KEY-001), with OpenSSL's CSPRNG through
+ * node:crypto (not injectable; tests that need fixed keys use fixtures).
+ *
+ * @returns `{ pkcs8, spki }` DER.
+ * @example
+ * const { pkcs8, spki } = await generateUserKeyPair();
+ */
+export async function generateUserKeyPair(): Promise<UserKeyPair> {
+  const { privateKey, publicKey } = await generate('rsa', {
+    modulusLength: USER_KEY_BITS,
+    publicExponent: USER_KEY_EXPONENT,
+  });
+  return {
+    pkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })),
+    spki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
+  };
+}
+
+/**
+ * Decodes a `PRIVATE KEY` PEM block and checks that it parses as PKCS#8.
+ *
+ * @returns The PKCS#8 DER.
+ * @throws PEM_MALFORMED (not a `PRIVATE KEY` block), KEY_MALFORMED (does not parse).
+ */
+export function privateKeyFromPem(pem: string): Uint8Array {
+  const der = pemDecode(pem, PEM_LABELS.privateKey);
+  parsePkcs8(der, 'private key');
+  return der;
+}
+
+/** Encodes PKCS#8 DER as a `PRIVATE KEY` PEM block (KEY_MALFORMED if it does not parse). */
+export function privateKeyToPem(pkcs8: Uint8Array): string {
+  parsePkcs8(pkcs8, 'pkcs8');
+  return pemEncode(PEM_LABELS.privateKey, pkcs8);
+}
+
+/**
+ * Decodes a `PUBLIC KEY` PEM block and checks that it parses as SPKI.
+ *
+ * @throws PEM_MALFORMED, KEY_MALFORMED.
+ */
+export function publicKeyFromPem(pem: string): Uint8Array {
+  const der = pemDecode(pem, PEM_LABELS.publicKey);
+  parseSpki(der, 'public key');
+  return der;
+}
+
+/** Encodes SPKI DER as a `PUBLIC KEY` PEM block (KEY_MALFORMED if it does not parse). */
+export function publicKeyToPem(spki: Uint8Array): string {
+  parseSpki(spki, 'spki');
+  return pemEncode(PEM_LABELS.publicKey, spki);
+}
+
+/** The SPKI DER of the public half of a PKCS#8 private key (E2EE-KEY-003). */
+export function publicKeyOf(pkcs8: Uint8Array): Uint8Array {
+  return spkiOf(parsePkcs8(pkcs8, 'pkcs8'));
+}
+
+/** PKCS#8 begins with `version INTEGER`; SPKI with the `algorithm` SEQUENCE. */
+function parseEither(der: Uint8Array): KeyObject {
+  abytes(der, 'key');
+  const top = decodeAsn1(der, 'KEY_MALFORMED', 'the key');
+  const first = top instanceof asn1js.Sequence ? top.valueBlock.value[0] : undefined;
+  return first instanceof asn1js.Integer ? parsePkcs8(der, 'key') : parseSpki(der, 'key');
+}
+
+/**
+ * Checks the key policy for a user key (E2EE-KEY-004): RSA (rsaEncryption, not RSASSA-PSS),
+ * modulus of 2048 to 4096 bits, public exponent 65537.
+ *
+ * @param key PKCS#8 or SPKI DER.
+ * @throws KEY_MALFORMED (does not parse), KEY_UNSUPPORTED (parses, violates the policy).
+ */
+export function assertUserKey(key: Uint8Array): RsaKeyInfo {
+  const obj = parseEither(key);
+  const kind = obj.type === 'private' ? 'private' : 'public';
+  // E2EE-KEY-004 (MUST, client): RSA with rsaEncryption only.
+  if (obj.asymmetricKeyType !== 'rsa') {
+    throw new SealfoldError('KEY_UNSUPPORTED', `expected an RSA key, got ${obj.asymmetricKeyType}`);
+  }
+  const d = obj.asymmetricKeyDetails ?? {};
+  const bits = d.modulusLength ?? 0;
+  const e = Number(d.publicExponent ?? 0n);
+  // E2EE-KEY-004 (MUST, client): 2048 <= modulus bits <= 4096.
+  if (bits < ACCEPTED_KEY_BITS.min || bits > ACCEPTED_KEY_BITS.max) {
+    throw new SealfoldError(
+      'KEY_UNSUPPORTED',
+      `the RSA modulus must have ${ACCEPTED_KEY_BITS.min} to ${ACCEPTED_KEY_BITS.max} bits, got ${bits}`,
+    );
+  }
+  // E2EE-KEY-004 (MUST, client): e = 65537.
+  if (e !== USER_KEY_EXPONENT) {
+    throw new SealfoldError('KEY_UNSUPPORTED', `the RSA public exponent must be 65537, got ${e}`);
+  }
+  return { kind, modulusBits: bits, publicExponent: e };
+}
+
+/**
+ * True when the PKCS#8 private key and the SPKI public key form one RSA key pair: equal modulus
+ * and exponent (E2EE-KEY-005). Compares the numbers, not the encodings.
+ *
+ * @throws KEY_MALFORMED when either does not parse, KEY_UNSUPPORTED when either is not RSA.
+ */
+export function keysMatch(pkcs8: Uint8Array, spki: Uint8Array): boolean {
+  const a = rsaPublicParams(parsePkcs8(pkcs8, 'pkcs8'));
+  const b = rsaPublicParams(parseSpki(spki, 'spki'));
+  return a.n === b.n && a.e === b.e;
+}
