@@ -9,6 +9,11 @@ type Loader = () => Promise<{ command: Command }>;
 
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Loader }> = [
   {
+    name: 'file decrypt',
+    summary: 'decrypt a file body (ciphertext‖tag) to OUT, written only if the tag verifies',
+    load: () => import('./commands/file-decrypt.js'),
+  },
+  {
     name: 'spec check',
     summary: 'extract the requirement registry and check IDs, citations and coverage',
     load: () => import('./commands/spec-check.js'),

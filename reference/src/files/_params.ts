@@ -1,0 +1,77 @@
+/**
+ * Parameters and checks shared by file-payload encryption and decryption (spec/07-files.md).
+ *
+ * @module
+ */
+import type { CipherGCMTypes } from 'node:crypto';
+import { SealfoldError } from '../errors/index.js';
+import { abytes, isBytes } from '../_internal/bytes.js';
+
+/** File keys are AES-128 (E2EE-FILE-001). */
+export const FILE_KEY_LENGTH = 16;
+/** Writers emit 96-bit nonces (E2EE-FILE-002). */
+export const WRITER_NONCE_LENGTH = 12;
+/** Readers accept 96- and 128-bit nonces (E2EE-FILE-003). */
+export const READER_NONCE_LENGTHS: readonly number[] = [12, 16];
+/** The GCM tag appended to the body (E2EE-FILE-004). */
+export const TAG_LENGTH = 16;
+/** Chunk size used when this module reads files itself. */
+export const CHUNK_SIZE = 1 << 20;
+/** AES-128-GCM; the file key length fixes the variant. */
+export const FILE_CIPHER: CipherGCMTypes = 'aes-128-gcm';
+
+/** What a reader needs to decrypt one body: the values of the file's metadata entry. */
+export interface FileKeyParams {
+  /** The 16-byte file key (`key`). */
+  key: Uint8Array;
+  /** The 12- or 16-byte nonce (`nonce`, `initializationVector` in 1.x). */
+  nonce: Uint8Array;
+  /**
+   * The tag recorded in metadata (`authenticationTag`). When given it must equal the body's
+   * trailing 16 bytes (E2EE-FILE-006).
+   */
+  tag?: Uint8Array | undefined;
+}
+
+/** What a writer records in the file's metadata entry after encrypting a body. */
+export interface FileEncryptionResult {
+  key: Uint8Array;
+  nonce: Uint8Array;
+  tag: Uint8Array;
+}
+
+/** Anything a file body or plaintext can be read from, chunk by chunk. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Checks the decryption parameters; wrong-typed arguments are TypeErrors (caller bugs). */
+export function checkParams(params: FileKeyParams): FileKeyParams {
+  if (typeof params !== 'object' || params === null)
+    throw new TypeError('"params" must be an object');
+  abytes(params.key, 'key', FILE_KEY_LENGTH);
+  abytes(params.nonce, 'nonce');
+  // E2EE-FILE-003 (MUST, client): accept 12- and 16-byte nonces, reject every other length.
+  if (!READER_NONCE_LENGTHS.includes(params.nonce.length)) {
+    throw new SealfoldError(
+      'CIPHERTEXT_MALFORMED',
+      `the file nonce must be 12 or 16 bytes, got ${params.nonce.length}`,
+    );
+  }
+  if (params.tag !== undefined) {
+    abytes(params.tag, 'tag');
+    if (params.tag.length !== TAG_LENGTH) {
+      throw new SealfoldError(
+        'CIPHERTEXT_MALFORMED',
+        `the file authentication tag must be ${TAG_LENGTH} bytes, got ${params.tag.length}`,
+      );
+    }
+  }
+  return params;
+}
+
+/** Yields each chunk of `source` as a Uint8Array, rejecting anything else. */
+export async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source as AsyncIterable<unknown>) {
+    if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
+    yield chunk;
+  }
+}

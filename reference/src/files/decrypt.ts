@@ -1,0 +1,130 @@
+/**
+ * File-payload decryption (spec/07-files.md §3). The body is `ciphertext ‖ tag(16)`; the key,
+ * nonce (12 or 16 bytes) and tag come from the file's metadata entry.
+ *
+ * - {@link decryptFileToPath} is the default for clients: it decrypts into a temporary file and
+ *   renames it to the destination only after the tag verified, so unauthenticated plaintext never
+ *   reaches the destination (E2EE-FILE-007).
+ * - {@link decryptFile} is the whole-buffer reference: it returns nothing unless the tag verifies.
+ * - {@link decryptFileStream} yields plaintext chunks **before** the tag has been checked. Every
+ *   chunk it yields is unauthenticated until the iteration ends without throwing; a consumer must
+ *   treat the output as untrusted scratch data until then (E2EE-FILE-008).
+ *
+ * Order of checks (layer order): parameters (nonce length) → body length (CIPHERTEXT_MALFORMED)
+ * → metadata tag equals the body's trailing 16 bytes (AEAD_TAG_MISMATCH) → GCM tag
+ * (AEAD_TAG_MISMATCH).
+ *
+ * Requirements: E2EE-FILE-003, E2EE-FILE-005, E2EE-FILE-006, E2EE-FILE-007, E2EE-FILE-008.
+ *
+ * @module
+ */
+import { createDecipheriv, type DecipherGCM } from 'node:crypto';
+import { SealfoldError } from '../errors/index.js';
+import { abytes, concatBytes, equalBytes } from '../_internal/bytes.js';
+import { aesGcmDecrypt } from '../_internal/aesgcm.js';
+import {
+  FILE_CIPHER,
+  TAG_LENGTH,
+  checkParams,
+  chunksOf,
+  type ByteSource,
+  type FileKeyParams,
+} from './_params.js';
+import { readChunks, writeAtomically } from './_fs.js';
+
+function tooShort(): SealfoldError {
+  // E2EE-FILE-005 (MUST, client): a body shorter than its tag is malformed, not a tag failure.
+  return new SealfoldError(
+    'CIPHERTEXT_MALFORMED',
+    `the file body is shorter than its ${TAG_LENGTH}-byte tag`,
+  );
+}
+
+function checkRecordedTag(recorded: Uint8Array | undefined, trailing: Uint8Array): void {
+  // E2EE-FILE-006 (MUST, client): the metadata tag must equal the body's trailing 16 bytes.
+  if (recorded !== undefined && !equalBytes(recorded, trailing)) {
+    throw new SealfoldError('AEAD_TAG_MISMATCH');
+  }
+}
+
+function finish(decipher: DecipherGCM): Uint8Array {
+  try {
+    return decipher.final();
+  } catch (e) {
+    throw new SealfoldError('AEAD_TAG_MISMATCH', undefined, { cause: e });
+  }
+}
+
+/**
+ * Decrypts a whole body in memory; returns the plaintext only when the tag verifies.
+ *
+ * @param body `ciphertext ‖ tag` as uploaded.
+ * @param params key, nonce and (optionally) the tag from the metadata entry.
+ * @throws SealfoldError CIPHERTEXT_MALFORMED (short body, bad nonce length), AEAD_TAG_MISMATCH.
+ */
+export function decryptFile(body: Uint8Array, params: FileKeyParams): Uint8Array {
+  abytes(body, 'body');
+  const { key, nonce, tag } = checkParams(params);
+  if (body.length < TAG_LENGTH) throw tooShort();
+  checkRecordedTag(tag, body.subarray(body.length - TAG_LENGTH));
+  return aesGcmDecrypt(key, nonce, body);
+}
+
+/**
+ * Decrypts a body read chunk by chunk. **Chunks are yielded before authentication**: only when
+ * the iteration completes without throwing is the concatenated output authentic. On a tag
+ * failure the generator throws AEAD_TAG_MISMATCH after having yielded unauthenticated data.
+ * Prefer {@link decryptFileToPath}, which never exposes such data at the destination.
+ *
+ * The last 16 bytes of the body are held back as the tag, so the stream works for any chunking.
+ */
+export async function* decryptFileStream(
+  source: ByteSource,
+  params: FileKeyParams,
+): AsyncGenerator<Uint8Array> {
+  const { key, nonce, tag } = checkParams(params);
+  const decipher = createDecipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
+  let tail = new Uint8Array(0);
+  for await (const chunk of chunksOf(source)) {
+    if (chunk.length >= TAG_LENGTH) {
+      const cut = chunk.length - TAG_LENGTH;
+      const a = tail.length > 0 ? decipher.update(tail) : undefined;
+      const b = cut > 0 ? decipher.update(chunk.subarray(0, cut)) : undefined;
+      tail = chunk.slice(cut);
+      if (a && a.length > 0) yield a;
+      if (b && b.length > 0) yield b;
+    } else {
+      const joined = concatBytes(tail, chunk);
+      const cut = Math.max(0, joined.length - TAG_LENGTH);
+      if (cut > 0) {
+        const out = decipher.update(joined.subarray(0, cut));
+        if (out.length > 0) yield out;
+      }
+      tail = joined.slice(cut);
+    }
+  }
+  if (tail.length < TAG_LENGTH) throw tooShort();
+  checkRecordedTag(tag, tail);
+  decipher.setAuthTag(tail);
+  const last = finish(decipher);
+  if (last.length > 0) yield last;
+}
+
+/**
+ * Decrypts the body at `inPath` to `outPath`. The plaintext goes to a temporary file beside
+ * `outPath`, which is renamed to `outPath` only after the tag verified; on any failure the
+ * temporary file is removed and `outPath` is neither created nor changed.
+ *
+ * @returns the plaintext size in bytes.
+ * @throws SealfoldError CIPHERTEXT_MALFORMED, AEAD_TAG_MISMATCH, NOT_FOUND (no `inPath`).
+ */
+export async function decryptFileToPath(
+  inPath: string,
+  outPath: string,
+  params: FileKeyParams,
+): Promise<{ size: number }> {
+  checkParams(params);
+  // E2EE-FILE-007 (MUST NOT, client): no plaintext reaches the destination before the tag verified.
+  const size = await writeAtomically(outPath, decryptFileStream(readChunks(inPath), params));
+  return { size };
+}

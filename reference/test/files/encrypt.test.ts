@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { gcm } from '@noble/ciphers/aes.js';
+import {
+  decryptFile,
+  encryptFile,
+  encryptFileStream,
+  newObjectId,
+  OBJECT_ID_PATTERN,
+} from '../../src/files/index.js';
+import { equalBytes, toHex } from '../../src/_internal/bytes.js';
+import { chunked, collect, replayRng } from './_support.js';
+
+const randomness = fc.uint8Array({ minLength: 28, maxLength: 28 });
+
+describe('files/encrypt', () => {
+  it('E2EE-FILE-004: streaming == whole-buffer == @noble/ciphers gcm on random inputs and chunkings', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        randomness,
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (r, plaintext, cuts) => {
+          const whole = encryptFile(plaintext, { rng: replayRng(r) });
+          const enc = encryptFileStream(chunked(plaintext, cuts), { rng: replayRng(r) });
+          const streamed = await collect(enc);
+          expect(equalBytes(streamed, whole.body)).toBe(true);
+          const { key, nonce, tag } = enc.result();
+          expect(equalBytes(key, r.subarray(0, 16))).toBe(true);
+          expect(equalBytes(nonce, r.subarray(16, 28))).toBe(true);
+          expect(equalBytes(tag, whole.tag)).toBe(true);
+          // Independent implementation: noble's GCM over the same key and nonce.
+          expect(equalBytes(gcm(key, nonce).encrypt(plaintext), whole.body)).toBe(true);
+          expect(equalBytes(whole.body.subarray(whole.body.length - 16), tag)).toBe(true);
+          expect(equalBytes(decryptFile(whole.body, { key, nonce, tag }), plaintext)).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('E2EE-FILE-004: streaming equals whole-buffer on multi-MiB inputs (no noble: too slow)', async () => {
+    const r = new Uint8Array(28).fill(7);
+    const plaintext = new Uint8Array(5 * 1024 * 1024 + 3).map((_, i) => (i * 31) & 0xff);
+    const whole = encryptFile(plaintext, { rng: replayRng(r) });
+    const cuts = [1, 65_536, 1_048_576, 3_000_001, 4_999_999];
+    const streamed = await collect(
+      encryptFileStream(chunked(plaintext, cuts), { rng: replayRng(r) }),
+    );
+    expect(equalBytes(streamed, whole.body)).toBe(true);
+  });
+
+  it('E2EE-FILE-001: E2EE-FILE-002: every encryption (an update of the same content too) draws a fresh 16-byte key and 12-byte nonce', async () => {
+    const plaintext = new TextEncoder().encode('same content, updated twice');
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const a = encryptFile(plaintext);
+      const b = encryptFileStream([plaintext]);
+      await collect(b);
+      for (const { key, nonce } of [a, b.result()]) {
+        expect(key.length).toBe(16);
+        expect(nonce.length).toBe(12);
+        seen.add(toHex(key));
+        seen.add(toHex(nonce));
+      }
+    }
+    expect(seen.size).toBe(200);
+  });
+
+  it('E2EE-SEC-050: a FileEncryptor refuses a second iteration (one key and nonce, one body)', async () => {
+    const enc = encryptFileStream([new Uint8Array(10)]);
+    expect(() => enc.result()).toThrow(TypeError);
+    await collect(enc);
+    expect(() => enc[Symbol.asyncIterator]()).toThrow(TypeError);
+  });
+
+  it('rejects wrong-typed inputs with TypeError', async () => {
+    for (const bad of [null, [1, 2], 'abc', new ArrayBuffer(4), new DataView(new ArrayBuffer(4))]) {
+      expect(() => encryptFile(bad as never)).toThrow(TypeError);
+      await expect(collect(encryptFileStream([bad as never]))).rejects.toThrow(TypeError);
+    }
+  });
+
+  it('E2EE-FILE-009: object ids are fresh random 32-lowercase-hex version-4 UUIDs', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newObjectId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) {
+      expect(id).toMatch(OBJECT_ID_PATTERN);
+      expect(id[12]).toBe('4');
+      expect('89ab').toContain(id[16]);
+    }
+    expect(newObjectId(replayRng(new Uint8Array(16)))).toBe('00000000000040008000000000000000');
+  });
+});
