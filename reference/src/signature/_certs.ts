@@ -1,0 +1,65 @@
+/**
+ * The few certificate facts the signature module needs: the public key (for verifying and for
+ * matching signers to members by key), the issuer and serial number and the subject key
+ * identifier (for finding the certificate a SignerInfo names). Trust decisions (server key,
+ * pinning, CN == user id) belong to the certs module and the caller, not here.
+ *
+ * @module
+ */
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { abytes, equalBytes } from '../_internal/bytes.js';
+import { bytesOf, decodeDer } from '../_internal/pkijs.js';
+import { typed } from '../errors/index.js';
+import { pemDecode } from '../pem/index.js';
+import type { SignerId } from './_cms.js';
+
+/** A certificate as PEM text or DER bytes. */
+export type CertificateInput = string | Uint8Array;
+
+/** A parsed certificate. */
+export interface LoadedCertificate {
+  der: Uint8Array;
+  pki: pkijs.Certificate;
+  publicKey: KeyObject;
+}
+
+const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
+
+/** Parses a PEM or DER certificate; CERT_MALFORMED (PEM_MALFORMED for a broken PEM block). */
+export function loadCertificate(input: CertificateInput, what: string): LoadedCertificate {
+  const der = typeof input === 'string' ? pemDecode(input, 'CERTIFICATE') : abytes(input, what);
+  const pki = decodeDer(pkijs.Certificate, der, 'CERT_MALFORMED', what);
+  const publicKey = typed('CERT_MALFORMED', `${what} does not parse as X.509`, () => {
+    return new X509Certificate(Buffer.from(der)).publicKey;
+  });
+  return { der: new Uint8Array(der), pki, publicKey };
+}
+
+/** The certificate's subjectKeyIdentifier extension, or SHA-1 of its key (RFC 5280 §4.2.1.2 (1)). */
+function subjectKeyIdentifier(cert: pkijs.Certificate): Uint8Array | undefined {
+  const ext = cert.extensions?.find((e) => e.extnID === OID_SUBJECT_KEY_IDENTIFIER);
+  const v = ext?.parsedValue as unknown;
+  if (v instanceof asn1js.OctetString) return new Uint8Array(v.getValue());
+  return undefined;
+}
+
+/** True when `cert` is the certificate `sid` names (RFC 5652 §5.3). */
+export function matchesSignerId(cert: LoadedCertificate, sid: SignerId): boolean {
+  if (sid.kind === 'issuerAndSerialNumber') {
+    return cert.pki.serialNumber.toBigInt() === sid.serial && cert.pki.issuer.isEqual(sid.issuer);
+  }
+  const ski = subjectKeyIdentifier(cert.pki);
+  return ski !== undefined && equalBytes(ski, sid.keyId);
+}
+
+/** True when both keys are the same public key (whatever the SPKI encoding). */
+export function sameKey(a: KeyObject, b: KeyObject): boolean {
+  return a.equals(b);
+}
+
+/** DER of a pkijs certificate as received. */
+export function derOf(cert: pkijs.Certificate): Uint8Array {
+  return bytesOf(cert.toSchema(false).toBER(false));
+}

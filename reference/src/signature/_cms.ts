@@ -1,0 +1,192 @@
+/**
+ * Decoding of the `X-NC-E2EE-SIGNATURE` value into the parts a verifier needs
+ * (spec/06-signature.md §What verifiers accept, E2EE-META-115..119). Everything here is encoding
+ * and structure: every failure is SIGNATURE_MALFORMED. Nothing is verified yet.
+ *
+ *     ContentInfo ::= SEQUENCE { contentType OID (id-signedData), content [0] EXPLICIT SignedData }
+ *     SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo
+ *       { eContentType (id-data), eContent ABSENT }, certificates [0] OPTIONAL, crls [1] OPTIONAL,
+ *       signerInfos SET SIZE (1) }
+ *     SignerInfo ::= SEQUENCE { version, sid (issuerAndSerialNumber | [0] subjectKeyIdentifier),
+ *       digestAlgorithm (sha256), signedAttrs [0] (contentType, messageDigest, signingTime?, …),
+ *       signatureAlgorithm (rsaEncryption | sha256WithRSAEncryption), signature OCTET STRING,
+ *       unsignedAttrs [1] OPTIONAL }                                          (RFC 5652 §5)
+ *
+ * @module
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { fromBase64 } from '../_internal/bytes.js';
+import { bytesOf, decodeDer } from '../_internal/pkijs.js';
+import { SealfoldError, typed } from '../errors/index.js';
+
+/** Object identifiers used by the metadata signature. */
+export const OID = {
+  signedData: '1.2.840.113549.1.7.2',
+  data: '1.2.840.113549.1.7.1',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+} as const;
+
+/** Signature algorithms a verifier accepts: OpenSSL writes the first, BouncyCastle and pkijs the second. */
+const ACCEPTED_SIGNATURE_ALGORITHMS: readonly string[] = [
+  OID.rsaEncryption,
+  OID.sha256WithRSAEncryption,
+];
+
+/** How the signer is named. */
+export type SignerId =
+  | { kind: 'issuerAndSerialNumber'; issuer: pkijs.RelativeDistinguishedNames; serial: bigint }
+  | { kind: 'subjectKeyIdentifier'; keyId: Uint8Array };
+
+/** The parts of a decoded metadata signature. */
+export interface DecodedSignature {
+  sid: SignerId;
+  /** The DER of the signed attributes with the SET OF tag (0x31): the bytes that were signed. */
+  signedAttrs: Uint8Array;
+  /** The messageDigest attribute value (SHA-256 of the signed content, claimed). */
+  messageDigest: Uint8Array;
+  signingTime: Date | undefined;
+  signatureAlgorithm: string;
+  signature: Uint8Array;
+  /** Embedded X.509 certificates (other certificate choices are ignored). */
+  certificates: pkijs.Certificate[];
+}
+
+function malformed(message: string): SealfoldError {
+  return new SealfoldError('SIGNATURE_MALFORMED', message);
+}
+
+/** AlgorithmIdentifier parameters must be absent or NULL for SHA-256 and the RSA algorithms. */
+function paramsAbsentOrNull(alg: pkijs.AlgorithmIdentifier): boolean {
+  const p = alg.algorithmParams as asn1js.AsnType | undefined;
+  return p === undefined || p instanceof asn1js.Null;
+}
+
+function signerIdOf(sid: unknown): SignerId {
+  if (sid instanceof pkijs.IssuerAndSerialNumber) {
+    return {
+      kind: 'issuerAndSerialNumber',
+      issuer: sid.issuer,
+      serial: sid.serialNumber.toBigInt(),
+    };
+  }
+  // [0] IMPLICIT OCTET STRING; a BER writer may use the constructed form.
+  if (sid instanceof asn1js.Primitive) {
+    return { kind: 'subjectKeyIdentifier', keyId: bytesOf(sid.valueBlock.valueHexView) };
+  }
+  if (sid instanceof asn1js.Constructed) {
+    const parts = sid.valueBlock.value.map((v) => {
+      if (!(v instanceof asn1js.OctetString))
+        throw malformed('the subjectKeyIdentifier is not an OCTET STRING');
+      return v.getValue();
+    });
+    return {
+      kind: 'subjectKeyIdentifier',
+      keyId: new Uint8Array(Buffer.concat(parts.map((p) => new Uint8Array(p)))),
+    };
+  }
+  throw malformed(
+    'the signer identifier is neither issuerAndSerialNumber nor subjectKeyIdentifier',
+  );
+}
+
+function singleValue(attr: pkijs.Attribute, name: string): asn1js.AsnType {
+  // E2EE-META-117 (MUST, client): RFC 5652 §11: these attributes have exactly one value.
+  if (attr.values.length !== 1)
+    throw malformed(`the ${name} attribute must have exactly one value`);
+  return attr.values[0] as asn1js.AsnType;
+}
+
+function timeOf(v: asn1js.AsnType): Date {
+  if (v instanceof asn1js.UTCTime || v instanceof asn1js.GeneralizedTime) {
+    const d = v.toDate();
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  throw malformed('the signingTime attribute is not a UTCTime or GeneralizedTime');
+}
+
+/**
+ * Decodes a base64 signature header value. The caller has already handled the absent case.
+ *
+ * @throws SealfoldError(SIGNATURE_MALFORMED) for anything but one detached id-data SignedData with
+ *   one SHA-256 / RSA signer and signed attributes containing contentType and messageDigest.
+ */
+export function decodeSignature(signatureBase64: string): DecodedSignature {
+  // E2EE-META-115 (MUST, client): strict base64, then exactly one BER/DER ContentInfo.
+  const der = fromBase64(signatureBase64, 'signature', 'SIGNATURE_MALFORMED');
+  const info = decodeDer(pkijs.ContentInfo, der, 'SIGNATURE_MALFORMED', 'the signature (CMS)');
+  if (info.contentType !== OID.signedData) throw malformed('the CMS content is not SignedData');
+  const sd = typed('SIGNATURE_MALFORMED', 'the CMS SignedData does not parse', () => {
+    return new pkijs.SignedData({ schema: info.content });
+  });
+  // E2EE-META-116 (MUST, client): detached, over id-data, one signer.
+  if (sd.encapContentInfo.eContentType !== OID.data)
+    throw malformed('the signed content type is not id-data');
+  if (sd.encapContentInfo.eContent !== undefined) throw malformed('the signature is not detached');
+  if (sd.signerInfos.length !== 1) {
+    throw malformed(`the signature has ${sd.signerInfos.length} signers, expected exactly one`);
+  }
+  const si = sd.signerInfos[0]!;
+  if (si.digestAlgorithm.algorithmId !== OID.sha256 || !paramsAbsentOrNull(si.digestAlgorithm)) {
+    throw malformed(`unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`);
+  }
+  const sigAlg = si.signatureAlgorithm.algorithmId;
+  if (
+    !ACCEPTED_SIGNATURE_ALGORITHMS.includes(sigAlg) ||
+    !paramsAbsentOrNull(si.signatureAlgorithm)
+  ) {
+    throw malformed(`unsupported signature algorithm ${sigAlg}`);
+  }
+  // E2EE-META-117 (MUST, client): signed attributes with one contentType (id-data) and one
+  // messageDigest; signingTime at most once; other attributes are ignored.
+  if (!si.signedAttrs || si.signedAttrs.attributes.length === 0) {
+    throw malformed('the signature has no signed attributes');
+  }
+  let contentType: string | undefined;
+  let messageDigest: Uint8Array | undefined;
+  let signingTime: Date | undefined;
+  const seen = new Set<string>();
+  for (const attr of si.signedAttrs.attributes) {
+    const known =
+      attr.type === OID.contentType ||
+      attr.type === OID.messageDigest ||
+      attr.type === OID.signingTime;
+    if (known && seen.has(attr.type))
+      throw malformed(`the signed attribute ${attr.type} appears twice`);
+    seen.add(attr.type);
+    if (attr.type === OID.contentType) {
+      const v = singleValue(attr, 'contentType');
+      if (!(v instanceof asn1js.ObjectIdentifier))
+        throw malformed('the contentType attribute is not an OID');
+      contentType = v.getValue();
+    } else if (attr.type === OID.messageDigest) {
+      const v = singleValue(attr, 'messageDigest');
+      if (!(v instanceof asn1js.OctetString))
+        throw malformed('the messageDigest attribute is not an OCTET STRING');
+      messageDigest = new Uint8Array(v.getValue());
+    } else if (attr.type === OID.signingTime) {
+      signingTime = timeOf(singleValue(attr, 'signingTime'));
+    }
+  }
+  if (contentType !== OID.data)
+    throw malformed('the contentType attribute is missing or is not id-data');
+  if (messageDigest === undefined) throw malformed('the messageDigest attribute is missing');
+  const certificates = (sd.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
+  return {
+    sid: signerIdOf(si.sid),
+    // pkijs keeps the received encoding with the [0] tag replaced by SET OF (RFC 5652 §5.4).
+    signedAttrs: bytesOf(si.signedAttrs.encodedValue),
+    messageDigest,
+    signingTime,
+    signatureAlgorithm: sigAlg,
+    signature: bytesOf(si.signature.valueBlock.valueHexView),
+    certificates,
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * Strict JSON for signed metadata: a parser that keeps exactly what the stored document says
+ * (and refuses what two clients could re-serialise differently), and the canonical serialiser
+ * (spec/06-signature.md §Canonical JSON, E2EE-META-100..109).
+ *
+ * Why not `JSON.parse`: it silently keeps the last of two duplicate keys (Qt keeps the last too,
+ * Gson throws, Swift keeps one at random), and it loses the text of numbers (`2.0` becomes `2`,
+ * `1e2` becomes `100`), so two verifiers could sign or verify different texts for one document.
+ * This parser rejects both cases instead (E2EE-META-103, E2EE-META-104).
+ *
+ * @module
+ */
+import { SealfoldError } from '../errors/index.js';
+
+/** A JSON value as parsed from a metadata document. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+/** A JSON object (own enumerable string keys only). */
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** Nesting limit; metadata documents are 4 levels deep, so 64 is generous and stack-safe. */
+export const MAX_JSON_DEPTH = 64;
+
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `s` has no lone UTF-16 surrogate (String.prototype.isWellFormed, ES2024). */
+function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+function malformed(message: string): SealfoldError {
+  return new SealfoldError('METADATA_MALFORMED', message);
+}
+
+/** Adds an own enumerable property, even for `__proto__` (no prototype pollution). */
+function setOwn(obj: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Checks that a number can be written back exactly: a safe integer written in its shortest form.
+ * E2EE-META-104 (MUST, client): numbers whose text does not round-trip are rejected.
+ */
+function checkNumberText(text: string, value: number): void {
+  if (!Number.isSafeInteger(value) || String(value) !== text) {
+    throw malformed(
+      `the number ${text.slice(0, 40)} is not a safe integer in canonical form, so its signed text is ambiguous`,
+    );
+  }
+}
+
+class Parser {
+  private pos = 0;
+  private readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  parseDocument(): JsonValue {
+    // RFC 8259 §8.1: no byte order mark.
+    if (this.text.charCodeAt(0) === 0xfeff) throw malformed('the document starts with a BOM');
+    const v = this.value(0);
+    this.ws();
+    if (this.pos !== this.text.length) throw malformed(`unexpected text at offset ${this.pos}`);
+    return v;
+  }
+
+  private ws(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.pos++;
+      else break;
+    }
+  }
+
+  private value(depth: number): JsonValue {
+    if (depth > MAX_JSON_DEPTH) throw malformed(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
+    this.ws();
+    const t = this.text;
+    const c = t[this.pos];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.string();
+    if (t.startsWith('true', this.pos)) return ((this.pos += 4), true);
+    if (t.startsWith('false', this.pos)) return ((this.pos += 5), false);
+    if (t.startsWith('null', this.pos)) return ((this.pos += 4), null);
+    const m = NUMBER.exec(t.slice(this.pos, this.pos + 400));
+    if (m) {
+      this.pos += m[0].length;
+      const n = Number(m[0]);
+      checkNumberText(m[0], n);
+      return n;
+    }
+    throw malformed(
+      this.pos >= t.length ? 'unexpected end of JSON' : `unexpected token at offset ${this.pos}`,
+    );
+  }
+
+  private object(depth: number): JsonObject {
+    const obj: JsonObject = {};
+    const seen = new Set<string>();
+    this.pos++; // {
+    this.ws();
+    if (this.text[this.pos] === '}') return (this.pos++, obj);
+    for (;;) {
+      this.ws();
+      if (this.text[this.pos] !== '"') throw malformed(`expected a key at offset ${this.pos}`);
+      const key = this.string();
+      // E2EE-META-103 (MUST, client): duplicate keys make the signed text ambiguous.
+      if (seen.has(key)) throw malformed(`duplicate key "${key.slice(0, 40)}"`);
+      seen.add(key);
+      this.ws();
+      if (this.text[this.pos] !== ':') throw malformed(`expected ':' at offset ${this.pos}`);
+      this.pos++;
+      setOwn(obj, key, this.value(depth + 1));
+      this.ws();
+      const c = this.text[this.pos++];
+      if (c === '}') return obj;
+      if (c !== ',') throw malformed(`expected ',' or '}' at offset ${this.pos - 1}`);
+    }
+  }
+
+  private array(depth: number): JsonValue[] {
+    const arr: JsonValue[] = [];
+    this.pos++; // [
+    this.ws();
+    if (this.text[this.pos] === ']') return (this.pos++, arr);
+    for (;;) {
+      arr.push(this.value(depth + 1));
+      this.ws();
+      const c = this.text[this.pos++];
+      if (c === ']') return arr;
+      if (c !== ',') throw malformed(`expected ',' or ']' at offset ${this.pos - 1}`);
+    }
+  }
+
+  private string(): string {
+    const t = this.text;
+    this.pos++; // opening quote
+    let out = '';
+    let start = this.pos;
+    for (;;) {
+      if (this.pos >= t.length) throw malformed('unterminated string');
+      const c = t.charCodeAt(this.pos);
+      if (c === 0x22) break;
+      if (c < 0x20)
+        throw malformed(`unescaped control character in a string at offset ${this.pos}`);
+      if (c !== 0x5c) {
+        this.pos++;
+        continue;
+      }
+      out += t.slice(start, this.pos);
+      const e = t[this.pos + 1];
+      const simple: Record<string, string> = {
+        '"': '"',
+        '\\': '\\',
+        '/': '/',
+        b: '\b',
+        f: '\f',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+      };
+      if (e !== undefined && e in simple) {
+        out += simple[e];
+        this.pos += 2;
+      } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(t.slice(this.pos + 2, this.pos + 6))) {
+        out += String.fromCharCode(parseInt(t.slice(this.pos + 2, this.pos + 6), 16));
+        this.pos += 6;
+      } else {
+        throw malformed(`invalid escape in a string at offset ${this.pos}`);
+      }
+      start = this.pos;
+    }
+    out += t.slice(start, this.pos);
+    this.pos++; // closing quote
+    // E2EE-META-102 (MUST, client): strings are Unicode text (no lone surrogates), since the
+    // signed bytes are their UTF-8 encoding.
+    if (!isWellFormed(out)) throw malformed('a string contains a lone UTF-16 surrogate');
+    return out;
+  }
+}
+
+/**
+ * Parses `text` as strict RFC 8259 JSON: duplicate keys, non-canonical or unsafe numbers, lone
+ * surrogates, a BOM, raw control characters and trailing text are METADATA_MALFORMED.
+ */
+export function parseStrictJson(text: string): JsonValue {
+  return new Parser(text).parseDocument();
+}
+
+/**
+ * Checks that `value` is a JSON value as {@link parseStrictJson} would return it (plain objects
+ * and arrays, finite safe integers, well-formed strings, booleans, null) and returns it typed.
+ */
+export function assertJsonValue(value: unknown, depth = 0): JsonValue {
+  if (depth > MAX_JSON_DEPTH) throw malformed(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) throw malformed('a string contains a lone UTF-16 surrogate');
+    return value;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) {
+      throw malformed(`the number ${value} is not a safe integer, so its signed text is ambiguous`);
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) assertJsonValue(v, depth + 1);
+    return value as JsonValue[];
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      throw malformed('a metadata value is not a plain JSON object');
+    }
+    for (const v of Object.values(value)) assertJsonValue(v, depth + 1);
+    return value as JsonObject;
+  }
+  throw malformed(`a metadata value of type ${typeof value} is not JSON`);
+}
+
+/** UTF-16 code-unit order (JavaScript's default string sort; Qt's QString order). */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The canonical text of a JSON value (E2EE-META-101): object keys sorted by UTF-16 code units at
+ * every level, no whitespace, arrays in order, strings escaped exactly as `JSON.stringify` does
+ * (only `"`, `\` and U+0000..U+001F; `/` and non-ASCII stay raw), integers in shortest form.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort(compareKeys);
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
+}
