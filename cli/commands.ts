@@ -9,6 +9,11 @@ type Loader = () => Promise<{ command: Command }>;
 
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Loader }> = [
   {
+    name: 'cert verify',
+    summary: 'validate a user certificate against the server key (and check pins)',
+    load: () => import('./commands/cert-verify.js'),
+  },
+  {
     name: 'file decrypt',
     summary: 'decrypt a file body (ciphertext‖tag) to OUT, written only if the tag verifies',
     load: () => import('./commands/file-decrypt.js'),

@@ -15,6 +15,11 @@ import {
 } from './_parse.js';
 
 export type { CertificateInput, ParsedCertificate } from './_parse.js';
+export {
+  acceptUserCertificate,
+  type AcceptUserCertificateOptions,
+  type AcceptedCertificate,
+} from './accept.js';
 export { createCsr, csrToPem, parseCsr, verifyCsr, type ParsedCsr } from './csr.js';
 export {
   assertKeyMatchesCertificate,

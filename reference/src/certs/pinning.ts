@@ -119,15 +119,20 @@ function checkStore(store: PinStore): void {
   }
 }
 
-/** Compares `record` with a pin; first sight pins, a difference is KEY_CHANGED. */
-async function pin(store: PinStore, identity: string, record: PinRecord): Promise<PinResult> {
+/**
+ * Compares `record` with the pin for `identity` without writing: `pinned` when there is none
+ * (the caller then stores it), `match` when it has the same key, KEY_CHANGED otherwise.
+ * Internal to the certs module (acceptUserCertificate checks every pin before storing any).
+ */
+export async function checkPin(
+  store: PinStore,
+  identity: string,
+  record: PinRecord,
+): Promise<PinResult> {
   checkStore(store);
   const existing = await store.get(identity);
-  if (existing === undefined) {
-    // E2EE-CERT-031 (MUST, client): the first key seen for an identity is pinned.
-    await store.set(identity, record);
-    return { status: 'pinned', record };
-  }
+  // E2EE-CERT-031 (MUST, client): the first key seen for an identity is pinned.
+  if (existing === undefined) return { status: 'pinned', record };
   // E2EE-CERT-032 (MUST, client): a different key for a pinned identity is KEY_CHANGED, and
   // the pin is left unchanged (E2EE-SEC-004).
   if (existing.kind !== record.kind || existing.spkiSha256 !== record.spkiSha256) {
@@ -137,6 +142,13 @@ async function pin(store: PinStore, identity: string, record: PinRecord): Promis
     );
   }
   return { status: 'match', record: existing };
+}
+
+/** First sight pins (persisted before returning, E2EE-SEC-012); a difference is KEY_CHANGED. */
+async function pin(store: PinStore, identity: string, record: PinRecord): Promise<PinResult> {
+  const result = await checkPin(store, identity, record);
+  if (result.status === 'pinned') await store.set(identity, record);
+  return result;
 }
 
 /** E2EE-CERT-033: an explicit, user-approved replacement of a pin. */
@@ -153,7 +165,7 @@ async function repin(store: PinStore, identity: string, record: PinRecord): Prom
     : { status: 'repinned', record, previous };
 }
 
-function certificateRecord(cert: ParsedCertificate, now: Date): PinRecord {
+export function certificateRecord(cert: ParsedCertificate, now: Date): PinRecord {
   if (cert === null || typeof cert !== 'object' || !(cert.der instanceof Uint8Array)) {
     throw new TypeError('"cert" must be a parsed certificate (see verifyUserCertificate)');
   }
@@ -167,7 +179,7 @@ function certificateRecord(cert: ParsedCertificate, now: Date): PinRecord {
   };
 }
 
-function serverKeyRecord(spki: Uint8Array, now: Date): PinRecord {
+export function serverKeyRecord(spki: Uint8Array, now: Date): PinRecord {
   return {
     kind: 'server-key',
     spkiSha256: sha256Hex(spkiOf(parseSpki(spki, 'spki'))),

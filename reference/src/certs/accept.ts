@@ -1,0 +1,69 @@
+/**
+ * The whole client-side acceptance of another user's (or the user's own) certificate:
+ * validation against the server key, then the pin check (spec/03-certificates.md §Pinning,
+ * E2EE-CERT-035). Callers that wrap a key for a user or accept a signature by a user go through
+ * this function.
+ *
+ * @module
+ */
+import type { ParsedCertificate } from './_parse.js';
+import {
+  certificateRecord,
+  checkPin,
+  pinIdentity,
+  serverKeyRecord,
+  type PinResult,
+  type PinStore,
+} from './pinning.js';
+import { verifyUserCertificate, type VerifyUserCertificateOptions } from './verify.js';
+import { PEM_LABELS, pemDecode } from '../pem/index.js';
+
+/** Options of {@link acceptUserCertificate}. */
+export interface AcceptUserCertificateOptions extends VerifyUserCertificateOptions {
+  /** Where pins live. */
+  pins: PinStore;
+  /** When given, the server key is pinned under this id as well (E2EE-CERT-034). */
+  serverId?: string;
+  now?: Date;
+}
+
+/** The accepted certificate and the pin outcomes. */
+export interface AcceptedCertificate {
+  certificate: ParsedCertificate;
+  pin: PinResult;
+  serverPin?: PinResult;
+}
+
+/**
+ * Validates `certificate` for `userId` (E2EE-CERT-010..016) and then checks it against the pin
+ * for `userId` (E2EE-CERT-031/032). Validation failures never touch the pin store.
+ *
+ * @throws every code of verifyUserCertificate, then KEY_CHANGED.
+ * @example
+ * const { certificate } = await acceptUserCertificate({ certificate: pem, serverPublicKey, userId: 'bob', pins });
+ */
+export async function acceptUserCertificate(
+  opts: AcceptUserCertificateOptions,
+): Promise<AcceptedCertificate> {
+  // E2EE-CERT-035 (MUST, client): validate first; only a valid certificate reaches the pins.
+  const certificate = verifyUserCertificate(opts);
+  const now = opts.now ?? new Date();
+  const userIdentity = pinIdentity('user', opts.userId);
+  const userRecord = certificateRecord(certificate, now);
+  let server: { identity: string; record: ReturnType<typeof serverKeyRecord> } | undefined;
+  if (opts.serverId !== undefined) {
+    const spki =
+      typeof opts.serverPublicKey === 'string'
+        ? pemDecode(opts.serverPublicKey, PEM_LABELS.publicKey)
+        : opts.serverPublicKey;
+    server = { identity: pinIdentity('server', opts.serverId), record: serverKeyRecord(spki, now) };
+  }
+  // Every pin is checked before any is stored, so a KEY_CHANGED leaves the store as it was
+  // (E2EE-SEC-004).
+  const serverPin = server && (await checkPin(opts.pins, server.identity, server.record));
+  const pin = await checkPin(opts.pins, userIdentity, userRecord);
+  // E2EE-SEC-012 (MUST, client): new pins are stored before the certificate is returned.
+  if (server && serverPin?.status === 'pinned') await opts.pins.set(server.identity, server.record);
+  if (pin.status === 'pinned') await opts.pins.set(userIdentity, userRecord);
+  return serverPin === undefined ? { certificate, pin } : { certificate, pin, serverPin };
+}
