@@ -1,0 +1,41 @@
+/**
+ * Metadata documents of encrypted folders: 2.0/2.1 read and write, freshness tracking, and
+ * legacy 1.0/1.1/1.2 read-only (spec/05-metadata.md, spec/09-legacy.md).
+ *
+ * Reading a folder: `parseMetadataDocument` → (signature check, `signature` module) →
+ * `decryptMetadata` (2.x) or `decryptLegacyMetadata` (1.x) → `acceptFolderState` with
+ * `stateOf`/`stateOfLegacy`. Writing: `nextInner` → `encryptMetadata`.
+ *
+ * @module
+ */
+export * from './types.js';
+export {
+  parseMetadataDocument,
+  parseMetadataDocumentV2,
+  normaliseV2Version,
+  versionOf,
+  type MetadataDocument,
+} from './parse.js';
+export {
+  encryptMetadata,
+  isShareUser,
+  type EncryptMetadataOptions,
+  type EncryptedMetadata,
+  type MetadataRecipient,
+} from './encrypt.js';
+export { decryptMetadata, type DecryptMetadataOptions, type DecryptedMetadata } from './decrypt.js';
+export { innerFromJson, innerToJson, innerDigest, isSafeName, MAX_INNER_LENGTH } from './inner.js';
+export { newInner, nextInner, INITIAL_COUNTER, type InnerChanges } from './update.js';
+export {
+  acceptFolderState,
+  checkFreshness,
+  highWaterKey,
+  loadHighWater,
+  stateOf,
+  stateOfLegacy,
+  type FolderHighWater,
+  type HighWaterStore,
+} from './freshness.js';
+export { validateFiledropEntryShape } from './filedrop-shape.js';
+export { canonicalJson } from './_json.js';
+export * from './v1/index.js';

@@ -1,0 +1,53 @@
+/**
+ * Writer helpers (spec/05-metadata.md §5, E2EE-META-036..038): the first inner document of a
+ * folder, and the next one after a change (counter + 1, keyChecksums only grows).
+ *
+ * @module
+ */
+import { abytes, sha256Hex } from '../_internal/bytes.js';
+import type { InnerMetadata, MetadataFile } from './types.js';
+
+/** The initial counter writers use (Android's E2E_V2_INITIAL_COUNTER; web exports 1 too). */
+export const INITIAL_COUNTER = 1;
+
+/** An empty folder's first inner document; pass the key for a root folder. */
+export function newInner(metadataKey?: Uint8Array): InnerMetadata {
+  return {
+    counter: INITIAL_COUNTER,
+    files: {},
+    folders: {},
+    keyChecksums:
+      metadataKey === undefined ? [] : [sha256Hex(abytes(metadataKey, 'metadataKey', 16))],
+  };
+}
+
+/** Changes for {@link nextInner}; omitted members keep their previous value. */
+export interface InnerChanges {
+  readonly files?: Readonly<Record<string, MetadataFile>>;
+  readonly folders?: Readonly<Record<string, string>>;
+  /** A new metadata key (rotation on share/unshare): its checksum is appended. */
+  readonly newMetadataKey?: Uint8Array;
+  readonly deleted?: boolean;
+}
+
+/**
+ * The next inner document: counter = previous + 1 (E2EE-META-036), keyChecksums = previous plus
+ * the new key's checksum if any (E2EE-META-037).
+ */
+export function nextInner(previous: InnerMetadata, changes: InnerChanges = {}): InnerMetadata {
+  if (!Number.isSafeInteger(previous.counter + 1))
+    throw new RangeError('the counter cannot grow further');
+  const keyChecksums = [...previous.keyChecksums];
+  if (changes.newMetadataKey !== undefined) {
+    const c = sha256Hex(abytes(changes.newMetadataKey, 'newMetadataKey', 16));
+    if (!keyChecksums.includes(c)) keyChecksums.push(c);
+  }
+  const deleted = changes.deleted ?? previous.deleted;
+  return {
+    counter: previous.counter + 1,
+    files: changes.files ?? previous.files,
+    folders: changes.folders ?? previous.folders,
+    keyChecksums,
+    ...(deleted !== undefined ? { deleted } : {}),
+  };
+}
