@@ -7,7 +7,8 @@
  *    document lists no users (METADATA_MALFORMED);
  * 3. certificates, when a server key is given: every member certificate is signed by it
  *    (CERT_UNTRUSTED) and names its user (CERT_USER_MISMATCH); this user's certificate holds
- *    this user's public key (KEY_MISMATCH);
+ *    this user's public key (KEY_MISMATCH). Without a server key the caller has verified the
+ *    certificates (and the signature) itself;
  * 4. unwrap (KEY_UNWRAP_FAILED), key length 16 and not degenerate (METADATA_MALFORMED);
  * 5. AES-GCM (AEAD_TAG_MISMATCH);
  * 6. gzip, JSON, inner schema (METADATA_MALFORMED);
@@ -18,10 +19,10 @@
  * @module
  */
 import { aesGcmDecrypt } from '../_internal/aesgcm.js';
-import { abytes, equalBytes, sha256Hex, wipe } from '../_internal/bytes.js';
+import { abytes, sha256Hex, wipe } from '../_internal/bytes.js';
 import { rsaOaepUnwrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError } from '../errors/index.js';
-import { readCertificate, signedByServer, spkiOfPrivateKey } from './_cert.js';
+import { holdsKey, readCertificate, verifyMember } from './_cert.js';
 import { isObject } from './_json.js';
 import { decodeInner, innerDigest, isDegenerate } from './inner.js';
 import { parseMetadataDocumentV2 } from './parse.js';
@@ -61,29 +62,14 @@ function checkCertificates(
 ): void {
   const server = abytes(opts.serverPublicKey, 'serverPublicKey');
   for (const [i, u] of doc.users.entries()) {
-    const cert = readCertificate(u.certificate, `users[${i}].certificate`);
-    // E2EE-META-043 (MUST, client): every member certificate is issued by the pinned server key.
-    if (!signedByServer(cert, server)) {
-      throw new SealfoldError(
-        'CERT_UNTRUSTED',
-        `users[${i}]: the certificate is not signed by the server key`,
-      );
-    }
-    // E2EE-META-044 (MUST, client): and names the member it is listed for.
-    if (cert.subjectCn !== u.userId) {
-      throw new SealfoldError(
-        'CERT_USER_MISMATCH',
-        `users[${i}]: the certificate's CN is not the userId`,
-      );
-    }
+    const what = `users[${i}].certificate`;
+    const { cert } = readCertificate(u.certificate, what);
+    // E2EE-META-043 (MUST, client): every member certificate is issued by the pinned server key
+    // and names the member it is listed for (CERT_UNTRUSTED, CERT_USER_MISMATCH).
+    verifyMember(cert, u.userId, server, what);
     // E2EE-META-045 (MUST, client): this user's entry holds this user's own public key.
-    if (u.userId === userId && opts.privateKey !== undefined) {
-      if (!equalBytes(cert.spki, spkiOfPrivateKey(opts.privateKey))) {
-        throw new SealfoldError(
-          'KEY_MISMATCH',
-          `users[${i}]: the certificate does not hold this user's key`,
-        );
-      }
+    if (u.userId === userId && !holdsKey(cert, abytes(opts.privateKey, 'privateKey'))) {
+      throw new SealfoldError('KEY_MISMATCH', `${what} does not hold this user's key`);
     }
   }
 }

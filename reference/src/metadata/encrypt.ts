@@ -126,7 +126,7 @@ function wrapForMembers(
     }
     const cert = readCertificate(u.certificate, `users[${i}].certificate`);
     // E2EE-META-035 (MUST, client): wrap only for the user the certificate names.
-    if (cert.subjectCn !== u.userId) {
+    if (cert.cert.subjectCn !== u.userId) {
       throw new SealfoldError(
         'CERT_USER_MISMATCH',
         `users[${i}]: the certificate's CN is not the userId`,
@@ -134,7 +134,7 @@ function wrapForMembers(
     }
     return {
       certificate: u.certificate,
-      encryptedMetadataKey: toBase64(rsaOaepWrap(cert.spki, key)),
+      encryptedMetadataKey: toBase64(rsaOaepWrap(cert.cert.spki, key)),
       userId: u.userId,
     };
   });

@@ -16,6 +16,7 @@
  * @module
  */
 import { SealfoldError } from '../errors/index.js';
+import type { StateStore } from '../state/index.js';
 import { isObject } from './_json.js';
 import type { DecryptedMetadata } from './decrypt.js';
 import { METADATA_VERSIONS, type MetadataVersion } from './types.js';
@@ -32,11 +33,8 @@ export interface FolderHighWater {
   readonly digest: string | null;
 }
 
-/** Minimal persistent key → JSON store (the `state` module's StateStore satisfies it). */
-export interface HighWaterStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-}
+/** The part of the `state` module's StateStore that freshness uses. */
+export type HighWaterStore = Pick<StateStore, 'get' | 'set'>;
 
 const RANK: Record<MetadataVersion, number> = { '1.0': 1, '1.1': 1, '1.2': 2, '2.0': 3, '2.1': 3 };
 

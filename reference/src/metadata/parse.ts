@@ -144,7 +144,7 @@ function parseUsers(value: unknown): readonly MetadataUser[] {
     return Object.freeze({
       userId: u.userId!,
       certificate: u.certificate!,
-      certificateDer: cert.der,
+      certificateDer: cert.cert.der,
       encryptedMetadataKey: wrapped,
     });
   });
