@@ -1,0 +1,139 @@
+/**
+ * The express application factory: wires config, store, CA signer, clock and logger into the
+ * routers of the route table (`http/routes.ts`). No handler logic lives here.
+ *
+ * @module
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ServerConfig } from './config.js';
+import { MANAGEMENT_PREFIX } from './config.js';
+import type { Store } from './store/index.js';
+import type { CaSigner } from './ca/signer.js';
+import type { Logger } from './log.js';
+import { nullLogger, redactPath } from './log.js';
+import { systemClock, type Clock, type Deps } from './http/context.js';
+import { ocsErrorHandler, requireOcsHeader, CODE_HEADER } from './http/ocs.js';
+import { basicAuth, e2eeClientGate } from './http/auth.js';
+import { ROUTES, type Mount } from './http/routes.js';
+import { problem, toProblem } from './problems.js';
+
+/** Largest accepted OCS request body (metadata documents can be large). */
+const BODY_LIMIT = '64mb';
+
+export interface AppOptions {
+  config: ServerConfig;
+  store: Store;
+  ca: CaSigner;
+  clock?: Clock;
+  log?: Logger;
+  /** Routes to mount instead of {@link ROUTES} (tests). */
+  routes?: readonly Mount[];
+}
+
+function e2eePrefixes(): { prefix: string; ocs: 1 | 2; api: 1 | 2 }[] {
+  const out: { prefix: string; ocs: 1 | 2; api: 1 | 2 }[] = [];
+  for (const ocs of [1, 2] as const)
+    for (const api of [1, 2] as const)
+      out.push({ prefix: `/ocs/v${ocs}.php/apps/end_to_end_encryption/api/v${api}`, ocs, api });
+  return out;
+}
+
+function join(prefix: string, path: string): string {
+  return path === '/' ? prefix || '/' : prefix + path;
+}
+
+/** Creates the mock server's express app. */
+export function createApp(opts: AppOptions): express.Express {
+  const deps: Deps = Object.freeze({
+    config: opts.config,
+    store: opts.store,
+    ca: opts.ca,
+    clock: opts.clock ?? systemClock,
+    log: opts.log ?? nullLogger,
+  });
+  const { config, log } = deps;
+  const routes = opts.routes ?? ROUTES;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    req.sealfold = { user: null, credential: null, ocsVersion: null, apiVersion: null };
+    if (config.requestLog) {
+      const start = process.hrtime.bigint();
+      res.on('finish', () => {
+        // E2EE-SEC-060 (MUST NOT, server): method, path, status, duration and user only.
+        log.write({
+          type: 'request',
+          method: req.method,
+          path: redactPath(req.originalUrl),
+          status: res.statusCode,
+          ms: Number((process.hrtime.bigint() - start) / 1000n) / 1000,
+          user: req.sealfold.user,
+        });
+      });
+    }
+    next();
+  });
+
+  // OCS: envelope, CSRF header, bodies, auth.
+  const bodies = [
+    express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 1000 }),
+    express.json({ limit: BODY_LIMIT, strict: true }),
+  ];
+  for (const v of [1, 2] as const)
+    app.use(`/ocs/v${v}.php`, (req: Request, _res: Response, next: NextFunction) => {
+      req.sealfold.ocsVersion = v;
+      next();
+    });
+  app.use('/ocs', requireOcsHeader, ...bodies, basicAuth(opts.store));
+
+  const built = new Map<Mount, express.Router>();
+  const routerOf = (m: Mount) => {
+    let r = built.get(m);
+    if (!r) built.set(m, (r = m.router(deps)));
+    return r;
+  };
+  for (const m of routes) {
+    if (m.area === 'e2ee') {
+      for (const { prefix, api } of e2eePrefixes())
+        app.use(
+          join(prefix, m.path),
+          (req: Request, _res: Response, next: NextFunction) => {
+            req.sealfold.apiVersion = api;
+            next();
+          },
+          e2eeClientGate(config.profile),
+          routerOf(m),
+        );
+    } else if (m.area === 'ocs') {
+      for (const v of [1, 2]) app.use(join(`/ocs/v${v}.php`, m.path), routerOf(m));
+    } else if (m.area === 'management') {
+      if (config.management)
+        app.use(join(MANAGEMENT_PREFIX, m.path), express.json({ limit: '1mb' }), routerOf(m));
+    } else {
+      app.use(m.path, basicAuth(opts.store), routerOf(m));
+    }
+  }
+  app.use('/ocs', () => {
+    throw problem('routeNotFound');
+  });
+  app.use('/ocs', ocsErrorHandler(config.profile, log));
+
+  // Everything else: plain JSON errors.
+  app.use(() => {
+    throw problem('notFound');
+  });
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const p = toProblem(err, config.profile);
+    if (p.status >= 500)
+      log.write({ type: 'error', error: (err as Error)?.name ?? 'unknown', code: p.code });
+    if (p.status === 401) res.set('WWW-Authenticate', 'Basic realm="Sealfold mock"');
+    res
+      .status(p.status)
+      .set(CODE_HEADER, p.code)
+      .json({ error: { code: p.code, message: p.message } });
+  });
+  return app;
+}

@@ -1,0 +1,152 @@
+/**
+ * The mock server's configuration: every mode and switch, parsed once into a frozen, typed object
+ * that is passed to constructors. Nothing else in `server-mock/` reads `process.env` or argv.
+ *
+ * Process-wide *modes* live here (`profile`, `ca`, `strictSerial`, `management`). Per-scenario
+ * *faults* will be installed at run time through the management API, never through this object.
+ *
+ * @module
+ */
+import { SealfoldError } from '../../reference/src/errors/index.js';
+
+/**
+ * Which Nextcloud server behaviour the mock reproduces (spec/10-server-api.md §2).
+ *
+ * - `nc30`: Nextcloud 28–30 with end_to_end_encryption 1.14–1.16 (the left column of the
+ *   status-code table): private keys are stored verbatim, legacy status codes (412 for a missing
+ *   lock counter, 403 for a foreign lock, 403 for a metadata PUT without lock), only the
+ *   user-agent gate (no `X-E2EE-Supported` header).
+ *   Example: `npx sealfold serve --profile nc30`
+ * - `nc32`: Nextcloud 32 with end_to_end_encryption 1.18, plus the private-key format check of
+ *   app 2.x (the stricter behaviour; see E2EE-API-041). The default.
+ *   Example: `npx sealfold serve --profile nc32`
+ */
+export const PROFILES = ['nc30', 'nc32'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/**
+ * Where the CA private key lives. `software`: an RSA-2048 key generated on first start and kept in
+ * the data directory (in memory without one). `softhsm`: a non-extractable key inside a SoftHSM2
+ * token, reached through PKCS#11.
+ * Example: `npx sealfold serve --ca softhsm`
+ */
+export const CA_BACKENDS = ['software', 'softhsm'] as const;
+export type CaBackend = (typeof CA_BACKENDS)[number];
+
+export interface ServerConfig {
+  /** Interface to bind. Default `127.0.0.1` (loopback: this is a test server). */
+  readonly host: string;
+  /** TCP port; 0 picks a free one. Default 0 in code, 8080 for `sealfold serve`. */
+  readonly port: number;
+  /** Directory for persistent state (journal, snapshot, CA key); null = in memory only. */
+  readonly dataDir: string | null;
+  readonly profile: Profile;
+  readonly ca: CaBackend;
+  /** JSON users file (spec/schemas/server-users.schema.json) loaded at start; null = none. */
+  readonly usersFile: string | null;
+  /**
+   * Serve the management API under {@link MANAGEMENT_PREFIX}. Off by default.
+   * Example: `npx sealfold serve --management`
+   */
+  readonly management: boolean;
+  /**
+   * Seconds after which a folder lock may be rolled back automatically (Nextcloud's
+   * `automatic_rollback_ttl`, default 86400). Range 1..31536000.
+   * Example: `npx sealfold serve --lock-ttl 60`
+   */
+  readonly lockTtlSeconds: number;
+  /**
+   * Strict certificate serials: issue unique random 128-bit serials instead of Nextcloud's serial
+   * 0 (E2EE-CERT-054). Off by default (compatible mode).
+   * Example: `npx sealfold serve --strict-serial`
+   */
+  readonly strictSerial: boolean;
+  /** Write one JSON line per HTTP request to the log sink. Default true. */
+  readonly requestLog: boolean;
+}
+
+/** Prefix of the management API (only mounted when `management` is on). */
+export const MANAGEMENT_PREFIX = '/__sealfold';
+
+const DEFAULTS: ServerConfig = {
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: null,
+  profile: 'nc32',
+  ca: 'software',
+  usersFile: null,
+  management: false,
+  lockTtlSeconds: 86400,
+  strictSerial: false,
+  requestLog: true,
+};
+
+function bad(message: string): never {
+  throw new SealfoldError('INPUT_MALFORMED', `server config: ${message}`);
+}
+
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    bad(`${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function intIn(name: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    bad(`${name} must be an integer in ${min}..${max}`);
+  return n;
+}
+
+function str(name: string, v: unknown): string {
+  if (typeof v !== 'string' || v === '') bad(`${name} must be a non-empty string`);
+  return v;
+}
+
+function bool(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') bad(`${name} must be a boolean`);
+  return v;
+}
+
+/**
+ * Validates and freezes a configuration; unknown keys and out-of-range values are rejected.
+ *
+ * @param input partial configuration; missing fields take the defaults above.
+ * @returns a frozen {@link ServerConfig}.
+ * @throws SealfoldError INPUT_MALFORMED naming the bad field.
+ * @example
+ * const cfg = parseConfig({ profile: 'nc30', port: 0 });
+ */
+export function parseConfig(
+  input: Partial<Record<keyof ServerConfig, unknown>> = {},
+): ServerConfig {
+  for (const k of Object.keys(input))
+    if (!(k in DEFAULTS)) bad(`unknown option ${JSON.stringify(k)}`);
+  const v = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)),
+  };
+  return Object.freeze({
+    host: str('host', v.host),
+    port: intIn('port', v.port, 0, 65535),
+    dataDir: v.dataDir === null ? null : str('dataDir', v.dataDir),
+    profile: oneOf('profile', v.profile, PROFILES),
+    ca: oneOf('ca', v.ca, CA_BACKENDS),
+    usersFile: v.usersFile === null ? null : str('usersFile', v.usersFile),
+    management: bool('management', v.management),
+    lockTtlSeconds: intIn('lockTtlSeconds', v.lockTtlSeconds, 1, 31_536_000),
+    strictSerial: bool('strictSerial', v.strictSerial),
+    requestLog: bool('requestLog', v.requestLog),
+  });
+}
+
+/** The startup banner lines: every mode that differs from the default is echoed (style rule 18). */
+export function describeConfig(c: ServerConfig): string[] {
+  const lines = [
+    `profile ${c.profile}, CA ${c.ca}, ${c.dataDir ? 'persistent data dir' : 'in-memory state'}`,
+  ];
+  if (c.management) lines.push(`management API enabled under ${MANAGEMENT_PREFIX}`);
+  if (c.strictSerial) lines.push('strict serials: certificates get unique random serial numbers');
+  if (c.lockTtlSeconds !== DEFAULTS.lockTtlSeconds) lines.push(`lock TTL ${c.lockTtlSeconds} s`);
+  return lines;
+}

@@ -1,0 +1,56 @@
+/**
+ * `/cloud/capabilities` and `/cloud/user` under `/ocs/v{1,2}.php`.
+ *
+ * The `end-to-end-encryption` capability (E2EE-API-010): `enabled`, `api-version` from the
+ * profile, and `keys-exist` (the user has a certificate and a private key on the server).
+ *
+ * @module
+ */
+import { Router } from 'express';
+import type { Deps } from './context.js';
+import { requireUser } from './context.js';
+import { sendOcs } from './ocs.js';
+import { PROFILE_INFO, versionString } from '../profiles.js';
+
+export function cloudRouter({ config, store }: Deps): Router {
+  const r = Router();
+  const info = PROFILE_INFO[config.profile];
+  r.get('/capabilities', (req, res) => {
+    const uid = req.sealfold.user;
+    const [major, minor, micro] = info.serverVersion;
+    // E2EE-API-010 (MUST, server): advertise the E2EE API version and whether the user's keys exist.
+    const e2ee = {
+      enabled: true,
+      'api-version': info.apiVersion,
+      'keys-exist':
+        uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid),
+    };
+    sendOcs(req, res, {
+      version: {
+        major,
+        minor,
+        micro,
+        string: versionString(config.profile),
+        edition: '',
+        extendedSupport: false,
+      },
+      capabilities: {
+        core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },
+        dav: { chunking: '1.0' },
+        'end-to-end-encryption': e2ee,
+      },
+    });
+  });
+  r.get('/user', (req, res) => {
+    const uid = requireUser(req);
+    const u = store.get('users', uid)!;
+    sendOcs(req, res, {
+      id: u.uid,
+      'display-name': u.displayName,
+      displayname: u.displayName,
+      email: u.email,
+      enabled: true,
+    });
+  });
+  return r;
+}

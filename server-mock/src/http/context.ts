@@ -1,0 +1,89 @@
+/**
+ * What every router gets: the dependencies (config, store, CA signer, clock, logger) and, per
+ * request, `req.sealfold` (the authenticated user, how they authenticated, and which OCS/API
+ * version the request came through). Also the small request helpers all handlers share.
+ *
+ * @module
+ */
+import type { Request } from 'express';
+import type { ServerConfig } from '../config.js';
+import type { Store } from '../store/index.js';
+import type { CaSigner } from '../ca/signer.js';
+import type { Logger } from '../log.js';
+import { problem } from '../problems.js';
+
+/** Time source in milliseconds since the epoch (injectable for tests). */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
+
+/** Everything a router factory receives. */
+export interface Deps {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly ca: CaSigner;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** Per-request context, set by the app before any router runs. */
+export interface RequestContext {
+  /** Authenticated uid, or null for an anonymous request. */
+  user: string | null;
+  /** How the user authenticated: the login password can confirm sensitive actions; an app password cannot. */
+  credential: 'login' | 'app' | null;
+  /** 1 or 2 for `/ocs/v1.php` / `/ocs/v2.php`; null outside OCS. */
+  ocsVersion: 1 | 2 | null;
+  /** 1 or 2 for `/apps/end_to_end_encryption/api/v1|v2`; null elsewhere. */
+  apiVersion: 1 | 2 | null;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    sealfold: RequestContext;
+  }
+}
+
+/** The authenticated uid. @throws problem notLoggedIn (401) for anonymous requests. */
+export function requireUser(req: Request): string {
+  const u = req.sealfold.user;
+  if (u === null) throw problem('notLoggedIn');
+  return u;
+}
+
+/**
+ * Strict password confirmation (E2EE-API-060): the request must be authenticated with the
+ * account's login password, not an app password.
+ */
+export function requirePasswordConfirmation(req: Request): string {
+  const uid = requireUser(req);
+  if (req.sealfold.credential !== 'login') throw problem('passwordConfirmationRequired');
+  return uid;
+}
+
+/**
+ * A request parameter like Nextcloud's `getParam`: form/JSON body first, then the query string.
+ * @returns the string, or undefined when absent.
+ * @throws problem badRequest when present but not a string (repeated or nested).
+ */
+export function param(req: Request, name: string): string | undefined {
+  const body: unknown = req.body;
+  const fromBody =
+    body !== null && typeof body === 'object' && !Array.isArray(body) && Object.hasOwn(body, name)
+      ? (body as Record<string, unknown>)[name]
+      : undefined;
+  const q = req.query as Record<string, unknown>;
+  const v = fromBody !== undefined ? fromBody : Object.hasOwn(q, name) ? q[name] : undefined;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw problem('badRequest', `parameter ${name} must be a string`);
+  return v;
+}
+
+/** A required, non-empty string parameter. @throws problem badRequest naming it. */
+export function requireParam(req: Request, name: string): string {
+  const v = param(req, name);
+  if (v === undefined || v === '') throw problem('badRequest', `parameter ${name} is required`);
+  return v;
+}

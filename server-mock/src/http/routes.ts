@@ -1,0 +1,35 @@
+/**
+ * The route table: every router of the mock server, mounted from this one list (style rule 19).
+ * Adding a router is one entry here.
+ *
+ * Areas and the prefixes they are mounted under:
+ * - `e2ee`: `/ocs/v{1,2}.php/apps/end_to_end_encryption/api/v{1,2}` + path. OCS envelope,
+ *   `OCS-APIRequest` check, form/JSON bodies, Basic auth, E2EE user-agent gate.
+ *   `req.sealfold.apiVersion` / `ocsVersion` tell the router where it was reached.
+ * - `ocs`: `/ocs/v{1,2}.php` + path. Same as `e2ee` without the user-agent gate.
+ * - `root`: path as is (WebDAV, status.php). Basic auth only; no body parsing (routers read raw
+ *   bodies themselves); errors render as JSON unless the router handles them.
+ * - `management`: {@link MANAGEMENT_PREFIX} + path, only with `--management`. JSON bodies, no auth.
+ *
+ * @module
+ */
+import type { Router } from 'express';
+import type { Deps } from './context.js';
+import { cloudRouter } from './cloud.js';
+import { statusRouter } from './status.js';
+
+export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
+
+export interface Mount {
+  readonly area: Area;
+  /** Path below the area's prefix ('/' for the prefix itself). */
+  readonly path: string;
+  readonly router: (deps: Deps) => Router;
+  /** What the router serves (shown by the management API). */
+  readonly summary: string;
+}
+
+export const ROUTES: readonly Mount[] = [
+  { area: 'ocs', path: '/cloud', router: cloudRouter, summary: 'capabilities, current user' },
+  { area: 'root', path: '/', router: statusRouter, summary: 'status.php' },
+];
