@@ -1,0 +1,92 @@
+/**
+ * Status-code profiles of the E2EE transaction API (spec/11-locking.md §7, E2EE-LOCK-070..079).
+ *
+ * Real servers answer the same situations with different HTTP statuses depending on the
+ * end_to_end_encryption app version. The mock reproduces two of them:
+ *
+ * - `nc30`: app 1.14–1.16 (Nextcloud 28–30). A lock whose counter is not greater than the stored
+ *   one ends in an uncaught exception on the real server, i.e. **500**; the profile reproduces it
+ *   on purpose (E2EE-LOCK-072) so that clients can be tested against what they will meet.
+ * - `nc32`: app 1.18 and 2.x (Nextcloud 32+), the default.
+ *
+ * Handlers never pick a status themselves: the engine raises an {@link E2eeFailure} naming the
+ * situation, and {@link statusFor} looks it up here.
+ *
+ * @module
+ */
+
+import { SealfoldError, type E2eeCode } from '../../../reference/src/errors/index.js';
+
+/** Status profiles (E2EE-LOCK-070). */
+export const PROFILES = ['nc30', 'nc32'] as const;
+/** One of {@link PROFILES}. */
+export type Profile = (typeof PROFILES)[number];
+
+/**
+ * Every failure situation of the transaction API: the error code it carries and its HTTP status
+ * per profile `[nc30, nc32]`. This is the table of spec/11-locking.md §7 (E2EE-LOCK-071).
+ */
+export const FAILURES = {
+  // Lock (POST /lock/{id}).
+  LOCK_COUNTER_MISSING: { code: 'INPUT_MALFORMED', status: [412, 400] },
+  LOCK_HELD_BY_OTHER: { code: 'LOCK_CONFLICT', status: [403, 423] },
+  LOCK_COUNTER_NOT_GREATER: { code: 'COUNTER_ROLLBACK', status: [500, 412] },
+  LOCK_FORBIDDEN: { code: 'FORBIDDEN', status: [403, 403] },
+  V1_LOCK_HELD_BY_OTHER: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  // Unlock (DELETE /lock/{id}).
+  UNLOCK_TOKEN_EMPTY: { code: 'INPUT_MALFORMED', status: [412, 400] },
+  UNLOCK_WRONG_TOKEN: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  UNLOCK_NOT_LOCKED: { code: 'NOT_FOUND', status: [404, 404] },
+  UNLOCK_FORBIDDEN: { code: 'FORBIDDEN', status: [403, 403] },
+  // Metadata (/meta-data/{id}).
+  META_TOKEN_EMPTY: { code: 'INPUT_MALFORMED', status: [412, 400] },
+  META_SIGNATURE_EMPTY: { code: 'SIGNATURE_MISSING', status: [412, 400] },
+  META_MALFORMED: { code: 'METADATA_MALFORMED', status: [400, 400] },
+  META_POST_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  META_PUT_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 412] },
+  META_DELETE_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 412] },
+  META_EXISTS: { code: 'ALREADY_EXISTS', status: [409, 409] },
+  META_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
+  META_V1_ON_V2: { code: 'UNSUPPORTED', status: [403, 403] },
+  V1_META_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  // Filedrop (PUT /meta-data/{id}/filedrop).
+  FILEDROP_MALFORMED: { code: 'METADATA_MALFORMED', status: [400, 400] },
+  FILEDROP_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 412] },
+  FILEDROP_FORBIDDEN: { code: 'FORBIDDEN', status: [403, 403] },
+  // Encrypted flag (/encrypted/{id}).
+  FLAG_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
+  // WebDAV inside encrypted folders.
+  DAV_NO_TOKEN: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  DAV_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  DAV_RESERVED_NAME: { code: 'FORBIDDEN', status: [403, 403] },
+  DAV_CROSS_TREE: { code: 'FORBIDDEN', status: [403, 403] },
+  DAV_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
+  // User-agent gate (E2EE-API-101).
+  CLIENT_NOT_ALLOWED: { code: 'FORBIDDEN', status: [403, 403] },
+} as const satisfies Record<string, { code: E2eeCode; status: readonly [number, number] }>;
+
+/** One failure situation. */
+export type FailureKind = keyof typeof FAILURES;
+
+/**
+ * A rejected transaction-API operation. `kind` names the situation (stable, used by tests and the
+ * executable model); `code` is the spec's error code; the HTTP status depends on the profile.
+ */
+export class E2eeFailure extends SealfoldError {
+  readonly kind: FailureKind;
+
+  constructor(kind: FailureKind, message: string) {
+    super(FAILURES[kind].code, message);
+    this.kind = kind;
+  }
+}
+
+/** True when `e` is an {@link E2eeFailure}, optionally of the given kind. */
+export function isE2eeFailure(e: unknown, kind?: FailureKind): e is E2eeFailure {
+  return e instanceof E2eeFailure && (kind === undefined || e.kind === kind);
+}
+
+/** HTTP status of a failure situation under a profile (E2EE-LOCK-071). */
+export function statusFor(kind: FailureKind, profile: Profile): number {
+  return FAILURES[kind].status[profile === 'nc30' ? 0 : 1];
+}
