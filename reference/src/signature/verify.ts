@@ -18,7 +18,8 @@
  */
 import { constants, verify as rsaVerify, type KeyObject } from 'node:crypto';
 import { equalBytes, sha256 } from '../_internal/bytes.js';
-import { SealfoldError, typed } from '../errors/index.js';
+import type * as pkijs from 'pkijs';
+import { SealfoldError } from '../errors/index.js';
 import { decodeSignature } from './_cms.js';
 import {
   derOf,
@@ -76,6 +77,17 @@ function loadMembers(members: readonly MetadataMember[], name: string): LoadedCe
   });
 }
 
+/** An embedded certificate is part of the signature: if it does not parse, the signature is malformed. */
+function embeddedCertificate(cert: pkijs.Certificate): LoadedCertificate {
+  try {
+    return loadCertificate(derOf(cert), 'an embedded certificate');
+  } catch (e) {
+    throw new SealfoldError('SIGNATURE_MALFORMED', 'an embedded certificate does not parse', {
+      cause: e,
+    });
+  }
+}
+
 function rsaSha256Verifies(key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   if (key.asymmetricKeyType !== 'rsa') return false;
   try {
@@ -115,11 +127,7 @@ export async function verifyMetadataSignature(
     opts.previousMembers === undefined
       ? undefined
       : loadMembers(opts.previousMembers, 'previousMembers');
-  const embedded = decoded.certificates.map((c) =>
-    typed('SIGNATURE_MALFORMED', 'an embedded certificate does not parse', () =>
-      loadCertificate(derOf(c), 'an embedded certificate'),
-    ),
-  );
+  const embedded = decoded.certificates.map(embeddedCertificate);
 
   // E2EE-META-121 (MUST, client): the messageDigest attribute must be SHA-256 of the signed content.
   const content = contents.find((c) => equalBytes(sha256(c.content), decoded.messageDigest));
