@@ -19,5 +19,5 @@ export * from './locks.js';
 export * from './metadata.js';
 export * from './staging.js';
 export * from './flags.js';
-export * from './user-agent.js';
 export { SAVE_SUFFIX, DELETE_SUFFIX, stripSuffix } from './_names.js';
+export * from './store-adapter.js';
