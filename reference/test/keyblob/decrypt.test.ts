@@ -249,7 +249,7 @@ describe('encryptPrivateKey / decryptPrivateKey', () => {
         shuffles,
         joiners,
         async (edits, base, sep) => {
-          const parts = edits.reduce<string[]>((p, e) => mutate(p, e), base);
+          const parts = edits.reduce<string[]>((p, e) => mutate(p, e), [...base]);
           const text = parts.join(sep);
           let out: Awaited<ReturnType<typeof decryptPrivateKey>> | undefined;
           let code: string | undefined;
