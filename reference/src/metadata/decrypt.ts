@@ -1,7 +1,7 @@
 /**
  * Reading a 2.x metadata document (spec/05-metadata.md §6, E2EE-META-040..059).
  *
- * Checks, in this order (a fault is reported at the first that fails):
+ * Checks, in this order (a fault is reported at the first that fails; E2EE-META-040):
  * 1. parse: JSON, version, schema, lengths, consistency (E2EE-META-001..019);
  * 2. role: a root document has a wrapped key for this user (METADATA_KEY_MISSING); a sub-folder
  *    document lists no users (METADATA_MALFORMED);
@@ -117,7 +117,7 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
     if (opts.serverPublicKey !== undefined) checkCertificates(doc, userId, opts);
     key = unwrapOwnKey(doc, userId, privateKey);
   } else {
-    // E2EE-META-042 (MUST, client): a sub-folder document carries no members.
+    // E2EE-META-042 (MUST, client): a sub-folder document carries no members. E2EE-META-038.
     if (doc.users.length > 0) {
       throw new SealfoldError(M, 'a sub-folder metadata document must not list users');
     }
@@ -133,6 +133,7 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
       wipe(plaintext);
     }
     // E2EE-META-048 (MUST, client): the key of a root folder is one its members listed.
+    // E2EE-META-026 (MUST NOT, client): a sub-folder's own list is not consulted.
     if (isRoot && !decoded.inner.keyChecksums.includes(sha256Hex(key))) {
       throw new SealfoldError(
         'METADATA_KEY_UNKNOWN',

@@ -85,8 +85,17 @@ export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata
         'keyChecksums must contain the SHA-256 of the metadata key',
       );
     }
-  } else if (filedrop !== undefined) {
-    throw new SealfoldError('INPUT_MALFORMED', 'only a root folder has filedrop entries');
+  } else {
+    if (filedrop !== undefined) {
+      throw new SealfoldError('INPUT_MALFORMED', 'only a root folder has filedrop entries');
+    }
+    // E2EE-META-027 (MUST NOT, client): a sub-folder document lists no key checksums.
+    if (inner.keyChecksums?.length) {
+      throw new SealfoldError(
+        'INPUT_MALFORMED',
+        'a sub-folder document must have empty keyChecksums',
+      );
+    }
   }
   const plaintext = encodeInner(inner);
   // E2EE-META-032 (MUST, client): a fresh random 12-byte nonce for every write.
@@ -102,8 +111,10 @@ export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata
     },
     version: users?.some((u) => isShareUser(u.userId)) ? '2.1' : '2.0',
   };
+  // E2EE-META-038 (MUST NOT, client): users only in a root document.
   if (users !== undefined) doc.users = wrapForMembers(metadataKey, users);
   if (filedrop !== undefined) doc.filedrop = filedrop;
+  // E2EE-META-031 (MUST, client): the one writer form, sorted and compact, no nonce suffix.
   const text = canonicalJson(doc);
   return { text, document: parseMetadataDocumentV2(text) };
 }

@@ -38,7 +38,7 @@ export type HighWaterStore = Pick<StateStore, 'get' | 'set'>;
 
 const RANK: Record<MetadataVersion, number> = { '1.0': 1, '1.1': 1, '1.2': 2, '2.0': 3, '2.1': 3 };
 
-/** The state a decrypted 2.x document proposes. */
+/** The state a decrypted 2.x document proposes (E2EE-META-172: it records 2.x). */
 export function stateOf(d: DecryptedMetadata): FolderHighWater {
   return {
     version: d.version,
@@ -64,9 +64,11 @@ export function checkFreshness(
   next: FolderHighWater,
 ): FolderHighWater {
   assertHighWater(next, 'the proposed state');
-  if (previous === undefined) return next; // E2EE-META-066: first sight (F3 limitation).
+  // E2EE-META-066 (MUST, client): first sight is accepted, but reported as unchecked (F3).
+  if (previous === undefined) return next;
   assertHighWater(previous, 'the stored high-water mark');
-  // E2EE-META-061 (MUST, client): never accept an older format family for a folder.
+  // E2EE-META-061 (MUST, client): never accept an older format family for a folder
+  // (E2EE-SEC-031).
   if (RANK[next.version] < RANK[previous.version]) {
     throw new SealfoldError(
       'DOWNGRADE',
@@ -100,7 +102,7 @@ export function checkFreshness(
   return next;
 }
 
-/** The store key of a folder's mark. */
+/** The store key of a folder's mark (E2EE-META-060: one persistent mark per folder id). */
 export function highWaterKey(folderId: string): string {
   if (typeof folderId !== 'string' || folderId === '')
     throw new TypeError('"folderId" must be a non-empty string');
@@ -118,15 +120,29 @@ export async function loadHighWater(
   return v;
 }
 
+/** What {@link acceptFolderState} returns. */
+export interface AcceptedState {
+  /** The new mark, as persisted. */
+  readonly mark: FolderHighWater;
+  /**
+   * True when there was no mark: nothing could be checked for rollback (F3). Callers must not
+   * present such a state as verified fresh (E2EE-META-066).
+   */
+  readonly firstSight: boolean;
+}
+
 /**
  * Checks `next` against the folder's persisted mark and, only if every check passes, persists
  * the new mark (E2EE-META-065, E2EE-SEC-004: no state change on rejection).
+ *
+ * @throws SealfoldError DOWNGRADE, COUNTER_ROLLBACK, KEY_CHECKSUM_REMOVED; INPUT_MALFORMED when
+ *   the stored mark is corrupt (fail closed).
  */
 export async function acceptFolderState(
   store: HighWaterStore,
   folderId: string,
   next: FolderHighWater,
-): Promise<FolderHighWater> {
+): Promise<AcceptedState> {
   const previous = await loadHighWater(store, folderId);
   const mark = checkFreshness(previous, next);
   // E2EE-META-065 (MUST, client): persist only after every check passed.
@@ -136,7 +152,7 @@ export async function acceptFolderState(
     keyChecksums: [...mark.keyChecksums],
     digest: mark.digest,
   });
-  return mark;
+  return { mark, firstSight: previous === undefined };
 }
 
 function assertHighWater(v: unknown, what: string): asserts v is FolderHighWater {

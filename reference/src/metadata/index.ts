@@ -25,7 +25,13 @@ export {
 } from './encrypt.js';
 export { decryptMetadata, type DecryptMetadataOptions, type DecryptedMetadata } from './decrypt.js';
 export { innerFromJson, innerToJson, innerDigest, isSafeName, MAX_INNER_LENGTH } from './inner.js';
-export { newInner, nextInner, INITIAL_COUNTER, type InnerChanges } from './update.js';
+export {
+  newInner,
+  newMetadataKey,
+  nextInner,
+  INITIAL_COUNTER,
+  type InnerChanges,
+} from './update.js';
 export {
   acceptFolderState,
   checkFreshness,
@@ -33,6 +39,7 @@ export {
   loadHighWater,
   stateOf,
   stateOfLegacy,
+  type AcceptedState,
   type FolderHighWater,
   type HighWaterStore,
 } from './freshness.js';

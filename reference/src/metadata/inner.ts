@@ -70,7 +70,8 @@ export function innerFromJson(json: unknown): InnerMetadata {
   const rawFiles = j.files as Record<string, Record<string, string>>;
   const rawFolders = j.folders as Record<string, string>;
   for (const id of [...Object.keys(rawFiles), ...Object.keys(rawFolders)]) {
-    // E2EE-META-024 (MUST, client): ids are safe as server-side file names.
+    // E2EE-META-024 (MUST, client): ids are safe as server-side file names; they need not be
+    // 32 hex characters (E2EE-META-015).
     if (!isSafeName(id)) throw new SealfoldError(M, 'a file or folder id is not a safe name');
   }
   for (const id of Object.keys(rawFolders)) {
@@ -87,7 +88,7 @@ export function innerFromJson(json: unknown): InnerMetadata {
     counter: j.counter as number,
     files: Object.freeze(files),
     folders: Object.freeze(Object.fromEntries(Object.entries(rawFolders))),
-    // Named tolerance `checksum-case`: compared in lowercase.
+    // E2EE-META-022 (MUST, client): tolerance `checksum-case`, compared in lowercase.
     keyChecksums: Object.freeze(
       ((j.keyChecksums as string[] | undefined) ?? []).map((c) => c.toLowerCase()),
     ),
@@ -125,7 +126,7 @@ export function innerToJson(inner: InnerMetadata): Record<string, unknown> {
 /** gzip(UTF-8(JSON)) of an inner document, after checking it with the reader's rules. */
 export function encodeInner(inner: InnerMetadata): Uint8Array {
   const json = innerToJson(inner);
-  // E2EE-META-030 (MUST, client): writers never emit what readers reject.
+  // E2EE-META-030 (MUST NOT, client): writers never emit what readers reject.
   innerFromJson(json);
   return new Uint8Array(gzipSync(utf8(JSON.stringify(json))));
 }

@@ -45,7 +45,9 @@ export function normaliseV2Version(v: unknown): '2.0' | '2.1' | undefined {
  *   CERT_MALFORMED.
  */
 export function parseMetadataDocument(text: string): MetadataDocument {
+  // E2EE-META-001 (MUST, client): a JSON object, or METADATA_MALFORMED.
   const json = parseJsonObject(text, 'the metadata document');
+  // E2EE-META-002 (MUST, client): the family is decided by where the version lives.
   if ('version' in json) return parseV2(json);
   if (isObject(json.metadata) && 'version' in json.metadata) return parseLegacyDocument(json);
   throw new SealfoldError(M, 'the metadata document has no version');
@@ -78,13 +80,16 @@ function parseV2(json: Record<string, unknown>): MetadataDocumentV2 {
     );
   }
   // E2EE-META-004 (MUST, client): schema first; a missing, null, empty or mistyped crypto
-  // field is rejected, never defaulted.
+  // field is rejected, never defaulted. The schema also enforces E2EE-META-008 (nonce and tag
+  // lengths), E2EE-META-012 (no 1.x members in `metadata`) and E2EE-META-014 (`filedrop` is an
+  // object; its entries are not looked at here). Unknown members are ignored (E2EE-META-013).
   validateSchema('metadata-v2.schema.json', json, 'the metadata document');
   const meta = json.metadata as Record<string, string>;
 
   // E2EE-META-006 (MUST, client): the `|nonce` suffix is tolerated and must repeat the nonce.
   const [ctText, suffix, ...rest] = meta.ciphertext!.split('|');
   if (rest.length > 0) throw new SealfoldError(M, '"metadata.ciphertext" has more than one "|"');
+  // E2EE-META-005 (MUST, client): strict, canonical base64 everywhere.
   const ciphertext = fromBase64(ctText!, 'metadata.ciphertext', M);
   const nonce = fromBase64(meta.nonce!, 'metadata.nonce', M);
   const authenticationTag = fromBase64(meta.authenticationTag!, 'metadata.authenticationTag', M);

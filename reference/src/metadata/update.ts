@@ -4,11 +4,21 @@
  *
  * @module
  */
-import { abytes, sha256Hex } from '../_internal/bytes.js';
+import { abytes, defaultRng, sha256Hex, type Rng } from '../_internal/bytes.js';
+import { isDegenerate } from './inner.js';
 import type { InnerMetadata, MetadataFile } from './types.js';
 
 /** The initial counter writers use (Android's E2E_V2_INITIAL_COUNTER; web exports 1 too). */
 export const INITIAL_COUNTER = 1;
+
+/**
+ * A fresh metadata key: 16 bytes from the CSPRNG (E2EE-META-033), never degenerate.
+ */
+export function newMetadataKey(rng: Rng = defaultRng): Uint8Array {
+  const key = abytes(rng(16), 'rng output', 16);
+  if (isDegenerate(key)) throw new RangeError('the random source returned a degenerate key');
+  return new Uint8Array(key);
+}
 
 /** An empty folder's first inner document; pass the key for a root folder. */
 export function newInner(metadataKey?: Uint8Array): InnerMetadata {

@@ -19,6 +19,7 @@ import { astring, sha256Hex, utf8 } from '../../_internal/bytes.js';
  * @example
  * legacyChecksum('chimney potato …', ['n9WX…', 'ia7O…'], 'GuFP…') // → '002cefa6…'
  */
+// E2EE-META-160 (MUST, client): the checksum formula of the module comment.
 export function legacyChecksum(
   mnemonic: string,
   fileIds: readonly string[],

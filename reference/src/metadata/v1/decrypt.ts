@@ -95,6 +95,7 @@ export function decryptLegacyMetadata(opts: DecryptLegacyOptions): LegacyView {
   }
   const { document: doc, mnemonic } = opts;
   const privateKey = abytes(opts.privateKey, 'privateKey');
+  // E2EE-META-162 (MAY, client): without the mnemonic the checksum is not checked.
   let checksumVerified = false;
   if (doc.version === '1.2' && mnemonic !== undefined) {
     // E2EE-META-161 (MUST, client): with the mnemonic, the stored checksum must match (before

@@ -11,7 +11,7 @@
  *
  * The JSON is `{"key","filename","mimetype","version":"1.2"}`. `initializationVector` and
  * `authenticationTag` are carried like those of `files` entries (presumably the payload's); the
- * two `encrypted…` fields match nothing that could be checked and are ignored.
+ * two `encrypted…` fields match nothing that could be checked and are ignored (E2EE-META-167).
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
- * Migration of a legacy view to a 2.x inner document (spec/09-legacy.md, E2EE-META-170..173).
- * Writing always produces 2.x; a legacy folder is migrated when it is first written.
+ * Migration of a legacy view to a 2.x inner document (spec/09-legacy.md, E2EE-META-170..172).
+ * Writing always produces 2.x; a legacy folder is migrated when it is first written
+ * (E2EE-SEC-031: there is no 1.x writer).
  *
  * @module
  */
@@ -30,6 +31,7 @@ export function migrateLegacyToV2(opts: MigrateLegacyOptions): InnerMetadata {
     throw new RangeError('"counter" must be a non-negative integer');
   const files: Record<string, MetadataFile> = {};
   const folders: Record<string, string> = {};
+  // E2EE-META-170 (MUST, client): files keep key, IV and tag; folder entries become names.
   for (const [id, e] of Object.entries(view.entries)) {
     if (e.isFolder) {
       Object.defineProperty(folders, id, { value: e.filename, enumerable: true });
@@ -44,6 +46,7 @@ export function migrateLegacyToV2(opts: MigrateLegacyOptions): InnerMetadata {
       Object.defineProperty(files, id, { value: f, enumerable: true });
     }
   }
+  // E2EE-META-171 (MUST, client): a root gets a fresh key, listed in keyChecksums.
   const keyChecksums: string[] = [];
   if (newMetadataKey !== undefined) {
     abytes(newMetadataKey, 'newMetadataKey', 16);
