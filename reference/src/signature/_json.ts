@@ -22,6 +22,9 @@ export interface JsonObject {
 /** Nesting limit; metadata documents are 4 levels deep, so 64 is generous and stack-safe. */
 export const MAX_JSON_DEPTH = 64;
 
+/** The top-level member that is not signed (E2EE-META-105). */
+export const UNSIGNED_KEY = 'filedrop';
+
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -62,7 +65,7 @@ class Parser {
   parseDocument(): JsonValue {
     // RFC 8259 §8.1: no byte order mark.
     if (this.text.charCodeAt(0) === 0xfeff) throw malformed('the document starts with a BOM');
-    const v = this.value(0);
+    const v = this.value(0, false);
     this.ws();
     if (this.pos !== this.text.length) throw malformed(`unexpected text at offset ${this.pos}`);
     return v;
@@ -77,14 +80,19 @@ class Parser {
     }
   }
 
-  private value(depth: number): JsonValue {
+  /**
+   * `lax` is set inside the top-level `filedrop` member, which is not signed: there only RFC 8259
+   * syntax is required (E2EE-META-105; the metadata chapter must not reject a document for the
+   * content of a filedrop entry, E2EE-META-014).
+   */
+  private value(depth: number, lax: boolean): JsonValue {
     if (depth > MAX_JSON_DEPTH) throw malformed(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
     this.ws();
     const t = this.text;
     const c = t[this.pos];
-    if (c === '{') return this.object(depth);
-    if (c === '[') return this.array(depth);
-    if (c === '"') return this.string();
+    if (c === '{') return this.object(depth, lax);
+    if (c === '[') return this.array(depth, lax);
+    if (c === '"') return this.string(lax);
     if (t.startsWith('true', this.pos)) return ((this.pos += 4), true);
     if (t.startsWith('false', this.pos)) return ((this.pos += 5), false);
     if (t.startsWith('null', this.pos)) return ((this.pos += 4), null);
@@ -92,7 +100,7 @@ class Parser {
     if (m) {
       this.pos += m[0].length;
       const n = Number(m[0]);
-      checkNumberText(m[0], n);
+      if (!lax) checkNumberText(m[0], n);
       return n;
     }
     throw malformed(
@@ -100,7 +108,7 @@ class Parser {
     );
   }
 
-  private object(depth: number): JsonObject {
+  private object(depth: number, lax: boolean): JsonObject {
     const obj: JsonObject = {};
     const seen = new Set<string>();
     this.pos++; // {
@@ -109,14 +117,14 @@ class Parser {
     for (;;) {
       this.ws();
       if (this.text[this.pos] !== '"') throw malformed(`expected a key at offset ${this.pos}`);
-      const key = this.string();
+      const key = this.string(lax);
       // E2EE-META-103 (MUST, client): duplicate keys make the signed text ambiguous.
-      if (seen.has(key)) throw malformed(`duplicate key "${key.slice(0, 40)}"`);
+      if (seen.has(key) && !lax) throw malformed(`duplicate key "${key.slice(0, 40)}"`);
       seen.add(key);
       this.ws();
       if (this.text[this.pos] !== ':') throw malformed(`expected ':' at offset ${this.pos}`);
       this.pos++;
-      setOwn(obj, key, this.value(depth + 1));
+      setOwn(obj, key, this.value(depth + 1, lax || (depth === 0 && key === UNSIGNED_KEY)));
       this.ws();
       const c = this.text[this.pos++];
       if (c === '}') return obj;
@@ -124,13 +132,13 @@ class Parser {
     }
   }
 
-  private array(depth: number): JsonValue[] {
+  private array(depth: number, lax: boolean): JsonValue[] {
     const arr: JsonValue[] = [];
     this.pos++; // [
     this.ws();
     if (this.text[this.pos] === ']') return (this.pos++, arr);
     for (;;) {
-      arr.push(this.value(depth + 1));
+      arr.push(this.value(depth + 1, lax));
       this.ws();
       const c = this.text[this.pos++];
       if (c === ']') return arr;
@@ -138,7 +146,7 @@ class Parser {
     }
   }
 
-  private string(): string {
+  private string(lax: boolean): string {
     const t = this.text;
     this.pos++; // opening quote
     let out = '';
@@ -180,14 +188,15 @@ class Parser {
     this.pos++; // closing quote
     // E2EE-META-102 (MUST, client): strings are Unicode text (no lone surrogates), since the
     // signed bytes are their UTF-8 encoding.
-    if (!isWellFormed(out)) throw malformed('a string contains a lone UTF-16 surrogate');
+    if (!lax && !isWellFormed(out)) throw malformed('a string contains a lone UTF-16 surrogate');
     return out;
   }
 }
 
 /**
  * Parses `text` as strict RFC 8259 JSON: duplicate keys, non-canonical or unsafe numbers, lone
- * surrogates, a BOM, raw control characters and trailing text are METADATA_MALFORMED.
+ * surrogates, a BOM, raw control characters and trailing text are METADATA_MALFORMED. Inside
+ * the top-level `filedrop` member only the RFC 8259 syntax is checked (it is not signed).
  */
 export function parseStrictJson(text: string): JsonValue {
   return new Parser(text).parseDocument();
@@ -198,6 +207,13 @@ export function parseStrictJson(text: string): JsonValue {
  * and arrays, finite safe integers, well-formed strings, booleans, null) and returns it typed.
  */
 export function assertJsonValue(value: unknown, depth = 0): JsonValue {
+  if (depth === 0 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    // The top-level `filedrop` member is not signed and not checked here (E2EE-META-105).
+    for (const [k, v] of Object.entries(value)) {
+      if (k !== UNSIGNED_KEY) assertJsonValue(v, 1);
+    }
+    return value as JsonObject;
+  }
   if (depth > MAX_JSON_DEPTH) throw malformed(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'string') {

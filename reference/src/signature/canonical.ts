@@ -26,6 +26,7 @@ import {
   assertJsonValue,
   canonicalJson,
   parseStrictJson,
+  UNSIGNED_KEY,
   type JsonObject,
   type JsonValue,
 } from './_json.js';
@@ -37,7 +38,7 @@ import {
 export type MetadataDocumentInput = string | Uint8Array | object;
 
 /** The top-level key excluded from the signature (filedrop is written by anonymous uploaders). */
-export const UNSIGNED_TOP_LEVEL_KEY = 'filedrop';
+export const UNSIGNED_TOP_LEVEL_KEY = UNSIGNED_KEY;
 
 /** Parses or checks an outer document and returns it as a JSON object. */
 export function toJsonObject(outer: MetadataDocumentInput): JsonObject {

@@ -96,6 +96,13 @@ describe('canonical JSON', () => {
     const doc = { version: '2.0', filedrop: { x: { a: 1 } }, metadata: { filedrop: 'kept' } };
     expect(canonicalMetadataJson(doc)).toBe('{"metadata":{"filedrop":"kept"},"version":"2.0"}');
     expect(canonicalMetadataJson({ version: '2.0' })).toBe('{"version":"2.0"}');
+    // The unsigned filedrop member only has to be JSON: what an uploader or the server's
+    // re-serialisation puts there cannot make the signed part unreadable (E2EE-META-014).
+    const odd = '{"filedrop":{"a":1.5,"a":-0,"s":"\\ud800","e":1e400},"version":"2.0"}';
+    expect(canonicalMetadataJson(odd)).toBe('{"version":"2.0"}');
+    expect(canonicalMetadataJson({ filedrop: { x: 0.5, y: undefined }, v: 1 })).toBe('{"v":1}');
+    expect(() => canonicalMetadataJson('{"filedrop":{"a":1,}}')).toThrow(malformed);
+    expect(() => canonicalMetadataJson('{"filedrop":{},"filedrop":{}}')).toThrow(malformed);
   });
 
   it('E2EE-META-107: the signed content is the ASCII of padded base64 of the UTF-8 text', () => {
