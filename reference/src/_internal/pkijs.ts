@@ -13,6 +13,7 @@ import { webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { SealfoldError, typed, type E2eeCode } from '../errors/index.js';
+import { equalBytes } from './bytes.js';
 
 /** The pkijs crypto engine backed by Node's WebCrypto. Pass it explicitly to pkijs methods. */
 export const pkiEngine: pkijs.ICryptoEngine = new pkijs.CryptoEngine({
@@ -30,16 +31,28 @@ export interface PkiClass<T> {
 }
 
 /**
+ * asn1js decodes BER leniently (for example a constructed length that disagrees with its
+ * children's). Re-encoding the parsed tree and comparing it with the input rejects every such
+ * variant, so that one value has one accepted encoding.
+ */
+function requireDer(parsed: asn1js.AsnType, der: Uint8Array, code: E2eeCode, what: string): void {
+  const again = typed(code, `${what} is not valid DER`, () => new Uint8Array(parsed.toBER()));
+  if (!equalBytes(again, der)) throw new SealfoldError(code, `${what} is not DER-encoded`);
+}
+
+/**
  * Decodes `der` as exactly one ASN.1 element (no trailing bytes) and builds `cls` from it.
  * Any failure, including pkijs's schema mismatch, becomes SealfoldError(`code`) naming `what`.
  */
 export function decodeDer<T>(cls: PkiClass<T>, der: Uint8Array, code: E2eeCode, what: string): T {
   if (der.length === 0) throw new SealfoldError(code, `${what} is empty`);
-  const asn1 = asn1js.fromBER(new Uint8Array(der));
+  // asn1js throws for some malformed primitives (e.g. a bad GeneralizedTime string).
+  const asn1 = typed(code, `${what} is not valid DER`, () => asn1js.fromBER(new Uint8Array(der)));
   if (asn1.offset === -1) throw new SealfoldError(code, `${what} is not valid DER`);
   if (asn1.offset !== der.length) {
     throw new SealfoldError(code, `${what} has ${der.length - asn1.offset} trailing bytes`);
   }
+  requireDer(asn1.result, der, code, what);
   return typed(code, `${what} does not have the expected ASN.1 structure`, () => {
     return new cls({ schema: asn1.result });
   });
@@ -48,10 +61,12 @@ export function decodeDer<T>(cls: PkiClass<T>, der: Uint8Array, code: E2eeCode, 
 /** Decodes `der` as one ASN.1 element with no trailing bytes, or throws SealfoldError(`code`). */
 export function decodeAsn1(der: Uint8Array, code: E2eeCode, what: string): asn1js.AsnType {
   if (der.length === 0) throw new SealfoldError(code, `${what} is empty`);
-  const asn1 = asn1js.fromBER(new Uint8Array(der));
+  // asn1js throws for some malformed primitives (e.g. a bad GeneralizedTime string).
+  const asn1 = typed(code, `${what} is not valid DER`, () => asn1js.fromBER(new Uint8Array(der)));
   if (asn1.offset === -1 || asn1.offset !== der.length) {
     throw new SealfoldError(code, `${what} is not a single DER element`);
   }
+  requireDer(asn1.result, der, code, what);
   return asn1.result;
 }
 

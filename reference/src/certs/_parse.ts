@@ -14,7 +14,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import { abytes, sha256Hex } from '../_internal/bytes.js';
+import { abytes, equalBytes, sha256Hex } from '../_internal/bytes.js';
 import {
   SIGNATURE_ALGORITHMS,
   bytesOf,
@@ -93,19 +93,22 @@ export function parseCertificateParts(input: CertificateInput): CertificateParts
   const c = decodeDer(pkijs.Certificate, der, 'CERT_MALFORMED', 'the certificate');
   return typed('CERT_MALFORMED', 'the certificate does not parse as X.509', () => {
     const signatureOid = c.signatureAlgorithm.algorithmId;
-    // RFC 5280 §4.1.1.2: the outer algorithm must equal tbsCertificate.signature.
-    if (signatureOid !== c.signature.algorithmId) {
+    // RFC 5280 §4.1.1.2: the outer AlgorithmIdentifier must equal tbsCertificate.signature. The
+    // encodings are compared, because the outer one is not signed and must not be malleable.
+    const outer = bytesOf(c.signatureAlgorithm.toSchema().toBER());
+    const inner = bytesOf(c.signature.toSchema().toBER());
+    if (!equalBytes(outer, inner)) {
       throw new SealfoldError(
         'CERT_MALFORMED',
         'the certificate names two different signature algorithms',
       );
     }
+    // The signature is a whole number of bytes (no unused bits in the BIT STRING).
+    if (c.signatureValue.valueBlock.unusedBits !== 0) {
+      throw new SealfoldError('CERT_MALFORMED', 'the certificate signature has unused bits');
+    }
     const spkiDer = bytesOf(c.subjectPublicKeyInfo.toSchema().toBER());
-    const subjectKey = typed(
-      'CERT_MALFORMED',
-      "the certificate's subject public key does not parse",
-      () => parseSpki(spkiDer, 'subject public key'),
-    );
+    const subjectKey = parseSpki(spkiDer, 'subject public key', 'CERT_MALFORMED');
     const bc = c.extensions?.find((e) => e.extnID === '2.5.29.19')?.parsedValue as
       pkijs.BasicConstraints | undefined;
     const cert: ParsedCertificate = {

@@ -119,10 +119,11 @@ export function parseCsr(input: string | Uint8Array): ParsedCsr {
   // E2EE-CERT-005 (MUST, both): a CSR that does not parse as PKCS#10 is CSR_MALFORMED.
   const csr = decodeDer(pkijs.CertificationRequest, der, 'CSR_MALFORMED', 'the CSR');
   const parts = typed('CSR_MALFORMED', 'the CSR does not parse as PKCS#10', () => {
+    if (csr.signatureValue.valueBlock.unusedBits !== 0) {
+      throw new SealfoldError('CSR_MALFORMED', 'the CSR signature has unused bits');
+    }
     const spkiDer = bytesOf(csr.subjectPublicKeyInfo.toSchema().toBER());
-    const key = typed('CSR_MALFORMED', "the CSR's public key does not parse", () =>
-      parseSpki(spkiDer, 'CSR public key'),
-    );
+    const key = parseSpki(spkiDer, 'CSR public key', 'CSR_MALFORMED');
     return {
       key,
       oid: csr.signatureAlgorithm.algorithmId,

@@ -30,11 +30,16 @@ export function parsePkcs8(der: Uint8Array, name = 'pkcs8'): KeyObject {
  * SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
  *   subjectPublicKey BIT STRING }  (RFC 5280 §4.1)
  */
-export function parseSpki(der: Uint8Array, name = 'spki'): KeyObject {
+export function parseSpki(
+  der: Uint8Array,
+  name = 'spki',
+  code: 'KEY_MALFORMED' | 'CERT_MALFORMED' | 'CSR_MALFORMED' = 'KEY_MALFORMED',
+): KeyObject {
   abytes(der, name);
-  // E2EE-KEY-013 (MUST, client): a public key that does not parse as SPKI is KEY_MALFORMED.
-  decodeDer(pkijs.PublicKeyInfo, der, 'KEY_MALFORMED', 'the public key (SPKI)');
-  return typed('KEY_MALFORMED', 'the public key does not parse as SPKI', () =>
+  // E2EE-KEY-013 (MUST, client): a public key that does not parse as SPKI is KEY_MALFORMED
+  // (or the code of the structure that embeds it).
+  decodeDer(pkijs.PublicKeyInfo, der, code, `the ${name} (SPKI)`);
+  return typed(code, `the ${name} does not parse as SPKI`, () =>
     createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }),
   );
 }
