@@ -19,6 +19,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/file-decrypt.js'),
   },
   {
+    name: 'serve',
+    summary: 'run the mock Nextcloud E2EE server (test use only)',
+    load: () => import('./commands/serve.js'),
+  },
+  {
     name: 'spec check',
     summary: 'extract the requirement registry and check IDs, citations and coverage',
     load: () => import('./commands/spec-check.js'),

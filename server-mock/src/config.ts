@@ -63,6 +63,14 @@ export interface ServerConfig {
   readonly strictSerial: boolean;
   /** Write one JSON line per HTTP request to the log sink. Default true. */
   readonly requestLog: boolean;
+  /**
+   * SoftHSM token user PIN (`--ca softhsm`). A published test PIN by default: the token protects
+   * the CA key from extraction, not from callers of this test server.
+   * Example: `npx sealfold serve --ca softhsm --hsm-pin 987654`
+   */
+  readonly hsmUserPin: string;
+  /** SoftHSM security-officer PIN, used only when the token is created. */
+  readonly hsmSoPin: string;
 }
 
 /** Prefix of the management API (only mounted when `management` is on). */
@@ -79,6 +87,8 @@ const DEFAULTS: ServerConfig = {
   lockTtlSeconds: 86400,
   strictSerial: false,
   requestLog: true,
+  hsmUserPin: '1234',
+  hsmSoPin: '12345678',
 };
 
 function bad(message: string): never {
@@ -137,6 +147,8 @@ export function parseConfig(
     lockTtlSeconds: intIn('lockTtlSeconds', v.lockTtlSeconds, 1, 31_536_000),
     strictSerial: bool('strictSerial', v.strictSerial),
     requestLog: bool('requestLog', v.requestLog),
+    hsmUserPin: str('hsmUserPin', v.hsmUserPin),
+    hsmSoPin: str('hsmSoPin', v.hsmSoPin),
   });
 }
 

@@ -15,8 +15,11 @@
  */
 import type { Router } from 'express';
 import type { Deps } from './context.js';
+import { keysRouter } from './keys.js';
 import { cloudRouter } from './cloud.js';
 import { statusRouter } from './status.js';
+import { webdavRouter } from './webdav.js';
+import { managementRouter } from './management.js';
 
 export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
 
@@ -30,6 +33,9 @@ export interface Mount {
 }
 
 export const ROUTES: readonly Mount[] = [
+  { area: 'e2ee', path: '/', router: keysRouter, summary: 'public-key, private-key, server-key' },
   { area: 'ocs', path: '/cloud', router: cloudRouter, summary: 'capabilities, current user' },
   { area: 'root', path: '/', router: statusRouter, summary: 'status.php' },
+  { area: 'root', path: '/', router: webdavRouter, summary: 'WebDAV /remote.php/dav/files' },
+  { area: 'management', path: '/', router: managementRouter, summary: 'users, reset, audit log' },
 ];

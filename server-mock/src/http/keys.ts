@@ -1,0 +1,254 @@
+/**
+ * The key endpoints of the E2EE API (spec/10-server-api.md §4, E2EE-API-020..069):
+ * `public-key` (GET, POST with a CSR, PUT with a certificate, DELETE), `private-key` (GET, POST,
+ * DELETE) and `server-key` (GET).
+ *
+ * Keys are immutable once stored (SRV-1): a second POST/PUT answers 409 and changes nothing; only
+ * a DELETE with password confirmation removes a key. Every stored or deleted key is audited in the
+ * same transaction. Handlers contain no crypto: issuance is `ca/issue.ts`.
+ *
+ * Key owners are uids, or `s:<shareToken>` for the keys of a public link share (API 2.1), which
+ * only the share's owner may create or delete.
+ *
+ * @module
+ */
+import { Router, type Request } from 'express';
+import { SealfoldError } from '../../../reference/src/errors/index.js';
+import { parseCertificate } from '../../../reference/src/certs/index.js';
+import { PEM_LABELS, pemEncode } from '../../../reference/src/pem/index.js';
+import type { Deps } from './context.js';
+import { param, requireParam, requirePasswordConfirmation, requireUser } from './context.js';
+import { sendOcs } from './ocs.js';
+import { problem, type ProblemName } from '../problems.js';
+import { issueCertificate } from '../ca/issue.js';
+import { isValidPrivateKeyFormat } from './_private-key-format.js';
+import { PROFILE_INFO } from '../profiles.js';
+import * as audit from '../audit.js';
+import type { StoreView, ShareRecord } from '../store/index.js';
+
+/** Header carrying a link-share token (app 1.17+); `shareToken` param on older apps. */
+const SHARE_TOKEN_HEADER = 'x-nc-e2ee-share-token';
+
+/** The link share with `token`, or undefined. */
+function linkShare(view: StoreView, token: string): ShareRecord | undefined {
+  return view.list('shares').find((s) => s.shareType === 3 && s.token === token);
+}
+
+/** Who owns the key a request is about, and how to name it in the audit log. */
+interface KeyOwner {
+  /** Store key: uid or `s:<token>`. */
+  key: string;
+  /** Audit object: `user:<uid>` or `share:<id>` (never the token). */
+  object: string;
+}
+
+/**
+ * The key owner for a write: the caller, or the link share named by `shareToken`, which the
+ * caller must own (E2EE-API-025).
+ */
+function ownerForWrite(view: StoreView, req: Request, uid: string): KeyOwner {
+  const token = param(req, 'shareToken');
+  if (token === undefined || token === '') return { key: uid, object: `user:${uid}` };
+  const share = linkShare(view, token);
+  // E2EE-API-025 (MUST, server): only the share's owner manages its keys.
+  if (!share || share.owner !== uid) throw problem('shareNotOwned');
+  return { key: `s:${token}`, object: `share:${share.id}` };
+}
+
+/** Maps issuance/parsing errors to problems (layer order is the CA's; see ca/issue.ts). */
+function csrProblem(e: unknown): never {
+  if (e instanceof SealfoldError) {
+    const byCode: Partial<Record<string, ProblemName>> = {
+      PEM_MALFORMED: 'csrMalformed',
+      CSR_MALFORMED: 'csrMalformed',
+      KEY_MALFORMED: 'csrMalformed',
+      KEY_UNSUPPORTED: 'csrMalformed',
+      CSR_INVALID: 'csrInvalid',
+      CERT_USER_MISMATCH: 'csrCnMismatch',
+    };
+    const name = byCode[e.code as string];
+    if (name) throw problem(name, e.message);
+  }
+  throw e;
+}
+
+export function keysRouter({ config, store, ca, clock }: Deps): Router {
+  const r = Router();
+  const info = PROFILE_INFO[config.profile];
+
+  r.get('/public-key', (req, res) => {
+    const uid = requireUser(req);
+    const raw = param(req, 'users');
+    let wanted: string[] = [];
+    if (raw !== undefined && raw !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        throw problem('badRequest', 'users must be a JSON array of user ids');
+      }
+      if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string'))
+        throw problem('badRequest', 'users must be a JSON array of user ids');
+      wanted = parsed;
+    }
+    // E2EE-API-020 (MUST, server): the current user is always included.
+    const ids = [...new Set([...wanted, uid])];
+    const out: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const id of ids) {
+      const rec = store.get('publicKeys', id);
+      if (rec) out[id] = rec.certificatePem;
+      else missing.push(id);
+    }
+    // E2EE-API-021 (MUST, server): 404 when any requested user has no public key.
+    if (missing.length > 0) throw problem('publicKeysNotFound');
+    sendOcs(req, res, { 'public-keys': out });
+  });
+
+  r.post('/public-key', async (req, res) => {
+    const uid = requireUser(req);
+    const owner = ownerForWrite(store, req, uid);
+    // E2EE-API-022 (MUST, server): an existing certificate is never replaced (409).
+    if (store.get('publicKeys', owner.key)) throw problem('publicKeyExists');
+    const csr = requireParam(req, 'csr');
+    const issued = await issueCertificate({
+      csr,
+      expectedCn: owner.key,
+      signer: ca,
+      now: new Date(clock.now()),
+      serial: config.strictSerial ? 'random' : 'zero',
+    }).catch(csrProblem);
+    store.transact((tx) => {
+      if (tx.get('publicKeys', owner.key)) throw problem('publicKeyExists');
+      const now = clock.now();
+      tx.put('publicKeys', owner.key, {
+        owner: owner.key,
+        certificatePem: issued.pem,
+        fingerprint: issued.fingerprint,
+        source: 'issued',
+        createdAt: now,
+      });
+      // E2EE-CERT-060 (MUST, server): every issuance is audited with the certificate fingerprint.
+      audit.append(tx, {
+        time: now,
+        actor: uid,
+        action: 'certificate.issue',
+        object: owner.object,
+        certFingerprint: issued.fingerprint,
+        details: { serial: issued.serialHex, ca: ca.kind },
+      });
+    });
+    sendOcs(req, res, { 'public-key': issued.pem });
+  });
+
+  r.put('/public-key', (req, res) => {
+    const uid = requireUser(req);
+    if (store.get('publicKeys', uid)) throw problem('publicKeyExists');
+    const pem = requireParam(req, 'publicKey');
+    let cert;
+    try {
+      cert = parseCertificate(pem);
+    } catch (e) {
+      if (e instanceof SealfoldError) throw problem('certMalformed', e.message);
+      throw e;
+    }
+    // E2EE-API-023 (MUST, server): an uploaded certificate must name the user as its CN.
+    if (cert.subjectCn !== uid) throw problem('certCnMismatch');
+    store.transact((tx) => {
+      if (tx.get('publicKeys', uid)) throw problem('publicKeyExists');
+      const now = clock.now();
+      tx.put('publicKeys', uid, {
+        owner: uid,
+        certificatePem: pem,
+        fingerprint: cert.fingerprint,
+        source: 'uploaded',
+        createdAt: now,
+      });
+      audit.append(tx, {
+        time: now,
+        actor: uid,
+        action: 'public-key.upload',
+        object: `user:${uid}`,
+        certFingerprint: cert.fingerprint,
+      });
+    });
+    sendOcs(req, res, { 'public-key': pem });
+  });
+
+  r.delete('/public-key', (req, res) => {
+    // E2EE-API-060 (MUST, server): deleting a key requires strict password confirmation.
+    const uid = requirePasswordConfirmation(req);
+    const owner = ownerForWrite(store, req, uid);
+    store.transact((tx) => {
+      const rec = tx.get('publicKeys', owner.key);
+      if (!rec) throw problem('publicKeyNotFound');
+      tx.del('publicKeys', owner.key);
+      audit.append(tx, {
+        time: clock.now(),
+        actor: uid,
+        action: 'public-key.delete',
+        object: owner.object,
+        certFingerprint: rec.fingerprint,
+      });
+    });
+    sendOcs(req, res, []);
+  });
+
+  r.get('/private-key', (req, res) => {
+    const token = req.get(SHARE_TOKEN_HEADER) ?? param(req, 'shareToken');
+    let key: string;
+    if (token !== undefined && token !== '') {
+      // E2EE-API-044 (MUST, server): a link share's private key is served to holders of its token.
+      if (!linkShare(store, token)) throw problem('privateKeyNotFound');
+      key = `s:${token}`;
+    } else key = requireUser(req);
+    const rec = store.get('privateKeys', key);
+    if (!rec) throw problem('privateKeyNotFound');
+    sendOcs(req, res, { 'private-key': rec.blob });
+  });
+
+  r.post('/private-key', (req, res) => {
+    const uid = requireUser(req);
+    const owner = ownerForWrite(store, req, uid);
+    // E2EE-API-040 (MUST, server): an existing private key is never replaced (409).
+    if (store.get('privateKeys', owner.key)) throw problem('privateKeyExists');
+    const blob = requireParam(req, 'privateKey');
+    // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob.
+    if (info.validatesPrivateKey && !isValidPrivateKeyFormat(blob))
+      throw problem('privateKeyFormat');
+    store.transact((tx) => {
+      if (tx.get('privateKeys', owner.key)) throw problem('privateKeyExists');
+      const now = clock.now();
+      tx.put('privateKeys', owner.key, { owner: owner.key, blob, createdAt: now });
+      audit.append(tx, {
+        time: now,
+        actor: uid,
+        action: 'private-key.upload',
+        object: owner.object,
+      });
+    });
+    sendOcs(req, res, { 'private-key': blob });
+  });
+
+  r.delete('/private-key', (req, res) => {
+    const uid = requirePasswordConfirmation(req);
+    const owner = ownerForWrite(store, req, uid);
+    store.transact((tx) => {
+      if (!tx.del('privateKeys', owner.key)) throw problem('privateKeyNotFound');
+      audit.append(tx, {
+        time: clock.now(),
+        actor: uid,
+        action: 'private-key.delete',
+        object: owner.object,
+      });
+    });
+    sendOcs(req, res, []);
+  });
+
+  r.get('/server-key', async (req, res) => {
+    // E2EE-API-050 (MUST, server): the CA public key as an SPKI PEM.
+    sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()) });
+  });
+
+  return r;
+}

@@ -1,0 +1,180 @@
+/**
+ * The management API (`/__sealfold/…`, only with `--management`; E2EE-API-080..089): create users
+ * and app passwords, reset state, read the audit log, the state fingerprint and the CA key. It
+ * is test tooling on a loopback test server and has no authentication; never enable it on a
+ * reachable interface. It is designed to grow (faults and adversary controls come later, each as
+ * its own path).
+ *
+ * Bodies and answers are plain JSON; errors are `{"error":{"code","message"}}`.
+ *
+ * @module
+ */
+import { Router } from 'express';
+import type { Deps } from './context.js';
+import { problem } from '../problems.js';
+import * as audit from '../audit.js';
+import { tree, users } from '../store/index.js';
+import { PEM_LABELS, pemEncode } from '../../../reference/src/pem/index.js';
+import { PROFILE_INFO } from '../profiles.js';
+
+/** Actor name used in audit records of management actions. */
+export const MANAGEMENT_ACTOR = 'management';
+
+function obj(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw problem('badRequest', 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function optString(o: Record<string, unknown>, k: string): string | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw problem('badRequest', `${k} must be a string`);
+  return v;
+}
+
+function optInt(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n))
+    throw problem('badRequest', `${name} must be a non-negative integer`);
+  return n;
+}
+
+export function managementRouter({ config, store, ca, clock }: Deps): Router {
+  const r = Router();
+
+  r.get('/', (_req, res) => {
+    res.json({
+      profile: config.profile,
+      apiVersion: PROFILE_INFO[config.profile].apiVersion,
+      ca: ca.kind,
+      strictSerial: config.strictSerial,
+      persistent: config.dataDir !== null,
+      endpoints: [
+        'GET /users',
+        'POST /users',
+        'POST /users/:uid/app-passwords',
+        'POST /reset',
+        'GET /audit',
+        'GET /state',
+        'GET /ca',
+      ],
+    });
+  });
+
+  r.get('/users', (_req, res) => {
+    res.json({
+      users: store.list('users').map((u) => ({
+        uid: u.uid,
+        displayName: u.displayName,
+        rootId: u.rootId,
+        hasPublicKey: !!store.get('publicKeys', u.uid),
+        hasPrivateKey: !!store.get('privateKeys', u.uid),
+      })),
+    });
+  });
+
+  r.post('/users', (req, res) => {
+    const b = obj(req.body);
+    const uid = optString(b, 'uid');
+    const password = optString(b, 'password');
+    if (uid === undefined || password === undefined)
+      throw problem('badRequest', 'uid and password are required');
+    const n = b.appPasswords === undefined ? 0 : b.appPasswords;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 10)
+      throw problem('badRequest', 'appPasswords must be an integer 0..10');
+    const created = store.transact((tx) => {
+      const now = clock.now();
+      const u = users.createUser(tx, now, {
+        uid,
+        password,
+        displayName: optString(b, 'displayName'),
+        email: optString(b, 'email') ?? null,
+      });
+      const secrets = Array.from({ length: n }, (_, i) =>
+        users.addAppPassword(tx, now, uid, `app-${i + 1}`),
+      );
+      audit.append(tx, {
+        time: now,
+        actor: MANAGEMENT_ACTOR,
+        action: 'user.create',
+        object: `user:${uid}`,
+      });
+      return { uid: u.uid, rootId: u.rootId, appPasswords: secrets };
+    });
+    res.status(201).json(created);
+  });
+
+  r.post('/users/:uid/app-passwords', (req, res) => {
+    const b = obj(req.body ?? {});
+    const uid = String(req.params.uid);
+    const secret = store.transact((tx) => {
+      const now = clock.now();
+      const s = users.addAppPassword(
+        tx,
+        now,
+        uid,
+        optString(b, 'name') ?? 'app',
+        optString(b, 'password'),
+      );
+      audit.append(tx, {
+        time: now,
+        actor: MANAGEMENT_ACTOR,
+        action: 'app-password.create',
+        object: `user:${uid}`,
+      });
+      return s;
+    });
+    res.status(201).json({ uid, appPassword: secret });
+  });
+
+  r.post('/reset', (req, res) => {
+    const b = obj(req.body ?? {});
+    const keepUsers = b.keepUsers === undefined ? false : b.keepUsers;
+    if (typeof keepUsers !== 'boolean') throw problem('badRequest', 'keepUsers must be a boolean');
+    const seq = store.transact((tx) => {
+      const keep = keepUsers ? { users: tx.list('users'), apps: tx.list('appPasswords') } : null;
+      tx.clearAll();
+      const now = clock.now();
+      if (keep) {
+        for (const u of keep.users) {
+          const root = tree.createRoot(tx, u.uid, Math.floor(now / 1000));
+          tx.put('users', u.uid, { ...u, rootId: root.id });
+        }
+        for (const a of keep.apps) tx.put('appPasswords', a.id, a);
+      }
+      audit.append(tx, {
+        time: now,
+        actor: MANAGEMENT_ACTOR,
+        action: 'state.reset',
+        object: 'server',
+        details: { keepUsers },
+      });
+      return tx.seq + 1;
+    });
+    res.json({ reset: true, keepUsers, seq });
+  });
+
+  r.get('/audit', (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    const since = optInt(q.since, 'since');
+    const actor = typeof q.actor === 'string' ? q.actor : undefined;
+    const object = typeof q.object === 'string' ? q.object : undefined;
+    res.json({ entries: audit.list(store, { since, actor, object }) });
+  });
+
+  r.get('/state', (_req, res) => {
+    res.json({ seq: store.seq, fingerprint: store.fingerprint() });
+  });
+
+  r.get('/ca', async (_req, res) => {
+    res.json({
+      kind: ca.kind,
+      publicKeyPem: pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()),
+      strictSerial: config.strictSerial,
+    });
+  });
+
+  return r;
+}
