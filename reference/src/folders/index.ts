@@ -1,0 +1,32 @@
+/**
+ * Encrypted folders as state (spec/08-sharing.md §2-§3): a top folder and its sub-folders,
+ * decrypted, and the operations on them as pure functions that return the new state and the
+ * encrypted outputs to upload (metadata documents with signatures, file bodies, deletions).
+ * No HTTP here: the caller locks, uploads and unlocks.
+ *
+ * @module
+ */
+export type {
+  BodyUpload,
+  FolderChange,
+  FolderContext,
+  FolderMember,
+  FolderSigner,
+  FolderState,
+  MetadataUpload,
+  ObjectDeletion,
+} from './types.js';
+export {
+  addFile,
+  createFolder,
+  createSubfolder,
+  deleteFile,
+  deleteSubfolder,
+  markTopFolderDeleted,
+  renameFile,
+  renameSubfolder,
+  updateFile,
+  DEFAULT_MIMETYPE,
+  type FileContent,
+} from './operations.js';
+export { openFolder, type FetchedDocument, type OpenFolderOptions } from './open.js';
