@@ -1,6 +1,6 @@
 /**
  * The 12-word mnemonic that protects a user's private key at rest on the server (spec
- * `04-recovery.md` §2; E2EE-REC-001..007).
+ * `04-recovery.md` §2; E2EE-REC-001..006).
  *
  * A Nextcloud mnemonic is **not** a BIP-39 mnemonic: it is 12 words drawn independently and
  * uniformly, with replacement, from the 2048-word BIP-39 English list, with no checksum
@@ -77,11 +77,11 @@ export function generateMnemonic(rng: Rng = defaultRng): string[] {
 }
 
 /**
- * Parses a mnemonic typed or stored by a user (E2EE-REC-004, E2EE-REC-005).
+ * Parses a mnemonic typed or stored by a user (E2EE-REC-003, E2EE-REC-004).
  *
  * Text is split on runs of ASCII whitespace (leading and trailing whitespace is ignored); a list
  * is taken word by word. ASCII letters are lowercased. No BIP-39 checksum is checked
- * (E2EE-REC-002). Error messages give word positions, never the words (E2EE-REC-007).
+ * (E2EE-REC-002). Error messages give word positions, never the words (E2EE-REC-006).
  *
  * @returns the 12 words, lowercase.
  * @throws SealfoldError `MNEMONIC_INVALID` when there are not exactly 12 words or a word is not in
@@ -97,7 +97,7 @@ export function parseMnemonic(mnemonic: MnemonicInput): string[] {
   } else {
     throw new TypeError('"mnemonic" must be a string or an array of strings');
   }
-  // E2EE-REC-005 (MUST, client): exactly 12 words, each from the list; otherwise MNEMONIC_INVALID.
+  // E2EE-REC-004 (MUST, client): exactly 12 words, each from the list; otherwise MNEMONIC_INVALID.
   if (words.length !== MNEMONIC_WORD_COUNT) {
     throw new SealfoldError(
       'MNEMONIC_INVALID',
@@ -107,7 +107,7 @@ export function parseMnemonic(mnemonic: MnemonicInput): string[] {
   return words.map((w, i) => {
     const word = asciiLower(w);
     if (!WORD_INDEX.has(word)) {
-      // E2EE-REC-007 (MUST NOT, client): the message names the position, never the word.
+      // E2EE-REC-006 (MUST NOT, client): the message names the position, never the word.
       throw new SealfoldError(
         'MNEMONIC_INVALID',
         `word ${i + 1} of the mnemonic is not in the BIP-39 English word list`,
@@ -118,7 +118,7 @@ export function parseMnemonic(mnemonic: MnemonicInput): string[] {
 }
 
 /**
- * The KDF password of a mnemonic (E2EE-REC-006): the 12 lowercase words concatenated with no
+ * The KDF password of a mnemonic (E2EE-REC-005): the 12 lowercase words concatenated with no
  * separator, i.e. the mnemonic with all ASCII whitespace removed and ASCII letters lowercased.
  * The KDF takes its UTF-8 encoding (which equals its ASCII bytes).
  *

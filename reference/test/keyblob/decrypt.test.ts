@@ -338,7 +338,7 @@ describeFixtures('private-key blob fixtures: decryption with the real parameters
     ).toBe(1024);
   });
 
-  it('E2EE-REC-020: re-encrypting a fixture key (real parameters) gives a v2.x-uploadable blob that opens with current', async () => {
+  it('E2EE-REC-010 E2EE-REC-012 E2EE-REC-020: re-encrypting a fixture key (real parameters) gives a v2.x-uploadable blob that opens with current', async () => {
     const d = loadFixture('testdata-v10.json');
     const u = d.data.users[0];
     const { pkcs8 } = await decryptPrivateKey(u.encryptedPrivateKey, u.mnemonic);
