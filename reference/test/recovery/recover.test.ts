@@ -82,7 +82,7 @@ describeFixtures('recoverPrivateKey (web fixture: alice, bob and their server ke
     ).toBe('CERT_UNTRUSTED');
     expect(await codeOf(recoverPrivateKey({ ...base, userId: 'bob' }))).toBe('CERT_USER_MISMATCH');
     // Offline (no server key): the CN is still checked.
-    const { serverPublicKey: _omit, ...offline } = base;
+    const offline = { ...base, serverPublicKey: undefined };
     expect(await codeOf(recoverPrivateKey({ ...offline, userId: 'mallory' }))).toBe(
       'CERT_USER_MISMATCH',
     );
