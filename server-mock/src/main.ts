@@ -31,7 +31,7 @@ export async function openCa(config: ServerConfig): Promise<CaSigner> {
   if (config.ca === 'software') return openSoftwareCa({ dataDir: config.dataDir });
   const { openSoftHsmCa } = await import('./ca/softhsm.js');
   return openSoftHsmCa({
-    dir: config.dataDir === null ? undefined : join(config.dataDir, 'softhsm'),
+    dir: config.dataDir === null ? undefined : join(config.dataDir, 'ca-softhsm'),
     userPin: config.hsmUserPin,
     soPin: config.hsmSoPin,
   });
