@@ -26,7 +26,12 @@ import { holdsKey, readCertificate, verifyMember } from './_cert.js';
 import { isObject } from './_json.js';
 import { decodeInner, innerDigest, isDegenerate } from './inner.js';
 import { parseMetadataDocumentV2 } from './parse.js';
-import { METADATA_KEY_LENGTH, type InnerMetadata, type MetadataDocumentV2 } from './types.js';
+import {
+  METADATA_KEY_LENGTH,
+  type InnerMetadata,
+  type MetadataDocumentV2,
+  type MetadataUser,
+} from './types.js';
 
 /** Options of {@link decryptMetadata}. */
 export interface DecryptMetadataOptions {
@@ -74,12 +79,16 @@ function checkCertificates(
   }
 }
 
-function unwrapOwnKey(doc: MetadataDocumentV2, userId: string, privateKey: Uint8Array): Uint8Array {
+function ownEntry(doc: MetadataDocumentV2, userId: string): MetadataUser {
   // E2EE-META-041 (MUST, client): only the entry for this user id; never a default or another's.
   const own = doc.users.find((u) => u.userId === userId);
   if (own === undefined) {
     throw new SealfoldError('METADATA_KEY_MISSING', 'no metadata key is wrapped for this user');
   }
+  return own;
+}
+
+function unwrapOwnKey(own: MetadataUser, privateKey: Uint8Array): Uint8Array {
   const key = rsaOaepUnwrap(privateKey, own.encryptedMetadataKey);
   // E2EE-META-046 (MUST, client): the unwrapped key is 16 bytes and not degenerate (C5).
   if (key.length !== METADATA_KEY_LENGTH || isDegenerate(key)) {
@@ -114,8 +123,9 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
   let key: Uint8Array;
   if (isRoot) {
     const privateKey = abytes(opts.privateKey, 'privateKey');
+    const own = ownEntry(doc, userId);
     if (opts.serverPublicKey !== undefined) checkCertificates(doc, userId, opts);
-    key = unwrapOwnKey(doc, userId, privateKey);
+    key = unwrapOwnKey(own, privateKey);
   } else {
     // E2EE-META-042 (MUST, client): a sub-folder document carries no members. E2EE-META-038.
     if (doc.users.length > 0) {

@@ -4,7 +4,7 @@
  * document with its legacy filedrop entry.
  */
 import { createPrivateKey } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { fromBase64, sha256Hex, toBase64 } from '../../src/_internal/bytes.js';
 import {
   decryptLegacyFiledropEntry,
@@ -160,7 +160,8 @@ describeFixtures('desktop 1.2 document with a legacy filedrop entry', () => {
   it('E2EE-META-165: an entry without encryptedKey, or with a flipped byte, is rejected', () => {
     const doc = legacy(fx.data.metadataDocument);
     const [id, entry] = Object.entries<any>(doc.filedrop!)[0]!;
-    const { encryptedKey: _k, ...noKey } = entry;
+    const noKey = { ...entry };
+    delete noKey.encryptedKey;
     expect(() => decryptLegacyFiledropEntry(noKey, privateKey, id)).toThrow(
       expect.objectContaining({ code: 'METADATA_MALFORMED' }),
     );
