@@ -1,0 +1,44 @@
+/**
+ * Shared plumbing of the E2EE transaction routers: folder-id parsing, the stale-lock rollback that
+ * precedes every operation (E2EE-LOCK-060), and the translation of engine failures into OCS error
+ * envelopes with the profile's status (E2EE-LOCK-071).
+ *
+ * @module
+ */
+
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Deps } from './context.js';
+import { sendOcsError } from './ocs.js';
+import { e2eeOptions, isE2eeFailure, rollbackStale, statusFor } from '../e2ee/index.js';
+
+/** The `{id}` path parameter as a file id; `null` when it is not a positive decimal integer. */
+export function folderIdOf(req: Request): number | null {
+  const raw = req.params['id'];
+  if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) return null;
+  const n = Number(raw);
+  return n >= 1 ? n : null;
+}
+
+/** A request header as a string (`''` when absent). */
+export function header(req: Request, name: string): string {
+  return req.get(name) ?? '';
+}
+
+/**
+ * Wraps an E2EE handler: rolls back stale locks first (in its own transaction), runs the handler,
+ * and answers an engine failure with its profile status. Other errors go to the OCS error handler.
+ */
+export function e2eeHandler(
+  deps: Deps,
+  fn: (req: Request, res: Response, id: number | null) => void,
+): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    try {
+      rollbackStale(deps.store, e2eeOptions(deps));
+      fn(req, res, folderIdOf(req));
+    } catch (e) {
+      if (!isE2eeFailure(e)) return next(e);
+      sendOcsError(req, res, statusFor(e.kind, deps.config.profile), e.code, e.message);
+    }
+  };
+}
