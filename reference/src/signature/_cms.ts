@@ -132,6 +132,7 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
     throw malformed(`the signature has ${sd.signerInfos.length} signers, expected exactly one`);
   }
   const si = sd.signerInfos[0]!;
+  // E2EE-META-118 (MUST, client): SHA-256 with rsaEncryption or sha256WithRSAEncryption only.
   if (si.digestAlgorithm.algorithmId !== OID.sha256 || !paramsAbsentOrNull(si.digestAlgorithm)) {
     throw malformed(`unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`);
   }
@@ -181,7 +182,8 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
   );
   return {
     sid: signerIdOf(si.sid),
-    // pkijs keeps the received encoding with the [0] tag replaced by SET OF (RFC 5652 §5.4).
+    // E2EE-META-119 (MUST NOT, client): never re-encode; pkijs keeps the received encoding with
+    // the [0] tag replaced by SET OF (RFC 5652 §5.4).
     signedAttrs: bytesOf(si.signedAttrs.encodedValue),
     messageDigest,
     signingTime,
