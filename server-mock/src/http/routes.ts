@@ -20,6 +20,9 @@ import { cloudRouter } from './cloud.js';
 import { statusRouter } from './status.js';
 import { webdavRouter } from './webdav.js';
 import { managementRouter } from './management.js';
+import { lockRouter } from './e2ee-lock.js';
+import { metadataRouter } from './e2ee-metadata.js';
+import { e2eePublicRouter } from './e2ee-public.js';
 
 export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
 
@@ -33,6 +36,15 @@ export interface Mount {
 }
 
 export const ROUTES: readonly Mount[] = [
+  // Ungated E2EE endpoints (filedrop, reset) must come before the gated `e2ee` area.
+  {
+    area: 'ocs',
+    path: '/apps/end_to_end_encryption',
+    router: e2eePublicRouter,
+    summary: 'filedrop, encrypted-files reset',
+  },
+  { area: 'e2ee', path: '/', router: lockRouter, summary: 'lock, unlock (commit/abort)' },
+  { area: 'e2ee', path: '/', router: metadataRouter, summary: 'meta-data v1/v2, encrypted flag' },
   { area: 'e2ee', path: '/', router: keysRouter, summary: 'public-key, private-key, server-key' },
   { area: 'ocs', path: '/cloud', router: cloudRouter, summary: 'capabilities, current user' },
   { area: 'root', path: '/', router: statusRouter, summary: 'status.php' },
