@@ -19,6 +19,8 @@ import { keysRouter } from './keys.js';
 import { cloudRouter } from './cloud.js';
 import { statusRouter } from './status.js';
 import { webdavRouter } from './webdav.js';
+import { sharesRouter } from './shares.js';
+import { webdavRouter } from './webdav.js';
 import { managementRouter } from './management.js';
 import { lockRouter } from './e2ee-lock.js';
 import { metadataRouter } from './e2ee-metadata.js';
@@ -48,6 +50,13 @@ export const ROUTES: readonly Mount[] = [
   { area: 'e2ee', path: '/', router: keysRouter, summary: 'public-key, private-key, server-key' },
   { area: 'ocs', path: '/cloud', router: cloudRouter, summary: 'capabilities, current user' },
   { area: 'root', path: '/', router: statusRouter, summary: 'status.php' },
+  { area: 'root', path: '/', router: webdavRouter, summary: 'WebDAV /remote.php/dav/files' },
+  {
+    area: 'ocs',
+    path: '/apps/files_sharing/api/v1',
+    router: sharesRouter,
+    summary: 'user shares (create, list, read, delete)',
+  },
   { area: 'root', path: '/', router: webdavRouter, summary: 'WebDAV /remote.php/dav/files' },
   { area: 'management', path: '/', router: managementRouter, summary: 'users, reset, audit log' },
 ];

@@ -1,0 +1,193 @@
+/**
+ * A user's WebDAV view of the file tree: resolving request paths (own nodes and received share
+ * mounts, E2EE-API-202), hiding staged names inside encrypted trees (E2EE-API-215) and computing
+ * the WebDAV properties of a node (E2EE-API-213, E2EE-API-214, E2EE-API-216).
+ *
+ * @module
+ */
+import type { NodeRecord, StoreView } from '../store/index.js';
+import { tree } from '../store/index.js';
+import type { Visible } from '../store/tree.js';
+import type { Profile } from '../config.js';
+import { DELETE_SUFFIX, visibleName, hasReservedSuffix } from '../e2ee/index.js';
+import { NS, type PropName, type PropValue } from './_dav-xml.js';
+
+/** A node as addressed in one user's tree. */
+export interface DavNode {
+  readonly v: Visible;
+  /** Names from the user's root as the user sees them (mount names, staged suffixes removed). */
+  readonly segments: readonly string[];
+}
+
+const P = (ns: string, local: string): PropName => `{${ns}}${local}`;
+
+/** Every property the server knows, in the order `allprop` and `propname` list them. */
+export const PROPS = {
+  getetag: P(NS.d, 'getetag'),
+  getlastmodified: P(NS.d, 'getlastmodified'),
+  getcontentlength: P(NS.d, 'getcontentlength'),
+  getcontenttype: P(NS.d, 'getcontenttype'),
+  resourcetype: P(NS.d, 'resourcetype'),
+  fileid: P(NS.oc, 'fileid'),
+  id: P(NS.oc, 'id'),
+  size: P(NS.oc, 'size'),
+  permissions: P(NS.oc, 'permissions'),
+  isEncrypted: P(NS.nc, 'is-encrypted'),
+  e2eeIsEncrypted: P(NS.nc, 'e2ee-is-encrypted'),
+  e2eeMetadata: P(NS.nc, 'e2ee-metadata'),
+  e2eeMetadataSignature: P(NS.nc, 'e2ee-metadata-signature'),
+} as const;
+
+/** `allprop` leaves out the (possibly large) metadata properties; they must be asked for. */
+export const ALLPROP_EXCLUDED: readonly PropName[] = [
+  PROPS.e2eeMetadata,
+  PROPS.e2eeMetadataSignature,
+];
+
+/** Nextcloud's instance id form: `oc` + 10 lowercase letters or digits (stable across restarts). */
+export const INSTANCE_ID = 'ocsealfold01';
+
+/** `OC-FileId` / `oc:id`: the id zero-padded to 8 digits, then the instance id (E2EE-API-230). */
+export function ocFileId(id: number): string {
+  return String(id).padStart(8, '0') + INSTANCE_ID;
+}
+
+/** True when the node or an ancestor carries the E2EE flag. */
+export function inEncryptedTree(view: StoreView, id: number): boolean {
+  return tree.isInEncryptedTree(view, id);
+}
+
+/** The child named `name` of folder `parent`, as the user addresses it (E2EE-API-215). */
+function childFor(view: StoreView, parent: NodeRecord, name: string): NodeRecord | undefined {
+  if (!inEncryptedTree(view, parent.id)) return tree.childByName(view, parent.id, name);
+  // Inside an encrypted tree, staged names do not exist for clients; a name deleted under a
+  // lock stays readable until the commit (E2EE-LOCK-048).
+  if (hasReservedSuffix(name)) return undefined;
+  return (
+    tree.childByName(view, parent.id, name) ??
+    tree.childByName(view, parent.id, name + DELETE_SUFFIX)
+  );
+}
+
+/**
+ * Resolves a path in `uid`'s tree (E2EE-API-202): own nodes, and received shares at the root
+ * under their mount names. Undefined when the user cannot see it.
+ */
+export function resolveDav(
+  view: StoreView,
+  uid: string,
+  segments: readonly string[],
+): DavNode | undefined {
+  const root = tree.userRoot(view, uid);
+  if (root === undefined) return undefined;
+  let cur: NodeRecord | undefined = root;
+  for (let i = 0; i < segments.length && cur !== undefined; i++) {
+    const seg = segments[i]!;
+    if (cur.kind !== 'folder') return undefined;
+    let next = childFor(view, cur, seg);
+    if (next === undefined && i === 0) {
+      const share = tree.sharesReceived(view, uid).find((s) => s.mountName === seg);
+      next = share ? tree.getNode(view, share.nodeId) : undefined;
+    }
+    cur = next;
+  }
+  if (cur === undefined) return undefined;
+  const v = tree.visibleTo(view, uid, cur.id);
+  return v ? { v, segments: [...segments] } : undefined;
+}
+
+/** The children of a folder as the user lists them (staged saves hidden, deletes renamed back). */
+export function listDav(view: StoreView, uid: string, folder: DavNode): DavNode[] {
+  const encrypted = inEncryptedTree(view, folder.v.node.id);
+  const out = new Map<string, DavNode>();
+  for (const v of tree.listChildren(view, uid, folder.v.node.id)) {
+    const stored = v.path.slice(v.path.lastIndexOf('/') + 1);
+    // E2EE-API-215 (MUST, server): staged saves are not listed, staged deletes keep their name.
+    const name = encrypted ? visibleName(stored) : stored;
+    if (name === null) continue;
+    // A committed name wins over a staged delete of the same name.
+    if (out.has(name) && stored !== name) continue;
+    out.set(name, { v, segments: [...folder.segments, name] });
+  }
+  return [...out.values()].sort((a, b) => (a.segments.at(-1)! < b.segments.at(-1)! ? -1 : 1));
+}
+
+/** Total content size below (or of) a node. */
+export function sizeOf(view: StoreView, node: NodeRecord): number {
+  if (node.kind === 'file') return node.content?.length ?? 0;
+  return view.childrenOf(node.id).reduce((sum, c) => sum + sizeOf(view, c), 0);
+}
+
+/**
+ * `oc:permissions` (E2EE-API-216), in Nextcloud's order: S R M G D N V W C K.
+ * A non-E2EE client sees an empty string for anything in an encrypted tree.
+ */
+export function permissionString(view: StoreView, d: DavNode, e2eeClient: boolean): string {
+  const { node, share, permissions: bits } = d.v;
+  if (!e2eeClient && inEncryptedTree(view, node.id)) return '';
+  let p = '';
+  if (share !== null) p += 'S';
+  if (bits & 16) p += 'R';
+  if (share !== null) p += 'M';
+  if (bits & 1) p += 'G';
+  if (bits & 8) p += 'D';
+  if (bits & 2) p += 'N';
+  if (bits & 2 && bits & 8) p += 'V';
+  if (node.kind === 'file' && bits & 2) p += 'W';
+  if (node.kind === 'folder' && bits & 4) p += 'CK';
+  return p;
+}
+
+/** What property values depend on besides the node. */
+export interface PropEnv {
+  readonly profile: Profile;
+  readonly e2eeClient: boolean;
+  /** Committed metadata of a folder (document and signature), if any. */
+  readonly metadata: (id: number) => { doc: string; signature: string } | undefined;
+}
+
+/** The properties a node has, in {@link PROPS} order (E2EE-API-213, E2EE-API-214). */
+export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<PropName, PropValue> {
+  const n = d.v.node;
+  const folder = n.kind === 'folder';
+  const props = new Map<PropName, PropValue>();
+  props.set(PROPS.getetag, `"${n.etag}"`);
+  props.set(PROPS.getlastmodified, new Date(n.mtime * 1000).toUTCString());
+  if (!folder) props.set(PROPS.getcontentlength, String(n.content?.length ?? 0));
+  if (!folder) props.set(PROPS.getcontenttype, 'application/octet-stream');
+  props.set(PROPS.resourcetype, { elements: folder ? [P(NS.d, 'collection')] : [] });
+  props.set(PROPS.fileid, String(n.id));
+  props.set(PROPS.id, ocFileId(n.id));
+  props.set(PROPS.size, String(sizeOf(view, n)));
+  props.set(PROPS.permissions, permissionString(view, d, env.e2eeClient));
+  // E2EE-API-214 (MUST, server): the folder's own flag.
+  if (folder) props.set(PROPS.isEncrypted, n.encrypted ? '1' : '0');
+  // E2EE-API-214 (MUST, server): the e2ee-* properties exist from app 1.17 on (profile nc32).
+  if (env.profile === 'nc32') {
+    const encrypted = inEncryptedTree(view, n.id);
+    props.set(PROPS.e2eeIsEncrypted, encrypted ? '1' : '0');
+    const meta = folder && encrypted && env.e2eeClient ? env.metadata(n.id) : undefined;
+    if (meta !== undefined) {
+      props.set(PROPS.e2eeMetadata, meta.doc);
+      props.set(PROPS.e2eeMetadataSignature, meta.signature);
+    }
+  }
+  return props;
+}
+
+/** The ids of a node and everything below it. */
+export function subtreeIds(view: StoreView, id: number): number[] {
+  const out: number[] = [id];
+  for (let i = 0; i < out.length; i++) for (const c of view.childrenOf(out[i]!)) out.push(c.id);
+  return out;
+}
+
+/** True when the node or anything below it carries the E2EE flag. */
+export function containsEncrypted(view: StoreView, id: number): boolean {
+  return subtreeIds(view, id).some((x) => tree.getNode(view, x)?.encrypted === true);
+}
+
+/** True when the node is the root of a share the user received (a mount in their root). */
+export function isShareRoot(d: DavNode): boolean {
+  return d.v.share !== null && d.v.share.nodeId === d.v.node.id;
+}

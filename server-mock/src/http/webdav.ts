@@ -1,0 +1,194 @@
+/**
+ * The WebDAV router: `/remote.php/dav/files/<uid>/…` (spec/14-webdav-and-shares.md,
+ * E2EE-API-200..236). This file authenticates, decodes the path, reads bodies within limits,
+ * dispatches by method and renders every refusal as a Sabre-style `<d:error>` document with the
+ * `X-Sealfold-E2EE-Code` header. The methods live in `webdav-read.ts` (PROPFIND, GET, HEAD),
+ * `webdav-write.ts` (PUT, MKCOL, DELETE) and `webdav-copymove.ts` (MOVE, COPY).
+ *
+ * Writes inside encrypted trees go through the E2EE transaction engine (`../e2ee/staging.ts`);
+ * nothing here stages or commits by itself.
+ *
+ * @module
+ */
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Deps } from './context.js';
+import { CODE_HEADER } from './ocs.js';
+import { HttpProblem, toProblem } from '../problems.js';
+import {
+  e2eeOptions,
+  isE2eeClient,
+  isE2eeFailure,
+  rollbackStale,
+  statusFor,
+} from '../e2ee/index.js';
+import { SealfoldError } from '../../../reference/src/errors/index.js';
+import { DavFailure, dav } from './_dav-errors.js';
+import { DAV_FILES_PREFIX, parseDavPath, type DavLocation } from './_dav-paths.js';
+import { MAX_XML_BYTES, buildDavError } from './_dav-xml.js';
+import { handleGet, handlePropfind } from './webdav-read.js';
+import { handleDelete, handleMkcol, handlePut } from './webdav-write.js';
+import { handleCopyMove } from './webdav-copymove.js';
+
+/** Largest PUT body accepted (E2EE-API-231). */
+export const MAX_PUT_BYTES = 64 * 1024 * 1024;
+
+/** Methods the server implements; everything else answers 405 with this list (E2EE-API-224). */
+export const DAV_METHODS = [
+  'OPTIONS',
+  'PROPFIND',
+  'GET',
+  'HEAD',
+  'PUT',
+  'MKCOL',
+  'DELETE',
+  'MOVE',
+  'COPY',
+] as const;
+
+/** Everything a method handler needs about one request. */
+export interface DavContext {
+  readonly deps: Deps;
+  /** The authenticated user (== the `<uid>` path segment). */
+  readonly uid: string;
+  readonly loc: DavLocation;
+  /** Whether the request passes the E2EE client gate (E2EE-API-220, E2EE-API-221). */
+  readonly e2eeClient: boolean;
+  /** Lock token from the `e2e-token` header or `?e2e-token=`; undefined when absent. */
+  readonly token: string | undefined;
+  /** Request time, milliseconds since the epoch. */
+  readonly nowMs: number;
+  /** The request body (PUT, PROPFIND); empty for other methods. */
+  readonly body: Buffer;
+}
+
+function lockToken(req: Request): string | undefined {
+  const header = req.get('e2e-token');
+  if (header !== undefined && header !== '') return header;
+  const q = (req.query as Record<string, unknown>)['e2e-token'];
+  if (q === undefined) return undefined;
+  if (typeof q !== 'string') throw dav.badRequest('e2e-token must be given once');
+  return q === '' ? undefined : q;
+}
+
+/** True when the request announces a body (MKCOL must not have one, E2EE-API-230). */
+export function hasBody(req: Request): boolean {
+  const len = req.get('content-length');
+  return req.get('transfer-encoding') !== undefined || (len !== undefined && len !== '0');
+}
+
+const rawBody = (limit: number) => express.raw({ type: () => true, limit, inflate: false });
+
+/** Renders a refusal (E2EE-API-236: client errors are 4xx; only real faults are 5xx). */
+function renderError(deps: Deps) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    let status: number;
+    let code: string;
+    let message: string;
+    let exception: string;
+    if (err instanceof DavFailure) {
+      ({ status, code, message, exception } = err);
+    } else if (isE2eeFailure(err)) {
+      status = statusFor(err.kind, deps.config.profile);
+      ({ code, message } = err);
+      exception = status === 404 ? 'NotFound' : status === 423 ? 'Locked' : 'Forbidden';
+    } else if (err instanceof HttpProblem || err instanceof SealfoldError) {
+      const p = toProblem(err, deps.config.profile);
+      ({ status, code, message } = p);
+      exception = status === 401 ? 'NotAuthenticated' : status === 404 ? 'NotFound' : 'Forbidden';
+    } else {
+      const p = toProblem(err, deps.config.profile);
+      ({ status, code, message } = p);
+      exception = status === 413 ? 'TooLarge' : status < 500 ? 'BadRequest' : 'ServiceUnavailable';
+      if (status >= 500) {
+        deps.log.write({ type: 'error', error: (err as Error)?.name ?? 'unknown', code });
+      }
+    }
+    if (status === 401) res.set('WWW-Authenticate', 'Basic realm="Nextcloud", charset="UTF-8"');
+    res.status(status).set(CODE_HEADER, code).type('application/xml; charset=utf-8');
+    res.send(req.method === 'HEAD' ? '' : buildDavError(exception, message, code));
+  };
+}
+
+/** The WebDAV router factory (mounted in the `root` area). */
+export function webdavRouter(deps: Deps): Router {
+  const r = Router();
+  const prefix = DAV_FILES_PREFIX.slice(0, -1);
+  r.use(prefix, (req: Request, res: Response, next: NextFunction) => {
+    const method = req.method.toUpperCase();
+    if (!(DAV_METHODS as readonly string[]).includes(method)) {
+      res.set('Allow', DAV_METHODS.join(', '));
+      // E2EE-API-224 (MUST NOT, server): no PROPPATCH, LOCK, … (the flag changes only via the API).
+      throw dav.notAllowed(`${method} is not supported`);
+    }
+    const uid = req.sealfold.user;
+    // E2EE-API-200 (MUST, server): WebDAV needs credentials.
+    if (uid === null)
+      throw new DavFailure(401, 'NotAuthenticated', 'AUTH_FAILED', 'No credentials');
+    const path = req.originalUrl.split('?')[0]!;
+    const loc = parseDavPath(path);
+    // E2EE-API-200 (MUST, server): a user reaches only their own tree.
+    if (loc.user !== uid) throw dav.forbidden('this is not your file tree');
+    if (method === 'PUT' || method === 'PROPFIND') {
+      const limit = method === 'PUT' ? MAX_PUT_BYTES : MAX_XML_BYTES;
+      return rawBody(limit)(req, res, (e?: unknown) => {
+        if (e !== undefined) return next(e);
+        dispatch(req, res, next, method, uid, loc);
+      });
+    }
+    dispatch(req, res, next, method, uid, loc);
+  });
+
+  function dispatch(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    method: string,
+    uid: string,
+    loc: DavLocation,
+  ): void {
+    try {
+      // Due stale-lock rollbacks happen first, in their own transaction (E2EE-LOCK-060).
+      if (method !== 'OPTIONS') rollbackStale(deps.store, e2eeOptions(deps));
+      const c: DavContext = {
+        deps,
+        uid,
+        loc,
+        e2eeClient: isE2eeClient(
+          req.get('user-agent'),
+          req.get('x-e2ee-supported'),
+          deps.config.profile,
+        ),
+        token: lockToken(req),
+        nowMs: deps.clock.now(),
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      };
+      switch (method) {
+        case 'OPTIONS':
+          res
+            .status(200)
+            .set({ Allow: DAV_METHODS.join(', '), DAV: '1, 3', 'MS-Author-Via': 'DAV' })
+            .end();
+          return;
+        case 'PROPFIND':
+          return handlePropfind(c, req, res);
+        case 'GET':
+        case 'HEAD':
+          return handleGet(c, req, res, method === 'HEAD');
+        case 'PUT':
+          return handlePut(c, req, res);
+        case 'MKCOL':
+          return handleMkcol(c, req, res);
+        case 'DELETE':
+          return handleDelete(c, req, res);
+        default:
+          return handleCopyMove(c, req, res, method === 'MOVE' ? 'MOVE' : 'COPY');
+      }
+    } catch (e) {
+      next(e);
+    }
+  }
+
+  r.use(prefix, renderError(deps));
+  return r;
+}
