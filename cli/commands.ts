@@ -19,6 +19,16 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/file-decrypt.js'),
   },
   {
+    name: 'key new',
+    summary: 'make a user key pair, mnemonic, CSR and encrypted private-key blob (first device)',
+    load: () => import('./commands/key-new.js'),
+  },
+  {
+    name: 'key open',
+    summary: 'decrypt a private-key blob with the mnemonic (and check it against the certificate)',
+    load: () => import('./commands/key-open.js'),
+  },
+  {
     name: 'serve',
     summary: 'run the mock Nextcloud E2EE server (test use only)',
     load: () => import('./commands/serve.js'),
