@@ -109,6 +109,7 @@ export function createApp(opts: AppOptions): express.Express {
     } else if (m.area === 'ocs') {
       for (const v of [1, 2]) app.use(join(`/ocs/v${v}.php`, m.path), routerOf(m));
     } else if (m.area === 'management') {
+      // E2EE-API-080 (MUST, server): off unless enabled; its paths then answer 404.
       if (config.management)
         app.use(join(MANAGEMENT_PREFIX, m.path), express.json({ limit: '1mb' }), routerOf(m));
     } else {

@@ -1,7 +1,7 @@
 /**
  * The audit log: one record per key-lifecycle or sharing event (certificate issuance, key upload,
  * key deletion, share change, lock, reset), written in the same transaction as the change it
- * describes, so it is exactly as durable as the state (E2EE-CERT-060). Records hold who, when,
+ * describes, so it is exactly as durable as the state (E2EE-CERT-060, E2EE-CERT-063). Records hold who, when,
  * what and certificate fingerprints; never keys, blobs, tokens or passwords (E2EE-SEC-061).
  *
  * The log supports detection (SRV-7); it is written by the party the E2EE model distrusts and is

@@ -183,6 +183,7 @@ export function toProblem(
     const status = name ? problemStatus(name, profile) : code === 'SERVER_ERROR' ? 500 : 400;
     return { status, code, message: e.message };
   }
+  // E2EE-SEC-062 (MUST NOT, server): foreign error messages may quote the request; never echo them.
   // body-parser and express errors carry a 4xx `status` and a `type`.
   const err = e as { status?: unknown; type?: unknown };
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {

@@ -58,6 +58,7 @@ export function loadUsersFile(path: string, store: Store, nowMs: number): string
   } catch {
     throw new SealfoldError('INPUT_MALFORMED', `users file ${path} is not valid JSON`);
   }
+  // E2EE-API-081 (MUST, server): validate the whole file before creating anyone.
   const file = validateUsersFile(doc);
   return store.transact((tx) => {
     const created: string[] = [];

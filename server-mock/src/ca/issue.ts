@@ -158,6 +158,7 @@ export async function issueCertificate(opts: IssueOptions): Promise<IssuedCertif
   cert.signature = sha256WithRsa();
   cert.signatureAlgorithm = sha256WithRsa();
   cert.tbsView = new Uint8Array(cert.encodeTBS().toBER());
+  // E2EE-CERT-055 (MUST, server): signed with the CA key behind the port, not the subject key.
   const sig = await opts.signer.signSha256Rsa(new Uint8Array(cert.tbsView));
   cert.signatureValue = new asn1js.BitString({ valueHex: sig });
   const der = bytesOf(cert.toSchema().toBER());

@@ -5,7 +5,7 @@
  * restart still verify against `/server-key` (E2EE-CERT-061). Without one it lives in memory.
  *
  * The key never leaves this module: callers get the SPKI and signatures (the {@link CaSigner}
- * port), and nothing logs it (E2EE-SEC-062).
+ * port), and nothing logs it (E2EE-CERT-062).
  *
  * @module
  */

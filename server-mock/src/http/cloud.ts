@@ -22,6 +22,7 @@ export function cloudRouter({ config, store }: Deps): Router {
     const e2ee = {
       enabled: true,
       'api-version': info.apiVersion,
+      // E2EE-API-011 (MUST, server): true exactly when both keys are stored.
       'keys-exist':
         uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid),
     };

@@ -48,6 +48,7 @@ declare module 'express-serve-static-core' {
 
 /** The authenticated uid. @throws problem notLoggedIn (401) for anonymous requests. */
 export function requireUser(req: Request): string {
+  // E2EE-API-005 (MUST, server): endpoints acting for a user refuse anonymous requests (401).
   const u = req.sealfold.user;
   if (u === null) throw problem('notLoggedIn');
   return u;
@@ -77,6 +78,8 @@ export function param(req: Request, name: string): string | undefined {
   const q = req.query as Record<string, unknown>;
   const v = fromBody !== undefined ? fromBody : Object.hasOwn(q, name) ? q[name] : undefined;
   if (v === undefined) return undefined;
+  // E2EE-API-007 (MUST, server): a repeated or nested parameter is a 400, never a 500.
+  // E2EE-API-009 (MUST, server): body first, then the query string.
   if (typeof v !== 'string') throw problem('badRequest', `parameter ${name} must be a string`);
   return v;
 }

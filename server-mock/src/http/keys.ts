@@ -111,6 +111,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     // E2EE-API-022 (MUST, server): an existing certificate is never replaced (409).
     if (store.get('publicKeys', owner.key)) throw problem('publicKeyExists');
     const csr = requireParam(req, 'csr');
+    // E2EE-API-024 (MUST, server): issue per chapter 13; 400 bad CSR, 403 CN mismatch.
     const issued = await issueCertificate({
       csr,
       expectedCn: owner.key,
@@ -118,6 +119,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
       now: new Date(clock.now()),
       serial: config.strictSerial ? 'random' : 'zero',
     }).catch(csrProblem);
+    // E2EE-CERT-056 (MUST, server): store and audit atomically; a lost race answers 409.
     store.transact((tx) => {
       if (tx.get('publicKeys', owner.key)) throw problem('publicKeyExists');
       const now = clock.now();
@@ -181,6 +183,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
       const rec = tx.get('publicKeys', owner.key);
+      // E2EE-API-026 (MUST, server): 404 when there is no certificate to delete.
       if (!rec) throw problem('publicKeyNotFound');
       tx.del('publicKeys', owner.key);
       audit.append(tx, {
@@ -203,6 +206,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
       key = `s:${token}`;
     } else key = requireUser(req);
     const rec = store.get('privateKeys', key);
+    // E2EE-API-042 (MUST, server): 404 when there is no private key.
     if (!rec) throw problem('privateKeyNotFound');
     sendOcs(req, res, { 'private-key': rec.blob });
   });
@@ -213,13 +217,15 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     // E2EE-API-040 (MUST, server): an existing private key is never replaced (409).
     if (store.get('privateKeys', owner.key)) throw problem('privateKeyExists');
     const blob = requireParam(req, 'privateKey');
-    // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob.
+    // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob; this also
+    // refuses an unwrapped PEM private key (E2EE-API-043).
     if (info.validatesPrivateKey && !isValidPrivateKeyFormat(blob))
       throw problem('privateKeyFormat');
     store.transact((tx) => {
       if (tx.get('privateKeys', owner.key)) throw problem('privateKeyExists');
       const now = clock.now();
       tx.put('privateKeys', owner.key, { owner: owner.key, blob, createdAt: now });
+      // E2EE-API-061 (MUST, server): every stored or deleted key is audited in the same transaction.
       audit.append(tx, {
         time: now,
         actor: uid,

@@ -133,6 +133,7 @@ export function managementRouter({ config, store, ca, clock }: Deps): Router {
     const b = obj(req.body ?? {});
     const keepUsers = b.keepUsers === undefined ? false : b.keepUsers;
     if (typeof keepUsers !== 'boolean') throw problem('badRequest', 'keepUsers must be a boolean');
+    // E2EE-API-082 (MUST, server): one transaction, then the reset is the first audit record.
     const seq = store.transact((tx) => {
       const keep = keepUsers ? { users: tx.list('users'), apps: tx.list('appPasswords') } : null;
       tx.clearAll();

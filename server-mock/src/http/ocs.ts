@@ -110,7 +110,7 @@ export function ocsErrorHandler(profile: Profile, log: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const p = toProblem(err, profile);
-    // E2EE-SEC-060 (MUST NOT, server): an internal error is logged by class only, never by message.
+    // E2EE-SEC-062 (MUST NOT, server): an internal error is logged by class only, never by message.
     if (p.status >= 500)
       log.write({ type: 'error', error: (err as Error)?.name ?? 'unknown', code: p.code });
     sendOcsError(req, res, p.status, p.code, p.message);

@@ -20,7 +20,6 @@ import { cloudRouter } from './cloud.js';
 import { statusRouter } from './status.js';
 import { webdavRouter } from './webdav.js';
 import { sharesRouter } from './shares.js';
-import { webdavRouter } from './webdav.js';
 import { managementRouter } from './management.js';
 import { lockRouter } from './e2ee-lock.js';
 import { metadataRouter } from './e2ee-metadata.js';
@@ -57,6 +56,5 @@ export const ROUTES: readonly Mount[] = [
     router: sharesRouter,
     summary: 'user shares (create, list, read, delete)',
   },
-  { area: 'root', path: '/', router: webdavRouter, summary: 'WebDAV /remote.php/dav/files' },
   { area: 'management', path: '/', router: managementRouter, summary: 'users, reset, audit log' },
 ];

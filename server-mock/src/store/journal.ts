@@ -33,8 +33,8 @@ import { MemoryStore } from './memory.js';
 import { decodeJson, encodeJson } from './codec.js';
 import { TABLES } from './types.js';
 
-/** Journal size after which a snapshot is written and the journal truncated. */
-const COMPACT_BYTES = 16 * 1024 * 1024;
+/** Default journal size after which a snapshot is written and the journal truncated. */
+export const COMPACT_BYTES = 16 * 1024 * 1024;
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -104,11 +104,13 @@ function loadImage(dir: string): { image: StateImage; validBytes: number } {
 
 class FileJournal implements Durability {
   readonly #dir: string;
+  readonly #compactBytes: number;
   #fd: number;
   #size: number;
 
-  constructor(dir: string, validBytes: number) {
+  constructor(dir: string, validBytes: number, compactBytes: number) {
     this.#dir = dir;
+    this.#compactBytes = compactBytes;
     this.#fd = openSync(join(dir, 'journal.jsonl'), 'a+', 0o600);
     ftruncateSync(this.#fd, validBytes);
     fsyncSync(this.#fd);
@@ -121,7 +123,7 @@ class FileJournal implements Durability {
     writeSync(this.#fd, line);
     fsyncSync(this.#fd);
     this.#size += line.length;
-    if (this.#size > COMPACT_BYTES) this.#snapshot(image());
+    if (this.#size > this.#compactBytes) this.#snapshot(image());
   }
 
   #snapshot(image: StateImage): void {
@@ -143,10 +145,16 @@ class FileJournal implements Durability {
  *
  * @throws Error when the journal is corrupt (not merely torn at the end).
  */
-export function openStore(dataDir: string | null): MemoryStore {
+export function openStore(
+  dataDir: string | null,
+  opts: { compactBytes?: number } = {},
+): MemoryStore {
   if (dataDir === null) return new MemoryStore();
   const dir = join(dataDir, 'state');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { image, validBytes } = loadImage(dir);
-  return new MemoryStore({ image, durability: new FileJournal(dir, validBytes) });
+  return new MemoryStore({
+    image,
+    durability: new FileJournal(dir, validBytes, opts.compactBytes ?? COMPACT_BYTES),
+  });
 }

@@ -3,6 +3,9 @@
  * keeps an undo list, so a throwing transaction is rolled back exactly. Node.js runs one
  * transaction at a time (they are synchronous), so no other request sees a half-applied one.
  *
+ * E2EE-API-091 / E2EE-API-092 (MUST, server): a refused request leaves state unchanged and a
+ * multi-record change commits all or nothing.
+ *
  * Durability is delegated to a {@link Durability} sink (the file journal in `journal.ts`): the
  * committed operations are handed to it before `transact` returns; if it throws, the
  * transaction is rolled back and the error propagates, so nothing is acknowledged that is not
@@ -146,6 +149,7 @@ export class MemoryStore implements Store {
       }
       return result;
     } catch (e) {
+      // E2EE-API-092 (MUST, server): undo every write of a failed transaction.
       for (let i = undo.length - 1; i >= 0; i--) this.#apply(undo[i]!.t, undo[i]!.k, undo[i]!.prev);
       throw e;
     } finally {

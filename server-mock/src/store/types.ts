@@ -104,7 +104,7 @@ export interface ShareRecord {
   readonly createdAt: number;
 }
 
-/** One audit event (E2EE-CERT-060, E2EE-SEC-060): never holds secrets. */
+/** One audit event (E2EE-CERT-060, E2EE-SEC-061): never holds secrets. */
 export interface AuditRecord {
   readonly seq: number;
   /** Milliseconds since the epoch. */
