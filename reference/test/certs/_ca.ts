@@ -34,19 +34,31 @@ const DESKTOP_DN: [string, string][] = [
   ['2.5.4.10', 'Nextcloud'],
 ];
 
+/** A Name with one attribute per RDN (pkijs would put them all into one multi-valued RDN). */
 function name(attrs: [string, string][]): pkijs.RelativeDistinguishedNames {
-  return new pkijs.RelativeDistinguishedNames({
-    typesAndValues: attrs.map(
+  const seq = new asn1js.Sequence({
+    value: attrs.map(
       ([type, value]) =>
-        new pkijs.AttributeTypeAndValue({
-          type,
-          value:
-            type === '2.5.4.6'
-              ? new asn1js.PrintableString({ value })
-              : new asn1js.Utf8String({ value }),
+        new asn1js.Set({
+          value: [
+            new asn1js.Sequence({
+              value: [
+                new asn1js.ObjectIdentifier({ value: type }),
+                type === '2.5.4.6'
+                  ? new asn1js.PrintableString({ value })
+                  : new asn1js.Utf8String({ value }),
+              ],
+            }),
+          ],
         }),
     ),
   });
+  return pkijs.RelativeDistinguishedNames.fromBER(seq.toBER());
+}
+
+/** UTCTime up to 2049, GeneralizedTime after (RFC 5280 §4.1.2.5). */
+function time(value: Date): pkijs.Time {
+  return new pkijs.Time({ type: value.getUTCFullYear() < 2050 ? 0 : 1, value });
 }
 
 const DAY = 86_400_000;
@@ -69,8 +81,8 @@ export async function issueCertificate(o: IssueOptions): Promise<Uint8Array> {
           ...(o.cns ?? ['alice']).map((cn) => ['2.5.4.3', cn] as [string, string]),
         ]);
   const nb = o.notBefore ?? new Date(Math.floor(Date.now() / 1000) * 1000);
-  cert.notBefore.value = nb;
-  cert.notAfter.value = o.notAfter ?? new Date(nb.getTime() + 7300 * DAY);
+  cert.notBefore = time(nb);
+  cert.notAfter = time(o.notAfter ?? new Date(nb.getTime() + 7300 * DAY));
   cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(new Uint8Array(o.subjectSpki));
   cert.extensions = [
     new pkijs.Extension({
