@@ -12,11 +12,12 @@ import {
   KEY_BLOB_WRITE_PATTERN,
   WRITE_KDF,
 } from '../../src/keyblob/index.js';
-import { keysMatch } from '../../src/keys/index.js';
+import { generateUserKeyPair, keysMatch } from '../../src/keys/index.js';
 import { MNEMONIC_WORDLIST } from '../../src/mnemonic/index.js';
 import { enrolUser, recoverPrivateKey } from '../../src/recovery/index.js';
 import { equalBytes, sha256Hex } from '../../src/_internal/bytes.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
+import { issueCertificate } from '../certs/_ca.js';
 
 const FAST = [{ prf: 'sha256', iterations: 2 }] as const;
 
@@ -145,6 +146,33 @@ describeFixtures('recoverPrivateKey (testdata 1.2, legacy KDF, no server key pub
         }),
       ),
     ).toBe('KEY_MISMATCH');
+  });
+});
+
+describe('recoverPrivateKey against a server that mints certificates (CVE-2021-32727/32728 class)', () => {
+  it('E2EE-REC-030 E2EE-REC-031: a server-signed certificate for a server-chosen key is KEY_MISMATCH', async () => {
+    const server = await generateUserKeyPair();
+    const mallory = await generateUserKeyPair();
+    const e = await enrolUser({ userId: 'alice' });
+    const genuine = await issueCertificate({ caPkcs8: server.pkcs8, subjectSpki: e.spki });
+    const minted = await issueCertificate({ caPkcs8: server.pkcs8, subjectSpki: mallory.spki });
+    const opts = {
+      blob: e.blob,
+      mnemonic: e.mnemonic,
+      userId: 'alice',
+      serverPublicKey: server.spki,
+    };
+    const pins = new MemoryPinStore();
+    // The minted certificate is valid (CN=alice, signed by the server key): only the key match
+    // catches it, and nothing is pinned.
+    expect(parseCertificate(minted).subjectCn).toBe('alice');
+    expect(await codeOf(recoverPrivateKey({ ...opts, certificate: minted, pins }))).toBe(
+      'KEY_MISMATCH',
+    );
+    expect(await pins.get('user:alice')).toBeUndefined();
+    const ok = await recoverPrivateKey({ ...opts, certificate: genuine, pins });
+    expect(equalBytes(ok.pkcs8, e.pkcs8)).toBe(true);
+    expect((await pins.get('user:alice'))?.spkiSha256).toBe(sha256Hex(e.spki));
   });
 });
 
