@@ -29,6 +29,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/key-open.js'),
   },
   {
+    name: 'metadata open',
+    summary: "verify and decrypt a folder's metadata document and print its inner document",
+    load: () => import('./commands/metadata-open.js'),
+  },
+  {
     name: 'serve',
     summary: 'run the mock Nextcloud E2EE server (test use only)',
     load: () => import('./commands/serve.js'),
