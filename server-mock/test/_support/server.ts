@@ -16,6 +16,9 @@ import { createCsr, csrToPem } from '../../../reference/src/certs/index.js';
 
 export const E2EE_V1 = '/ocs/v2.php/apps/end_to_end_encryption/api/v1';
 
+/** A desktop client user agent that passes the E2EE gate in every profile. */
+export const DESKTOP_UA = 'Mozilla/5.0 (Linux) mirall/3.14.2 (Nextcloud, ubuntu)';
+
 /** Credentials of the fixture users. */
 export const CREDS = {
   alice: { login: 'alice-login-pw', app: 'alice-app-pw' },
@@ -73,7 +76,8 @@ export async function testServer(
 type Method = 'get' | 'post' | 'put' | 'delete';
 
 /**
- * An E2EE API request as a client sends it: OCS header, JSON format, X-E2EE-Supported, Basic auth
+ * An E2EE API request as a client sends it: OCS header, JSON format, X-E2EE-Supported, a desktop
+ * user agent, Basic auth
  * (`as`: [uid, password] or null for anonymous).
  */
 export function ocs(
@@ -86,7 +90,8 @@ export function ocs(
   let r = request(app)
     [method](path + sep + 'format=json')
     .set('OCS-APIRequest', 'true')
-    .set('X-E2EE-Supported', 'true');
+    .set('X-E2EE-Supported', 'true')
+    .set('User-Agent', DESKTOP_UA);
   if (as) r = r.auth(as[0], as[1]);
   return r;
 }
