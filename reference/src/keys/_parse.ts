@@ -19,7 +19,7 @@ import { SealfoldError, typed } from '../errors/index.js';
  */
 export function parsePkcs8(der: Uint8Array, name = 'pkcs8'): KeyObject {
   abytes(der, name);
-  // E2EE-KEY-013 (MUST, client): a private key that does not parse as PKCS#8 is KEY_MALFORMED.
+  // E2EE-KEY-013 (MUST, both): a private key that does not parse as PKCS#8 is KEY_MALFORMED.
   decodeDer(pkijs.PrivateKeyInfo, der, 'KEY_MALFORMED', 'the private key (PKCS#8)');
   return typed('KEY_MALFORMED', 'the private key does not parse as PKCS#8', () =>
     createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }),
@@ -36,7 +36,7 @@ export function parseSpki(
   code: 'KEY_MALFORMED' | 'CERT_MALFORMED' | 'CSR_MALFORMED' = 'KEY_MALFORMED',
 ): KeyObject {
   abytes(der, name);
-  // E2EE-KEY-013 (MUST, client): a public key that does not parse as SPKI is KEY_MALFORMED
+  // E2EE-KEY-013 (MUST, both): a public key that does not parse as SPKI is KEY_MALFORMED
   // (or the code of the structure that embeds it).
   decodeDer(pkijs.PublicKeyInfo, der, code, `the ${name} (SPKI)`);
   return typed(code, `the ${name} does not parse as SPKI`, () =>

@@ -70,7 +70,7 @@ export function pemDecode(
     .filter((l) => l !== '');
   const begin = `-----BEGIN ${label}-----`;
   const end = `-----END ${label}-----`;
-  // E2EE-KEY-012 (MUST, client): exactly one block, with the expected label, and nothing else.
+  // E2EE-KEY-012 (MUST, both): exactly one block, with the expected label, and nothing else.
   if (lines.length < 2 || lines[0] !== begin || lines[lines.length - 1] !== end) {
     const found = /^-----BEGIN ([^-]*)-----$/.exec(lines[0] ?? '')?.[1];
     throw new SealfoldError(

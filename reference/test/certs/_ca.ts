@@ -25,6 +25,8 @@ export interface IssueOptions {
   ca?: boolean;
   notBefore?: Date;
   notAfter?: Date;
+  /** Extensions appended after basicConstraints. */
+  extraExtensions?: pkijs.Extension[];
 }
 
 const DESKTOP_DN: [string, string][] = [
@@ -91,6 +93,7 @@ export async function issueCertificate(o: IssueOptions): Promise<Uint8Array> {
       extnValue: new pkijs.BasicConstraints({ cA: o.ca ?? true }).toSchema().toBER(false),
       parsedValue: new pkijs.BasicConstraints({ cA: o.ca ?? true }),
     }),
+    ...(o.extraExtensions ?? []),
   ];
   const hash = o.hash ?? 'SHA-256';
   if (hash === 'MD5') {

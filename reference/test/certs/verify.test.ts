@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as asn1js from 'asn1js';
 import fc from 'fast-check';
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/_internal/bytes.js';
 import { isSealfoldError } from '../../src/errors/index.js';
@@ -150,6 +152,16 @@ describe('certificates from a test CA that behaves like the Nextcloud server', (
     expect(
       verify(await issue({ serial: 4660, issuerEqualsSubject: false, ca: false })).serialHex,
     ).toBe('1234');
+  });
+
+  it('E2EE-CERT-011: unknown extensions, even critical ones, are not interpreted', async () => {
+    const unknown = new pkijs.Extension({
+      extnID: '1.3.6.1.4.1.99999.1',
+      critical: true,
+      extnValue: new asn1js.Null().toBER(false),
+    });
+    const der = await issue({ extraExtensions: [unknown] });
+    expect(verify(der).subjectCn).toBe('alice');
   });
 
   it('E2EE-CERT-015: a certificate outside its validity period is still accepted', async () => {
