@@ -210,7 +210,7 @@ describe('encryptPrivateKey / decryptPrivateKey', () => {
     const edit = fc.record({
       part: fc.nat(2),
       at: fc.nat(),
-      op: fc.constantFrom('flip', 'replace', 'insert', 'delete', 'truncate', 'bits'),
+      op: fc.constantFrom('flip', 'replace', 'insert', 'delete', 'truncate', 'bits', 'tail'),
       ch: fc.constantFrom(...`${B64}=|-_ \n.`),
     });
     const mutate = (parts: string[], e: { part: number; at: number; op: string; ch: string }) => {
@@ -224,10 +224,12 @@ describe('encryptPrivateKey / decryptPrivateKey', () => {
       if (e.op === 'insert') p[i] = s.slice(0, k) + e.ch + s.slice(k);
       if (e.op === 'delete') p[i] = s.slice(0, k) + s.slice(k + 1);
       if (e.op === 'truncate') p[i] = s.slice(0, k);
-      if (e.op === 'bits') {
-        // Flip one bit of the decoded bytes and re-encode canonically (reaches the GCM check).
+      if (e.op === 'bits' || e.op === 'tail') {
+        // Flip one bit of the decoded bytes and re-encode canonically (reaches the GCM check);
+        // `tail` hits the last 16 bytes: the tag in part 0, the end of the iv or salt otherwise.
         const b = Buffer.from(s, 'base64');
-        b[k % b.length]! ^= 1 << (e.at % 8);
+        const j = e.op === 'tail' ? b.length - 1 - (e.at % Math.min(16, b.length)) : k % b.length;
+        b[j]! ^= 1 << (e.at % 8);
         p[i] = b.toString('base64');
       }
       return p;
