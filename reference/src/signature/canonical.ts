@@ -49,6 +49,7 @@ export function toJsonObject(outer: MetadataDocumentInput): JsonObject {
     value = parseStrictJson(fromUtf8(outer, 'metadata document', 'METADATA_MALFORMED'));
   } else if (outer !== null && typeof outer === 'object') value = assertJsonValue(outer);
   else throw new TypeError(`"outer" must be a string, Uint8Array or object, got ${typeof outer}`);
+  // E2EE-META-100 (MUST, client): the document as received is one strict JSON object.
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new SealfoldError('METADATA_MALFORMED', 'the metadata document is not a JSON object');
   }
@@ -77,6 +78,7 @@ function withoutKey(obj: JsonObject, key: string): JsonObject {
  * // → '{"metadata":{"nonce":"a/b"},"version":"2.0"}'
  */
 export function canonicalMetadataJson(outer: MetadataDocumentInput): string {
+  // E2EE-META-105 (MUST, both): only the top-level filedrop member is left out.
   return canonicalJson(withoutKey(toJsonObject(outer), UNSIGNED_TOP_LEVEL_KEY));
 }
 
@@ -92,6 +94,7 @@ export function metadataSignedContent(outer: MetadataDocumentInput): Uint8Array 
 }
 
 function contentOf(canonical: string): Uint8Array {
+  // E2EE-META-107 (MUST, both): ASCII of canonical base64 of the UTF-8 text.
   return utf8(toBase64(utf8(canonical)));
 }
 

@@ -289,7 +289,7 @@ describe('verifyMetadataSignature rejections', () => {
           verifyMetadataSignature({ outer: doc, signature: sig, members }),
         ).rejects.toThrow(code('SIGNATURE_INVALID'));
       }),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
     await fc.assert(
       fc.asyncProperty(
@@ -304,7 +304,7 @@ describe('verifyMetadataSignature rejections', () => {
           ).resolves.toMatchObject({ signerUserId: 'alice' });
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
@@ -339,7 +339,7 @@ describe('verifyMetadataSignature rejections', () => {
           (at >= attrsAt && at < attrsAt + d.signedAttrs.length);
         if (inSigned) expect(outcome).not.toBe('ok');
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
     expect(seen.has('SIGNATURE_INVALID') || seen.has('SIGNATURE_MALFORMED')).toBe(true);
   });
