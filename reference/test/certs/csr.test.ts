@@ -179,7 +179,7 @@ describe('parseCsr / verifyCsr', () => {
         const c = code(() => verifyCsr(bad));
         expect(['CSR_MALFORMED', 'CSR_INVALID']).toContain(c);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });

@@ -316,7 +316,7 @@ describe('certificates from a test CA that behaves like the Nextcloud server', (
         bad[pos % bad.length]! ^= x;
         expect(allowed).toContain(code(() => verify(bad)));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
