@@ -42,7 +42,7 @@ export function docOf(state: FolderState, folderId: string): InnerMetadata {
   return state.docs[folderId]!;
 }
 
-/** Rejects a name already used by a file or sub-folder of the same folder. */
+/** Rejects a name already used by a file or sub-folder of the same folder (E2EE-SHARE-007). */
 export function assertFreeName(doc: InnerMetadata, name: string, except?: string): void {
   const taken =
     Object.entries(doc.files).some(([id, f]) => id !== except && f.filename === name) ||

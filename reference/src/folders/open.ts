@@ -44,6 +44,7 @@ export async function openFolder(opts: OpenFolderOptions): Promise<FolderState> 
     userId: u.userId,
     certificate: u.certificate,
   }));
+  // E2EE-SEC-054 (MUST, client): a changed member list must be signed by a previous member.
   await verifyMetadataSignature({
     outer: opts.root.document,
     signature: opts.root.signature,

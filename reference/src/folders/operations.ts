@@ -116,6 +116,7 @@ export async function addFile(
   const filename = checkName(opts.filename, 'filename');
   assertFreeName(doc, filename);
   // E2EE-FILE-009 (MUST, client): the server-side name is a fresh random id.
+  // E2EE-SHARE-004 (MUST, client): a new file gets a new id and a fresh key and nonce.
   const fileId = opts.objectId ?? newObjectId(ctx.rng ?? defaultRng);
   if (
     Object.values(state.docs).some(
@@ -192,6 +193,7 @@ export async function deleteFile(
   begin(state, ctx);
   const folderId = folderOfFile(state, opts.fileId);
   const doc = docOf(state, folderId);
+  // E2EE-SHARE-006 (MUST, client): the entry and the object go in the same change.
   const files = { ...doc.files };
   delete files[opts.fileId];
   const r = await commit(state, ctx, {
@@ -214,6 +216,7 @@ export async function createSubfolder(
   const parent = docOf(state, opts.parentId);
   const name = checkName(opts.name, 'name');
   assertFreeName(parent, name);
+  // E2EE-SHARE-008 (MUST, client): a fresh id, first document counter 1, parent updated together.
   const folderId = newObjectId(ctx.rng ?? defaultRng);
   // The first version is written with counter 1: commit() increments, so start from 0.
   const fresh: InnerMetadata = { ...newInner(), counter: 0 };

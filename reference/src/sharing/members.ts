@@ -172,6 +172,7 @@ export async function reencryptFolder(
   assertNotDeleted(state);
   assertSignerIsMember(state, ctx);
   const rng = ctx.rng ?? defaultRng;
+  // E2EE-SHARE-026 (SHOULD, client): every file gets a new key and nonce, every body re-encrypted.
   const docs: Record<string, InnerMetadata> = {};
   let reencryptedBytes = 0;
   for (const [folderId, doc] of Object.entries(state.docs)) {

@@ -207,6 +207,19 @@ describe('folders/operations', () => {
     await expect(open(server)).rejects.toThrow(code('NOT_FOUND'));
   });
 
+  it('E2EE-FILE-010: an object id that is not 32 lowercase hex (older Android/iOS ids) is read', async () => {
+    const { state, server } = await fresh();
+    const a = await addFile(state, alice, {
+      folderId: ROOT,
+      filename: 'old',
+      objectId: 'ia7OEEEyXMoRa1QWQk8r',
+      content: new Uint8Array(3),
+    });
+    server.record(state, a);
+    const opened = await open(server);
+    expect(Object.keys(opened.docs[ROOT]!.files)).toEqual(['ia7OEEEyXMoRa1QWQk8r']);
+  });
+
   it('E2EE-SHARE-003: a non-member cannot write, and a member with another certificate neither', async () => {
     const { state } = await fresh();
     const bob = ctxOf(world.users.bob!);
