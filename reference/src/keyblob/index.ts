@@ -191,6 +191,7 @@ export async function decryptPrivateKey(
       wipe(key);
     }
     try {
+      // E2EE-REC-025 (MUST NOT, client): output only after the tag and the whole plaintext pass.
       return { ...openPlaintext(plaintext), kdf };
     } finally {
       wipe(plaintext);
