@@ -11,7 +11,7 @@
 import type { Request, Response } from 'express';
 import type { Tx } from '../store/index.js';
 import { tree } from '../store/index.js';
-import { e2eeOptions, stageCopy, stageMove, withE2ee } from '../e2ee/index.js';
+import { e2eeOptions, stageCopy, stageMove, visibleName, withE2ee } from '../e2ee/index.js';
 import { DavFailure, dav } from './_dav-errors.js';
 import { parseDestination } from './_dav-paths.js';
 import {
@@ -45,7 +45,13 @@ function copyTree(tx: Tx, nowSec: number, srcId: number, parentId: number, name:
     kind: src.kind,
     ...(src.content ? { content: src.content } : {}),
   });
-  for (const child of tx.childrenOf(srcId)) copyTree(tx, nowSec, child.id, made.id, child.name);
+  const encrypted = tree.isInEncryptedTree(tx, srcId);
+  for (const child of tx.childrenOf(srcId)) {
+    // Inside an encrypted tree a copy holds the committed state only (E2EE-API-215): staged saves
+    // are left out and staged deletes keep their original names.
+    const name = encrypted ? visibleName(child.name) : child.name;
+    if (name !== null) copyTree(tx, nowSec, child.id, made.id, name);
+  }
   return made.id;
 }
 

@@ -114,13 +114,15 @@ export function makeDavServer(profile: Profile): DavServer {
             content: new TextEncoder().encode(content),
           }).id,
       ),
-    dav: (method, path, uid = 'alice', ua = DESKTOP_UA) =>
-      (request(app) as unknown as Record<DavMethod, (p: string) => request.Test>)
-        [method](path.startsWith('/') ? path : `${DAV}/${uid}/${path}`)
+    dav: (method, path, uid = 'alice', ua = DESKTOP_UA) => {
+      const agent = request(app) as unknown as Record<DavMethod, (p: string) => request.Test>;
+      const url = path.startsWith('/') ? path : `${DAV}/${uid}/${path}`;
+      return agent[method](url)
         .auth(uid, PASSWORD)
         .set('User-Agent', ua)
         .buffer(true)
-        .parse(textParser as unknown as Parameters<request.Test['parse']>[0]),
+        .parse(textParser as unknown as Parameters<request.Test['parse']>[0]);
+    },
     engine: (fn) => withE2ee(store, e2eeOptions({ clock, config }), fn),
     encryptedFolder: (uid, name, doc = '{"metadata":{"version":"2.0"}}') => {
       const id = s.mkdir(s.root(uid), name);
