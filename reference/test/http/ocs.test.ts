@@ -18,7 +18,7 @@ function ctxWith(transport: HttpTransport): ClientContext {
 }
 
 describe('OCS client', () => {
-  it('sends the OCS, auth and E2EE headers and returns data', async () => {
+  it('E2EE-API-300: sends the OCS, auth and E2EE headers and returns data', async () => {
     let seen: Record<string, string> = {};
     const ctx = ctxWith(async (req) => {
       seen = req.headers;
@@ -33,7 +33,7 @@ describe('OCS client', () => {
     expect(seen.authorization).toMatch(/^Basic /);
   });
 
-  it('maps every HTTP status to a code from the closed list; never an untyped error', async () => {
+  it('E2EE-API-300: maps every HTTP status to a code from the closed list; never an untyped error', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 100, max: 599 }),

@@ -1,0 +1,361 @@
+/**
+ * Encrypted top folders over HTTP: create, open (fetch, verify, decrypt, check freshness), and
+ * run any operation of the `folders` and `sharing` modules as one locked transaction
+ * (spec/16-client-flows.md §3).
+ *
+ * A transaction reads the current metadata, locks the top folder with the next counter,
+ * re-reads to make sure nothing changed in between, applies the operation to that fresh state,
+ * uploads bodies and documents with the lock token, and unlocks. Any failure after the lock
+ * unlocks with `abort=true`, so the server reverts every staged write.
+ *
+ * @module
+ */
+import { SealfoldError, isSealfoldError } from '../errors/index.js';
+import { acceptUserCertificate } from '../certs/index.js';
+import {
+  checkFreshness,
+  innerDigest,
+  innerToJson,
+  loadHighWater,
+  highWaterKey,
+  parseMetadataDocumentV2,
+  type FolderHighWater,
+  type HighWaterStore,
+} from '../metadata/index.js';
+import {
+  createFolder,
+  openFolder,
+  type FetchedDocument,
+  type FolderChange,
+  type FolderContext,
+  type FolderMember,
+  type FolderState,
+} from '../folders/index.js';
+import * as api from '../http/e2ee-api.js';
+import * as dav from '../http/webdav.js';
+import { ServerRejected } from '../http/ocs.js';
+import type { Device } from './device.js';
+
+/** Where a folder of the tree lives on the server. */
+export interface FolderLocation {
+  /** Numeric server file id (metadata is stored under it). */
+  readonly fileId: string;
+  /** Path relative to the user's root. */
+  readonly path: string;
+}
+
+/** An opened top folder. */
+export interface FolderHandle {
+  readonly rootPath: string;
+  readonly state: FolderState;
+  /** Location of every folder of the tree, keyed like `state.docs` (the root by its file id). */
+  readonly locations: Readonly<Record<string, FolderLocation>>;
+  /** True when no high-water mark existed: rollback could not be checked (E2EE-META-066). */
+  readonly firstSight: boolean;
+}
+
+/** An operation to run on fresh state inside a transaction. */
+export type FolderOperation<T extends FolderChange> = (
+  state: FolderState,
+  ctx: FolderContext,
+) => Promise<T>;
+
+function folderContext(device: Device): FolderContext {
+  return {
+    signer: {
+      userId: device.userId,
+      certificate: device.certificate,
+      privateKey: device.privateKey,
+    },
+    rng: device.rng,
+  };
+}
+
+function membersKey(device: Device, rootId: string): string {
+  return `client/members/${device.userId}/${rootId}`;
+}
+
+/** The device's high-water marks, kept under the user's prefix of the state store. */
+function marksStore(device: Device): HighWaterStore {
+  const prefix = `client/${device.userId}/`;
+  return {
+    get: (k) => device.state.get(prefix + k),
+    set: (k, v) => device.state.set(prefix + k, v),
+  };
+}
+
+async function fetchDocument(device: Device, fileId: string): Promise<FetchedDocument> {
+  const m = await api.getMetadata(device.ctx, fileId);
+  // E2EE-API-309 (MUST, client): a 2.x document without its signature is never used.
+  if (m.signature === undefined)
+    throw new SealfoldError(
+      'SIGNATURE_MISSING',
+      'the server returned metadata without a signature',
+    );
+  return { document: m.document, signature: m.signature };
+}
+
+/** Finds the server file id of the folder at `path` (PROPFIND depth 0). */
+async function fileIdAt(device: Device, path: string): Promise<string> {
+  const [self] = await dav.propfind(device.ctx, path, 0);
+  if (!self || !self.isFolder || self.fileId === '')
+    throw new SealfoldError('NOT_FOUND', 'no folder at that path');
+  return self.fileId;
+}
+
+interface Fetched {
+  readonly rootId: string;
+  readonly root: FetchedDocument;
+  readonly subfolders: Record<string, FetchedDocument>;
+  readonly locations: Record<string, FolderLocation>;
+}
+
+/** Reads the root document and the document of every sub-folder below it. */
+async function fetchTree(device: Device, rootPath: string, rootId: string): Promise<Fetched> {
+  const locations: Record<string, FolderLocation> = {
+    [rootId]: { fileId: rootId, path: rootPath },
+  };
+  const subfolders: Record<string, FetchedDocument> = {};
+  const queue = [rootPath];
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    const entries = await dav.propfind(device.ctx, path, 1);
+    for (const e of entries.slice(1)) {
+      if (!e.isFolder) continue;
+      const name = e.path.split('/').pop()!;
+      if (Object.hasOwn(locations, name))
+        throw new SealfoldError('SERVER_RESPONSE_MALFORMED', 'a folder name repeats in the tree');
+      locations[name] = { fileId: e.fileId, path: e.path };
+      subfolders[name] = await fetchDocument(device, e.fileId);
+      queue.push(e.path);
+    }
+  }
+  return { rootId, root: await fetchDocument(device, rootId), subfolders, locations };
+}
+
+function marksOf(
+  state: FolderState,
+  versions: Record<string, '2.0' | '2.1'>,
+): Record<string, FolderHighWater> {
+  const marks: Record<string, FolderHighWater> = {};
+  for (const [key, inner] of Object.entries(state.docs)) {
+    marks[key] = {
+      version: versions[key] ?? '2.0',
+      counter: inner.counter,
+      keyChecksums: [...inner.keyChecksums],
+      digest: innerDigest(innerToJson(inner)),
+    };
+  }
+  return marks;
+}
+
+/** Checks every mark first, then persists them all: a rejection changes nothing (E2EE-SEC-004). */
+async function acceptMarks(
+  device: Device,
+  marks: Record<string, FolderHighWater>,
+): Promise<boolean> {
+  const store = marksStore(device);
+  let firstSight = false;
+  const accepted: Array<[string, FolderHighWater]> = [];
+  for (const [key, next] of Object.entries(marks)) {
+    const previous = await loadHighWater(store, key);
+    if (previous === undefined) firstSight = true;
+    accepted.push([key, checkFreshness(previous, next)]);
+  }
+  for (const [key, mark] of accepted) await store.set(highWaterKey(key), mark);
+  return firstSight;
+}
+
+/** Verifies, decrypts and checks what {@link fetchTree} read. */
+async function openFetched(device: Device, rootPath: string, f: Fetched): Promise<FolderHandle> {
+  const previousMembers = await device.state.get<FolderMember[]>(membersKey(device, f.rootId));
+  const state = await openFolder({
+    rootId: f.rootId,
+    root: f.root,
+    subfolders: f.subfolders,
+    userId: device.userId,
+    privateKey: device.privateKey,
+    serverPublicKey: device.serverPublicKey,
+    ...(previousMembers ? { previousMembers } : {}),
+  });
+  // E2EE-API-310 (MUST, client): every member certificate is validated and checked against its
+  // pin (first sight pins it) before the folder is used.
+  for (const m of state.members) {
+    await acceptUserCertificate({
+      certificate: m.certificate,
+      serverPublicKey: device.serverPublicKey,
+      userId: m.userId,
+      pins: device.pins,
+    });
+  }
+  const versions: Record<string, '2.0' | '2.1'> = {
+    [f.rootId]: parseMetadataDocumentV2(f.root.document).version,
+  };
+  for (const [k, d] of Object.entries(f.subfolders))
+    versions[k] = parseMetadataDocumentV2(d.document).version;
+  const firstSight = await acceptMarks(device, marksOf(state, versions));
+  await device.state.set(
+    membersKey(device, f.rootId),
+    state.members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
+  );
+  const locations: Record<string, FolderLocation> = {};
+  for (const key of Object.keys(state.docs)) {
+    const loc = f.locations[key];
+    if (!loc) throw new SealfoldError('NOT_FOUND', 'a folder of the tree is missing on the server');
+    locations[key] = loc;
+  }
+  return { rootPath, state, locations, firstSight };
+}
+
+/** Opens the top folder at `rootPath`: fetch, verify signatures and certificates, decrypt, check freshness. */
+export async function openTopFolder(device: Device, rootPath: string): Promise<FolderHandle> {
+  const rootId = await fileIdAt(device, rootPath);
+  return openFetched(device, rootPath, await fetchTree(device, rootPath, rootId));
+}
+
+async function withRetry<T>(device: Device, fn: () => Promise<T>): Promise<T> {
+  let delay = device.retry.delayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      // E2EE-API-307 (SHOULD, client): lock conflicts are retried a bounded number of times.
+      if (!isSealfoldError(e, 'LOCK_CONFLICT') || attempt >= device.retry.attempts) throw e;
+      await device.retry.sleep(delay);
+      delay *= 2;
+    }
+  }
+}
+
+async function upload(
+  device: Device,
+  token: string,
+  before: FolderHandle,
+  change: FolderChange,
+): Promise<Record<string, FolderLocation>> {
+  const locations: Record<string, FolderLocation> = { ...before.locations };
+  const created = new Set<string>();
+  // New sub-folders first: their metadata is stored under the id MKCOL returns.
+  for (const key of Object.keys(change.state.docs)) {
+    if (Object.hasOwn(locations, key)) continue;
+    const parent = change.state.parents[key];
+    const parentLoc = parent === undefined ? undefined : locations[parent];
+    if (!parentLoc) throw new SealfoldError('INPUT_MALFORMED', 'a new folder has no known parent');
+    const path = `${parentLoc.path}/${key}`;
+    const fileId = await dav.mkcol(device.ctx, path, token);
+    await api.setEncrypted(device.ctx, fileId);
+    locations[key] = { fileId, path };
+    created.add(key);
+  }
+  for (const b of change.bodies) {
+    const loc = locations[b.folderId];
+    if (!loc) throw new SealfoldError('INPUT_MALFORMED', 'a body belongs to an unknown folder');
+    await dav.putFile(device.ctx, `${loc.path}/${b.objectId}`, b.body, token);
+  }
+  for (const m of change.metadata) {
+    const loc = locations[m.folderId];
+    if (!loc) throw new SealfoldError('INPUT_MALFORMED', 'a document belongs to an unknown folder');
+    await api.storeMetadata(
+      device.ctx,
+      loc.fileId,
+      token,
+      m.document,
+      m.signature,
+      created.has(m.folderId),
+    );
+  }
+  for (const d of change.deletions) {
+    const loc = locations[d.folderId];
+    if (!loc) throw new SealfoldError('INPUT_MALFORMED', 'a deletion names an unknown folder');
+    await dav.deleteItem(device.ctx, `${loc.path}/${d.objectId}`, token);
+    const gone = locations[d.objectId];
+    if (gone) {
+      for (const [k, l] of Object.entries(locations))
+        if (l.path === gone.path || l.path.startsWith(`${gone.path}/`)) delete locations[k];
+    }
+  }
+  return locations;
+}
+
+/**
+ * Runs `op` as one transaction on the top folder of `handle`: fresh read, lock with the next
+ * counter, re-read, apply, upload, unlock (abort on any failure). Lock conflicts are retried.
+ *
+ * @returns the new handle and the operation's own result.
+ */
+export async function transact<T extends FolderChange>(
+  device: Device,
+  handle: FolderHandle,
+  op: FolderOperation<T>,
+): Promise<{ handle: FolderHandle; result: T }> {
+  const rootId = handle.state.rootId;
+  return withRetry(device, async () => {
+    const fresh = await openTopFolder(device, handle.rootPath);
+    // E2EE-API-305 (MUST, client): the lock counter is the root's current counter plus one.
+    const counter = fresh.state.docs[rootId]!.counter + 1;
+    const token = await api.lockFolder(device.ctx, rootId, counter);
+    try {
+      const locked = await openTopFolder(device, handle.rootPath);
+      if (locked.state.docs[rootId]!.counter !== fresh.state.docs[rootId]!.counter) {
+        throw new ServerRejected(
+          'LOCK_CONFLICT',
+          409,
+          'the folder changed while it was being locked',
+        );
+      }
+      const result = await op(locked.state, folderContext(device));
+      const locations = await upload(device, token, locked, result);
+      await api.unlockFolder(device.ctx, rootId, token);
+      // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
+      const versions: Record<string, '2.0' | '2.1'> = {};
+      for (const m of result.metadata)
+        versions[m.folderId] = parseMetadataDocumentV2(m.document).version;
+      const marks = marksOf(result.state, versions);
+      for (const key of Object.keys(marks)) if (!versions[key]) delete marks[key];
+      await acceptMarks(device, marks);
+      await device.state.set(
+        membersKey(device, rootId),
+        result.state.members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
+      );
+      return {
+        handle: { rootPath: handle.rootPath, state: result.state, locations, firstSight: false },
+        result,
+      };
+    } catch (e) {
+      // E2EE-API-306 (MUST, client): a failed transaction is aborted so the server reverts it.
+      await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/**
+ * Creates an encrypted top folder at `path`: MKCOL, mark encrypted (empty), lock with counter 1,
+ * first signed document, unlock (spec/16-client-flows.md §3.1).
+ */
+export async function createTopFolder(device: Device, path: string): Promise<FolderHandle> {
+  const rootId = await dav.mkcol(device.ctx, path);
+  await api.setEncrypted(device.ctx, rootId);
+  const change = await createFolder(folderContext(device), rootId);
+  const first = change.metadata[0]!;
+  const token = await api.lockFolder(device.ctx, rootId, first.counter);
+  try {
+    await api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true);
+    await api.unlockFolder(device.ctx, rootId, token);
+  } catch (e) {
+    await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
+    throw e;
+  }
+  const version = parseMetadataDocumentV2(first.document).version;
+  await acceptMarks(device, marksOf(change.state, { [rootId]: version }));
+  await device.state.set(
+    membersKey(device, rootId),
+    change.state.members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
+  );
+  return {
+    rootPath: path,
+    state: change.state,
+    locations: { [rootId]: { fileId: rootId, path } },
+    firstSight: false,
+  };
+}

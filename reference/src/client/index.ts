@@ -1,0 +1,37 @@
+/**
+ * The reference client over HTTP: enrolment and recovery of a device, and every folder flow as
+ * locked transactions against any Nextcloud-compatible server (spec/16-client-flows.md).
+ *
+ * @module
+ */
+export {
+  enrol,
+  recover,
+  serverIdOf,
+  DEFAULT_RETRY,
+  type Device,
+  type DeviceOptions,
+  type RetryPolicy,
+} from './device.js';
+export {
+  createTopFolder,
+  openTopFolder,
+  transact,
+  type FolderHandle,
+  type FolderLocation,
+  type FolderOperation,
+} from './folder.js';
+export {
+  uploadFile,
+  replaceFile,
+  renameFileTo,
+  removeFile,
+  makeSubfolder,
+  removeSubfolder,
+  downloadFile,
+  shareFolder,
+  unshareFolder,
+  dropFile,
+  mergeDroppedFiles,
+  deleteTopFolder,
+} from './operations.js';

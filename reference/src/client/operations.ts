@@ -1,0 +1,248 @@
+/**
+ * The user-level flows on an opened top folder, each one transaction (spec/16-client-flows.md
+ * §3): files, sub-folders, sharing and revocation with key rotation, filedrop, deleting the top
+ * folder.
+ *
+ * @module
+ */
+import { SealfoldError } from '../errors/index.js';
+import {
+  addFile,
+  createSubfolder,
+  deleteFile,
+  deleteSubfolder,
+  markTopFolderDeleted,
+  renameFile,
+  updateFile,
+  type FolderMember,
+} from '../folders/index.js';
+import { addMember, createFiledropEntry, mergeFiledrop, removeMember } from '../sharing/index.js';
+import { decryptFile } from '../files/index.js';
+import { parseMetadataDocumentV2 } from '../metadata/index.js';
+import * as api from '../http/e2ee-api.js';
+import * as dav from '../http/webdav.js';
+import type { Device } from './device.js';
+import { transact, type FolderHandle } from './folder.js';
+
+/** Uploads a new file into `folderId` (default: the top folder). */
+export async function uploadFile(
+  device: Device,
+  handle: FolderHandle,
+  opts: { filename: string; content: Uint8Array; mimetype?: string; folderId?: string },
+): Promise<{ handle: FolderHandle; fileId: string }> {
+  const folderId = opts.folderId ?? handle.state.rootId;
+  const r = await transact(device, handle, (s, ctx) =>
+    addFile(s, ctx, {
+      folderId,
+      filename: opts.filename,
+      content: opts.content,
+      ...(opts.mimetype ? { mimetype: opts.mimetype } : {}),
+    }),
+  );
+  return { handle: r.handle, fileId: r.result.fileId };
+}
+
+/** Replaces a file's content (new key and nonce, E2EE-FILE-001). */
+export async function replaceFile(
+  device: Device,
+  handle: FolderHandle,
+  opts: { fileId: string; content: Uint8Array },
+): Promise<FolderHandle> {
+  return (
+    await transact(device, handle, (s, ctx) =>
+      updateFile(s, ctx, { fileId: opts.fileId, content: opts.content }),
+    )
+  ).handle;
+}
+
+/** Renames a file (metadata only). */
+export async function renameFileTo(
+  device: Device,
+  handle: FolderHandle,
+  fileId: string,
+  filename: string,
+): Promise<FolderHandle> {
+  return (await transact(device, handle, (s, ctx) => renameFile(s, ctx, { fileId, filename })))
+    .handle;
+}
+
+/** Deletes a file. */
+export async function removeFile(
+  device: Device,
+  handle: FolderHandle,
+  fileId: string,
+): Promise<FolderHandle> {
+  return (await transact(device, handle, (s, ctx) => deleteFile(s, ctx, { fileId }))).handle;
+}
+
+/** Creates a sub-folder of `parentId` (default: the top folder). */
+export async function makeSubfolder(
+  device: Device,
+  handle: FolderHandle,
+  name: string,
+  parentId: string = handle.state.rootId,
+): Promise<{ handle: FolderHandle; folderId: string }> {
+  const r = await transact(device, handle, (s, ctx) => createSubfolder(s, ctx, { parentId, name }));
+  return { handle: r.handle, folderId: r.result.folderId };
+}
+
+/** Deletes a sub-folder and everything below it. */
+export async function removeSubfolder(
+  device: Device,
+  handle: FolderHandle,
+  folderId: string,
+): Promise<FolderHandle> {
+  return (await transact(device, handle, (s, ctx) => deleteSubfolder(s, ctx, { folderId }))).handle;
+}
+
+/** Finds a file's folder and entry by object id. */
+function entryOf(handle: FolderHandle, fileId: string) {
+  for (const [folderId, doc] of Object.entries(handle.state.docs)) {
+    const f = doc.files[fileId];
+    if (f) return { folderId, file: f };
+  }
+  throw new SealfoldError('NOT_FOUND', 'no such file in this folder');
+}
+
+/** Downloads and decrypts a file; nothing is returned unless its tag verifies. */
+export async function downloadFile(
+  device: Device,
+  handle: FolderHandle,
+  fileId: string,
+): Promise<Uint8Array> {
+  const { folderId, file } = entryOf(handle, fileId);
+  const loc = handle.locations[folderId]!;
+  const body = await dav.getFile(device.ctx, `${loc.path}/${fileId}`);
+  return decryptFile(body, { key: file.key, nonce: file.nonce, tag: file.authenticationTag });
+}
+
+/**
+ * Shares the top folder with `userId`: the OCS share, then a key rotation that wraps the new
+ * metadata key for the recipient's validated and pinned certificate (E2EE-API-310). If the
+ * rotation fails, the share is withdrawn again.
+ */
+export async function shareFolder(
+  device: Device,
+  handle: FolderHandle,
+  userId: string,
+): Promise<FolderHandle> {
+  const share = await api.createUserShare(device.ctx, handle.rootPath, userId);
+  try {
+    const certs = await api.getPublicKeys(device.ctx, [userId]);
+    const certificate = certs[userId];
+    if (certificate === undefined)
+      throw new SealfoldError('NOT_FOUND', 'the recipient has no certificate');
+    const recipient: FolderMember = { userId, certificate };
+    return (
+      await transact(device, handle, (s, ctx) =>
+        addMember(s, ctx, recipient, {
+          serverPublicKey: device.serverPublicKey,
+          pins: device.pins,
+        }),
+      )
+    ).handle;
+  } catch (e) {
+    await api.deleteShare(device.ctx, share.id).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Revokes `userId`: a key rotation without them (no file content re-encrypted), then the OCS
+ * share is deleted. `exposedFiles` lists what they may still hold keys for (E2EE-SEC-052).
+ */
+export async function unshareFolder(
+  device: Device,
+  handle: FolderHandle,
+  userId: string,
+): Promise<{
+  handle: FolderHandle;
+  exposedFiles: Array<{ folderId: string; fileId: string; filename: string }>;
+}> {
+  const r = await transact(device, handle, (s, ctx) => removeMember(s, ctx, userId));
+  const shares = await api.listShares(device.ctx);
+  for (const sh of shares) {
+    if (
+      sh.shareWith === userId &&
+      sh.path.replace(/^\/+/, '') === handle.rootPath.replace(/^\/+/, '')
+    ) {
+      await api.deleteShare(device.ctx, sh.id);
+    }
+  }
+  return { handle: r.handle, exposedFiles: r.result.exposedFiles };
+}
+
+/**
+ * Drops a file into a top folder the caller can reach but need not be a member of: the body is
+ * uploaded and a filedrop entry, wrapped for the members listed in the root document, is posted
+ * without a lock (E2EE-SHARE-030). The uploader is not authenticated to the members.
+ */
+export async function dropFile(
+  device: Device,
+  rootPath: string,
+  opts: { filename: string; content: Uint8Array; mimetype?: string },
+): Promise<string> {
+  const [self] = await dav.propfind(device.ctx, rootPath, 0);
+  if (!self?.isFolder) throw new SealfoldError('NOT_FOUND', 'no folder at that path');
+  const stored = await api.getMetadata(device.ctx, self.fileId);
+  const doc = parseMetadataDocumentV2(stored.document);
+  const { fileId, body, entry } = createFiledropEntry({
+    content: opts.content,
+    filename: opts.filename,
+    ...(opts.mimetype ? { mimetype: opts.mimetype } : {}),
+    recipients: doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate })),
+    serverPublicKey: device.serverPublicKey,
+    rng: device.rng,
+  });
+  // The body goes in under a short lock of its own; the entry itself needs none. A dropper
+  // cannot read the folder's counter (it cannot decrypt), and the server keeps a lock counter
+  // only when metadata is committed under that lock, so any value above every counter in use
+  // will do: the current time in milliseconds.
+  const counterless = await api.lockFolder(device.ctx, self.fileId, Date.now());
+  try {
+    await dav.putFile(device.ctx, `${rootPath}/${fileId}`, body, counterless);
+    await api.unlockFolder(device.ctx, self.fileId, counterless);
+  } catch (e) {
+    await api.unlockFolder(device.ctx, self.fileId, counterless, true).catch(() => undefined);
+    throw e;
+  }
+  await api.putFiledrop(device.ctx, self.fileId, { [fileId]: entry });
+  return fileId;
+}
+
+/** Moves pending filedrop entries into the top folder's files (a normal locked update). */
+export async function mergeDroppedFiles(
+  device: Device,
+  handle: FolderHandle,
+): Promise<{
+  handle: FolderHandle;
+  merged: string[];
+  rejected: Array<{ id: string; code: string }>;
+}> {
+  const r = await transact(device, handle, (s, ctx) => mergeFiledrop(s, ctx));
+  return {
+    handle: r.handle,
+    merged: r.result.merged,
+    rejected: r.result.rejected.map((x) => ({ id: x.id, code: x.code })),
+  };
+}
+
+/**
+ * Deletes the top folder: a signed tombstone (`deleted: true`) first, so that members who sync
+ * later see an authenticated deletion (invariant D1), then, under a second lock, the metadata
+ * (`DELETE /meta-data`, committed as `{}`) and the folder itself, committed at unlock.
+ */
+export async function deleteTopFolder(device: Device, handle: FolderHandle): Promise<void> {
+  const r = await transact(device, handle, (s, ctx) => markTopFolderDeleted(s, ctx));
+  const rootId = r.handle.state.rootId;
+  const counter = r.handle.state.docs[rootId]!.counter + 1;
+  const token = await api.lockFolder(device.ctx, rootId, counter);
+  try {
+    await api.deleteMetadata(device.ctx, rootId, token);
+    await dav.deleteItem(device.ctx, r.handle.rootPath, token);
+    await api.unlockFolder(device.ctx, rootId, token);
+  } catch (e) {
+    await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
+    throw e;
+  }
+}
