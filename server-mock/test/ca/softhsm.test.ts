@@ -25,6 +25,8 @@ import {
   writeSoftHsmConfig,
 } from '../../src/ca/_softhsm-token.js';
 import { isSealfoldError } from '../../../reference/src/errors/index.js';
+import { issueCertificate } from '../../src/ca/issue.js';
+import { createCsr, csrToPem, verifyUserCertificate } from '../../../reference/src/certs/index.js';
 
 const LIBRARY = findSoftHsmLibrary();
 const PINS = { userPin: 'user-pin-7364', soPin: 'so-pin-9182' };
@@ -281,6 +283,39 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
       const forged = pkijs.Certificate.fromBER(leaf.toSchema(true).toBER());
       forged.signatureValue = new asn1js.BitString({ valueHex: randomBytes(256) });
       expect(await forged.verify(root)).toBe(false);
+    } finally {
+      await ca.close();
+    }
+  });
+
+  it('E2EE-CERT-077: ca/issue.ts issues through the token; the reference client accepts the certificate', async () => {
+    const ca = await openSoftHsmCa({ dir, ...PINS });
+    try {
+      const user = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pkcs8 = new Uint8Array(user.privateKey.export({ type: 'pkcs8', format: 'der' }));
+      const csr = csrToPem(await createCsr(pkcs8, 'alice'));
+      const cert = await issueCertificate({
+        csr,
+        expectedCn: 'alice',
+        signer: ca,
+        now: new Date(),
+      });
+      const parsed = verifyUserCertificate({
+        certificate: cert.pem,
+        serverPublicKey: await ca.publicKeySpki(),
+        userId: 'alice',
+      });
+      expect(parsed).toBeDefined();
+      // The same certificate does not validate against another server key.
+      const other = new Uint8Array(
+        generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+          type: 'spki',
+          format: 'der',
+        }),
+      );
+      expect(() =>
+        verifyUserCertificate({ certificate: cert.pem, serverPublicKey: other, userId: 'alice' }),
+      ).toThrow(expect.objectContaining({ code: 'CERT_UNTRUSTED' }));
     } finally {
       await ca.close();
     }
