@@ -94,7 +94,10 @@ function checkWrite(
 /** Stores an intermediate document and records the folder as touched by the token. */
 function writeIntermediate(ctx: E2eeContext, id: number, w: MetadataWrite, doc: string): void {
   const rec = (ctx.state.meta[String(id)] ??= {});
-  rec.intermediate = { doc, ...(w.api === 'v2' && doc !== '{}' ? { signature: w.signature } : {}) };
+  rec.intermediate = {
+    doc,
+    ...(w.api === 'v2' && w.signature !== '' ? { signature: w.signature } : {}),
+  };
   if (w.token !== '') {
     markTouched(ctx, w.token, id);
     touchActivity(ctx, w.token);

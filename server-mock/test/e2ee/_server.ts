@@ -13,7 +13,8 @@ import { metadataRouter } from '../../src/http/e2ee-metadata.js';
 import { e2eePublicRouter } from '../../src/http/e2ee-public.js';
 import type { Mount } from '../../src/http/routes.js';
 import type { CaSigner } from '../../src/ca/signer.js';
-import { e2eeOptions, withE2ee, type E2eeContext } from '../../src/e2ee/index.js';
+import { e2eeOptions, rollbackStale, withE2ee, type E2eeContext } from '../../src/e2ee/index.js';
+import type { Tx } from '../../src/store/index.js';
 
 export const E2EE_ROUTES: readonly Mount[] = [
   { area: 'ocs', path: '/apps/end_to_end_encryption', router: e2eePublicRouter, summary: 'x' },
@@ -39,7 +40,9 @@ export interface TestServer {
   share(folderId: number, recipient: string): void;
   linkShare(folderId: number, token: string, permissions: number): void;
   /** Runs `fn` with an engine context in one store transaction (stands in for WebDAV). */
-  engine<R>(fn: (ctx: E2eeContext) => R): R;
+  engine<R>(fn: (ctx: E2eeContext, tx: Tx) => R): R;
+  /** Runs the stale-lock rollback as a request would. */
+  rollback(): number[];
   /** OCS request as `uid` (JSON, OCS header, desktop UA). */
   ocs(method: 'get' | 'post' | 'put' | 'delete', path: string, uid?: string): request.Test;
   /** Names below a folder, recursively (`/a`, `/a/b.e2e-to-save`, …). */
@@ -120,7 +123,8 @@ export function makeServer(
           createdAt: clock.t,
         });
       }),
-    engine: (fn) => withE2ee(store, e2eeOptions({ clock, config }), (ctx) => fn(ctx)),
+    engine: (fn) => withE2ee(store, e2eeOptions({ clock, config }), fn),
+    rollback: () => rollbackStale(store, e2eeOptions({ clock, config })),
     ocs: (method, path, uid = 'alice') => {
       const agent = request(app);
       return agent[method](`${BASE}${path}${path.includes('?') ? '&' : '?'}format=json`)
