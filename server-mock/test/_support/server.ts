@@ -87,8 +87,8 @@ export function ocs(
   as: readonly [string, string] | null = ['alice', CREDS.alice.app],
 ) {
   const sep = path.includes('?') ? '&' : '?';
-  let r = request(app)
-    [method](path + sep + 'format=json')
+  const agent = request(app);
+  let r = agent[method](path + sep + 'format=json')
     .set('OCS-APIRequest', 'true')
     .set('X-E2EE-Supported', 'true')
     .set('User-Agent', DESKTOP_UA);

@@ -354,3 +354,31 @@ for (const profile of ['nc30', 'nc32'] as const) {
 async function addUser(t: TestServer, uid: string): Promise<void> {
   t.store.transact((tx) => users.createUser(tx, t.clock.now(), { uid, password: `pw-${uid}` }));
 }
+
+describe('issuance races and account reset', () => {
+  it('E2EE-CERT-056: two concurrent issuances for one user: exactly one stored, the other 409', async () => {
+    const t = await testServer({}, caKey.pkcs8);
+    const csr2 = await csrFor(bobKey.pkcs8, 'alice');
+    const [a, b] = await Promise.all([
+      ocs(t.app, 'post', `${E2EE_V1}/public-key`).type('form').send({ csr: aliceCsr }),
+      ocs(t.app, 'post', `${E2EE_V1}/public-key`).type('form').send({ csr: csr2 }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const winner = a.status === 200 ? a : b;
+    expect(t.store.get('publicKeys', 'alice')!.certificatePem).toBe(
+      winner.body.ocs.data['public-key'],
+    );
+    expect(audit.list(t.store).filter((x) => x.action === 'certificate.issue')).toHaveLength(1);
+  });
+
+  it('E2EE-API-060: the account reset DELETE encrypted-files also needs the login password', async () => {
+    const t = await testServer({}, caKey.pkcs8);
+    const before = t.store.fingerprint();
+    const r = await ocs(t.app, 'delete', `${E2EE_V1}/encrypted-files`);
+    expect(r.status).toBe(403);
+    expect(t.store.fingerprint()).toBe(before);
+    expect((await ocs(t.app, 'delete', `${E2EE_V1}/encrypted-files`, ALICE_LOGIN)).status).toBe(
+      200,
+    );
+  });
+});
