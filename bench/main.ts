@@ -55,18 +55,7 @@ async function run(): Promise<void> {
     : { throughput: 256, repeats: 3, rss: 1024, files: 1000, folderMiB: 1024 };
   const rows: BenchRow[] = [];
 
-  const tp = await measureThroughput(size.throughput, size.repeats);
-  for (const [name, t] of [
-    ['encrypt', tp.encrypt],
-    ['decrypt', tp.decrypt],
-  ] as const) {
-    rows.push({
-      measurement: `file ${name} throughput, ${size.throughput} MiB in 1 MiB chunks (MiB/s)`,
-      sealfold: fmt(t.sealfoldMiBs),
-      baseline: `${fmt(t.rawMiBs)} (raw node:crypto)`,
-      ratio: fmt(t.sealfoldMiBs / t.rawMiBs, 2),
-    });
-  }
+  // Memory first, before this process holds the throughput buffers.
 
   const dir = mkdtempSync(join(tmpdir(), 'sealfold-bench-rss-'));
   try {
@@ -94,6 +83,19 @@ async function run(): Promise<void> {
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  const tp = await measureThroughput(size.throughput, size.repeats);
+  for (const [name, t] of [
+    ['encrypt', tp.encrypt],
+    ['decrypt', tp.decrypt],
+  ] as const) {
+    rows.push({
+      measurement: `file ${name} throughput, ${size.throughput} MiB in 1 MiB chunks (MiB/s)`,
+      sealfold: fmt(t.sealfoldMiBs),
+      baseline: `${fmt(t.rawMiBs)} (raw node:crypto)`,
+      ratio: fmt(t.sealfoldMiBs / t.rawMiBs, 2),
+    });
   }
 
   const rv = await measureRevocation(size.files, size.folderMiB);
