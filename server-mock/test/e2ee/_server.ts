@@ -12,6 +12,7 @@ import { lockRouter } from '../../src/http/e2ee-lock.js';
 import { metadataRouter } from '../../src/http/e2ee-metadata.js';
 import { e2eePublicRouter } from '../../src/http/e2ee-public.js';
 import type { Mount } from '../../src/http/routes.js';
+import { webdavRouter } from '../../src/http/webdav.js';
 import type { CaSigner } from '../../src/ca/signer.js';
 import { e2eeOptions, rollbackStale, withE2ee, type E2eeContext } from '../../src/e2ee/index.js';
 import type { Tx } from '../../src/store/index.js';
@@ -20,6 +21,7 @@ export const E2EE_ROUTES: readonly Mount[] = [
   { area: 'ocs', path: '/apps/end_to_end_encryption', router: e2eePublicRouter, summary: 'x' },
   { area: 'e2ee', path: '/', router: lockRouter, summary: 'lock' },
   { area: 'e2ee', path: '/', router: metadataRouter, summary: 'meta-data' },
+  { area: 'root', path: '/', router: webdavRouter, summary: 'WebDAV' },
 ];
 
 /** A desktop client user agent that passes the gate in both profiles. */
@@ -45,6 +47,8 @@ export interface TestServer {
   rollback(): number[];
   /** OCS request as `uid` (JSON, OCS header, desktop UA). */
   ocs(method: 'get' | 'post' | 'put' | 'delete', path: string, uid?: string): request.Test;
+  /** WebDAV request as `uid` on `/remote.php/dav/files/<uid><path>` (desktop UA). */
+  dav(method: string, path: string, uid?: string): request.Test;
   /** Names below a folder, recursively (`/a`, `/a/b.e2e-to-save`, …). */
   dump(folderId: number): string[];
 }
@@ -129,6 +133,15 @@ export function makeServer(
       const agent = request(app);
       return agent[method](`${BASE}${path}${path.includes('?') ? '&' : '?'}format=json`)
         .set('OCS-APIRequest', 'true')
+        .set('User-Agent', DESKTOP_UA)
+        .auth(uid, PASSWORD);
+    },
+    dav: (method, path, uid = 'alice') => {
+      const agent = request(app) as unknown as Record<string, (url: string) => request.Test>;
+      const fn = agent[method.toLowerCase()];
+      if (fn === undefined) throw new Error(`no supertest method ${method}`);
+      return fn
+        .call(agent, `/remote.php/dav/files/${uid}${path}`)
         .set('User-Agent', DESKTOP_UA)
         .auth(uid, PASSWORD);
     },
