@@ -131,6 +131,10 @@ export function webdavRouter(deps: Deps): Router {
     if (loc.user !== uid) throw dav.forbidden('this is not your file tree');
     if (method === 'PUT' || method === 'PROPFIND') {
       const limit = method === 'PUT' ? MAX_PUT_BYTES : MAX_XML_BYTES;
+      // E2EE-API-231 (MUST, server): an announced oversized body is refused before reading it
+      // (body-parser would first read the whole body off the socket).
+      if (Number(req.get('content-length') ?? 0) > limit)
+        throw dav.tooLarge('the body is too large');
       return rawBody(limit)(req, res, (e?: unknown) => {
         if (e !== undefined) return next(e);
         dispatch(req, res, next, method, uid, loc);
