@@ -58,7 +58,7 @@ export function clearEncryptedFlag(ctx: E2eeContext, user: string, id: number): 
 /**
  * `DELETE /encrypted-files`: deletes every flagged folder the user owns, with everything inside,
  * its metadata and locks; returns the ids of the deleted top folders in ascending order
- * (E2EE-API-150). The caller has checked the password confirmation (E2EE-API-151).
+ * (E2EE-API-150). The caller has checked the password confirmation (E2EE-API-060).
  */
 export function resetEncryptedFolders(ctx: E2eeContext, user: string, flagged: number[]): number[] {
   const deleted: number[] = [];

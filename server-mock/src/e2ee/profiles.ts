@@ -61,7 +61,7 @@ export const FAILURES = {
   DAV_RESERVED_NAME: { code: 'FORBIDDEN', status: [403, 403] },
   DAV_CROSS_TREE: { code: 'FORBIDDEN', status: [403, 403] },
   DAV_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
-  // User-agent gate (E2EE-API-101).
+  // User-agent gate (E2EE-API-006).
   CLIENT_NOT_ALLOWED: { code: 'FORBIDDEN', status: [403, 403] },
 } as const satisfies Record<string, { code: E2eeCode; status: readonly [number, number] }>;
 

@@ -71,7 +71,7 @@ export function e2eePublicRouter(deps: Deps): Router {
     e2eeHandler(deps, (req, res) => {
       if (req.sealfold.apiVersion === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid API version');
-      // E2EE-API-151 (MUST, server): the reset needs the login password, not an app password.
+      // E2EE-API-060 (MUST, server): the reset needs the login password, not an app password.
       const user = requirePasswordConfirmation(req);
       const deleted = withE2ee(deps.store, e2eeOptions(deps), (ctx, tx) =>
         resetEncryptedFolders(ctx, user, encryptedFoldersOf(tx, user)),

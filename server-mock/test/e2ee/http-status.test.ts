@@ -70,7 +70,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       expect(res.body.ocs.meta.statuscode).toBe(200);
     });
 
-    it('E2EE-LOCK-010: a v2 lock without a usable counter is refused', async () => {
+    it('E2EE-LOCK-010, E2EE-LOCK-070, E2EE-LOCK-071: a v2 lock without a usable counter is refused with the profile status', async () => {
       const s = makeServer(profile);
       const { top } = setup(s);
       for (const c of [undefined, '', '0', 'abc', '-1', '1.5', '99999999999999999999']) {
@@ -120,7 +120,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       expect(h.status).toBe(TABLE.heldByOther[col]);
     });
 
-    it('E2EE-LOCK-011: a counter not greater than the stored one is refused (nc30: the real 500)', async () => {
+    it('E2EE-LOCK-011, E2EE-LOCK-072: a counter not greater than the stored one is refused (nc30: the real 500)', async () => {
       const s = makeServer(profile);
       const { top } = setup(s);
       await commitDoc(s, top, 1); // first commit: no metadata directory at lock time
@@ -490,7 +490,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       users: [{ userId: 'alice', encryptedFiledropKey: 'a2V5' }],
     };
 
-    it('E2EE-API-140: filedrop merges into the stored document without a lock or counter change', async () => {
+    it('E2EE-API-140, E2EE-API-144: filedrop merges into the stored document without a lock or counter change', async () => {
       const s = makeServer(profile);
       const { top } = setup(s);
       await commitDoc(s, top, 1);
@@ -700,7 +700,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       expect(state.meta).toEqual({});
     });
 
-    it('E2EE-API-151: the reset needs the login password, not an app password', async () => {
+    it('E2EE-API-060: the reset needs the login password, not an app password', async () => {
       const s = makeServer(profile);
       setup(s);
       const app = s.store.transact((tx) => users.addAppPassword(tx, s.clock.t, 'alice', 'dev'));

@@ -370,7 +370,7 @@ function setup(profile: 'nc30' | 'nc32'): { model: Mod; real: Real } {
 }
 
 describe.each(['nc30', 'nc32'] as const)('model-based, profile %s', (profile) => {
-  it('E2EE-LOCK-050, E2EE-LOCK-055, E2EE-LOCK-060, E2EE-API-140: the server agrees with the executable model on every status and state', async () => {
+  it('E2EE-LOCK-050, E2EE-LOCK-055, E2EE-LOCK-060, E2EE-LOCK-071, E2EE-LOCK-072, E2EE-API-140: the server agrees with the executable model on every status and state', async () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: '+1' }), async (cmds) => {
         const { model, real } = setup(profile);
