@@ -61,7 +61,7 @@ export function inEncryptedTree(view: StoreView, id: number): boolean {
 function childFor(view: StoreView, parent: NodeRecord, name: string): NodeRecord | undefined {
   if (!inEncryptedTree(view, parent.id)) return tree.childByName(view, parent.id, name);
   // Inside an encrypted tree, staged names do not exist for clients; a name deleted under a
-  // lock stays readable until the commit (E2EE-LOCK-048).
+  // lock stays readable until the commit (E2EE-LOCK-047).
   if (hasReservedSuffix(name)) return undefined;
   return (
     tree.childByName(view, parent.id, name) ??
