@@ -1,8 +1,12 @@
 /**
- * Problems: every refusal the mock server can give, with its error code (spec/01-errors.md), its
- * HTTP status per server profile (spec/10-server-api.md, protocol-notes §2.4) and its default
- * message. Handlers throw `problem('name')`; the OCS error handler turns it into an envelope with
- * the profile's status, plus the header `X-Sealfold-E2EE-Code` naming the code (E2EE-API-008).
+ * Problems: the refusals of the OCS, key and management endpoints, with their error code
+ * (spec/01-errors.md), HTTP status and default message. Handlers throw `problem('name')`; the OCS
+ * error handler turns it into an envelope with that status, plus the header `X-Sealfold-E2EE-Code`
+ * naming the code (E2EE-API-008).
+ *
+ * Statuses that differ by profile belong to the E2EE transaction API (locks, metadata, filedrop,
+ * staged WebDAV writes) and live in one table only, `FAILURES` in `e2ee/profiles.ts`
+ * (E2EE-LOCK-071); {@link toProblem} maps an `E2eeFailure` through it.
  *
  * Adding a problem is one entry in {@link PROBLEMS}.
  *
@@ -10,11 +14,11 @@
  */
 import { SealfoldError, type E2eeCode } from '../../reference/src/errors/index.js';
 import type { Profile } from './config.js';
+import { isE2eeFailure, statusFor } from './e2ee/profiles.js';
 
 interface ProblemDef {
   readonly code: E2eeCode;
-  /** A number, or one per profile. */
-  readonly status: number | Readonly<Record<Profile, number>>;
+  readonly status: number;
   readonly message: string;
 }
 
@@ -93,55 +97,13 @@ export const PROBLEMS = {
     status: 400,
     message: 'Invalid private key format',
   },
-
-  // Locking and metadata (protocol-notes §2.4; used by the locking and metadata routers).
-  lockCounterMissing: {
-    code: 'INPUT_MALFORMED',
-    status: { nc30: 412, nc32: 400 },
-    message: 'X-NC-E2EE-COUNTER is missing or 0',
-  },
-  lockedByOther: {
-    code: 'LOCK_CONFLICT',
-    status: { nc30: 403, nc32: 423 },
-    message: 'File already locked',
-  },
-  lockCounterNotGreater: {
-    code: 'COUNTER_ROLLBACK',
-    status: { nc30: 500, nc32: 412 },
-    message: 'Received counter is not greater than the stored one',
-  },
-  metadataHeaderEmpty: {
-    code: 'INPUT_MALFORMED',
-    status: { nc30: 412, nc32: 400 },
-    message: 'e2e-token and X-NC-E2EE-SIGNATURE must not be empty',
-  },
-  metadataPutNotLocked: {
-    code: 'LOCK_CONFLICT',
-    status: { nc30: 403, nc32: 412 },
-    message: 'Folder is not locked',
-  },
-  metadataPostNotLocked: { code: 'LOCK_CONFLICT', status: 403, message: 'Folder is not locked' },
-  metadataExists: { code: 'ALREADY_EXISTS', status: 409, message: 'Metadata already exists' },
-  unlockEmptyToken: {
-    code: 'INPUT_MALFORMED',
-    status: { nc30: 412, nc32: 400 },
-    message: 'e2e-token is empty',
-  },
-  lockTokenWrong: { code: 'LOCK_CONFLICT', status: 403, message: 'Wrong e2e-token' },
-  notLocked: { code: 'NOT_FOUND', status: 404, message: 'Folder is not locked' },
-  clientCannotHandle: {
-    code: 'UNSUPPORTED',
-    status: 403,
-    message: 'Client version cannot handle this metadata version',
-  },
 } as const satisfies Record<string, ProblemDef>;
 
 export type ProblemName = keyof typeof PROBLEMS;
 
-/** The HTTP status of `name` under `profile`. */
-export function problemStatus(name: ProblemName, profile: Profile): number {
-  const s = (PROBLEMS[name] as ProblemDef).status;
-  return typeof s === 'number' ? s : s[profile];
+/** The HTTP status of `name`. */
+export function problemStatus(name: ProblemName): number {
+  return PROBLEMS[name].status;
 }
 
 /** A refusal carrying its problem name; a SealfoldError so that logs and tests see its code. */
@@ -176,11 +138,14 @@ export function toProblem(
   profile: Profile,
 ): { status: number; code: E2eeCode; message: string } {
   if (e instanceof HttpProblem)
-    return { status: problemStatus(e.problem, profile), code: e.code, message: e.message };
+    return { status: problemStatus(e.problem), code: e.code, message: e.message };
+  // E2EE-LOCK-070 (MUST, server): transaction-API refusals get their profile's status.
+  if (isE2eeFailure(e))
+    return { status: statusFor(e.kind, profile), code: e.code, message: e.message };
   if (e instanceof SealfoldError) {
     const code: E2eeCode = e.code;
     const name = STATUS_BY_CODE[code];
-    const status = name ? problemStatus(name, profile) : code === 'SERVER_ERROR' ? 500 : 400;
+    const status = name ? problemStatus(name) : code === 'SERVER_ERROR' ? 500 : 400;
     return { status, code, message: e.message };
   }
   // E2EE-SEC-062 (MUST NOT, server): foreign error messages may quote the request; never echo them.

@@ -1,6 +1,7 @@
 /**
  * Facts about each server profile that handlers consult (spec/10-server-api.md §2). Status codes
- * that differ by profile are in `problems.ts`; everything else that differs is here.
+ * that differ by profile are in `e2ee/profiles.ts` (`FAILURES`); everything else that differs is
+ * here.
  *
  * @module
  */

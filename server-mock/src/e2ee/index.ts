@@ -21,4 +21,3 @@ export * from './staging.js';
 export * from './flags.js';
 export { SAVE_SUFFIX, DELETE_SUFFIX, stripSuffix } from './_names.js';
 export * from './store-adapter.js';
-export { isE2eeClient } from './user-agent.js';

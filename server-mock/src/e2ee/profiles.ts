@@ -10,17 +10,18 @@
  * - `nc32`: app 1.18 and 2.x (Nextcloud 32+), the default.
  *
  * Handlers never pick a status themselves: the engine raises an {@link E2eeFailure} naming the
- * situation, and {@link statusFor} looks it up here.
+ * situation, and {@link statusFor} looks it up here. This table is the only place where a status
+ * depends on the profile; `../problems.ts` holds the refusals whose status is the same in every
+ * profile and maps an {@link E2eeFailure} through {@link statusFor}.
  *
  * @module
  */
 
 import { SealfoldError, type E2eeCode } from '../../../reference/src/errors/index.js';
+import type { Profile } from '../config.js';
 
-/** Status profiles (E2EE-LOCK-070). */
-export const PROFILES = ['nc30', 'nc32'] as const;
-/** One of {@link PROFILES}. */
-export type Profile = (typeof PROFILES)[number];
+/** Status profiles (E2EE-LOCK-070): the server's `--profile` values. */
+export { PROFILES, type Profile } from '../config.js';
 
 /**
  * Every failure situation of the transaction API: the error code it carries and its HTTP status

@@ -14,13 +14,8 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { Deps } from './context.js';
 import { CODE_HEADER } from './ocs.js';
 import { HttpProblem, toProblem } from '../problems.js';
-import {
-  e2eeOptions,
-  isE2eeClient,
-  isE2eeFailure,
-  rollbackStale,
-  statusFor,
-} from '../e2ee/index.js';
+import { e2eeOptions, isE2eeFailure, rollbackStale, statusFor } from '../e2ee/index.js';
+import { isE2eeClient } from './auth.js';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
 import { DavFailure, dav } from './_dav-errors.js';
 import { DAV_FILES_PREFIX, parseDavPath, type DavLocation } from './_dav-paths.js';
@@ -159,7 +154,7 @@ export function webdavRouter(deps: Deps): Router {
         uid,
         loc,
         e2eeClient: isE2eeClient(
-          req.get('user-agent'),
+          req.get('user-agent') ?? '',
           req.get('x-e2ee-supported'),
           deps.config.profile,
         ),

@@ -15,6 +15,8 @@ import {
   type TestServer,
 } from '../_support/server.js';
 import { isE2eeClient, parseBasic } from '../../src/http/auth.js';
+import { toProblem } from '../../src/problems.js';
+import { E2eeFailure } from '../../src/e2ee/index.js';
 
 let t: TestServer;
 let t30: TestServer;
@@ -177,6 +179,21 @@ describe('OCS envelope', () => {
     );
     expect(r.headers['x-sealfold-e2ee-code']).toBe('NOT_FOUND');
     expect(r.body.ocs.data).toEqual([]);
+  });
+
+  it('E2EE-LOCK-070: an engine failure that reaches the generic error mapping keeps its profile status', () => {
+    const e = new E2eeFailure('LOCK_HELD_BY_OTHER', 'File already locked');
+    expect(toProblem(e, 'nc30')).toEqual({
+      status: 403,
+      code: 'LOCK_CONFLICT',
+      message: e.message,
+    });
+    expect(toProblem(e, 'nc32')).toEqual({
+      status: 423,
+      code: 'LOCK_CONFLICT',
+      message: e.message,
+    });
+    expect(toProblem(new E2eeFailure('LOCK_COUNTER_NOT_GREATER', 'x'), 'nc30').status).toBe(500);
   });
 
   it('E2EE-API-010: the capability advertises api-version 2.0 in both profiles', async () => {
