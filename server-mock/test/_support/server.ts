@@ -39,6 +39,27 @@ export async function csrFor(pkcs8: Uint8Array, cn: string): Promise<string> {
   return csrToPem(await createCsr(pkcs8, cn));
 }
 
+/** Key pairs for alice, bob and the CA, and CSRs of alice and bob with their own keys. */
+export interface KeySeeds {
+  alice: ReturnType<typeof rsaKeyPair>;
+  bob: ReturnType<typeof rsaKeyPair>;
+  ca: ReturnType<typeof rsaKeyPair>;
+  aliceCsr: string;
+  bobCsr: string;
+}
+
+/** Generates {@link KeySeeds} (call once per file, in `beforeAll`: RSA generation is slow). */
+export async function keySeeds(): Promise<KeySeeds> {
+  const [alice, bob, ca] = [rsaKeyPair(), rsaKeyPair(), rsaKeyPair()];
+  return {
+    alice,
+    bob,
+    ca,
+    aliceCsr: await csrFor(alice.pkcs8, 'alice'),
+    bobCsr: await csrFor(bob.pkcs8, 'bob'),
+  };
+}
+
 export interface TestServer {
   app: Express;
   store: Store;

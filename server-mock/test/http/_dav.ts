@@ -4,43 +4,23 @@
  * directly (flag, lock, metadata, unlock) so WebDAV tests do not depend on the OCS routers.
  */
 import request from 'supertest';
-import type express from 'express';
-import { createApp } from '../../src/app.js';
-import { parseConfig, type Profile } from '../../src/config.js';
-import { MemoryStore, tree, users, type Store } from '../../src/store/index.js';
+import type { Profile } from '../../src/config.js';
 import type { Mount } from '../../src/http/routes.js';
-import type { CaSigner } from '../../src/ca/signer.js';
 import { webdavRouter } from '../../src/http/webdav.js';
 import { sharesRouter } from '../../src/http/shares.js';
-import {
-  e2eeOptions,
-  lockFolder,
-  postMetadata,
-  setEncryptedFlag,
-  unlockFolder,
-  withE2ee,
-  type E2eeContext,
-} from '../../src/e2ee/index.js';
-import type { Tx } from '../../src/store/index.js';
+import { lockFolder, postMetadata, setEncryptedFlag, unlockFolder } from '../../src/e2ee/index.js';
+import { DESKTOP_UA, PASSWORD, makeTreeServer, type TreeServer } from '../_support/tree-server.js';
+
+export { DESKTOP_UA, PASSWORD } from '../_support/tree-server.js';
 
 export const ROUTES: readonly Mount[] = [
   { area: 'root', path: '/', router: webdavRouter, summary: 'dav' },
   { area: 'ocs', path: '/apps/files_sharing/api/v1', router: sharesRouter, summary: 'shares' },
 ];
 
-/** A desktop client user agent: an E2EE client in both profiles. */
-export const DESKTOP_UA = 'Mozilla/5.0 (Linux) mirall/3.13.0 (Nextcloud, linux)';
 /** A browser: not an E2EE client. */
 export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0';
-export const PASSWORD = 'correct horse battery';
 export const DAV = '/remote.php/dav/files';
-
-/** The CA is not used by these routers; any use fails loudly. */
-const noCa = new Proxy({} as CaSigner, {
-  get: () => {
-    throw new Error('the CA is not used by WebDAV or shares');
-  },
-});
 
 const textParser = (res: NodeJS.ReadableStream, cb: (e: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -61,69 +41,39 @@ export type DavMethod =
   | 'proppatch'
   | 'lock';
 
-export interface DavServer {
-  app: express.Express;
-  store: Store;
-  profile: Profile;
-  clock: { t: number; now(): number };
-  root(uid: string): number;
-  mkdir(parent: number, name: string): number;
-  putFile(parent: number, name: string, content?: string): number;
+export interface DavServer extends TreeServer {
   /** A request as `uid` with the desktop UA (body buffered into `res.body` as a Buffer). */
   dav(method: DavMethod, path: string, uid?: string, ua?: string): request.Test;
-  engine<R>(fn: (ctx: E2eeContext, tx: Tx) => R): R;
   /** Creates `/name` for `uid`, sets the flag and commits metadata `doc` under a lock. */
   encryptedFolder(uid: string, name: string, doc?: string): number;
   lock(id: number, uid?: string): string;
   unlock(id: number, token: string, uid?: string, abort?: boolean): void;
-  /** Names below a folder, recursively (`/a/`, `/a/b.e2e-to-save`). */
-  dump(folderId: number): string[];
+}
+
+/** A request on `app` as `uid` with user agent `ua`, the body buffered as a Buffer. */
+export function davRequest(
+  app: TreeServer['app'],
+  method: DavMethod,
+  path: string,
+  uid: string,
+  ua: string,
+): request.Test {
+  const agent = request(app) as unknown as Record<DavMethod, (p: string) => request.Test>;
+  const url = path.startsWith('/') ? path : `${DAV}/${uid}/${path}`;
+  return agent[method](url)
+    .auth(uid, PASSWORD)
+    .set('User-Agent', ua)
+    .buffer(true)
+    .parse(textParser as unknown as Parameters<request.Test['parse']>[0]);
 }
 
 export function makeDavServer(profile: Profile): DavServer {
-  const store = new MemoryStore();
-  const clock = {
-    t: 1_700_000_000_000,
-    now() {
-      return this.t;
-    },
-  };
-  const config = parseConfig({ profile, requestLog: false });
-  store.transact((tx) => {
-    for (const uid of ['alice', 'bob', 'eve'])
-      users.createUser(tx, clock.t, { uid, password: PASSWORD });
-  });
-  const app = createApp({ config, store, ca: noCa, clock, routes: ROUTES });
-  const sec = () => Math.floor(clock.t / 1000);
+  const base = makeTreeServer(profile, ROUTES);
   let counter = 1;
   const s: DavServer = {
-    app,
-    store,
-    profile,
-    clock,
-    root: (uid) => tree.userRoot(store, uid)!.id,
-    mkdir: (parent, name) =>
-      store.transact((tx) => tree.createNode(tx, sec(), { parent, name, kind: 'folder' }).id),
-    putFile: (parent, name, content = 'x') =>
-      store.transact(
-        (tx) =>
-          tree.createNode(tx, sec(), {
-            parent,
-            name,
-            kind: 'file',
-            content: new TextEncoder().encode(content),
-          }).id,
-      ),
-    dav: (method, path, uid = 'alice', ua = DESKTOP_UA) => {
-      const agent = request(app) as unknown as Record<DavMethod, (p: string) => request.Test>;
-      const url = path.startsWith('/') ? path : `${DAV}/${uid}/${path}`;
-      return agent[method](url)
-        .auth(uid, PASSWORD)
-        .set('User-Agent', ua)
-        .buffer(true)
-        .parse(textParser as unknown as Parameters<request.Test['parse']>[0]);
-    },
-    engine: (fn) => withE2ee(store, e2eeOptions({ clock, config }), fn),
+    ...base,
+    dav: (method, path, uid = 'alice', ua = DESKTOP_UA) =>
+      davRequest(base.app, method, path, uid, ua),
     encryptedFolder: (uid, name, doc = '{"metadata":{"version":"2.0"}}') => {
       const id = s.mkdir(s.root(uid), name);
       s.engine((ctx) => setEncryptedFlag(ctx, uid, id));
@@ -140,17 +90,6 @@ export function makeDavServer(profile: Profile): DavServer {
       ),
     unlock: (id, token, uid = 'alice', abort = false) =>
       void s.engine((ctx) => unlockFolder(ctx, uid, id, { token, abort, api: 'v2' })),
-    dump: (folderId) => {
-      const out: string[] = [];
-      const walk = (id: number, prefix: string): void => {
-        for (const c of store.childrenOf(id)) {
-          out.push(`${prefix}/${c.name}${c.kind === 'folder' ? '/' : ''}`);
-          if (c.kind === 'folder') walk(c.id, `${prefix}/${c.name}`);
-        }
-      };
-      walk(folderId, '');
-      return out.sort();
-    },
   };
   return s;
 }

@@ -7,9 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CREDS,
   E2EE_V1,
-  csrFor,
+  keySeeds,
   ocs,
-  rsaKeyPair,
   testServer,
   validBlob,
   type TestServer,
@@ -18,13 +17,9 @@ import {
 let seeds: { aliceCsr: string; bobCsr: string; blob: string };
 let caPkcs8: Uint8Array;
 beforeAll(async () => {
-  const k = rsaKeyPair();
-  caPkcs8 = rsaKeyPair().pkcs8;
-  seeds = {
-    aliceCsr: await csrFor(k.pkcs8, 'alice'),
-    bobCsr: await csrFor(k.pkcs8, 'bob'),
-    blob: validBlob(64),
-  };
+  const k = await keySeeds();
+  caPkcs8 = k.ca.pkcs8;
+  seeds = { aliceCsr: k.aliceCsr, bobCsr: k.bobCsr, blob: validBlob(64) };
 });
 
 const mutate = (s: string, pos: number, ch: string) =>

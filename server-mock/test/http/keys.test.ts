@@ -7,29 +7,30 @@ import {
   CREDS,
   E2EE_V1,
   csrFor,
+  keySeeds,
   ocs,
   rsaKeyPair,
   testServer,
   validBlob,
+  type KeySeeds,
   type TestServer,
 } from '../_support/server.js';
 import { parseCertificate, verifyUserCertificate } from '../../../reference/src/certs/index.js';
 import { pemEncode } from '../../../reference/src/pem/index.js';
 import * as audit from '../../src/audit.js';
 import { users } from '../../src/store/index.js';
+import { putLinkShare } from '../_support/shares.js';
 
 const ALICE_LOGIN = ['alice', CREDS.alice.login] as const;
 const BOB = ['bob', CREDS.bob.app] as const;
 
-let aliceKey: ReturnType<typeof rsaKeyPair>;
-let bobKey: ReturnType<typeof rsaKeyPair>;
-let caKey: ReturnType<typeof rsaKeyPair>;
+let aliceKey: KeySeeds['alice'];
+let bobKey: KeySeeds['bob'];
+let caKey: KeySeeds['ca'];
 let aliceCsr: string;
 let bobCsr: string;
 beforeAll(async () => {
-  [aliceKey, bobKey, caKey] = [rsaKeyPair(), rsaKeyPair(), rsaKeyPair()];
-  aliceCsr = await csrFor(aliceKey.pkcs8, 'alice');
-  bobCsr = await csrFor(bobKey.pkcs8, 'bob');
+  ({ alice: aliceKey, bob: bobKey, ca: caKey, aliceCsr, bobCsr } = await keySeeds());
 });
 
 for (const profile of ['nc30', 'nc32'] as const) {
@@ -293,16 +294,12 @@ for (const profile of ['nc30', 'nc32'] as const) {
 
     it('E2EE-API-025 E2EE-API-044: link-share keys belong to the share owner; the token reads the private key', async () => {
       t.store.transact((tx) =>
-        tx.put('shares', '77', {
+        putLinkShare(tx, {
           id: 77,
-          shareType: 3,
           owner: 'bob',
           nodeId: t.store.get('users', 'bob')!.rootId,
-          recipient: null,
           token: 'TOKENabc123',
           permissions: 1,
-          mountName: null,
-          createdAt: 1,
         }),
       );
       const before = fp();

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { E2EE_V1, ocs, rsaKeyPair, testServer, type TestServer } from '../_support/server.js';
 import { users } from '../../src/store/index.js';
+import { putLinkShare } from '../_support/shares.js';
 import * as audit from '../../src/audit.js';
 import { redactPath } from '../../src/log.js';
 
@@ -26,16 +27,12 @@ beforeAll(async () => {
   t.store.transact((tx) => {
     users.createUser(tx, 1, { uid: 'dave', password: M.password });
     users.addAppPassword(tx, 1, 'dave', 'x', M.app);
-    tx.put('shares', '5', {
+    putLinkShare(tx, {
       id: 5,
-      shareType: 3,
       owner: 'dave',
       nodeId: t.store.get('users', 'alice')!.rootId,
-      recipient: null,
       token: M.token,
       permissions: 1,
-      mountName: null,
-      createdAt: 1,
     });
   });
   const dave = ['dave', M.app] as const;
