@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { runCli } from './_run.js';
 import { sha256Hex } from '../../reference/src/_internal/bytes.js';
 import { certificateToPem } from '../../reference/src/certs/index.js';
 import { generateUserKeyPair, publicKeyToPem } from '../../reference/src/keys/index.js';
@@ -11,16 +11,7 @@ import { issueCertificate } from '../../reference/test/certs/_ca.js';
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-cert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: (t: string) => void (out += t),
-    stderr: (t: string) => void (err += t),
-    cwd: dir,
-  };
-  return main(argv, io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[]) => runCli(argv, dir);
 
 let fingerprint = '';
 beforeAll(async () => {

@@ -2,23 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../main.js';
+import { runCli } from './_run.js';
 import { encryptFile } from '../../reference/src/files/index.js';
 import { toBase64 } from '../../reference/src/_internal/bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: (t: string) => void (out += t),
-    stderr: (t: string) => void (err += t),
-    cwd: dir,
-  };
-  return main(argv, io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[]) => runCli(argv, dir);
 
 const plaintext = new TextEncoder().encode('MARKER-PLAINTEXT-7f3a '.repeat(100));
 const { body, key, nonce, tag } = encryptFile(plaintext);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { runCli } from './_run.js';
 import { parseCsr } from '../../reference/src/certs/index.js';
 import { KEY_BLOB_WRITE_PATTERN } from '../../reference/src/keyblob/index.js';
 import { MNEMONIC_WORDLIST } from '../../reference/src/mnemonic/index.js';
@@ -16,16 +16,7 @@ const BIN = fileURLToPath(new URL('../../bin/sealfold.js', import.meta.url));
 const PLANTED =
   'zebra quantum walnut oyster umbrella vintage yellow jaguar kangaroo lobster nephew pyramid';
 
-function run(argv: string[], cwd: string) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: (t: string) => void (out += t),
-    stderr: (t: string) => void (err += t),
-    cwd,
-  };
-  return main(argv, io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[], cwd: string) => runCli(argv, cwd);
 
 /** No word of `mnemonic` occurs in `text` (case-insensitive, as a word). */
 function expectNoWords(text: string, mnemonic: string): void {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { runCli } from './_run.js';
 
-function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: (t: string) => void (out += t),
-    stderr: (t: string) => void (err += t),
-    cwd: process.cwd(),
-  };
-  return main(argv, io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('sealfold CLI', () => {
   it('prints the command list on --help and exits 0', async () => {

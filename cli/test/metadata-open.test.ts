@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../main.js';
+import { runCli } from './_run.js';
 import { sha256Hex } from '../../reference/src/_internal/bytes.js';
 import { encryptMetadata, type InnerMetadata } from '../../reference/src/metadata/index.js';
 import { signMetadata } from '../../reference/src/signature/index.js';
@@ -17,16 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-meta-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, data: string) => (writeFileSync(join(dir, name), data), name);
 
-function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: (t: string) => void (out += t),
-    stderr: (t: string) => void (err += t),
-    cwd: dir,
-  };
-  return main(argv, io).then((code) => ({ code, out, err }));
-}
+const run = (argv: string[]) => runCli(argv, dir);
 
 /** Exit 1, nothing on stdout, one stderr line naming `code`. */
 function expectRejected(r: { code: number; out: string; err: string }, code: string) {
