@@ -4,6 +4,7 @@
  *
  * @module
  */
+export type { Rng } from '../_internal/bytes.js';
 export {
   enrol,
   recover,

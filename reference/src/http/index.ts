@@ -19,6 +19,7 @@ export {
   type Account,
   type ClientContext,
   type OcsRequest,
+  type OcsResult,
 } from './ocs.js';
 export * as e2ee from './e2ee-api.js';
 export * as webdav from './webdav.js';
