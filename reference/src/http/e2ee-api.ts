@@ -6,7 +6,7 @@
  * @module
  */
 import { SealfoldError } from '../errors/index.js';
-import { ocsCall, stringField, type ClientContext } from './ocs.js';
+import { ocsCall, ServerRejected, stringField, type ClientContext } from './ocs.js';
 
 const APP = '/ocs/v2.php/apps/end_to_end_encryption/api/v2';
 
@@ -97,12 +97,22 @@ export async function lockFolder(
   counter: number,
   token?: string,
 ): Promise<string> {
-  const { data } = await ocsCall(ctx, {
-    method: 'POST',
-    path: `${APP}/lock/${encodeURIComponent(fileId)}`,
-    headers: { 'x-nc-e2ee-counter': String(counter) },
-    ...(token ? { query: { 'e2e-token': token } } : {}),
-  });
+  let data: unknown;
+  try {
+    ({ data } = await ocsCall(ctx, {
+      method: 'POST',
+      path: `${APP}/lock/${encodeURIComponent(fileId)}`,
+      headers: { 'x-nc-e2ee-counter': String(counter) },
+      ...(token ? { query: { 'e2e-token': token } } : {}),
+    }));
+  } catch (e) {
+    // Named tolerance (E2EE-API-307): app 1.14–1.16 answers a lock held by someone else with
+    // 403 "File already locked" instead of 423; only the message tells it from a refusal.
+    if (e instanceof ServerRejected && e.status === 403 && /already locked/i.test(e.message)) {
+      throw new ServerRejected('LOCK_CONFLICT', 403, 'the folder is locked by someone else');
+    }
+    throw e;
+  }
   const t = stringField(data, 'e2e-token');
   if (!/^[A-Za-z0-9]{1,128}$/.test(t))
     throw new SealfoldError('SERVER_RESPONSE_MALFORMED', 'the lock token is malformed');
