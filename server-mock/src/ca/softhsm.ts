@@ -22,7 +22,7 @@
  */
 import type { CaSigner } from './signer.js';
 import { createPublicKey, createVerify, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
@@ -236,7 +236,7 @@ function openKeyPair(
 export async function openSoftHsmCa(options: SoftHsmCaOptions): Promise<SoftHsmCaSigner> {
   const { tokenLabel, keyLabel, userPin, soPin } = checkOptions(options);
   const library = options.library ?? findSoftHsmLibrary();
-  if (library === undefined) {
+  if (library === undefined || !existsSync(library)) {
     throw new SealfoldError(
       'UNSUPPORTED',
       'SoftHSM2 is not installed (apt-get install softhsm2); use the software CA instead',

@@ -522,9 +522,15 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer refuses unsuitable ke
   });
 });
 
-describe.skipIf(LIBRARY !== undefined)('SoftHSM2 CA signer without SoftHSM2', () => {
-  it('is skipped: no SoftHSM2 module found (apt-get install softhsm2 to run these tests)', async () => {
-    await expect(openSoftHsmCa({ ...PINS })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+describe('SoftHSM2 CA signer without a PKCS#11 module', () => {
+  it('refuses with UNSUPPORTED when the module is not installed', async () => {
+    const missing = join(tmpdir(), 'sealfold-no-such-libsofthsm2.so');
+    await expect(openSoftHsmCa({ ...PINS, library: missing })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+    });
+    if (LIBRARY === undefined) {
+      await expect(openSoftHsmCa({ ...PINS })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    }
   });
 });
 
