@@ -5,7 +5,7 @@
  */
 import type { CipherGCMTypes } from 'node:crypto';
 import { SealfoldError } from '../errors/index.js';
-import { abytes, isBytes } from '../_internal/bytes.js';
+import { abytes } from '../_internal/bytes.js';
 
 /** File keys are AES-128 (E2EE-FILE-001). */
 export const FILE_KEY_LENGTH = 16;
@@ -15,8 +15,12 @@ export const WRITER_NONCE_LENGTH = 12;
 export const READER_NONCE_LENGTHS: readonly number[] = [12, 16];
 /** The GCM tag appended to the body (E2EE-FILE-004). */
 export const TAG_LENGTH = 16;
-/** Chunk size used when this module reads files itself. */
-export const CHUNK_SIZE = 1 << 20;
+/**
+ * Chunk size used when this module reads files itself (64 KiB, node's default for file
+ * streams). Smaller chunks cost per-chunk overhead; larger ones let more of node:crypto's output
+ * buffers pile up between garbage collections (see bench/ and spec/07-files.md §2).
+ */
+export const CHUNK_SIZE = 1 << 16;
 /** AES-128-GCM; the file key length fixes the variant. */
 export const FILE_CIPHER: CipherGCMTypes = 'aes-128-gcm';
 
@@ -66,12 +70,4 @@ export function checkParams(params: FileKeyParams): FileKeyParams {
     }
   }
   return params;
-}
-
-/** Yields each chunk of `source` as a Uint8Array, rejecting anything else. */
-export async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source as AsyncIterable<unknown>) {
-    if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
-    yield chunk;
-  }
 }

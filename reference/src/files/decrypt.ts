@@ -19,18 +19,18 @@
  * @module
  */
 import { createDecipheriv, type DecipherGCM } from 'node:crypto';
+import { basename } from 'node:path';
 import { SealfoldError } from '../errors/index.js';
-import { abytes, concatBytes, equalBytes } from '../_internal/bytes.js';
+import { abytes, concatBytes, equalBytes, isBytes } from '../_internal/bytes.js';
 import { aesGcmDecrypt } from '../_internal/aesgcm.js';
 import {
   FILE_CIPHER,
   TAG_LENGTH,
   checkParams,
-  chunksOf,
   type ByteSource,
   type FileKeyParams,
 } from './_params.js';
-import { readChunks, writeAtomically } from './_fs.js';
+import { openForReading, readEach, readExactly, writeAtomically } from './_fs.js';
 
 function tooShort(): SealfoldError {
   // E2EE-FILE-005 (MUST, client): a body shorter than its tag is malformed, not a tag failure.
@@ -77,6 +77,9 @@ export function decryptFile(body: Uint8Array, params: FileKeyParams): Uint8Array
  * Prefer {@link decryptFileToPath}, which never exposes such data at the destination.
  *
  * The last 16 bytes of the body are held back as the tag, so the stream works for any chunking.
+ * To avoid copying, the most recent chunk of `source` is kept by reference until the next one
+ * arrives: a source must not reuse a chunk's memory after yielding it (node streams, arrays and
+ * `fetch` bodies do not).
  */
 export async function* decryptFileStream(
   source: ByteSource,
@@ -84,29 +87,32 @@ export async function* decryptFileStream(
 ): AsyncGenerator<Uint8Array> {
   const { key, nonce, tag } = checkParams(params);
   const decipher = createDecipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
-  let tail = new Uint8Array(0);
-  for await (const chunk of chunksOf(source)) {
+  // Bytes received but not yet decrypted; the body's last 16 bytes (the tag) are among them.
+  let pending: Uint8Array = new Uint8Array(0);
+  for await (const chunk of source as AsyncIterable<unknown>) {
+    if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
     if (chunk.length >= TAG_LENGTH) {
-      const cut = chunk.length - TAG_LENGTH;
-      const a = tail.length > 0 ? decipher.update(tail) : undefined;
-      const b = cut > 0 ? decipher.update(chunk.subarray(0, cut)) : undefined;
-      tail = chunk.slice(cut);
-      if (a && a.length > 0) yield a;
-      if (b && b.length > 0) yield b;
-    } else {
-      const joined = concatBytes(tail, chunk);
+      // The tag lies in this chunk or later: all of `pending` is ciphertext, decrypted in one
+      // call, and this chunk is held (not copied) until the next one arrives.
+      const out = pending.length > 0 ? decipher.update(pending) : undefined;
+      pending = chunk;
+      if (out !== undefined && out.length > 0) yield out;
+    } else if (chunk.length > 0) {
+      const joined = concatBytes(pending, chunk);
       const cut = Math.max(0, joined.length - TAG_LENGTH);
-      if (cut > 0) {
-        const out = decipher.update(joined.subarray(0, cut));
-        if (out.length > 0) yield out;
-      }
-      tail = joined.slice(cut);
+      const out = cut > 0 ? decipher.update(joined.subarray(0, cut)) : undefined;
+      pending = joined.slice(cut);
+      if (out !== undefined && out.length > 0) yield out;
     }
   }
-  if (tail.length < TAG_LENGTH) throw tooShort();
-  checkRecordedTag(tag, tail);
-  decipher.setAuthTag(tail);
+  if (pending.length < TAG_LENGTH) throw tooShort();
+  const cut = pending.length - TAG_LENGTH;
+  const trailing = pending.slice(cut);
+  checkRecordedTag(tag, trailing);
+  const out = cut > 0 ? decipher.update(pending.subarray(0, cut)) : undefined;
+  decipher.setAuthTag(trailing);
   const last = finish(decipher);
+  if (out !== undefined && out.length > 0) yield out;
   if (last.length > 0) yield last;
 }
 
@@ -114,6 +120,9 @@ export async function* decryptFileStream(
  * Decrypts the body at `inPath` to `outPath`. The plaintext goes to a temporary file beside
  * `outPath`, which is renamed to `outPath` only after the tag verified; on any failure the
  * temporary file is removed and `outPath` is neither created nor changed.
+ *
+ * The body's size is known, so the tag is read first (and compared with the recorded one before
+ * anything is decrypted); the ciphertext is then read into two reused chunk buffers.
  *
  * @returns the plaintext size in bytes.
  * @throws SealfoldError CIPHERTEXT_MALFORMED, AEAD_TAG_MISMATCH, NOT_FOUND (no `inPath`).
@@ -123,8 +132,25 @@ export async function decryptFileToPath(
   outPath: string,
   params: FileKeyParams,
 ): Promise<{ size: number }> {
-  checkParams(params);
-  // E2EE-FILE-007 (MUST NOT, client): no plaintext reaches the destination before the tag verified.
-  const size = await writeAtomically(outPath, decryptFileStream(readChunks(inPath), params));
-  return { size };
+  const { key, nonce, tag } = checkParams(params);
+  const name = basename(inPath);
+  const fh = await openForReading(inPath);
+  try {
+    const { size: bodySize } = await fh.stat();
+    if (bodySize < TAG_LENGTH) throw tooShort();
+    const trailing = new Uint8Array(TAG_LENGTH);
+    await readExactly(fh, trailing, bodySize - TAG_LENGTH, name);
+    checkRecordedTag(tag, trailing);
+    const decipher = createDecipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
+    decipher.setAuthTag(trailing);
+    // E2EE-FILE-007 (MUST NOT, client): no plaintext reaches the destination before the tag verified.
+    const size = await writeAtomically(outPath, async (write) => {
+      // The input chunks are reused buffers: `decipher.update` consumes each before the next read.
+      await readEach(fh, name, bodySize - TAG_LENGTH, (chunk) => write(decipher.update(chunk)));
+      await write(finish(decipher));
+    });
+    return { size };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }

@@ -14,18 +14,18 @@
  * @module
  */
 import { createCipheriv } from 'node:crypto';
-import { abytes, defaultRng, type Rng } from '../_internal/bytes.js';
+import { basename } from 'node:path';
+import { abytes, defaultRng, isBytes, type Rng } from '../_internal/bytes.js';
 import { aesGcmEncrypt } from '../_internal/aesgcm.js';
 import {
   FILE_CIPHER,
   FILE_KEY_LENGTH,
   TAG_LENGTH,
   WRITER_NONCE_LENGTH,
-  chunksOf,
   type ByteSource,
   type FileEncryptionResult,
 } from './_params.js';
-import { readChunks, writeAtomically } from './_fs.js';
+import { openForReading, readEach, writeAtomically } from './_fs.js';
 
 export interface EncryptFileOptions {
   /** Randomness for the key (first 16 bytes drawn) and the nonce (next 12). */
@@ -88,7 +88,8 @@ export function encryptFileStream(
   let tag: Uint8Array | undefined;
   async function* body(): AsyncGenerator<Uint8Array> {
     const cipher = createCipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
-    for await (const chunk of chunksOf(source)) {
+    for await (const chunk of source as AsyncIterable<unknown>) {
+      if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
       const out = cipher.update(chunk);
       if (out.length > 0) yield out;
     }
@@ -115,7 +116,8 @@ export function encryptFileStream(
 
 /**
  * Encrypts the file at `inPath` into `outPath` (written atomically: a temporary file renamed at
- * the end). Memory stays bounded by the chunk size.
+ * the end). Memory stays bounded: the input is read into two reused chunk buffers and at most
+ * one output chunk is being written while the next is encrypted.
  *
  * @returns key, nonce and tag for the metadata, and the body size in bytes.
  * @throws SealfoldError NOT_FOUND when `inPath` does not exist; INPUT_MALFORMED for other I/O errors.
@@ -125,7 +127,21 @@ export async function encryptFileToPath(
   outPath: string,
   options: EncryptFileOptions = {},
 ): Promise<FileEncryptionResult & { size: number }> {
-  const enc = encryptFileStream(readChunks(inPath), options);
-  const size = await writeAtomically(outPath, enc);
-  return { ...enc.result(), size };
+  const { key, nonce } = freshKeyAndNonce(options.rng ?? defaultRng);
+  const fh = await openForReading(inPath);
+  try {
+    // E2EE-FILE-004 (MUST, client): AES-128-GCM, no associated data, body = ciphertext ‖ tag.
+    const cipher = createCipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
+    let tag = new Uint8Array(0);
+    const size = await writeAtomically(outPath, async (write) => {
+      // The input chunks are reused buffers: `cipher.update` consumes each before the next read.
+      await readEach(fh, basename(inPath), Infinity, (chunk) => write(cipher.update(chunk)));
+      await write(cipher.final());
+      tag = new Uint8Array(cipher.getAuthTag());
+      await write(tag.slice());
+    });
+    return { key, nonce, tag, size };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }

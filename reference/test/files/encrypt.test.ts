@@ -1,15 +1,25 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gcm } from '@noble/ciphers/aes.js';
 import {
   decryptFile,
   encryptFile,
   encryptFileStream,
+  encryptFileToPath,
+  decryptFileStream,
+  decryptFileToPath,
   newObjectId,
   OBJECT_ID_PATTERN,
 } from '../../src/files/index.js';
 import { equalBytes, toHex } from '../../src/_internal/bytes.js';
+import { CHUNK_SIZE } from '../../src/files/_params.js';
 import { chunked, collect, replayRng } from './_support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sealfold-files-enc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const randomness = fc.uint8Array({ minLength: 28, maxLength: 28 });
 
@@ -48,6 +58,76 @@ describe('files/encrypt', () => {
       encryptFileStream(chunked(plaintext, cuts), { rng: replayRng(r) }),
     );
     expect(equalBytes(streamed, whole.body)).toBe(true);
+  });
+
+  it('E2EE-FILE-004: file-to-file == whole-buffer == noble, and decrypts back, at sizes around the read chunk', async () => {
+    const sizes = [0, 1, 15, 16, 17, CHUNK_SIZE - 17, CHUNK_SIZE - 16, CHUNK_SIZE - 1, CHUNK_SIZE];
+    sizes.push(CHUNK_SIZE + 1, CHUNK_SIZE + 16, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE + 5);
+    for (const size of sizes) {
+      const r = new Uint8Array(28).map((_, i) => (i * 13 + size) & 0xff);
+      const plaintext = new Uint8Array(size).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+      const whole = encryptFile(plaintext, { rng: replayRng(r) });
+      const [plain, enc, dec] = ['plain', 'enc', 'dec'].map((n) => join(dir, `${n}-${size}`));
+      writeFileSync(plain!, plaintext);
+      const res = await encryptFileToPath(plain!, enc!, { rng: replayRng(r) });
+      expect(res.size).toBe(size + 16);
+      expect(equalBytes(readFileSync(enc!), whole.body)).toBe(true);
+      expect(equalBytes(res.tag, whole.tag)).toBe(true);
+      if (size <= 2 * CHUNK_SIZE) {
+        expect(equalBytes(gcm(res.key, res.nonce).encrypt(plaintext), whole.body)).toBe(true);
+      }
+      expect((await decryptFileToPath(enc!, dec!, res)).size).toBe(size);
+      expect(equalBytes(readFileSync(dec!), plaintext)).toBe(true);
+    }
+  });
+
+  it('file-to-file I/O errors are typed and leave no output or temporary file', async () => {
+    const out = join(dir, 'from-a-directory');
+    const key = { key: new Uint8Array(16), nonce: new Uint8Array(12) };
+    await expect(encryptFileToPath(dir, out)).rejects.toMatchObject({ code: 'INPUT_MALFORMED' });
+    await expect(decryptFileToPath(dir, out, key)).rejects.toMatchObject({
+      code: 'INPUT_MALFORMED',
+    });
+    const plain = join(dir, 'plain-for-missing-dir');
+    writeFileSync(plain, 'x');
+    await expect(encryptFileToPath(plain, join(dir, 'no', 'such', 'dir'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(readdirSync(dir).filter((f) => f.includes('from-a-directory'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('sealfold-partial'))).toEqual([]);
+  });
+
+  it('E2EE-FILE-011: the streaming forms pull their source lazily (at most one chunk ahead of their output)', async () => {
+    let pulled = 0;
+    async function* source(n: number, make: (i: number) => Uint8Array) {
+      for (let i = 0; i < n; i++) {
+        pulled++;
+        yield make(i);
+      }
+    }
+    const chunk = new Uint8Array(1000).fill(3);
+    const enc = encryptFileStream(source(50, () => chunk));
+    let seen = 0;
+    const body: Uint8Array[] = [];
+    for await (const c of enc) {
+      body.push(c);
+      if (++seen <= 50) expect(pulled).toBe(seen);
+    }
+    const params = enc.result();
+    pulled = 0;
+    seen = 0;
+    const all = new Uint8Array(Buffer.concat(body));
+    const parts = chunked(
+      all,
+      Array.from({ length: 50 }, (_, i) => i * 1000 + 1000),
+    );
+    for await (const c of decryptFileStream(
+      source(parts.length, (i) => parts[i]!),
+      params,
+    )) {
+      expect(c.length).toBeGreaterThan(0);
+      expect(pulled).toBeLessThanOrEqual(++seen + 1);
+    }
   });
 
   it('E2EE-FILE-001: E2EE-FILE-002: every encryption (an update of the same content too) draws a fresh 16-byte key and 12-byte nonce', async () => {
