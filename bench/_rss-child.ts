@@ -1,96 +1,126 @@
 /**
- * Child process of the benchmark: pushes one large body through the reference's streaming file
- * API and reports its own memory, so that the parent's heap does not pollute the numbers.
+ * Child process of the benchmark: runs one file-to-file operation on a large file and reports
+ * its own time and memory. The parent compiles this file to plain JavaScript first
+ * (`_compile.ts`) and starts it with `node` alone, as a library user would run it; the parent's
+ * heap and the TypeScript loader stay out of the figures.
  *
- * Usage: `node bin/run-ts.js bench/_rss-child.ts encrypt|decrypt|raw-encrypt SIZE_MIB DIR`
- * - `encrypt`: generates SIZE_MIB of pseudo-random plaintext in 1 MiB chunks (a generator, no
- *   input file), encrypts it with `encryptFileStream` and writes the body to DIR/body.
- * - `decrypt`: decrypts DIR/body with `decryptFileToPath` (temporary file, renamed after the tag
- *   verified) to DIR/plain, using the key, nonce and tag the encrypt run left in DIR/params.json.
- * - `raw-encrypt`: the same as `encrypt` with node:crypto directly (the baseline).
+ * Usage: `node _rss-child.js MODE IN OUT KEY_HEX NONCE_HEX [TAG_HEX]`
+ * - `raw-encrypt` / `raw-decrypt`: node:crypto AES-128-GCM streaming with node's own file
+ *   streams (`stream.pipeline`, the same chunk size as the reference), the baseline;
+ * - `encrypt` / `decrypt`: the reference's `encryptFileToPath` / `decryptFileToPath`.
+ * The key and nonce are given, so raw and reference bodies must be byte-identical (the parent
+ * checks it); decryption takes the tag the encryption printed.
  *
- * Prints one JSON line: `{ ms, baselineRssMiB, peakRssMiB }`. `baselineRssMiB` is the RSS after
- * loading (Node plus the TypeScript loader); `peakRssMiB` the highest RSS sampled during the run
- * (every chunk and every 5 ms). The kernel's `ru_maxrss` is not used: on Linux it survives exec,
- * so it would report the parent's RSS at fork time.
+ * Prints one JSON line: `{ ms, cpuMs, baselineMiB, peakMiB, peakFrom, tag }` (`cpuMs`: user and
+ * system time of all threads). `baselineMiB` is the RSS
+ * right before the operation (Node and the loaded modules); `peakMiB` the highest RSS during it.
+ * On Linux the peak is the kernel's exact high-water mark (`VmHWM`), reset to the current RSS
+ * just before the operation by writing 5 to `/proc/self/clear_refs`; elsewhere it is sampled
+ * every 2 ms. (`getrusage`'s `ru_maxrss` is not used: it survives exec, so it can report the
+ * parent's RSS.)
  *
  * @module
  */
-import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { once } from 'node:events';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { decryptFileToPath, encryptFileStream } from '../reference/src/files/index.js';
-import { fromBase64, toBase64 } from '../reference/src/_internal/bytes.js';
+import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { decryptFileToPath, encryptFileToPath } from '../reference/src/files/index.js';
+import { CHUNK_SIZE } from '../reference/src/files/_params.js';
 
 const MIB = 1024 * 1024;
+const hex = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? '', 'hex'));
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** SIZE_MIB chunks of 1 MiB; each chunk differs (a counter hashed into the first bytes). */
-function* plaintextChunks(sizeMiB: number): Generator<Uint8Array> {
-  const chunk = new Uint8Array(MIB);
-  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
-  for (let n = 0; n < sizeMiB; n++) {
-    chunk.set(createHash('sha256').update(String(n)).digest());
-    yield chunk;
+/** The kernel's peak RSS of this process in bytes, or undefined when not available. */
+function vmHwm(): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-async function run(): Promise<void> {
-  const [mode, sizeText, dir] = process.argv.slice(2);
-  const sizeMiB = Number(sizeText);
-  if (!['encrypt', 'decrypt', 'raw-encrypt'].includes(mode!) || !(sizeMiB > 0) || !dir) {
-    throw new Error('usage: _rss-child.ts encrypt|decrypt|raw-encrypt SIZE_MIB DIR');
+/** Resets the kernel's peak RSS to the current RSS; false when not supported. */
+function resetHwm(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return vmHwm() !== undefined;
+  } catch {
+    return false;
   }
+}
+
+async function rawEncrypt(inPath: string, outPath: string, key: Uint8Array, nonce: Uint8Array) {
+  const cipher = createCipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+  await pipeline(
+    createReadStream(inPath, { highWaterMark: CHUNK_SIZE }),
+    cipher,
+    async function* (body: AsyncIterable<Buffer>) {
+      yield* body;
+      yield cipher.getAuthTag();
+    },
+    createWriteStream(outPath, { highWaterMark: CHUNK_SIZE }),
+  );
+  return new Uint8Array(cipher.getAuthTag());
+}
+
+async function rawDecrypt(inPath: string, outPath: string, key: Uint8Array, nonce: Uint8Array) {
+  const { size } = await stat(inPath);
+  const tag = new Uint8Array(16);
+  const fh = await open(inPath, 'r');
+  await fh.read(tag, 0, 16, size - 16);
+  await fh.close();
+  const decipher = createDecipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
+  decipher.setAuthTag(tag);
+  await pipeline(
+    createReadStream(inPath, { highWaterMark: CHUNK_SIZE, start: 0, end: size - 17 }),
+    decipher,
+    createWriteStream(outPath, { highWaterMark: CHUNK_SIZE }),
+  );
+  return tag;
+}
+
+async function run(): Promise<void> {
+  const [mode, inPath, outPath, keyHex, nonceHex, tagHex] = process.argv.slice(2);
+  const modes = ['raw-encrypt', 'raw-decrypt', 'encrypt', 'decrypt'];
+  if (!modes.includes(mode!) || !inPath || !outPath || !keyHex || !nonceHex) {
+    throw new Error(`usage: _rss-child.js ${modes.join('|')} IN OUT KEY_HEX NONCE_HEX [TAG_HEX]`);
+  }
+  const key = hex(keyHex);
+  const nonce = hex(nonceHex);
   const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
-  const timer = setInterval(sample, 5);
+  const exact = resetHwm();
+  let sampled = baseline;
+  const timer = exact
+    ? undefined
+    : setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 2);
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  if (mode === 'raw-encrypt') {
-    // The same work with node:crypto directly: the floor any streaming implementation has.
-    const cipher = createCipheriv('aes-128-gcm', randomBytes(16), randomBytes(12));
-    const out = createWriteStream(join(dir, 'raw'));
-    for (const c of plaintextChunks(sizeMiB)) {
-      sample();
-      if (!out.write(cipher.update(c))) await once(out, 'drain');
-    }
-    cipher.final();
-    out.end(cipher.getAuthTag());
-    await once(out, 'finish');
-  } else if (mode === 'encrypt') {
-    const enc = encryptFileStream(plaintextChunks(sizeMiB));
-    const out = createWriteStream(join(dir, 'body'));
-    for await (const c of enc) {
-      sample();
-      if (!out.write(c)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    const { key, nonce, tag } = enc.result();
-    await writeFile(
-      join(dir, 'params.json'),
-      JSON.stringify({ key: toBase64(key), nonce: toBase64(nonce), tag: toBase64(tag) }),
-    );
+  let tag: Uint8Array;
+  if (mode === 'raw-encrypt') tag = await rawEncrypt(inPath, outPath, key, nonce);
+  else if (mode === 'raw-decrypt') tag = await rawDecrypt(inPath, outPath, key, nonce);
+  else if (mode === 'encrypt') {
+    const randomness = [key, nonce];
+    tag = (await encryptFileToPath(inPath, outPath, { rng: () => randomness.shift()!.slice() }))
+      .tag;
   } else {
-    const p = JSON.parse(await readFile(join(dir, 'params.json'), 'utf8')) as Record<
-      string,
-      string
-    >;
-    await decryptFileToPath(join(dir, 'body'), join(dir, 'plain'), {
-      key: fromBase64(p.key!, 'key'),
-      nonce: fromBase64(p.nonce!, 'nonce'),
-      tag: fromBase64(p.tag!, 'tag'),
-    });
+    tag = hex(tagHex);
+    await decryptFileToPath(inPath, outPath, { key, nonce, tag });
   }
   const ms = performance.now() - start;
+  const { user, system } = process.cpuUsage(cpu);
   clearInterval(timer);
-  sample();
+  const peak = exact ? vmHwm()! : Math.max(sampled, process.memoryUsage().rss);
   process.stdout.write(
     JSON.stringify({
       ms,
-      baselineRssMiB: baseline / MIB,
-      peakRssMiB: peak / MIB,
+      cpuMs: (user + system) / 1000,
+      baselineMiB: baseline / MIB,
+      peakMiB: peak / MIB,
+      peakFrom: exact ? 'VmHWM' : 'sampled',
+      tag: toHex(tag),
     }) + '\n',
   );
 }

@@ -1,12 +1,20 @@
 /**
  * `npm run bench`: performance of the reference's file and sharing code, printed as one table.
  *
- * - file encryption / decryption throughput (streaming API, 1 MiB chunks) next to raw
- *   node:crypto AES-128-GCM streaming over the same chunks in the same run (ratio);
- * - peak RSS while encrypting and decrypting a 1 GiB body, measured in child processes (the
- *   parent's heap would pollute it), next to raw node:crypto in a child of the same kind;
+ * - memory of a 1 GiB file encrypted and decrypted file to file (`encryptFileToPath`,
+ *   `decryptFileToPath`): RSS right before the operation, peak RSS, and their difference, next
+ *   to raw node:crypto streaming with node's file streams. Each operation runs in a child process
+ *   started with plain `node` on a JavaScript copy of the code (`_compile.ts`), so neither this
+ *   process's heap nor the TypeScript loader is counted; the peak is the kernel's exact
+ *   high-water mark where available (`_rss-child.ts`);
+ * - throughput of the same file-to-file runs (median of the rounds), and of the in-memory
+ *   streaming API over the same chunks as a raw node:crypto `update()` loop (`_throughput.ts`);
+ *   sides alternate, the order flips every round, the ratio is the median of per-round ratios;
  * - revoking one member from a folder of 1,000 files totalling 1 GiB: time and bytes to
- *   re-upload, metadata-only rotation versus re-encrypting the whole folder.
+ *   re-upload, metadata-only rotation versus re-encrypting the whole folder (`_revocation.ts`).
+ *
+ * Raw and reference runs encrypt with the same key and nonce; the bench checks that their bodies
+ * are identical and that decryption gives the plaintext back, so both sides did the same work.
  *
  * `--quick` uses small sizes (a smoke test; the numbers mean little). `--json` prints the rows as
  * JSON instead of the table.
@@ -14,14 +22,19 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureThroughput } from './_throughput.js';
+import { CHUNK_SIZE } from '../reference/src/files/_params.js';
+import { compileForNode } from './_compile.js';
+import { measureThroughput, median } from './_throughput.js';
 import { measureRevocation } from './_revocation.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MIB = 1024 * 1024;
 
 /** One row of the table. */
 export interface BenchRow {
@@ -31,70 +44,143 @@ export interface BenchRow {
   ratio: string;
 }
 
-const fmt = (n: number, digits = 0) => n.toFixed(digits);
+interface ChildResult {
+  ms: number;
+  cpuMs: number;
+  baselineMiB: number;
+  peakMiB: number;
+  peakFrom: string;
+  tag: string;
+}
 
-function child(mode: string, sizeMiB: number, dir: string) {
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/_rss-child.ts'), mode, String(sizeMiB), dir],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`bench child ${mode} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    ms: number;
-    baselineRssMiB: number;
-    peakRssMiB: number;
-  };
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const kib = (n: number) => `${n / 1024} KiB`;
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path, { highWaterMark: MIB })) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** Writes `sizeMiB` MiB of pseudo-random plaintext (every MiB differs); returns its SHA-256. */
+async function writePlaintext(path: string, sizeMiB: number): Promise<string> {
+  const h = createHash('sha256');
+  const out = createWriteStream(path, { highWaterMark: MIB });
+  const seed = randomBytes(MIB);
+  for (let n = 0; n < sizeMiB; n++) {
+    const chunk = Buffer.from(seed);
+    chunk.set(createHash('sha256').update(String(n)).digest());
+    h.update(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return h.digest('hex');
+}
+
+/** Runs file-to-file encryption and decryption, raw and reference, in child processes. */
+async function measureFiles(sizeMiB: number, rounds: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'sealfold-bench-files-'));
+  try {
+    const child = compileForNode(ROOT, join(ROOT, 'bench/_rss-child.ts'), join(dir, 'js'));
+    const key = randomBytes(16).toString('hex');
+    const nonce = randomBytes(12).toString('hex');
+    const run = (mode: string, input: string, output: string, tag = ''): ChildResult => {
+      const r = spawnSync(process.execPath, [child, mode, input, output, key, nonce, tag], {
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`bench child ${mode} failed: ${r.stderr}`);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+    };
+    const plain = join(dir, 'plain');
+    const plainSha = await writePlaintext(plain, sizeMiB);
+    const results: Record<string, ChildResult[]> = {};
+    const record = (mode: string, r: ChildResult) => (results[mode] ??= []).push(r);
+    for (let round = 0; round < rounds; round++) {
+      // Fresh output paths every run (replacing an existing file costs extra on some file
+      // systems, and only the reference renames); the order flips every round.
+      const flip = <T>(pair: [T, T]) => (round % 2 === 0 ? pair : [pair[1], pair[0]]);
+      const bodies: Record<string, string> = {};
+      for (const mode of flip(['raw-encrypt', 'encrypt'])) {
+        bodies[mode] = join(dir, `${mode}-${round}`);
+        record(mode, run(mode, plain, bodies[mode]!));
+      }
+      const [rawEnc, enc] = [results['raw-encrypt']!.at(-1)!, results['encrypt']!.at(-1)!];
+      if (rawEnc.tag !== enc.tag) throw new Error('raw and reference tags differ');
+      if (round === 0) {
+        const [a, b] = [
+          await sha256File(bodies['raw-encrypt']!),
+          await sha256File(bodies.encrypt!),
+        ];
+        if (a !== b) throw new Error('raw and reference bodies differ');
+      }
+      rmSync(bodies['raw-encrypt']!);
+      for (const mode of flip(['raw-decrypt', 'decrypt'])) {
+        const out = join(dir, `${mode}-${round}`);
+        record(mode, run(mode, bodies.encrypt!, out, enc.tag));
+        if (round === 0 && (await sha256File(out)) !== plainSha) {
+          throw new Error(`${mode} did not give the plaintext back`);
+        }
+        rmSync(out);
+      }
+      rmSync(bodies.encrypt!);
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function run(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const json = process.argv.includes('--json');
   const size = quick
-    ? { throughput: 8, repeats: 1, rss: 16, files: 20, folderMiB: 4 }
-    : { throughput: 256, repeats: 3, rss: 1024, files: 1000, folderMiB: 1024 };
+    ? { file: 16, fileRounds: 1, memory: 8, memoryRounds: 3, files: 20, folderMiB: 4 }
+    : { file: 1024, fileRounds: 3, memory: 256, memoryRounds: 9, files: 1000, folderMiB: 1024 };
+  const loadBefore = loadavg();
   const rows: BenchRow[] = [];
 
-  // Memory first, before this process holds the throughput buffers.
-
-  const dir = mkdtempSync(join(tmpdir(), 'sealfold-bench-rss-'));
-  try {
-    const raw = child('raw-encrypt', size.rss, dir);
-    const enc = child('encrypt', size.rss, dir);
-    const dec = child('decrypt', size.rss, dir);
-    const growth = (r: typeof enc) => r.peakRssMiB - r.baselineRssMiB;
+  // Child processes first, before this process holds the throughput buffers.
+  const files = await measureFiles(size.file, size.fileRounds);
+  for (const op of ['encrypt', 'decrypt'] as const) {
+    const sf = files[op]!;
+    const raw = files[`raw-${op}`]!;
+    const mem = (rs: ChildResult[]) => {
+      const base = median(rs.map((r) => r.baselineMiB));
+      const peak = Math.max(...rs.map((r) => r.peakMiB));
+      const growth = Math.max(...rs.map((r) => r.peakMiB - r.baselineMiB));
+      return { text: `${fmt(base)} / ${fmt(peak)} / +${fmt(growth)}`, growth };
+    };
+    const [a, b] = [mem(sf), mem(raw)];
     rows.push({
-      measurement: `peak RSS, encrypt ${size.rss} MiB (MiB; growth over ${fmt(enc.baselineRssMiB)} at start)`,
-      sealfold: `${fmt(enc.peakRssMiB)} (+${fmt(growth(enc))})`,
-      baseline: `${fmt(raw.peakRssMiB)} (+${fmt(growth(raw))}) (raw node:crypto)`,
-      ratio: fmt(growth(enc) / growth(raw), 2),
+      measurement: `memory, ${op} ${size.file} MiB file to file: RSS at start / peak / peak minus start, worst of ${sf.length} (MiB)`,
+      sealfold: a.text,
+      baseline: `${b.text} (raw node:crypto)`,
+      ratio: fmt(a.growth / b.growth, 2),
     });
+  }
+  for (const op of ['encrypt', 'decrypt'] as const) {
+    const sf = files[op]!;
+    const raw = files[`raw-${op}`]!;
+    const mibs = (rs: ChildResult[]) => size.file / (median(rs.map((r) => r.ms)) / 1000);
     rows.push({
-      measurement: `peak RSS, decrypt to file ${size.rss} MiB (MiB; growth over ${fmt(dec.baselineRssMiB)} at start)`,
-      sealfold: `${fmt(dec.peakRssMiB)} (+${fmt(growth(dec))})`,
-      baseline: `${fmt(raw.peakRssMiB)} (+${fmt(growth(raw))}) (raw encrypt)`,
-      ratio: fmt(growth(dec) / growth(raw), 2),
+      measurement: `throughput, ${op} ${size.file} MiB file to file, ${kib(CHUNK_SIZE)} chunks, median of ${sf.length} (MiB/s)`,
+      sealfold: fmt(mibs(sf)),
+      baseline: `${fmt(mibs(raw))} (raw node:crypto)`,
+      ratio: fmt(median(sf.map((r, i) => raw[i]!.ms / r.ms)), 2),
     });
-    rows.push({
-      measurement: `file-to-file time, ${size.rss} MiB (encrypt / decrypt, ms)`,
-      sealfold: `${fmt(enc.ms)} / ${fmt(dec.ms)}`,
-      baseline: `${fmt(raw.ms)} (raw encrypt)`,
-      ratio: fmt(enc.ms / raw.ms, 2),
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 
-  const tp = await measureThroughput(size.throughput, size.repeats);
-  for (const [name, t] of [
+  const tp = await measureThroughput(size.memory, size.memoryRounds);
+  for (const [op, t] of [
     ['encrypt', tp.encrypt],
     ['decrypt', tp.decrypt],
   ] as const) {
     rows.push({
-      measurement: `file ${name} throughput, ${size.throughput} MiB in 1 MiB chunks (MiB/s)`,
+      measurement: `throughput, ${op} ${size.memory} MiB in memory, ${kib(tp.chunkSize)} chunks, median of ${size.memoryRounds} (MiB/s)`,
       sealfold: fmt(t.sealfoldMiBs),
       baseline: `${fmt(t.rawMiBs)} (raw node:crypto)`,
-      ratio: fmt(t.sealfoldMiBs / t.rawMiBs, 2),
+      ratio: fmt(t.ratio, 2),
     });
   }
 
@@ -113,8 +199,17 @@ async function run(): Promise<void> {
     ratio: fmt(rv.metadataOnly.uploadBytes / rv.reencrypt.uploadBytes, 6),
   });
 
+  const loadAfter = loadavg();
+  const peakFrom = [...new Set(Object.values(files).flatMap((rs) => rs.map((r) => r.peakFrom)))];
+  const machine = {
+    node: process.version,
+    cpus: cpus().length,
+    loadBefore: loadBefore.map((l) => fmt(l, 2)).join(' '),
+    loadAfter: loadAfter.map((l) => fmt(l, 2)).join(' '),
+    peakFrom: peakFrom.join(', '),
+  };
   if (json) {
-    process.stdout.write(JSON.stringify({ quick, rows }) + '\n');
+    process.stdout.write(JSON.stringify({ quick, machine, rows }) + '\n');
     return;
   }
   const header: BenchRow = {
@@ -128,7 +223,10 @@ async function run(): Promise<void> {
   );
   lines.splice(1, 0, '|---|---|---|---|');
   process.stdout.write(
-    `Sealfold benchmark${quick ? ' (--quick: small sizes, smoke test only)' : ''}, node ${process.version}\n\n` +
+    `Sealfold benchmark${quick ? ' (--quick: small sizes, smoke test only)' : ''}\n` +
+      `node ${machine.node}, ${machine.cpus} CPUs, load average ${machine.loadBefore} before, ${machine.loadAfter} after\n` +
+      `Memory: child processes running plain node on compiled JavaScript; peak RSS from ${machine.peakFrom}.\n` +
+      `ratio = sealfold / baseline (memory: of the growth; throughput: median of the per-round ratios).\n\n` +
       lines.join('\n') +
       '\n',
   );

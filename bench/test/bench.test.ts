@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run bench -- --quick', () => {
-  it('E2EE-FILE-011: prints the full table: throughput vs raw node:crypto, peak RSS, revocation metadata-only vs re-encryption', () => {
+  it('E2EE-FILE-011: prints the full table: memory and throughput vs raw node:crypto (file to file, in memory), revocation metadata-only vs re-encryption', () => {
     const r = spawnSync(process.execPath, ['bin/run-ts.js', 'bench/main.ts', '--quick'], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -22,14 +22,26 @@ describe('npm run bench -- --quick', () => {
         .map((c) => c.trim()),
     );
     expect(rows.map((c) => c[0]!.replace(/[\d.]+/g, 'N'))).toEqual([
-      'peak RSS, encrypt N MiB (MiB; growth over N at start)',
-      'peak RSS, decrypt to file N MiB (MiB; growth over N at start)',
-      'file-to-file time, N MiB (encrypt / decrypt, ms)',
-      'file encrypt throughput, N MiB in N MiB chunks (MiB/s)',
-      'file decrypt throughput, N MiB in N MiB chunks (MiB/s)',
+      'memory, encrypt N MiB file to file: RSS at start / peak / peak minus start, worst of N (MiB)',
+      'memory, decrypt N MiB file to file: RSS at start / peak / peak minus start, worst of N (MiB)',
+      'throughput, encrypt N MiB file to file, N KiB chunks, median of N (MiB/s)',
+      'throughput, decrypt N MiB file to file, N KiB chunks, median of N (MiB/s)',
+      'throughput, encrypt N MiB in memory, N KiB chunks, median of N (MiB/s)',
+      'throughput, decrypt N MiB in memory, N KiB chunks, median of N (MiB/s)',
       'revoke N member, N files, N MiB: time (ms)',
       'revoke N member, N files, N MiB: bytes to re-upload',
     ]);
+    // Memory cells: start / peak / +growth, for sealfold and for raw node:crypto.
+    for (const row of rows.slice(0, 2)) {
+      for (const cell of row.slice(1, 3)) {
+        const m = /^(\d+) \/ (\d+) \/ \+(\d+)/.exec(cell!);
+        expect(m).not.toBeNull();
+        const [start, peak, growth] = m!.slice(1).map(Number) as [number, number, number];
+        expect(peak).toBeGreaterThanOrEqual(start);
+        expect(Math.abs(peak - start - growth)).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(r.stdout).toMatch(/^node v\d+\.\d+\.\d+, \d+ CPUs, load average /m);
     for (const row of rows) {
       expect(row).toHaveLength(4);
       expect(row[1]).toMatch(/^\d/);
@@ -37,7 +49,7 @@ describe('npm run bench -- --quick', () => {
       expect(Number(row[3])).toBeGreaterThan(0);
     }
     // Shape, not speed: metadata-only revocation re-uploads fewer bytes than re-encryption.
-    const bytes = rows[6]!.slice(1, 3).map((c) => Number(c.split(' ')[0]));
+    const bytes = rows[7]!.slice(1, 3).map((c) => Number(c.split(' ')[0]));
     expect(bytes[0]).toBeLessThan(bytes[1]!);
   });
 });
