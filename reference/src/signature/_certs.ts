@@ -45,10 +45,18 @@ function subjectKeyIdentifier(cert: pkijs.Certificate): Uint8Array | undefined {
   return undefined;
 }
 
-/** True when `cert` is the certificate `sid` names (RFC 5652 §5.3). */
+/**
+ * True when `cert` is the certificate `sid` names (RFC 5652 §5.3), comparing the issuer name and
+ * the serial number as encoded, byte for byte: writers copy both from the certificate, and a
+ * looser X.500 comparison (case, string type) would let the identifier change unnoticed
+ * (E2EE-META-131).
+ */
 export function matchesSignerId(cert: LoadedCertificate, sid: SignerId): boolean {
   if (sid.kind === 'issuerAndSerialNumber') {
-    return cert.pki.serialNumber.toBigInt() === sid.serial && cert.pki.issuer.isEqual(sid.issuer);
+    return (
+      equalBytes(bytesOf(cert.pki.serialNumber.valueBlock.valueHexView), sid.serialBytes) &&
+      equalBytes(bytesOf(cert.pki.issuer.valueBeforeDecode), sid.issuerDer)
+    );
   }
   const ski = subjectKeyIdentifier(cert.pki);
   return ski !== undefined && equalBytes(ski, sid.keyId);
@@ -57,9 +65,4 @@ export function matchesSignerId(cert: LoadedCertificate, sid: SignerId): boolean
 /** True when both keys are the same public key (whatever the SPKI encoding). */
 export function sameKey(a: KeyObject, b: KeyObject): boolean {
   return a.equals(b);
-}
-
-/** DER of a pkijs certificate as received. */
-export function derOf(cert: pkijs.Certificate): Uint8Array {
-  return bytesOf(cert.toSchema(false).toBER(false));
 }

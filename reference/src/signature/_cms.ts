@@ -12,11 +12,19 @@
  *       signatureAlgorithm (rsaEncryption | sha256WithRSAEncryption), signature OCTET STRING,
  *       unsignedAttrs [1] OPTIONAL }                                          (RFC 5652 §5)
  *
+ * Only the signed attributes and the signature value are covered by the RSA signature. Every
+ * other field is pinned here to the value the profile allows (E2EE-META-131), and the
+ * embedded certificates are returned as received so that the verifier can require them to be
+ * member certificates byte for byte (E2EE-META-130): no byte of an accepted signature can change
+ * without the signature being rejected, except two choices that carry no meaning: SignerInfo
+ * version 0 or 1 (tolerance `android-signer-version`) and the two names of the signature
+ * algorithm (both RSASSA-PKCS1-v1_5 with SHA-256).
+ *
  * @module
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { fromBase64 } from '../_internal/bytes.js';
+import { equalBytes, fromBase64 } from '../_internal/bytes.js';
 import { bytesOf, decodeDer } from '../_internal/pkijs.js';
 import { SealfoldError, typed } from '../errors/index.js';
 
@@ -40,7 +48,15 @@ const ACCEPTED_SIGNATURE_ALGORITHMS: readonly string[] = [
 
 /** How the signer is named. */
 export type SignerId =
-  | { kind: 'issuerAndSerialNumber'; issuer: pkijs.RelativeDistinguishedNames; serial: bigint }
+  | {
+      kind: 'issuerAndSerialNumber';
+      issuer: pkijs.RelativeDistinguishedNames;
+      /** The issuer Name as received (DER), compared byte for byte (E2EE-META-131). */
+      issuerDer: Uint8Array;
+      serial: bigint;
+      /** The content octets of the serialNumber INTEGER as received. */
+      serialBytes: Uint8Array;
+    }
   | { kind: 'subjectKeyIdentifier'; keyId: Uint8Array };
 
 /** The parts of a decoded metadata signature. */
@@ -53,8 +69,8 @@ export interface DecodedSignature {
   signingTime: Date | undefined;
   signatureAlgorithm: string;
   signature: Uint8Array;
-  /** Embedded X.509 certificates (other certificate choices are ignored). */
-  certificates: pkijs.Certificate[];
+  /** The embedded X.509 certificates, each exactly as received (DER). */
+  certificates: Uint8Array[];
 }
 
 function malformed(message: string): SealfoldError {
@@ -72,7 +88,9 @@ function signerIdOf(sid: unknown): SignerId {
     return {
       kind: 'issuerAndSerialNumber',
       issuer: sid.issuer,
+      issuerDer: bytesOf(sid.issuer.valueBeforeDecode),
       serial: sid.serialNumber.toBigInt(),
+      serialBytes: bytesOf(sid.serialNumber.valueBlock.valueHexView),
     };
   }
   // [0] IMPLICIT OCTET STRING; a BER writer may use the constructed form.
@@ -93,6 +111,51 @@ function signerIdOf(sid: unknown): SignerId {
   throw malformed(
     'the signer identifier is neither issuerAndSerialNumber nor subjectKeyIdentifier',
   );
+}
+
+/** Tag class of context-specific tags in asn1js. */
+const CONTEXT_SPECIFIC = 3;
+
+/** The parts of a SignedData that pkijs does not keep as received. */
+interface RawParts {
+  /** The `certificates` elements ([0] IMPLICIT SET OF CertificateChoices), as received. */
+  certificates: Uint8Array[];
+  /** The encodings of the SignedData and the SignerInfo version INTEGERs. */
+  versions: [Uint8Array, Uint8Array];
+  /** Whether the `crls` field ([1] IMPLICIT) is present, even empty. */
+  crls: boolean;
+}
+
+function rawParts(signedData: unknown): RawParts {
+  const fail = () => malformed('the SignedData does not have the expected ASN.1 structure');
+  if (!(signedData instanceof asn1js.Sequence)) throw fail();
+  const fields = signedData.valueBlock.value;
+  const tagged = (n: number) =>
+    fields.find((v) => v.idBlock.tagClass === CONTEXT_SPECIFIC && v.idBlock.tagNumber === n);
+  const certs = tagged(0);
+  if (certs !== undefined && !(certs instanceof asn1js.Constructed)) throw fail();
+  const signerInfos = fields[fields.length - 1];
+  const signerInfo = signerInfos instanceof asn1js.Set ? signerInfos.valueBlock.value[0] : null;
+  if (!(signerInfo instanceof asn1js.Sequence) || fields[0] === undefined) throw fail();
+  const siVersion = signerInfo.valueBlock.value[0];
+  if (siVersion === undefined) throw fail();
+  return {
+    certificates: (certs?.valueBlock.value ?? []).map((c) => bytesOf(c.valueBeforeDecodeView)),
+    versions: [bytesOf(fields[0].valueBeforeDecodeView), bytesOf(siVersion.valueBeforeDecodeView)],
+    crls: tagged(1) !== undefined,
+  };
+}
+
+/**
+ * True when the SignedData and SignerInfo versions are those RFC 5652 §5.1 and §5.3 require for
+ * this profile, each encoded as the three bytes `02 01 vv`: 1 and 1 with issuerAndSerialNumber,
+ * 3 and 3 with subjectKeyIdentifier. Tolerance `android-signer-version`: the Android client
+ * writes SignerInfo version 0 (fixture `android-v2-signature.json`), so 0 is accepted beside 1.
+ */
+function versionsAllowed(sid: SignerId, [sd, si]: [Uint8Array, Uint8Array]): boolean {
+  const is = (raw: Uint8Array, v: number) => equalBytes(raw, Uint8Array.of(0x02, 0x01, v));
+  if (sid.kind === 'subjectKeyIdentifier') return is(sd, 3) && is(si, 3);
+  return is(sd, 1) && (is(si, 1) || is(si, 0));
 }
 
 function singleValue(attr: pkijs.Attribute, name: string): asn1js.AsnType {
@@ -132,6 +195,33 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
     throw malformed(`the signature has ${sd.signerInfos.length} signers, expected exactly one`);
   }
   const si = sd.signerInfos[0]!;
+  const sid = signerIdOf(si.sid);
+  // E2EE-META-131 (MUST, client): the fields outside the signed attributes have the one value
+  // RFC 5652 gives them for this profile, so that none of them can be changed unnoticed.
+  const raw = rawParts(info.content);
+  if (!versionsAllowed(sid, raw.versions)) {
+    throw malformed(
+      `SignedData version ${sd.version} and SignerInfo version ${si.version} do not fit a signer named by ${sid.kind}`,
+    );
+  }
+  const digests = sd.digestAlgorithms;
+  if (
+    digests.length !== 1 ||
+    digests[0]!.algorithmId !== OID.sha256 ||
+    !paramsAbsentOrNull(digests[0]!)
+  ) {
+    throw malformed('digestAlgorithms must list exactly SHA-256');
+  }
+  if (raw.crls || sd.crls !== undefined) {
+    throw malformed('the signature carries revocation information');
+  }
+  const parsedCertificates = sd.certificates ?? [];
+  if (!parsedCertificates.every((c) => c instanceof pkijs.Certificate)) {
+    throw malformed('the signature embeds something other than an X.509 certificate');
+  }
+  if (raw.certificates.length !== parsedCertificates.length) {
+    throw malformed('the embedded certificates do not parse');
+  }
   // E2EE-META-118 (MUST, client): SHA-256 with rsaEncryption or sha256WithRSAEncryption only.
   if (si.digestAlgorithm.algorithmId !== OID.sha256 || !paramsAbsentOrNull(si.digestAlgorithm)) {
     throw malformed(`unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`);
@@ -177,11 +267,8 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
   if (contentType !== OID.data)
     throw malformed('the contentType attribute is missing or is not id-data');
   if (messageDigest === undefined) throw malformed('the messageDigest attribute is missing');
-  const certificates = (sd.certificates ?? []).filter(
-    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
-  );
   return {
-    sid: signerIdOf(si.sid),
+    sid,
     // E2EE-META-119 (MUST NOT, client): never re-encode; pkijs keeps the received encoding with
     // the [0] tag replaced by SET OF (RFC 5652 §5.4).
     signedAttrs: bytesOf(si.signedAttrs.encodedValue),
@@ -189,6 +276,6 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
     signingTime,
     signatureAlgorithm: sigAlg,
     signature: bytesOf(si.signature.valueBlock.valueHexView),
-    certificates,
+    certificates: raw.certificates,
   };
 }

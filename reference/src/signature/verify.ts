@@ -1,6 +1,6 @@
 /**
  * Verifying a metadata signature and its signer's membership (spec/06-signature.md §What
- * verifiers accept and §Signer and membership, E2EE-META-115..129).
+ * verifiers accept and §Signer and membership, E2EE-META-115..131).
  *
  * The server stores `X-NC-E2EE-SIGNATURE` opaquely and never verifies it, so this check is the
  * only thing that stops it from serving metadata no member wrote. A signature is accepted when
@@ -9,6 +9,7 @@
  *   ∧ RSASSA-PKCS1-v1_5-SHA256.verify(key, DER(signedAttrs), signature)
  *   ∧ key = the public key of the certificate of a member (matched by key, not by name)
  *   ∧ (if previousMembers is given) key = the public key of a previous member   (R3)
+ *   ∧ every embedded certificate = (byte for byte) the certificate of a member
  *
  * The caller must also have validated every member certificate against the pinned server key
  * and its pinned certificate (certs module): a signature by a member whose certificate the server
@@ -18,11 +19,9 @@
  */
 import { constants, verify as rsaVerify, type KeyObject } from 'node:crypto';
 import { equalBytes, sha256 } from '../_internal/bytes.js';
-import type * as pkijs from 'pkijs';
 import { SealfoldError } from '../errors/index.js';
 import { decodeSignature } from './_cms.js';
 import {
-  derOf,
   loadCertificate,
   matchesSignerId,
   sameKey,
@@ -78,9 +77,9 @@ function loadMembers(members: readonly MetadataMember[], name: string): LoadedCe
 }
 
 /** An embedded certificate is part of the signature: if it does not parse, the signature is malformed. */
-function embeddedCertificate(cert: pkijs.Certificate): LoadedCertificate {
+function embeddedCertificate(der: Uint8Array): LoadedCertificate {
   try {
-    return loadCertificate(derOf(cert), 'an embedded certificate');
+    return loadCertificate(der, 'an embedded certificate');
   } catch (e) {
     throw new SealfoldError('SIGNATURE_MALFORMED', 'an embedded certificate does not parse', {
       cause: e,
@@ -105,7 +104,7 @@ function rsaSha256Verifies(key: KeyObject, data: Uint8Array, signature: Uint8Arr
  * @throws SealfoldError: METADATA_MALFORMED (the document), SIGNATURE_MISSING (absent or empty),
  *   SIGNATURE_MALFORMED (not base64 / not a detached SignedData of the accepted profile),
  *   PEM_MALFORMED / CERT_MALFORMED (a member certificate), SIGNATURE_INVALID (digest or signature
- *   wrong), SIGNER_NOT_MEMBER (a valid signature by a key no member certificate holds, or a signer
+ *   wrong, or an embedded certificate that is not byte-identical to a member's), SIGNER_NOT_MEMBER (a valid signature by a key no member certificate holds, or a signer
  *   named by no member and no embedded certificate).
  * @example
  * const { signerUserId } = await verifyMetadataSignature({ outer: text, signature, members: users });
@@ -162,6 +161,12 @@ export async function verifyMetadataSignature(
       'SIGNER_NOT_MEMBER',
       'the metadata was signed by someone who was not a member of the previous version',
     );
+  }
+  // E2EE-META-130 (MUST, client): the embedded certificates are not covered by the signature,
+  // so each must be a member's certificate exactly as listed; any other byte there is a change
+  // to the signature that nothing else would notice.
+  if (!embedded.every((e) => members.some((m) => equalBytes(m.der, e.der)))) {
+    throw new SealfoldError('SIGNATURE_INVALID');
   }
   return {
     signerUserId: opts.members[idx]!.userId,

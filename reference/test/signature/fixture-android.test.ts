@@ -8,6 +8,8 @@ import {
 import { decodeSignature, OID } from '../../src/signature/_cms.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
 import { opensslVerifies } from './_identities.js';
+import { signatureLayout } from '../_support/cms.js';
+import { pemDecode } from '../../src/pem/index.js';
 
 describeFixtures('Android BouncyCastle signature (android-v2-signature.json)', () => {
   const f = loadFixture('android-v2-signature.json');
@@ -57,13 +59,28 @@ describeFixtures('Android BouncyCastle signature (android-v2-signature.json)', (
     ).resolves.toMatchObject({ signerUserId: 'admin' });
   });
 
-  it('E2EE-META-117: CMS details as BouncyCastle writes them', () => {
+  it('E2EE-META-117 E2EE-META-130 E2EE-META-131: CMS details as BouncyCastle writes them', () => {
     const d = decodeSignature(f.data.signatureBase64);
+    // Tolerance `android-signer-version`: SignerInfo version 0 in a SignedData of version 1.
+    const cms = Buffer.from(f.data.signatureBase64, 'base64');
+    const layout = signatureLayout(cms);
+    expect([...cms.subarray(layout.signedDataVersion, layout.signedDataVersion + 3)]).toEqual([
+      2, 1, 1,
+    ]);
+    expect([...cms.subarray(layout.signerInfoVersion, layout.signerInfoVersion + 3)]).toEqual([
+      2, 1, 0,
+    ]);
+    // The embedded certificate is the signer's certificate as listed, byte for byte.
+    expect(
+      Buffer.from(d.certificates[0]!).equals(
+        Buffer.from(pemDecode(members[0]!.certificate, 'CERTIFICATE')),
+      ),
+    ).toBe(true);
     expect(d.signatureAlgorithm).toBe(OID.sha256WithRSAEncryption);
     expect(d.sid.kind).toBe('issuerAndSerialNumber');
     if (d.sid.kind === 'issuerAndSerialNumber') expect(d.sid.serial).toBe(0n);
     expect(d.certificates).toHaveLength(1);
-    const der = Buffer.from(d.certificates[0]!.toSchema(false).toBER(false));
+    const der = Buffer.from(d.certificates[0]!);
     expect(createHash('sha256').update(der).digest('hex')).toBe(
       f.expect.certificate.certificateDerSha256,
     );

@@ -20,6 +20,7 @@ import {
   scratch,
   type Identity,
 } from './_identities.js';
+import { signatureLayout } from '../_support/cms.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 
@@ -77,6 +78,21 @@ describe('Sealfold verifies what OpenSSL signs', () => {
     expect(decodeSignature(opensslSign(alice, content, ['-keyid'])).sid.kind).toBe(
       'subjectKeyIdentifier',
     );
+  });
+
+  it('E2EE-META-131: the subjectKeyIdentifier form has versions 3 and 3; version 1 there is SIGNATURE_MALFORMED', async () => {
+    const sig = opensslSign(alice, content, ['-keyid']);
+    const der = Buffer.from(sig, 'base64');
+    const layout = signatureLayout(der);
+    expect(der[layout.signedDataVersion + 2]).toBe(3);
+    expect(der[layout.signerInfoVersion + 2]).toBe(3);
+    for (const at of [layout.signedDataVersion + 2, layout.signerInfoVersion + 2]) {
+      const bad = Buffer.from(der);
+      bad[at] = 1;
+      await expect(
+        verifyMetadataSignature({ outer, signature: bad.toString('base64'), members: members() }),
+      ).rejects.toThrow(code('SIGNATURE_MALFORMED'));
+    }
   });
 
   it('E2EE-META-116 E2EE-META-117 E2EE-META-118: attached, attribute-less, SHA-1, PSS or two-signer signatures are SIGNATURE_MALFORMED', async () => {

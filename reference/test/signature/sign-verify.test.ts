@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import * as pkijs from 'pkijs';
 import { isSealfoldError } from '../../src/errors/index.js';
 import { signMetadata, verifyMetadataSignature } from '../../src/signature/index.js';
 import { decodeSignature, OID } from '../../src/signature/_cms.js';
@@ -10,6 +11,7 @@ import {
   sampleOuter,
   type Identity,
 } from './_identities.js';
+import { signatureLayout } from '../_support/cms.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const NOW = new Date('2026-05-01T12:00:00Z');
@@ -61,11 +63,7 @@ describe('signMetadata → verifyMetadataSignature', () => {
     expect(d.signatureAlgorithm).toBe(OID.sha256WithRSAEncryption);
     expect(d.sid.kind).toBe('issuerAndSerialNumber');
     expect(d.certificates).toHaveLength(1);
-    expect(
-      Buffer.from(d.certificates[0]!.toSchema(false).toBER(false)).equals(
-        Buffer.from(alice.certDer),
-      ),
-    ).toBe(true);
+    expect(Buffer.from(d.certificates[0]!).equals(Buffer.from(alice.certDer))).toBe(true);
     expect(d.signingTime).toEqual(NOW);
     // DER: the signed attributes are a SET OF in ascending encoding order.
     expect(d.signedAttrs[0]).toBe(0x31);
@@ -308,7 +306,7 @@ describe('verifyMetadataSignature rejections', () => {
     );
   });
 
-  it('E2EE-SEC-001: random byte flips in the signature DER → a typed code, never an untyped error; flips in the signature or signed attributes never pass', async () => {
+  it('E2EE-SEC-001 E2EE-META-130 E2EE-META-131: random byte changes in the signature DER → a typed code, never an untyped error, and none passes but the two meaningless ones', async () => {
     const der = Buffer.from(sig, 'base64');
     const d = decodeSignature(sig);
     const sigAt = der.indexOf(Buffer.from(d.signature));
@@ -316,6 +314,7 @@ describe('verifyMetadataSignature rejections', () => {
     const attrsAt = der.indexOf(attrsBody) - 1;
     expect(sigAt).toBeGreaterThan(0);
     expect(attrsAt).toBeGreaterThan(0);
+    const layout = signatureLayout(der);
     const members = membersOf([alice, bob]);
     const seen = new Set<string>();
     await fc.assert(
@@ -338,9 +337,127 @@ describe('verifyMetadataSignature rejections', () => {
           (at >= sigAt && at < sigAt + d.signature.length) ||
           (at >= attrsAt && at < attrsAt + d.signedAttrs.length);
         if (inSigned) expect(outcome).not.toBe('ok');
+        // Only SignerInfo version 1 → 0 (tolerance) and sha256WithRSAEncryption → rsaEncryption
+        // (0x0b → 0x01, the other name of the same algorithm) verify.
+        const meaningless =
+          (at === layout.signerInfoVersion + 2 && x === 0x01) ||
+          (at === layout.signatureAlgorithmOidEnd && x === 0x0a);
+        expect(outcome === 'ok').toBe(meaningless);
       }),
       { numRuns: 150 },
     );
     expect(seen.has('SIGNATURE_INVALID') || seen.has('SIGNATURE_MALFORMED')).toBe(true);
+  });
+});
+
+/** Re-encodes a signature after `change` edited its SignedData (the signer's signature stays). */
+function edited(signature: string, change: (sd: pkijs.SignedData) => void): string {
+  const info = pkijs.ContentInfo.fromBER(Buffer.from(signature, 'base64'));
+  const sd = new pkijs.SignedData({ schema: info.content });
+  change(sd);
+  const out = new pkijs.ContentInfo({ contentType: OID.signedData, content: sd.toSchema(true) });
+  return Buffer.from(out.toSchema().toBER(false)).toString('base64');
+}
+
+/** The signature with byte `at` of its DER replaced by `f(byte)`. */
+function patched(signature: string, at: number, f: (b: number) => number): string {
+  const der = Buffer.from(signature, 'base64');
+  der[at] = f(der[at]!);
+  return der.toString('base64');
+}
+
+describe('the fields the RSA signature does not cover', () => {
+  const members = () => membersOf([alice, bob]);
+  const verify = (signature: string, m = members()) =>
+    verifyMetadataSignature({ outer, signature, members: m });
+
+  it('E2EE-META-130 E2EE-META-131: every single-bit flip anywhere in the signature is rejected, except SignerInfo version 1 → 0', async () => {
+    const der = Buffer.from(sig, 'base64');
+    const tolerated = signatureLayout(der).signerInfoVersion + 2;
+    const accepted: number[] = [];
+    const m = membersOf([alice]);
+    for (let at = 0; at < der.length; at++) {
+      const bad = patched(sig, at, (b) => b ^ (1 << (at % 8)));
+      const outcome = await verify(bad, m).then(
+        () => 'ok',
+        (e: unknown) => (isSealfoldError(e) ? e.code : `untyped ${String(e)}`),
+      );
+      expect(['SIGNATURE_MALFORMED', 'SIGNATURE_INVALID', 'SIGNER_NOT_MEMBER', 'ok']).toContain(
+        outcome,
+      );
+      if (outcome === 'ok') accepted.push(at);
+    }
+    // Bit 0 of the tolerated byte is flipped only when its offset is a multiple of 8.
+    expect(accepted).toEqual(tolerated % 8 === 0 ? [tolerated] : []);
+    await expect(verify(patched(sig, tolerated, () => 0))).resolves.toMatchObject({
+      signerUserId: 'alice',
+    });
+  });
+
+  it('E2EE-META-130: embedded certificates must be member certificates, byte for byte', async () => {
+    const withCert = (c: Identity) =>
+      edited(sig, (sd) =>
+        sd.certificates!.push(pkijs.Certificate.fromBER(new Uint8Array(c.certDer))),
+      );
+    // Another member's certificate beside the signer's is harmless ...
+    await expect(verify(withCert(bob))).resolves.toMatchObject({ signerUserId: 'alice' });
+    // ... but not when that member is not a member of this folder,
+    await expect(verify(withCert(bob), membersOf([alice]))).rejects.toThrow(
+      code('SIGNATURE_INVALID'),
+    );
+    // nor a certificate no member has (the server's own for CN=alice),
+    await expect(verify(withCert(mallory))).rejects.toThrow(code('SIGNATURE_INVALID'));
+    // nor the signer's certificate with one byte of its signature value changed (it still parses).
+    const [certAt, certLength] = signatureLayout(Buffer.from(sig, 'base64')).certificates[0]!;
+    const tampered = patched(sig, certAt + certLength - 3, (b) => b ^ 0x40);
+    expect(decodeSignature(tampered).certificates).toHaveLength(1);
+    await expect(verify(tampered)).rejects.toThrow(code('SIGNATURE_INVALID'));
+    // A signature without certificates names its signer by the members' certificates only.
+    await expect(verify(edited(sig, (sd) => sd.certificates!.splice(0)))).resolves.toMatchObject({
+      signerUserId: 'alice',
+    });
+  });
+
+  it('E2EE-META-131: versions, digestAlgorithms, revocation information and certificate choices are pinned', async () => {
+    const L = signatureLayout(Buffer.from(sig, 'base64'));
+    const malformed = code('SIGNATURE_MALFORMED');
+    await expect(verify(patched(sig, L.signedDataVersion + 2, () => 3))).rejects.toThrow(malformed);
+    for (const v of [2, 3, 0x81]) {
+      await expect(verify(patched(sig, L.signerInfoVersion + 2, () => v))).rejects.toThrow(
+        malformed,
+      );
+    }
+    // sha256 (…04 02 01) → sha384 (…04 02 02) in digestAlgorithms only.
+    const lastOidByte = L.digestAlgorithms + 14;
+    expect(Buffer.from(sig, 'base64')[lastOidByte]).toBe(0x01);
+    await expect(verify(patched(sig, lastOidByte, () => 0x02))).rejects.toThrow(malformed);
+    await expect(
+      verify(
+        edited(sig, (sd) =>
+          sd.digestAlgorithms.push(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })),
+        ),
+      ),
+    ).rejects.toThrow(malformed);
+    // An empty crls field, and a certificate re-tagged as another CertificateChoices.
+    await expect(verify(edited(sig, (sd) => (sd.crls = [])))).rejects.toThrow(malformed);
+    const [certAt] = L.certificates[0]!;
+    await expect(verify(patched(sig, certAt, () => 0xa1))).rejects.toThrow(malformed);
+  });
+
+  it('E2EE-META-131: the issuer and serial number must name the certificate byte for byte', async () => {
+    const der = Buffer.from(sig, 'base64');
+    const [sidAt, sidLength] = signatureLayout(der).sid;
+    const name = der.indexOf(Buffer.from('alice'), sidAt);
+    expect(name).toBeGreaterThan(sidAt);
+    expect(name).toBeLessThan(sidAt + sidLength);
+    // "Alice" is the same name under X.500 caseIgnoreMatch, but not the bytes alice's
+    // certificate carries: no certificate is named.
+    await expect(verify(patched(sig, name, (b) => b ^ 0x20))).rejects.toThrow(
+      code('SIGNER_NOT_MEMBER'),
+    );
+    // Serial 0 → 1 (the last byte of the identifier).
+    await expect(verify(patched(sig, sidAt + sidLength - 1, () => 1))).rejects.toThrow(
+      code('SIGNER_NOT_MEMBER'),
+    );
   });
 });
