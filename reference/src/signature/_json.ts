@@ -6,7 +6,7 @@
  * Why not `JSON.parse`: it silently keeps the last of two duplicate keys (Qt keeps the last too,
  * Gson throws, Swift keeps one at random), and it loses the text of numbers (`2.0` becomes `2`,
  * `1e2` becomes `100`), so two verifiers could sign or verify different texts for one document.
- * This parser rejects both cases instead (E2EE-META-103, E2EE-META-104).
+ * This parser rejects both cases instead (E2EE-META-103, E2EE-META-109).
  *
  * @module
  */
@@ -44,13 +44,24 @@ function setOwn(obj: JsonObject, key: string, value: JsonValue): void {
 }
 
 /**
- * Checks that a number can be written back exactly: a safe integer written in its shortest form.
- * E2EE-META-104 (MUST, client): numbers whose text does not round-trip are rejected.
+ * True when `value` has a canonical text (E2EE-META-101, E2EE-META-109): a safe integer other
+ * than -0, or a finite non-integer whose shortest round-trip decimal (`String(n)`, what Qt writes
+ * too) needs no exponent. That text is then `String(value)`.
+ */
+function hasCanonicalText(value: number): boolean {
+  if (Number.isInteger(value)) return Number.isSafeInteger(value) && !Object.is(value, -0);
+  return Number.isFinite(value) && !/e/i.test(String(value));
+}
+
+/**
+ * Checks that a number can be written back exactly: its text is its canonical text.
+ * E2EE-META-109 (MUST, client): numbers whose text does not round-trip (`2.0`, `2.10`, `1e2`,
+ * `-0`, unsafe integers) are rejected.
  */
 function checkNumberText(text: string, value: number): void {
-  if (!Number.isSafeInteger(value) || String(value) !== text) {
+  if (!hasCanonicalText(value) || String(value) !== text) {
     throw malformed(
-      `the number ${text.slice(0, 40)} is not a safe integer in canonical form, so its signed text is ambiguous`,
+      `the number ${text.slice(0, 40)} is not written in its canonical form, so its signed text is ambiguous`,
     );
   }
 }
@@ -204,7 +215,8 @@ export function parseStrictJson(text: string): JsonValue {
 
 /**
  * Checks that `value` is a JSON value as {@link parseStrictJson} would return it (plain objects
- * and arrays, finite safe integers, well-formed strings, booleans, null) and returns it typed.
+ * and arrays, numbers with a canonical text, well-formed strings, booleans, null) and returns it
+ * typed.
  */
 export function assertJsonValue(value: unknown, depth = 0): JsonValue {
   if (depth === 0 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -221,8 +233,9 @@ export function assertJsonValue(value: unknown, depth = 0): JsonValue {
     return value;
   }
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || Object.is(value, -0)) {
-      throw malformed(`the number ${value} is not a safe integer, so its signed text is ambiguous`);
+    // E2EE-META-109 (MUST, client): only numbers with a canonical text.
+    if (!hasCanonicalText(value)) {
+      throw malformed(`the number ${value} has no canonical text, so its signed text is ambiguous`);
     }
     return value;
   }
@@ -249,7 +262,8 @@ function compareKeys(a: string, b: string): number {
 /**
  * The canonical text of a JSON value (E2EE-META-101): object keys sorted by UTF-16 code units at
  * every level, no whitespace, arrays in order, strings escaped exactly as `JSON.stringify` does
- * (only `"`, `\` and U+0000..U+001F; `/` and non-ASCII stay raw), integers in shortest form.
+ * (only `"`, `\` and U+0000..U+001F; `/` and non-ASCII stay raw), numbers as `String(n)` (the
+ * shortest round-trip form, E2EE-META-109).
  */
 export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value === 'boolean') return String(value);

@@ -71,8 +71,8 @@ function withoutKey(obj: JsonObject, key: string): JsonObject {
  *
  * @param outer The document as received (text, UTF-8 bytes, or its parsed JSON value).
  * @returns The canonical text (a JavaScript string; its UTF-8 encoding is what gets base64ed).
- * @throws SealfoldError(METADATA_MALFORMED) for duplicate keys, numbers that are not safe
- *   integers in canonical form, lone surrogates, or a document that is not a JSON object.
+ * @throws SealfoldError(METADATA_MALFORMED) for duplicate keys, numbers not written in their
+ *   canonical form (E2EE-META-109), lone surrogates, or a document that is not a JSON object.
  * @example
  * canonicalMetadataJson('{"version":"2.0","metadata":{"nonce":"a/b"}}');
  * // → '{"metadata":{"nonce":"a/b"},"version":"2.0"}'

@@ -16,6 +16,8 @@ import {
   parseMetadataDocument,
   type InnerMetadata,
 } from '../../src/metadata/index.js';
+import { canonicalMetadataJson, signMetadata } from '../../src/signature/index.js';
+import { openFolder } from '../../src/folders/index.js';
 import {
   arbInner,
   makeMembers,
@@ -165,6 +167,47 @@ describe('metadata 2.x round trip', () => {
         expect(d.inner.files['8c1a3b7f0e2d4c6a9b5e7f1d3c5a7e9b']!.nonce.length).toBe(16);
       });
     }
+
+    it('E2EE-META-003 E2EE-META-109: the numeric version 2.1 passes the whole pipeline: parse, sign, verify, decrypt', async () => {
+      const text = seal({
+        inner: { ...sampleInnerJson(key), folders: {} },
+        key,
+        members: members.slice(0, 2),
+        nonceLength: 16,
+        suffix: true,
+        version: 2.1,
+      });
+      expect(text).toContain('"version":2.1');
+      expect(parseMetadataDocument(text).version).toBe('2.1');
+      // The signed text keeps the number as written.
+      expect(canonicalMetadataJson(text)).toContain('"version":2.1');
+      const signature = await signMetadata({
+        outer: text,
+        signerCertificate: members[0]!.certPem,
+        signerPrivateKey: members[0]!.pkcs8,
+      });
+      const folder = await openFolder({
+        rootId: 'root',
+        root: { document: text, signature },
+        userId: 'bob',
+        privateKey: members[1]!.pkcs8,
+        serverPublicKey: server.spkiDer,
+      });
+      expect(folder.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
+      expect(folder.docs.root!.files['8c1a3b7f0e2d4c6a9b5e7f1d3c5a7e9b']!.filename).toBe(
+        'report.pdf',
+      );
+      // The same number written as 2.10 is not the canonical text: refused before anything.
+      const spelled = text.replace('"version":2.1', '"version":2.10');
+      await expect(
+        openFolder({
+          rootId: 'root',
+          root: { document: spelled, signature },
+          userId: 'bob',
+          privateKey: members[1]!.pkcs8,
+        }),
+      ).rejects.toMatchObject({ code: 'METADATA_MALFORMED' });
+    });
 
     it('E2EE-META-009: sub-folder with "users": [] (Android, iOS) and without users (desktop, web)', () => {
       const inner = { ...sampleInnerJson(key), keyChecksums: [] };

@@ -121,14 +121,42 @@ describe('canonical JSON', () => {
     expect(() => canonicalMetadataJson('{"filedrop":{},"filedrop":{}}')).toThrow(malformed);
   });
 
-  it('E2EE-META-104: numbers must be safe integers written canonically', () => {
+  it('E2EE-META-109: numbers must be safe integers or non-integers in shortest round-trip form', () => {
     expect(canonicalMetadataJson('{"counter":5,"n":-3,"z":0}')).toBe('{"counter":5,"n":-3,"z":0}');
-    for (const n of ['2.0', '1.2', '1e2', '-0', '9007199254740992', '1E0', '0.5', '10.00']) {
-      expect(() => canonicalMetadataJson(`{"version":${n}}`)).toThrow(malformed);
+    for (const n of ['2.1', '1.2', '0.5', '-0.25', '0.30000000000000004', '123456.789']) {
+      expect(canonicalMetadataJson(`{"version": ${n}}`)).toBe(`{"version":${n}}`);
     }
-    expect(() => canonicalMetadataJson({ version: 2.5 })).toThrow(malformed);
-    expect(() => canonicalMetadataJson({ version: -0 })).toThrow(malformed);
-    expect(() => canonicalMetadataJson({ version: Number.NaN })).toThrow(malformed);
+    const rejected = ['2.0', '2.10', '1e2', '2.1e0', '-0', '-0.0', '1E0', '10.00', '0.10'];
+    for (const n of [...rejected, '1e-7', '9007199254740992', '0.1000000000000000055511']) {
+      expect(() => canonicalMetadataJson(`{"version":${n}}`), n).toThrow(malformed);
+    }
+    expect(canonicalMetadataJson({ version: 2.1 })).toBe('{"version":2.1}');
+    for (const v of [-0, Number.NaN, Infinity, 1e-7, 2 ** 53, 1e21]) {
+      expect(() => canonicalMetadataJson({ version: v }), String(v)).toThrow(malformed);
+    }
+  });
+
+  it('E2EE-META-109: every finite double without an exponent in String(n) round-trips through its text', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
+        const text = String(d);
+        const ok =
+          !/e/i.test(text) &&
+          !Object.is(d, -0) &&
+          (!Number.isInteger(d) || Number.isSafeInteger(d));
+        if (ok) {
+          expect(canonicalMetadataJson(`{"n":${text}}`)).toBe(`{"n":${text}}`);
+          expect(canonicalMetadataJson({ n: d })).toBe(`{"n":${text}}`);
+        } else {
+          expect(() => canonicalMetadataJson({ n: d })).toThrow(malformed);
+        }
+        // A trailing zero is never canonical.
+        if (!Number.isInteger(d) && ok) {
+          expect(() => canonicalMetadataJson(`{"n":${text}0}`)).toThrow(malformed);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('E2EE-META-102: lone surrogates are METADATA_MALFORMED', () => {
