@@ -5,7 +5,7 @@
  */
 import type { CipherGCMTypes } from 'node:crypto';
 import { SealfoldError } from '../errors/index.js';
-import { abytes } from '../_internal/bytes.js';
+import { abytes, isBytes } from '../_internal/bytes.js';
 
 /** File keys are AES-128 (E2EE-FILE-001). */
 export const FILE_KEY_LENGTH = 16;
@@ -46,6 +46,23 @@ export interface FileEncryptionResult {
 
 /** Anything a file body or plaintext can be read from, chunk by chunk. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/**
+ * Whether `source` must be read with `for await`. Synchronous sources (arrays, generators) are
+ * read with a plain `for`, so that each chunk does not cost a promise of its own.
+ */
+export function isAsyncSource(source: ByteSource): source is AsyncIterable<Uint8Array> {
+  if (typeof source !== 'object' || source === null) {
+    throw new TypeError('a byte source must be an iterable of Uint8Array chunks');
+  }
+  return Symbol.asyncIterator in source;
+}
+
+/** Checks one chunk of a byte source; anything but a Uint8Array is a TypeError (a caller bug). */
+export function checkChunk(chunk: unknown): Uint8Array {
+  if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
+  return chunk;
+}
 
 /** Checks the decryption parameters; wrong-typed arguments are TypeErrors (caller bugs). */
 export function checkParams(params: FileKeyParams): FileKeyParams {

@@ -21,12 +21,14 @@
 import { createDecipheriv, type DecipherGCM } from 'node:crypto';
 import { basename } from 'node:path';
 import { SealfoldError } from '../errors/index.js';
-import { abytes, concatBytes, equalBytes, isBytes } from '../_internal/bytes.js';
+import { abytes, concatBytes, equalBytes } from '../_internal/bytes.js';
 import { aesGcmDecrypt } from '../_internal/aesgcm.js';
 import {
   FILE_CIPHER,
   TAG_LENGTH,
+  checkChunk,
   checkParams,
+  isAsyncSource,
   type ByteSource,
   type FileKeyParams,
 } from './_params.js';
@@ -89,19 +91,30 @@ export async function* decryptFileStream(
   const decipher = createDecipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
   // Bytes received but not yet decrypted; the body's last 16 bytes (the tag) are among them.
   let pending: Uint8Array = new Uint8Array(0);
-  for await (const chunk of source as AsyncIterable<unknown>) {
-    if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
+  /** Takes one source chunk; returns the plaintext it releases, if any. */
+  const step = (input: unknown): Uint8Array | undefined => {
+    const chunk = checkChunk(input);
     if (chunk.length >= TAG_LENGTH) {
       // The tag lies in this chunk or later: all of `pending` is ciphertext, decrypted in one
       // call, and this chunk is held (not copied) until the next one arrives.
       const out = pending.length > 0 ? decipher.update(pending) : undefined;
       pending = chunk;
+      return out;
+    }
+    if (chunk.length === 0) return undefined;
+    const joined = concatBytes(pending, chunk);
+    const cut = Math.max(0, joined.length - TAG_LENGTH);
+    pending = joined.slice(cut);
+    return cut > 0 ? decipher.update(joined.subarray(0, cut)) : undefined;
+  };
+  if (isAsyncSource(source)) {
+    for await (const chunk of source) {
+      const out = step(chunk);
       if (out !== undefined && out.length > 0) yield out;
-    } else if (chunk.length > 0) {
-      const joined = concatBytes(pending, chunk);
-      const cut = Math.max(0, joined.length - TAG_LENGTH);
-      const out = cut > 0 ? decipher.update(joined.subarray(0, cut)) : undefined;
-      pending = joined.slice(cut);
+    }
+  } else {
+    for (const chunk of source) {
+      const out = step(chunk);
       if (out !== undefined && out.length > 0) yield out;
     }
   }

@@ -15,13 +15,15 @@
  */
 import { createCipheriv } from 'node:crypto';
 import { basename } from 'node:path';
-import { abytes, defaultRng, isBytes, type Rng } from '../_internal/bytes.js';
+import { abytes, defaultRng, type Rng } from '../_internal/bytes.js';
 import { aesGcmEncrypt } from '../_internal/aesgcm.js';
 import {
   FILE_CIPHER,
   FILE_KEY_LENGTH,
   TAG_LENGTH,
   WRITER_NONCE_LENGTH,
+  checkChunk,
+  isAsyncSource,
   type ByteSource,
   type FileEncryptionResult,
 } from './_params.js';
@@ -88,10 +90,16 @@ export function encryptFileStream(
   let tag: Uint8Array | undefined;
   async function* body(): AsyncGenerator<Uint8Array> {
     const cipher = createCipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
-    for await (const chunk of source as AsyncIterable<unknown>) {
-      if (!isBytes(chunk)) throw new TypeError('a byte source must yield Uint8Array chunks');
-      const out = cipher.update(chunk);
-      if (out.length > 0) yield out;
+    if (isAsyncSource(source)) {
+      for await (const chunk of source) {
+        const out = cipher.update(checkChunk(chunk));
+        if (out.length > 0) yield out;
+      }
+    } else {
+      for (const chunk of source) {
+        const out = cipher.update(checkChunk(chunk));
+        if (out.length > 0) yield out;
+      }
     }
     const last = cipher.final();
     if (last.length > 0) yield last;
