@@ -34,3 +34,8 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8A
   for await (const c of source) parts.push(c);
   return new Uint8Array(Buffer.concat(parts));
 }
+
+/** The same chunks as an async iterable (the streaming forms read sync and async sources differently). */
+export async function* asyncSource(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const c of chunks) yield c;
+}

@@ -13,7 +13,9 @@ import {
 } from '../../src/files/index.js';
 import { equalBytes, fromBase64, sha256Hex } from '../../src/_internal/bytes.js';
 import { blobBytes, describeFixtures, loadFixture } from '../_support/fixtures.js';
-import { chunked, collect } from './_support.js';
+import { asyncSource, chunked, collect } from './_support.js';
+
+const params = (key: Uint8Array, nonce: Uint8Array) => ({ key, nonce });
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,6 +106,8 @@ describe('files/decrypt', () => {
           const { body, key, nonce, tag } = encryptFile(plaintext);
           const out = await collect(decryptFileStream(chunked(body, cuts), { key, nonce, tag }));
           expect(equalBytes(out, plaintext)).toBe(true);
+          const fromAsync = decryptFileStream(asyncSource(chunked(body, cuts)), params(key, nonce));
+          expect(equalBytes(await collect(fromAsync), plaintext)).toBe(true);
         },
       ),
       { numRuns: 100 },

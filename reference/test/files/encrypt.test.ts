@@ -16,7 +16,7 @@ import {
 } from '../../src/files/index.js';
 import { equalBytes, toHex } from '../../src/_internal/bytes.js';
 import { CHUNK_SIZE } from '../../src/files/_params.js';
-import { chunked, collect, replayRng } from './_support.js';
+import { asyncSource, chunked, collect, replayRng } from './_support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-files-enc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +35,10 @@ describe('files/encrypt', () => {
           const enc = encryptFileStream(chunked(plaintext, cuts), { rng: replayRng(r) });
           const streamed = await collect(enc);
           expect(equalBytes(streamed, whole.body)).toBe(true);
+          const fromAsync = encryptFileStream(asyncSource(chunked(plaintext, cuts)), {
+            rng: replayRng(r),
+          });
+          expect(equalBytes(await collect(fromAsync), whole.body)).toBe(true);
           const { key, nonce, tag } = enc.result();
           expect(equalBytes(key, r.subarray(0, 16))).toBe(true);
           expect(equalBytes(nonce, r.subarray(16, 28))).toBe(true);
