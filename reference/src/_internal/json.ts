@@ -1,12 +1,14 @@
 /**
- * Strict JSON for signed metadata: a parser that keeps exactly what the stored document says
- * (and refuses what two clients could re-serialise differently), and the canonical serialiser
- * (spec/06-signature.md §Canonical JSON, E2EE-META-100..109).
+ * The one JSON implementation of the reference: a parser that keeps exactly what a stored
+ * document says (and, in canonical mode, refuses what two clients could re-serialise
+ * differently), and the canonical serialiser (spec/06-signature.md §Canonical JSON,
+ * E2EE-META-100..109). The signature module signs and verifies with it; the metadata module
+ * parses outer, inner and legacy documents and computes inner digests with it.
  *
  * Why not `JSON.parse`: it silently keeps the last of two duplicate keys (Qt keeps the last too,
  * Gson throws, Swift keeps one at random), and it loses the text of numbers (`2.0` becomes `2`,
  * `1e2` becomes `100`), so two verifiers could sign or verify different texts for one document.
- * This parser rejects both cases instead (E2EE-META-103, E2EE-META-109).
+ * In canonical mode this parser rejects both cases instead (E2EE-META-103, E2EE-META-109).
  *
  * @module
  */
@@ -22,8 +24,21 @@ export interface JsonObject {
 /** Nesting limit; metadata documents are 4 levels deep, so 64 is generous and stack-safe. */
 export const MAX_JSON_DEPTH = 64;
 
-/** The top-level member that is not signed (E2EE-META-105). */
-export const UNSIGNED_KEY = 'filedrop';
+/** Options of {@link parseJson}. */
+export interface ParseJsonOptions {
+  /**
+   * Apply the rules of the canonical text (default true): no duplicate keys (E2EE-META-103),
+   * numbers only in canonical form (E2EE-META-109), no lone surrogates (E2EE-META-102). When
+   * false, only RFC 8259 syntax is checked and values are read as `JSON.parse` reads them (the
+   * last of two duplicate keys wins).
+   */
+  readonly canonical?: boolean;
+  /**
+   * A top-level member inside which only RFC 8259 syntax is checked even in canonical mode: the
+   * unsigned `filedrop` of metadata documents (E2EE-META-105).
+   */
+  readonly laxTopLevelKey?: string;
+}
 
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
 
@@ -69,14 +84,16 @@ function checkNumberText(text: string, value: number): void {
 class Parser {
   private pos = 0;
   private readonly text: string;
-  constructor(text: string) {
+  private readonly laxKey: string | undefined;
+  constructor(text: string, laxKey: string | undefined) {
     this.text = text;
+    this.laxKey = laxKey;
   }
 
-  parseDocument(): JsonValue {
+  parseDocument(lax: boolean): JsonValue {
     // RFC 8259 §8.1: no byte order mark.
     if (this.text.charCodeAt(0) === 0xfeff) throw malformed('the document starts with a BOM');
-    const v = this.value(0, false);
+    const v = this.value(0, lax);
     this.ws();
     if (this.pos !== this.text.length) throw malformed(`unexpected text at offset ${this.pos}`);
     return v;
@@ -92,9 +109,9 @@ class Parser {
   }
 
   /**
-   * `lax` is set inside the top-level `filedrop` member, which is not signed: there only RFC 8259
-   * syntax is required (E2EE-META-105; the metadata chapter must not reject a document for the
-   * content of a filedrop entry, E2EE-META-014).
+   * `lax` is set in non-canonical mode and inside the lax top-level member (the unsigned
+   * `filedrop`): there only RFC 8259 syntax is required (E2EE-META-105; the metadata chapter must
+   * not reject a document for the content of a filedrop entry, E2EE-META-014).
    */
   private value(depth: number, lax: boolean): JsonValue {
     if (depth > MAX_JSON_DEPTH) throw malformed(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
@@ -135,7 +152,7 @@ class Parser {
       this.ws();
       if (this.text[this.pos] !== ':') throw malformed(`expected ':' at offset ${this.pos}`);
       this.pos++;
-      setOwn(obj, key, this.value(depth + 1, lax || (depth === 0 && key === UNSIGNED_KEY)));
+      setOwn(obj, key, this.value(depth + 1, lax || (depth === 0 && key === this.laxKey)));
       this.ws();
       const c = this.text[this.pos++];
       if (c === '}') return obj;
@@ -205,27 +222,32 @@ class Parser {
 }
 
 /**
- * Parses `text` as strict RFC 8259 JSON: duplicate keys, non-canonical or unsafe numbers, lone
- * surrogates, a BOM, raw control characters and trailing text are METADATA_MALFORMED. Inside
- * the top-level `filedrop` member only the RFC 8259 syntax is checked (it is not signed).
+ * Parses `text` as RFC 8259 JSON. A BOM, raw control characters, bad escapes, nesting deeper than
+ * {@link MAX_JSON_DEPTH} and trailing text are always METADATA_MALFORMED; in canonical mode (the
+ * default) so are duplicate keys, non-canonical numbers and lone surrogates, except inside
+ * `opts.laxTopLevelKey`. `__proto__` is an ordinary key.
  */
-export function parseStrictJson(text: string): JsonValue {
-  return new Parser(text).parseDocument();
+export function parseJson(text: string, opts: ParseJsonOptions = {}): JsonValue {
+  if (typeof text !== 'string') throw malformed('a JSON document must be a string');
+  return new Parser(text, opts.laxTopLevelKey).parseDocument(opts.canonical === false);
 }
 
 /**
- * Checks that `value` is a JSON value as {@link parseStrictJson} would return it (plain objects
- * and arrays, numbers with a canonical text, well-formed strings, booleans, null) and returns it
- * typed.
+ * Checks that `value` is a JSON value as {@link parseJson} in canonical mode would return it
+ * (plain objects and arrays, numbers with a canonical text, well-formed strings, booleans, null)
+ * and returns it typed. The top-level member `laxTopLevelKey` is not checked.
  */
-export function assertJsonValue(value: unknown, depth = 0): JsonValue {
-  if (depth === 0 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    // The top-level `filedrop` member is not signed and not checked here (E2EE-META-105).
+export function assertJsonValue(value: unknown, laxTopLevelKey?: string): JsonValue {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) {
-      if (k !== UNSIGNED_KEY) assertJsonValue(v, 1);
+      if (k !== laxTopLevelKey) assertNested(v, 1);
     }
     return value as JsonObject;
   }
+  return assertNested(value, 0);
+}
+
+function assertNested(value: unknown, depth: number): JsonValue {
   if (depth > MAX_JSON_DEPTH) throw malformed(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'string') {
@@ -240,15 +262,15 @@ export function assertJsonValue(value: unknown, depth = 0): JsonValue {
     return value;
   }
   if (Array.isArray(value)) {
-    for (const v of value) assertJsonValue(v, depth + 1);
+    for (const v of value) assertNested(v, depth + 1);
     return value as JsonValue[];
   }
   if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
+    const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       throw malformed('a metadata value is not a plain JSON object');
     }
-    for (const v of Object.values(value)) assertJsonValue(v, depth + 1);
+    for (const v of Object.values(value)) assertNested(v, depth + 1);
     return value as JsonObject;
   }
   throw malformed(`a metadata value of type ${typeof value} is not JSON`);
@@ -267,7 +289,9 @@ function compareKeys(a: string, b: string): number {
  */
 export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value === 'boolean') return String(value);
-  if (typeof value === 'number') return String(value);
+  // String(n) for every finite number; a non-canonical value read in non-canonical mode (an
+  // overflow to Infinity) is written as JSON.stringify writes it.
+  if (typeof value === 'number') return JSON.stringify(value);
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value).sort(compareKeys);

@@ -1,34 +1,40 @@
 /**
- * JSON helpers for metadata: strict parsing to a plain object, and the canonical form (keys
- * sorted at every level, compact, `/` not escaped) used for digests of inner documents.
+ * JSON for metadata documents, on the reference's one JSON implementation (`_internal/json.ts`,
+ * shared with the signature module): parsing to a plain object, in canonical mode for the signed
+ * 2.x outer document and by RFC 8259 syntax alone for inner and legacy documents.
  *
  * @module
  */
-import { SealfoldError, typed, type E2eeCode } from '../errors/index.js';
+import { SealfoldError } from '../errors/index.js';
+import { parseJson, type JsonObject, type ParseJsonOptions } from '../_internal/json.js';
 
 /** A plain JSON object (not an array, not null). */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses `text` as JSON and requires an object; anything else is `code` naming `what`. */
+/**
+ * Parses `text` as JSON and requires an object; anything else is METADATA_MALFORMED naming
+ * `what`. By default only RFC 8259 syntax is checked (values as `JSON.parse` reads them).
+ */
 export function parseJsonObject(
   text: string,
   what: string,
-  code: E2eeCode = 'METADATA_MALFORMED',
-): Record<string, unknown> {
-  if (typeof text !== 'string') throw new SealfoldError(code, `${what} must be a string`);
-  const value: unknown = typed(code, `${what} is not valid JSON`, () => JSON.parse(text));
-  if (!isObject(value)) throw new SealfoldError(code, `${what} must be a JSON object`);
-  return value;
-}
-
-/** Canonical JSON: sorted keys at every level, compact, arrays in order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  opts: ParseJsonOptions = { canonical: false },
+): JsonObject {
+  if (typeof text !== 'string') {
+    throw new SealfoldError('METADATA_MALFORMED', `${what} must be a string`);
   }
-  return JSON.stringify(value);
+  let value;
+  try {
+    value = parseJson(text, opts);
+  } catch (e) {
+    const detail = e instanceof SealfoldError ? `: ${e.message}` : '';
+    throw new SealfoldError('METADATA_MALFORMED', `${what} is not valid JSON${detail}`, {
+      cause: e,
+    });
+  }
+  if (!isObject(value))
+    throw new SealfoldError('METADATA_MALFORMED', `${what} must be a JSON object`);
+  return value;
 }

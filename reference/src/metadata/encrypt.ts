@@ -13,7 +13,8 @@ import { abytes, defaultRng, sha256Hex, toBase64, type Rng } from '../_internal/
 import { rsaOaepWrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError } from '../errors/index.js';
 import { readCertificate } from './_cert.js';
-import { canonicalJson, isObject } from './_json.js';
+import { canonicalJson, type JsonObject } from '../_internal/json.js';
+import { isObject } from './_json.js';
 import { encodeInner, isDegenerate } from './inner.js';
 import { parseMetadataDocumentV2 } from './parse.js';
 import {
@@ -115,7 +116,7 @@ export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata
   if (users !== undefined) doc.users = wrapForMembers(metadataKey, users);
   if (filedrop !== undefined) doc.filedrop = filedrop;
   // E2EE-META-031 (MUST, client): the one writer form, sorted and compact, no nonce suffix.
-  const text = canonicalJson(doc);
+  const text = canonicalJson(doc as JsonObject);
   return { text, document: parseMetadataDocumentV2(text) };
 }
 

@@ -44,5 +44,5 @@ export {
   type HighWaterStore,
 } from './freshness.js';
 export { validateFiledropEntryShape } from './filedrop-shape.js';
-export { canonicalJson } from './_json.js';
+export { canonicalJson } from '../_internal/json.js';
 export * from './v1/index.js';

@@ -16,7 +16,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { fromBase64, fromUtf8, toBase64, utf8, sha256Hex } from '../_internal/bytes.js';
 import { SealfoldError, typed } from '../errors/index.js';
-import { canonicalJson, isObject, parseJsonObject } from './_json.js';
+import { canonicalJson, type JsonObject } from '../_internal/json.js';
+import { isObject, parseJsonObject } from './_json.js';
 import { validateSchema } from './_schemas.js';
 import type { InnerMetadata, MetadataFile } from './types.js';
 
@@ -156,5 +157,5 @@ export function decodeInner(plaintext: Uint8Array): {
 
 /** Lowercase hex SHA-256 of the canonical JSON of an inner document (freshness digest). */
 export function innerDigest(json: Record<string, unknown>): string {
-  return sha256Hex(utf8(canonicalJson(json)));
+  return sha256Hex(utf8(canonicalJson(json as JsonObject)));
 }

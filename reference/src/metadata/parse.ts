@@ -2,8 +2,8 @@
  * Parsing of the outer metadata document (spec/05-metadata.md §3, E2EE-META-001..019): strict on
  * every cryptographic field, with the named tolerances real clients need, and nothing defaulted.
  *
- * Check order: JSON → version → schema → decoded lengths and cross-field consistency → member
- * certificates. Authentication (unwrap, AEAD) happens in `decryptMetadata`.
+ * Check order: JSON (for 2.x by the rules of the signed text, spec/06-signature.md §2) → version
+ * → schema → decoded lengths and cross-field consistency → member certificates. Authentication (unwrap, AEAD) happens in `decryptMetadata`.
  *
  * @module
  */
@@ -25,6 +25,9 @@ import { parseLegacyDocument } from './v1/parse.js';
 export type MetadataDocument = MetadataDocumentV2 | LegacyMetadataDocument;
 
 const M = 'METADATA_MALFORMED' as const;
+
+/** How a 2.x outer document is parsed: like its signed text (E2EE-META-100..109). */
+const SIGNED_DOCUMENT = { canonical: true, laxTopLevelKey: 'filedrop' } as const;
 
 /**
  * Named tolerance `version-spelling` (E2EE-META-003): the 2.x version as a string or a number.
@@ -48,7 +51,13 @@ export function parseMetadataDocument(text: string): MetadataDocument {
   // E2EE-META-001 (MUST, client): a JSON object, or METADATA_MALFORMED.
   const json = parseJsonObject(text, 'the metadata document');
   // E2EE-META-002 (MUST, client): the family is decided by where the version lives.
-  if ('version' in json) return parseV2(json);
+  if ('version' in json) {
+    // E2EE-META-100 (MUST, client): a 2.x document is signed, so it is read by the rules of its
+    // signed text (no duplicate keys, canonical numbers, no lone surrogates; not inside the
+    // unsigned filedrop), the same parse the signature check makes: a document passes both or
+    // neither.
+    return parseV2(parseJsonObject(text, 'the metadata document', SIGNED_DOCUMENT));
+  }
   if (isObject(json.metadata) && 'version' in json.metadata) return parseLegacyDocument(json);
   throw new SealfoldError(M, 'the metadata document has no version');
 }

@@ -25,11 +25,10 @@ import { SealfoldError } from '../errors/index.js';
 import {
   assertJsonValue,
   canonicalJson,
-  parseStrictJson,
-  UNSIGNED_KEY,
+  parseJson,
   type JsonObject,
   type JsonValue,
-} from './_json.js';
+} from '../_internal/json.js';
 
 /**
  * A metadata document as received: its text, its UTF-8 bytes, or the JSON value parsed from it
@@ -37,18 +36,24 @@ import {
  */
 export type MetadataDocumentInput = string | Uint8Array | object;
 
-/** The top-level key excluded from the signature (filedrop is written by anonymous uploaders). */
-export const UNSIGNED_TOP_LEVEL_KEY = UNSIGNED_KEY;
+/**
+ * The top-level key excluded from the signature (filedrop is written by anonymous uploaders):
+ * inside it only RFC 8259 syntax is checked (E2EE-META-105).
+ */
+export const UNSIGNED_TOP_LEVEL_KEY = 'filedrop';
+
+const CANONICAL = { laxTopLevelKey: UNSIGNED_TOP_LEVEL_KEY } as const;
 
 /** Parses or checks an outer document and returns it as a JSON object. */
 export function toJsonObject(outer: MetadataDocumentInput): JsonObject {
   let value: JsonValue;
-  if (typeof outer === 'string') value = parseStrictJson(outer);
+  if (typeof outer === 'string') value = parseJson(outer, CANONICAL);
   else if (outer instanceof Uint8Array) {
     abytes(outer, 'outer');
-    value = parseStrictJson(fromUtf8(outer, 'metadata document', 'METADATA_MALFORMED'));
-  } else if (outer !== null && typeof outer === 'object') value = assertJsonValue(outer);
-  else throw new TypeError(`"outer" must be a string, Uint8Array or object, got ${typeof outer}`);
+    value = parseJson(fromUtf8(outer, 'metadata document', 'METADATA_MALFORMED'), CANONICAL);
+  } else if (outer !== null && typeof outer === 'object') {
+    value = assertJsonValue(outer, UNSIGNED_TOP_LEVEL_KEY);
+  } else throw new TypeError(`"outer" must be a string, Uint8Array or object, got ${typeof outer}`);
   // E2EE-META-100 (MUST, client): the document as received is one strict JSON object.
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new SealfoldError('METADATA_MALFORMED', 'the metadata document is not a JSON object');

@@ -28,4 +28,4 @@ export {
   type VerifyMetadataSignatureOptions,
 } from './verify.js';
 export type { CertificateInput } from './_certs.js';
-export type { JsonObject, JsonValue } from './_json.js';
+export type { JsonObject, JsonValue } from '../_internal/json.js';
