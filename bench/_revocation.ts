@@ -24,7 +24,7 @@ import {
 } from '../reference/src/folders/index.js';
 import type { MetadataFile } from '../reference/src/metadata/index.js';
 import { addMember, reencryptFolder, removeMember } from '../reference/src/sharing/index.js';
-import { makeIdentity, makeServerKey } from '../reference/test/signature/_identities.js';
+import { makeIdentity, makeServerKey } from '../reference/test/_support/identities.js';
 
 const MIB = 1024 * 1024;
 

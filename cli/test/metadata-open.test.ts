@@ -10,7 +10,7 @@ import {
   makeIdentity,
   makeServerKey,
   type Identity,
-} from '../../reference/test/signature/_identities.js';
+} from '../../reference/test/_support/identities.js';
 import { describeFixtures, loadFixture } from '../../reference/test/_support/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-meta-'));

@@ -16,7 +16,7 @@ import {
   makeServerKey,
   type Identity,
   type ServerKey,
-} from '../signature/_identities.js';
+} from '../_support/identities.js';
 
 export type { Identity, ServerKey };
 

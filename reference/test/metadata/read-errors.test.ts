@@ -16,7 +16,7 @@ import {
   parseMetadataDocument,
   validateFiledropEntryShape,
 } from '../../src/metadata/index.js';
-import { makeIdentity, makeServerKey } from '../signature/_identities.js';
+import { makeIdentity, makeServerKey } from '../_support/identities.js';
 import { makeMembers, sampleInnerJson, seal, type Identity, type ServerKey } from './_support.js';
 
 let server: ServerKey;

@@ -10,7 +10,7 @@ import {
   makeServerKey,
   type Identity,
   type ServerKey,
-} from '../signature/_identities.js';
+} from '../_support/identities.js';
 import { toHex } from '../../src/_internal/bytes.js';
 import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
 import type { FolderChange, FolderContext, FolderState } from '../../src/folders/index.js';

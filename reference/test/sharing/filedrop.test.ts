@@ -13,7 +13,7 @@ import {
   openFiledropEntry,
 } from '../../src/sharing/index.js';
 import { MemoryPinStore } from '../../src/certs/index.js';
-import { makeIdentity, makeServerKey } from '../signature/_identities.js';
+import { makeIdentity, makeServerKey } from '../_support/identities.js';
 import { ctxOf, makeWorld, ServerStore, type World } from './_world.js';
 
 const ROOT = 'fedcba9876543210fedcba9876543210';

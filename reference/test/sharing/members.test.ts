@@ -17,7 +17,7 @@ import {
   reencryptFolder,
   removeMember,
 } from '../../src/sharing/index.js';
-import { makeIdentity, makeServerKey, type Identity } from '../signature/_identities.js';
+import { makeIdentity, makeServerKey, type Identity } from '../_support/identities.js';
 import { ctxOf, makeWorld, ServerStore, type World } from './_world.js';
 import { onlySignerVersionLowered } from '../_support/cms.js';
 

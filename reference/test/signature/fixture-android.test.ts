@@ -7,7 +7,7 @@ import {
 } from '../../src/signature/index.js';
 import { decodeSignature, OID } from '../../src/signature/_cms.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
-import { opensslVerifies } from './_identities.js';
+import { opensslVerifies } from '../_support/identities.js';
 import { signatureLayout } from '../_support/cms.js';
 import { pemDecode } from '../../src/pem/index.js';
 

@@ -19,7 +19,7 @@ import {
   sampleOuter,
   scratch,
   type Identity,
-} from './_identities.js';
+} from '../_support/identities.js';
 import { signatureLayout } from '../_support/cms.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });

@@ -10,7 +10,7 @@ import {
   membersOf,
   sampleOuter,
   type Identity,
-} from './_identities.js';
+} from '../_support/identities.js';
 import { signatureLayout } from '../_support/cms.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });

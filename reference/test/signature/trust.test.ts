@@ -16,7 +16,7 @@ import {
   sampleOuter,
   type Identity,
   type ServerKey,
-} from './_identities.js';
+} from '../_support/identities.js';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 
