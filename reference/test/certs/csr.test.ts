@@ -1,46 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import fc from 'fast-check';
 import * as pkijs from 'pkijs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSealfoldError } from '../../src/errors/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createCsr, csrToPem, parseCsr, verifyCsr } from '../../src/certs/index.js';
-import { generateUserKeyPair, privateKeyToPem, type UserKeyPair } from '../../src/keys/index.js';
+import { privateKeyToPem, type UserKeyPair } from '../../src/keys/index.js';
+import { code, codeAsync } from '../_support/codes.js';
+import { scratchDir, userKeyPairs } from '../_support/setup.js';
 import { fakeRsaSpki } from './_ca.js';
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
-
-async function codeAsync(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
 
 let a: UserKeyPair;
 let b: UserKeyPair;
 let csrA: Uint8Array;
-let dir: string;
+const dir = scratchDir('sealfold-csr-');
 beforeAll(async () => {
-  [a, b] = await Promise.all([generateUserKeyPair(), generateUserKeyPair()]);
+  [a, b] = await userKeyPairs(2);
   csrA = await createCsr(a.pkcs8, 'alice');
-  dir = mkdtempSync(join(tmpdir(), 'sealfold-csr-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function openssl(args: string[], input?: string) {
   return spawnSync('openssl', args, { encoding: 'utf8', input });
@@ -62,7 +40,7 @@ describe('createCsr', () => {
   });
 
   it('E2EE-CERT-001: openssl req -verify accepts the CSR and reads the same subject (independent check)', () => {
-    const file = join(dir, 'alice.csr');
+    const file = join(dir(), 'alice.csr');
     writeFileSync(file, csrToPem(csrA));
     const r = openssl(['req', '-in', file, '-verify', '-noout', '-subject', '-nameopt', 'RFC2253']);
     expect(r.status).toBe(0);
@@ -78,7 +56,7 @@ describe('createCsr', () => {
     for (const id of ['s:AbCdEf123456789', 'jürgen', 'user@example.com', 'a b']) {
       const der = await createCsr(a.pkcs8, id);
       expect(verifyCsr(der).subjectCn).toBe(id);
-      const file = join(dir, 'id.csr');
+      const file = join(dir(), 'id.csr');
       writeFileSync(file, csrToPem(der));
       const r = openssl([
         'req',
@@ -113,7 +91,7 @@ describe('createCsr', () => {
 describe('parseCsr / verifyCsr', () => {
   it('E2EE-CERT-005: reads PEM and DER, and a desktop-style CSR made by openssl', () => {
     expect(parseCsr(csrToPem(csrA)).der).toEqual(csrA);
-    const keyFile = join(dir, 'b.key');
+    const keyFile = join(dir(), 'b.key');
     writeFileSync(keyFile, privateKeyToPem(b.pkcs8));
     const r = openssl([
       'req',
@@ -141,7 +119,7 @@ describe('parseCsr / verifyCsr', () => {
   });
 
   it('E2EE-CERT-005: a subject without a CN, or with two, is CSR_INVALID', async () => {
-    const keyFile = join(dir, 'a.key');
+    const keyFile = join(dir(), 'a.key');
     writeFileSync(keyFile, privateKeyToPem(a.pkcs8));
     for (const subj of ['/O=Nextcloud', '/CN=alice/CN=bob']) {
       const r = openssl(['req', '-new', '-key', keyFile, '-sha256', '-subj', subj]);

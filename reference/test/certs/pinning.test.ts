@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsNs from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/_internal/bytes.js';
-import { isSealfoldError } from '../../src/errors/index.js';
 import {
   acceptUserCertificate,
   FilePinStore,
@@ -19,20 +17,12 @@ import {
   type ParsedCertificate,
   type PinStore,
 } from '../../src/certs/index.js';
-import { generateUserKeyPair, publicKeyToPem, type UserKeyPair } from '../../src/keys/index.js';
+import { publicKeyToPem, type UserKeyPair } from '../../src/keys/index.js';
+import { codeAsync } from '../_support/codes.js';
+import { scratchDir, userKeyPairs } from '../_support/setup.js';
 import { issueCertificate } from './_ca.js';
 
 const addFormats = addFormatsNs.default;
-
-async function codeAsync(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
 
 let server: UserKeyPair;
 let server2: UserKeyPair;
@@ -42,29 +32,22 @@ let bob1: ParsedCertificate;
 let bob1Reissued: ParsedCertificate;
 let bob2: ParsedCertificate;
 let bob2Der: Uint8Array;
-let dir: string;
+const dir = scratchDir('sealfold-pins-');
 let n = 0;
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const T1 = new Date('2026-02-01T00:00:00.000Z');
 
 beforeAll(async () => {
-  [server, server2, bobKey, bobKey2] = await Promise.all([
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-  ]);
+  [server, server2, bobKey, bobKey2] = await userKeyPairs(4);
   const issue = (spki: Uint8Array, hash: 'SHA-1' | 'SHA-256' = 'SHA-256') =>
     issueCertificate({ caPkcs8: server.pkcs8, subjectSpki: spki, cns: ['bob'], hash });
   bob1 = parseCertificate(await issue(bobKey.spki));
   bob1Reissued = parseCertificate(await issue(bobKey.spki, 'SHA-1'));
   bob2Der = await issue(bobKey2.spki);
   bob2 = parseCertificate(bob2Der);
-  dir = mkdtempSync(join(tmpdir(), 'sealfold-pins-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const freshPath = () => join(dir, `pins-${n++}.json`);
+const freshPath = () => join(dir(), `pins-${n++}.json`);
 const stores: [string, () => PinStore][] = [
   ['MemoryPinStore', () => new MemoryPinStore()],
   ['FilePinStore', () => new FilePinStore(freshPath())],

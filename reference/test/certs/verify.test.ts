@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import fc from 'fast-check';
 import * as pkijs from 'pkijs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/_internal/bytes.js';
-import { isSealfoldError } from '../../src/errors/index.js';
 import {
   assertKeyMatchesCertificate,
   certificateFingerprint,
@@ -17,39 +15,24 @@ import {
   verifyUserCertificate,
 } from '../../src/certs/index.js';
 import {
-  generateUserKeyPair,
   privateKeyFromPem,
   publicKeyFromPem,
   publicKeyToPem,
   type UserKeyPair,
 } from '../../src/keys/index.js';
 import { pemDecode } from '../../src/pem/index.js';
+import { code } from '../_support/codes.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
+import { scratchDir, userKeyPairs } from '../_support/setup.js';
 import { fakeRsaSpki, issueCertificate, type IssueOptions } from './_ca.js';
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
 
 let server: UserKeyPair;
 let other: UserKeyPair;
 let alice: UserKeyPair;
-let dir: string;
+const dir = scratchDir('sealfold-cert-');
 beforeAll(async () => {
-  [server, other, alice] = await Promise.all([
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-  ]);
-  dir = mkdtempSync(join(tmpdir(), 'sealfold-cert-'));
+  [server, other, alice] = await userKeyPairs(3);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function issue(o: Partial<IssueOptions> = {}) {
   return issueCertificate({ caPkcs8: server.pkcs8, subjectSpki: alice.spki, ...o });
@@ -87,10 +70,10 @@ describe('certificates from a test CA that behaves like the Nextcloud server', (
 
   it('E2EE-CERT-011: openssl agrees: x509 parses it, and verifies it with the server key (independent check)', async () => {
     const der = await issue({ hash: 'SHA-1' });
-    const certFile = join(dir, 'alice.crt');
-    const keyFile = join(dir, 'server.pub');
+    const certFile = join(dir(), 'alice.crt');
+    const keyFile = join(dir(), 'server.pub');
     writeFileSync(certFile, certificateToPem(der));
-    writeFileSync(join(dir, 'alice.der'), der);
+    writeFileSync(join(dir(), 'alice.der'), der);
     writeFileSync(keyFile, publicKeyToPem(server.spki));
     const text = spawnSync(
       'openssl',
@@ -114,8 +97,8 @@ describe('certificates from a test CA that behaves like the Nextcloud server', (
     );
     // The TBSCertificate starts after the 4-byte outer header; the RSA-2048 signature is the
     // last 256 bytes. openssl dgst checks the signature with the raw server key.
-    const tbsFile = join(dir, 'tbs.der');
-    const sigFile = join(dir, 'sig.bin');
+    const tbsFile = join(dir(), 'tbs.der');
+    const sigFile = join(dir(), 'sig.bin');
     const parse = spawnSync(
       'openssl',
       [
@@ -123,7 +106,7 @@ describe('certificates from a test CA that behaves like the Nextcloud server', (
         '-inform',
         'DER',
         '-in',
-        join(dir, 'alice.der'),
+        join(dir(), 'alice.der'),
         '-strparse',
         '4',
         '-out',

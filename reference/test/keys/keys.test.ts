@@ -3,10 +3,8 @@ import * as asn1js from 'asn1js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/_internal/bytes.js';
-import { isSealfoldError } from '../../src/errors/index.js';
 import {
   assertUserKey,
-  generateUserKeyPair,
   keysMatch,
   privateKeyFromPem,
   privateKeyToPem,
@@ -17,22 +15,14 @@ import {
 } from '../../src/keys/index.js';
 import { pemEncode } from '../../src/pem/index.js';
 import { fakeRsaSpki } from '../certs/_ca.js';
+import { code } from '../_support/codes.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+import { userKeyPairs } from '../_support/setup.js';
 
 let a: UserKeyPair;
 let b: UserKeyPair;
 beforeAll(async () => {
-  [a, b] = await Promise.all([generateUserKeyPair(), generateUserKeyPair()]);
+  [a, b] = await userKeyPairs(2);
 });
 
 describe('generateUserKeyPair', () => {

@@ -1,20 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSealfoldError } from '../../src/errors/index.js';
 import { PEM_LINE_WIDTH, pemDecode, pemEncode } from '../../src/pem/index.js';
+import { code } from '../_support/codes.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
 
 const DER = new Uint8Array(Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff));
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
 
 /** Re-wraps a PEM body with the given width, line ending and final newline. */
 function rewrap(label: string, der: Uint8Array, width: number, eol: string, final: boolean) {

@@ -1,28 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSealfoldError } from '../../src/errors/index.js';
+import { describe, expect, it } from 'vitest';
 import { FileStateStore, MemoryStateStore, type StateStore } from '../../src/state/index.js';
+import { codeAsync } from '../_support/codes.js';
+import { scratchDir } from '../_support/setup.js';
 
-let dir: string;
+const dir = scratchDir('sealfold-state-');
 let n = 0;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sealfold-state-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const freshPath = () => join(dir, `state-${n++}.json`);
-
-async function codeAsync(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isSealfoldError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+const freshPath = () => join(dir(), `state-${n++}.json`);
 
 const stores: [string, () => StateStore][] = [
   ['MemoryStateStore', () => new MemoryStateStore()],
@@ -105,7 +91,7 @@ describe('FileStateStore on disk', () => {
     const reads = Array.from({ length: 40 }, () => reader.keys());
     await Promise.all([...writes, ...reads]);
     expect((await s.keys()).length).toBe(40);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('E2EE-SEC-011: a damaged file fails closed with INPUT_MALFORMED and is not overwritten', async () => {
