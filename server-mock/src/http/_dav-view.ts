@@ -9,7 +9,7 @@ import type { NodeRecord, StoreView } from '../store/index.js';
 import { tree } from '../store/index.js';
 import type { Visible } from '../store/tree.js';
 import type { Profile } from '../config.js';
-import { DELETE_SUFFIX, visibleName, hasReservedSuffix } from '../e2ee/index.js';
+import { DELETE_SUFFIX, hasReservedSuffix, loadE2eeState, visibleName } from '../e2ee/index.js';
 import { NS, type PropName, type PropValue } from './_dav-xml.js';
 
 /** A node as addressed in one user's tree. */
@@ -57,9 +57,29 @@ export function inEncryptedTree(view: StoreView, id: number): boolean {
   return tree.isInEncryptedTree(view, id);
 }
 
+/**
+ * True when `node` is a delete staged under a lock in a plain folder: the top encrypted folder,
+ * whose staged delete lives in its unencrypted parent (E2EE-LOCK-044). Plain folders may hold
+ * ordinary names with the suffix, so the engine's record decides, not the name.
+ */
+function isPendingDelete(view: StoreView, node: NodeRecord): boolean {
+  if (!node.encrypted || !node.name.endsWith(DELETE_SUFFIX)) return false;
+  const staged = loadE2eeState(view).staged;
+  return Object.values(staged).some((list) =>
+    list.some((e) => e.id === node.id && e.op === 'delete'),
+  );
+}
+
 /** The child named `name` of folder `parent`, as the user addresses it (E2EE-API-215). */
 function childFor(view: StoreView, parent: NodeRecord, name: string): NodeRecord | undefined {
-  if (!inEncryptedTree(view, parent.id)) return tree.childByName(view, parent.id, name);
+  if (!inEncryptedTree(view, parent.id)) {
+    // E2EE-API-215 (MUST, server): a top encrypted folder deleted under a lock keeps its name
+    // until the commit, and its staged name cannot be addressed.
+    const exact = tree.childByName(view, parent.id, name);
+    if (exact !== undefined) return isPendingDelete(view, exact) ? undefined : exact;
+    const pending = tree.childByName(view, parent.id, name + DELETE_SUFFIX);
+    return pending !== undefined && isPendingDelete(view, pending) ? pending : undefined;
+  }
   // Inside an encrypted tree, staged names do not exist for clients; a name deleted under a
   // lock stays readable until the commit (E2EE-LOCK-047).
   if (hasReservedSuffix(name)) return undefined;
@@ -103,7 +123,7 @@ export function listDav(view: StoreView, uid: string, folder: DavNode): DavNode[
   for (const v of tree.listChildren(view, uid, folder.v.node.id)) {
     const stored = v.path.slice(v.path.lastIndexOf('/') + 1);
     // E2EE-API-215 (MUST, server): staged saves are not listed, staged deletes keep their name.
-    const name = encrypted ? visibleName(stored) : stored;
+    const name = encrypted || isPendingDelete(view, v.node) ? visibleName(stored) : stored;
     if (name === null) continue;
     // A committed name wins over a staged delete of the same name.
     if (out.has(name) && stored !== name) continue;

@@ -179,6 +179,16 @@ export function moveNode(
     throw new SealfoldError('ALREADY_EXISTS', 'the name already exists');
   const oldParent = getNode(tx, n.parent);
   const moved = touch(tx, { ...n, parent: p.id, name: newName, owner: p.owner }, nowSec, true);
+  // A node moved into another user's tree (out of or into a received share) belongs to that
+  // user with everything below it, as in Nextcloud, where it moves to the other storage.
+  if (n.owner !== p.owner) {
+    const below = [...tx.childrenOf(n.id)];
+    for (let i = 0; i < below.length; i++) {
+      const c = below[i]!;
+      tx.put('nodes', nodeKey(c.id), { ...c, owner: p.owner });
+      below.push(...tx.childrenOf(c.id));
+    }
+  }
   if (oldParent && oldParent.id !== p.id) touch(tx, getNode(tx, oldParent.id)!, nowSec, false);
   return moved;
 }

@@ -266,6 +266,39 @@ describe('writes inside encrypted trees', () => {
   );
 });
 
+describe('the top encrypted folder deleted under a lock', () => {
+  // Regression (found by the model-based test): the staged delete lived in the plain parent as
+  // `Enc.e2e-to-delete`, so listings showed uncommitted state, and a new plain `Enc` could be
+  // created there, which the abort then replaced (data loss).
+  it('E2EE-API-215 E2EE-LOCK-044: keeps its name in its plain parent until the unlock, and the name stays taken', async () => {
+    const s = makeDavServer('nc32');
+    const enc = s.encryptedFolder('alice', 'Enc');
+    s.putFile(enc, 'f', 'c');
+    s.mkdir(s.root('alice'), 'plain.e2e-to-delete');
+    const hrefs = async (path: string) =>
+      [
+        ...String((await s.dav('propfind', path).set('Depth', '1')).body).matchAll(
+          /<d:href>([^<]*)/g,
+        ),
+      ].map((m) => m[1]!.slice(`${DAV}/alice/`.length));
+    const t = s.lock(enc);
+    expect((await s.dav('delete', 'Enc').set('e2e-token', t)).status).toBe(204);
+    expect(s.dump(s.root('alice'))).toContain('/Enc.e2e-to-delete/');
+    expect(await hrefs('')).toEqual(['', 'Enc/', 'plain.e2e-to-delete/']);
+    expect(await hrefs('Enc')).toEqual(['Enc/', 'Enc/f']);
+    expect((await s.dav('propfind', 'Enc.e2e-to-delete')).status).toBe(404);
+    await refused(s, s.dav('mkcol', 'Enc'), 405);
+    await refused(s, s.dav('put', 'Enc').send('x'), 405);
+    await refused(s, s.dav('delete', 'Enc').set('e2e-token', t), 404);
+    s.unlock(enc, t, 'alice', true);
+    expect(s.dump(s.root('alice'))).toEqual(['/Enc/', '/Enc/f', '/plain.e2e-to-delete/']);
+    const t2 = s.lock(enc);
+    expect((await s.dav('delete', 'Enc').set('e2e-token', t2)).status).toBe(204);
+    s.unlock(enc, t2);
+    expect(await hrefs('')).toEqual(['', 'plain.e2e-to-delete/']);
+  });
+});
+
 describe('recipients', () => {
   it('E2EE-API-235: writes need the share bits; the share root cannot be moved or deleted', async () => {
     const s = makeDavServer('nc32');
@@ -292,5 +325,29 @@ describe('recipients', () => {
     expect(tree.resolvePath(s.store, 'alice', '/Rw/new')!.node.owner).toBe('alice');
     expect((await s.dav('delete', 'Rw/new', 'bob')).status).toBe(204);
     await refused(s, s.dav('delete', 'Rw', 'bob'), 403);
+  });
+
+  // Regression (found by the model-based test): only the moved node changed owner, so the
+  // recipient lost its children and PROPFIND of the moved folder answered 500.
+  it('E2EE-API-234 E2EE-API-253: a folder moved between a share and the own tree changes owner with everything below it', async () => {
+    const s = makeDavServer('nc32');
+    const team = s.mkdir(s.root('alice'), 'Team');
+    s.putFile(s.mkdir(team, 'sub'), 'doc', 'hello');
+    const mine = s.mkdir(s.root('bob'), 'Mine');
+    s.putFile(s.mkdir(mine, 'inner'), 'note', 'n');
+    expect((await share(s, '/Team')).status).toBe(200);
+    expect(
+      (await s.dav('move', 'Team/sub', 'bob').set('Destination', dest('out', 'bob'))).status,
+    ).toBe(201);
+    expect(tree.resolvePath(s.store, 'bob', '/out/doc')!.node.owner).toBe('bob');
+    expect(tree.resolvePath(s.store, 'alice', '/Team/sub')).toBeUndefined();
+    const got = await s.dav('get', 'out/doc', 'bob');
+    expect([got.status, String(got.body)]).toEqual([200, 'hello']);
+    expect((await s.dav('propfind', 'out', 'bob').set('Depth', '1')).status).toBe(207);
+    expect(
+      (await s.dav('move', 'Mine', 'bob').set('Destination', dest('Team/in', 'bob'))).status,
+    ).toBe(201);
+    expect(tree.resolvePath(s.store, 'alice', '/Team/in/inner/note')!.node.owner).toBe('alice');
+    expect((await s.dav('get', 'Team/in/inner/note', 'bob')).status).toBe(200);
   });
 });
