@@ -1,14 +1,17 @@
 /**
- * A mock server with only the E2EE transaction routers mounted, three users (alice owns things,
+ * A mock server with the E2EE transaction, WebDAV and share routers mounted, three users (alice owns things,
  * bob receives shares, eve has no access), an injectable clock and optional persistence.
  */
 
+import { Agent, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Mount } from '../../src/http/routes.js';
 import { lockRouter } from '../../src/http/e2ee-lock.js';
 import { metadataRouter } from '../../src/http/e2ee-metadata.js';
 import { e2eePublicRouter } from '../../src/http/e2ee-public.js';
 import { webdavRouter } from '../../src/http/webdav.js';
+import { sharesRouter } from '../../src/http/shares.js';
 import type { Profile } from '../../src/config.js';
 import { tree } from '../../src/store/index.js';
 import {
@@ -27,6 +30,7 @@ export const E2EE_ROUTES: readonly Mount[] = [
   { area: 'e2ee', path: '/', router: lockRouter, summary: 'lock' },
   { area: 'e2ee', path: '/', router: metadataRouter, summary: 'meta-data' },
   { area: 'root', path: '/', router: webdavRouter, summary: 'WebDAV' },
+  { area: 'ocs', path: '/apps/files_sharing/api/v1', router: sharesRouter, summary: 'shares' },
 ];
 
 export interface TestServer extends TreeServer {
@@ -36,6 +40,13 @@ export interface TestServer extends TreeServer {
   ocs(method: 'get' | 'post' | 'put' | 'delete', path: string, uid?: string): request.Test;
   /** WebDAV request as `uid` on `/remote.php/dav/files/<uid><path>` (desktop UA). */
   dav(method: string, path: string, uid?: string): request.Test;
+  /** Any other request (`method` as supertest names it, `url` from the server root). */
+  request(method: string, url: string): request.Test;
+  /**
+   * Serves the app on a loopback port until the returned function is called; meanwhile every
+   * request goes there (much faster than supertest's one server per request).
+   */
+  serve(): Promise<() => Promise<void>>;
 }
 
 const BASE = '/ocs/v2.php/apps/end_to_end_encryption/api';
@@ -43,6 +54,16 @@ const BASE = '/ocs/v2.php/apps/end_to_end_encryption/api';
 export function makeServer(profile: Profile, opts: TreeServerOptions = {}): TestServer {
   const base = makeTreeServer(profile, E2EE_ROUTES, opts);
   const { app, store, clock } = base;
+  let target: typeof app | string = app;
+  let keepAlive: Agent | undefined;
+  /** Every request goes through here: on the served port over one kept-alive connection. */
+  const call = (method: string, url: string): request.Test => {
+    const agent = request(target) as unknown as Record<string, (url: string) => request.Test>;
+    const fn = agent[method.toLowerCase()];
+    if (fn === undefined) throw new Error(`no supertest method ${method}`);
+    const req = fn.call(agent, url);
+    return keepAlive ? req.agent(keepAlive) : req;
+  };
   const owner = (tx: Parameters<typeof tree.getNode>[0], id: number) => tree.getNode(tx, id)!.owner;
   return {
     ...base,
@@ -66,21 +87,27 @@ export function makeServer(profile: Profile, opts: TreeServerOptions = {}): Test
           createdAt: clock.t,
         }),
       ),
-    ocs: (method, path, uid = 'alice') => {
-      const agent = request(app);
-      return agent[method](`${BASE}${path}${path.includes('?') ? '&' : '?'}format=json`)
+    ocs: (method, path, uid = 'alice') =>
+      call(method, `${BASE}${path}${path.includes('?') ? '&' : '?'}format=json`)
         .set('OCS-APIRequest', 'true')
         .set('User-Agent', DESKTOP_UA)
-        .auth(uid, PASSWORD);
-    },
-    dav: (method, path, uid = 'alice') => {
-      const agent = request(app) as unknown as Record<string, (url: string) => request.Test>;
-      const fn = agent[method.toLowerCase()];
-      if (fn === undefined) throw new Error(`no supertest method ${method}`);
-      return fn
-        .call(agent, `/remote.php/dav/files/${uid}${path}`)
+        .auth(uid, PASSWORD),
+    dav: (method, path, uid = 'alice') =>
+      call(method, `/remote.php/dav/files/${uid}${path}`)
         .set('User-Agent', DESKTOP_UA)
-        .auth(uid, PASSWORD);
+        .auth(uid, PASSWORD),
+    request: call,
+    serve: async () => {
+      const server = createServer(app);
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+      return async () => {
+        target = app;
+        keepAlive?.destroy();
+        keepAlive = undefined;
+        await new Promise<void>((ok, fail) => server.close((e) => (e ? fail(e) : ok())));
+      };
     },
   };
 }

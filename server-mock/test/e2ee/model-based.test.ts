@@ -1,37 +1,46 @@
 /**
  * Model-based test (fast-check `fc.commands`): random interleavings of lock, unlock, abort,
- * metadata POST/PUT/DELETE/GET, filedrop, WebDAV staging (PUT, MKCOL, DELETE through the engine
- * API) and clock ticks, by three users, against the server (OCS over HTTP) and the executable
- * model (`model.ts`). After every command the statuses and the whole server-visible state (tree,
- * committed and intermediate metadata, counters, locks) must agree.
+ * metadata POST/PUT/DELETE/GET, filedrop, WebDAV PUT/MKCOL/DELETE/MOVE/GET/PROPFIND (inside and
+ * outside encrypted folders, with and without lock tokens, as E2EE clients and browsers), OCS user
+ * share create/delete and clock ticks, by an owner (alice), a recipient (bob) and an outsider
+ * (eve), against the server (over HTTP) and the executable model (`model.ts`). After every
+ * command the statuses, the whole committed and intermediate state (tree, contents, owners,
+ * shares, metadata, counters, locks) and what PROPFIND lists for each user must agree.
  */
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { makeServer, type TestServer } from './_server.js';
-import { Model, type MNode } from './model.js';
-import { tree } from '../../src/store/index.js';
-import {
-  isE2eeFailure,
-  loadE2eeState,
-  stageDelete,
-  stagePut,
-  statusFor,
-} from '../../src/e2ee/index.js';
+import request from 'supertest';
+import { XMLParser } from 'fast-xml-parser';
+import { PASSWORD, makeServer, type TestServer } from './_server.js';
+import { Model, type MEntry, type MNode, type MShare, type Ua } from './model.js';
+import { loadE2eeState } from '../../src/e2ee/index.js';
+import { putUserShare } from '../_support/shares.js';
 
 const TTL_MS = 100_000;
-type User = 'alice' | 'bob' | 'eve';
+const USERS = ['alice', 'bob', 'eve'] as const;
+type User = (typeof USERS)[number];
 type Key = 'E' | 'S' | 'P';
+type Anchor = Key | 'home';
+type Via = 'header' | 'query';
+
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0';
+const SHARES = '/ocs/v2.php/apps/files_sharing/api/v1/shares';
+/** Where an anchor lives when the user cannot reach it (the request then meets their own tree). */
+const STATIC: Record<Anchor, string[]> = { home: [], E: ['E'], S: ['E', 'S'], P: ['P'] };
 
 interface Real {
   s: TestServer;
   ids: Record<Key | 'home', number>;
   tokens: string[];
+  /** Server ids of the shares, in the order of `Mod.shares`. */
+  shareIds: number[];
 }
 interface Mod {
   m: Model;
   nodes: Record<Key | 'home', MNode>;
   tokens: string[];
+  shares: MShare[];
 }
 
 /** -3: the latest token issued, -2: none, -1 or out of range: a token nobody holds. */
@@ -41,34 +50,34 @@ function tokenOf(list: string[], tk: number): string {
   return list[tk] ?? 'bogus-token-0000000000000000000000000000000000000000000000000000';
 }
 
-const MKCOL_EXISTS = new Error('mkcol: exists');
-
-function realStage(r: Real, fn: Parameters<TestServer['engine']>[0]): number {
-  r.s.rollback();
-  try {
-    r.s.engine(fn);
-    return 200;
-  } catch (e) {
-    if (e === MKCOL_EXISTS) return 405;
-    if (isE2eeFailure(e)) return statusFor(e.kind, r.s.profile);
-    throw e;
-  }
+/** The request path of `anchor` (plus `rest`) for `u`, as the model says `u` reaches it. */
+function segsOf(d: Mod, u: User, a: Anchor, rest: readonly string[]): string[] {
+  const base = a === 'home' ? [] : (d.m.pathOf(u, d.nodes[a]) ?? STATIC[a]);
+  return [...base, ...rest];
 }
+
+const enc = (segs: readonly string[]): string => '/' + segs.map(encodeURIComponent).join('/');
+
+// --- State snapshots ---------------------------------------------------------------------------
 
 function realSnapshot(r: Real): string[] {
   const state = loadE2eeState(r.s.store);
   const out: string[] = [];
-  const seen = new Set<number>();
+  const seen = new Map<number, string>();
+  const dec = new TextDecoder();
   const walk = (id: number, prefix: string): void => {
     for (const c of r.s.store.childrenOf(id)) {
-      seen.add(c.id);
+      const path = `${prefix}/${c.name}`;
+      seen.set(c.id, path);
       const m = state.meta[String(c.id)];
       const l = state.locks[String(c.id)];
       out.push(
         [
-          `${prefix}/${c.name}`,
+          path,
           c.kind,
           c.encrypted,
+          c.owner,
+          c.content ? dec.decode(c.content) : '',
           m !== undefined,
           m?.doc,
           m?.signature,
@@ -79,10 +88,14 @@ function realSnapshot(r: Real): string[] {
           l ? r.tokens.indexOf(l.token) : '',
         ].join('|'),
       );
-      walk(c.id, `${prefix}/${c.name}`);
+      walk(c.id, path);
     }
   };
-  walk(r.ids.home, '');
+  for (const u of USERS) walk(r.s.root(u), `${u}:`);
+  for (const s of r.s.store.list('shares'))
+    out.push(
+      `share ${seen.get(s.nodeId)}|${s.owner}|${s.recipient}|${s.permissions}|${s.mountName}`,
+    );
   for (const k of Object.keys(state.meta)) if (!seen.has(Number(k))) out.push(`orphan meta ${k}`);
   for (const k of Object.keys(state.locks)) if (!seen.has(Number(k))) out.push(`orphan lock ${k}`);
   return out.sort();
@@ -90,14 +103,19 @@ function realSnapshot(r: Real): string[] {
 
 function modelSnapshot(d: Mod): string[] {
   const out: string[] = [];
+  const paths = new Map<MNode, string>();
   const walk = (n: MNode, prefix: string): void => {
     for (const c of n.children) {
+      const path = `${prefix}/${c.name}`;
+      paths.set(c, path);
       const m = c.meta;
       out.push(
         [
-          `${prefix}/${c.name}`,
+          path,
           c.kind,
           c.encrypted,
+          d.m.ownerOf(c),
+          c.content ?? '',
           m !== undefined,
           m?.doc,
           m?.sig,
@@ -108,47 +126,132 @@ function modelSnapshot(d: Mod): string[] {
           c.lock ? d.tokens.indexOf(c.lock.token) : '',
         ].join('|'),
       );
-      walk(c, `${prefix}/${c.name}`);
+      walk(c, path);
     }
   };
-  walk(d.nodes.home, '');
+  for (const u of USERS) walk(d.m.home(u), `${u}:`);
+  for (const s of d.m.shares)
+    out.push(`share ${paths.get(s.node)}|${s.owner}|${s.user}|${s.perms}|${s.mount}`);
   return out.sort();
 }
 
+// --- PROPFIND ----------------------------------------------------------------------------------
+
+const PROPS = [
+  'permissions',
+  'is-encrypted',
+  'getcontentlength',
+  'e2ee-is-encrypted',
+  'e2ee-metadata',
+];
+const PROPFIND_BODY =
+  '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" ' +
+  'xmlns:nc="http://nextcloud.org/ns"><d:prop><d:resourcetype/><d:getcontentlength/>' +
+  '<oc:permissions/><nc:is-encrypted/><nc:e2ee-is-encrypted/><nc:e2ee-metadata/></d:prop></d:propfind>';
+const xml = new XMLParser({
+  removeNSPrefix: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'response' || name === 'propstat',
+});
+
+function renderEntry(
+  segs: readonly string[],
+  folder: boolean,
+  props: Record<string, string>,
+): string {
+  const p = PROPS.filter((k) => props[k] !== undefined).map((k) => `${k}=${props[k]}`);
+  return [`${segs.join('/')}${folder ? '/' : ''}`, ...p].join('|');
+}
+
+/** The responses of a multistatus body as `path|prop=value…` (props of the 200 propstat only). */
+function parseEntries(body: string, u: User): string[] {
+  const prefix = `/remote.php/dav/files/${u}/`;
+  const doc = xml.parse(body) as {
+    multistatus: {
+      response: { href: string; propstat: { prop: Record<string, unknown>; status: string }[] }[];
+    };
+  };
+  return doc.multistatus.response
+    .map((res) => {
+      expect(res.href.startsWith(prefix)).toBe(true);
+      const rest = res.href.slice(prefix.length);
+      const segs = rest
+        .split('/')
+        .filter((x) => x !== '')
+        .map(decodeURIComponent);
+      const ok = res.propstat.find((p) => p.status.includes(' 200 '));
+      const props: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ok?.prop ?? {}))
+        if (PROPS.includes(k)) props[k] = typeof v === 'string' ? v : '';
+      return renderEntry(segs, rest === '' || rest.endsWith('/'), props);
+    })
+    .sort();
+}
+
+const modelEntries = (entries: MEntry[]): string[] =>
+  entries.map((e) => renderEntry(e.segs, e.folder, e.props)).sort();
+
+// --- Requests ----------------------------------------------------------------------------------
+
+function davReq(
+  r: Real,
+  method: string,
+  u: User,
+  segs: readonly string[],
+  o: { ua?: Ua; token?: string; via?: Via } = {},
+): request.Test {
+  const { ua = 'desktop', token = '', via = 'header' } = o;
+  const q = token !== '' && via === 'query' ? `?e2e-token=${encodeURIComponent(token)}` : '';
+  let req = r.s.dav(method, enc(segs) + q, u);
+  if (ua !== 'desktop') req = req.set('User-Agent', BROWSER_UA);
+  if (ua === 'header') req = req.set('X-E2EE-Supported', 'true');
+  if (token !== '' && via === 'header') req = req.set('e2e-token', token);
+  return req;
+}
+
+const bufferText = (res: NodeJS.ReadableStream, cb: (e: Error | null, body: string) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks).toString('utf8')));
+};
+
+async function propfind(r: Real, u: User, segs: readonly string[], ua: Ua) {
+  return davReq(r, 'PROPFIND', u, segs, { ua })
+    .set('Depth', '1')
+    .set('Content-Type', 'application/xml')
+    .send(PROPFIND_BODY);
+}
+
+// --- Commands ----------------------------------------------------------------------------------
+
 type Cmd = fc.AsyncCommand<Mod, Real>;
 
-function check(d: Mod, r: Real, got: number, want: number, what: string): void {
+/** What PROPFIND lists for every user at their root and at the shared encrypted folder. */
+async function checkListings(d: Mod, r: Real): Promise<void> {
+  d.m.rollback();
+  for (const u of USERS) {
+    for (const segs of [[], segsOf(d, u, 'E', [])]) {
+      const want = d.m.propfind(u, segs, 'desktop');
+      const res = await propfind(r, u, segs, 'desktop');
+      expect(res.status, `PROPFIND ${u} ${enc(segs)}`).toBe(want.status);
+      if (want.entries)
+        expect(parseEntries(res.text, u), `PROPFIND ${u} ${enc(segs)}`).toEqual(
+          modelEntries(want.entries),
+        );
+    }
+  }
+}
+
+async function check(d: Mod, r: Real, got: number, want: number, what: string): Promise<void> {
   expect(got, what).toBe(want);
   expect(realSnapshot(r), `state after ${what}`).toEqual(modelSnapshot(d));
+  await checkListings(d, r);
+  expect(realSnapshot(r), `state after listings after ${what}`).toEqual(modelSnapshot(d));
 }
 
 function cmd(label: string, run: (d: Mod, r: Real) => Promise<void>): Cmd {
   return { check: () => true, run, toString: () => label };
 }
-
-const key = fc.oneof(
-  { weight: 4, arbitrary: fc.constant<Key>('E') },
-  { weight: 3, arbitrary: fc.constant<Key>('S') },
-  { weight: 1, arbitrary: fc.constant<Key>('P') },
-);
-const user = fc.oneof(
-  { weight: 5, arbitrary: fc.constant<User>('alice') },
-  { weight: 2, arbitrary: fc.constant<User>('bob') },
-  { weight: 1, arbitrary: fc.constant<User>('eve') },
-);
-const tk = fc.oneof(
-  { weight: 8, arbitrary: fc.constant(-3) },
-  { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) },
-  { weight: 1, arbitrary: fc.constantFrom(-2, -1) },
-);
-const DOCS = ['{"v":1}', '{"v":2,"filedrop":{"k0":{"z":0}}}', '{"v":3}', '{}', 'not json'];
-const SIGS = ['SIG-1', 'SIG-2', 'SIG-3', ''];
-
-const counterArb = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom(undefined, '0', 'x') },
-  { weight: 8, arbitrary: fc.integer({ min: 1, max: 30 }).map(String) },
-);
-type MetaKind = 'post' | 'put' | 'delete';
 
 function lockCmd(u: User, k: Key, t: number, c: string | undefined): Cmd {
   return cmd(`lock ${u} ${k} t${t} c${c}`, async (d, r) => {
@@ -160,7 +263,7 @@ function lockCmd(u: User, k: Key, t: number, c: string | undefined): Cmd {
     if (want.token && !d.tokens.includes(want.token)) d.tokens.push(want.token);
     const got = res.body?.ocs?.data?.['e2e-token'];
     if (res.status === 200 && !r.tokens.includes(got)) r.tokens.push(got);
-    check(d, r, res.status, want.status, `lock ${u} ${k}`);
+    await check(d, r, res.status, want.status, `lock ${u} ${k}`);
   });
 }
 
@@ -171,9 +274,11 @@ function unlockCmd(u: User, k: Key, t: number, abort: boolean): Cmd {
     const token = tokenOf(r.tokens, t);
     const req = r.s.ocs('delete', `/v2/lock/${r.ids[k]}${abort ? '?abort=true' : ''}`, u);
     const res = await (token ? req.set('e2e-token', token) : req);
-    check(d, r, res.status, want, `unlock ${u} ${k}`);
+    await check(d, r, res.status, want, `unlock ${u} ${k}`);
   });
 }
+
+type MetaKind = 'post' | 'put' | 'delete';
 
 function metaCmd(kind: MetaKind, u: User, k: Key, t: number, doc: string, sig: string): Cmd {
   return cmd(`${kind} meta ${u} ${k} t${t} ${doc} ${sig}`, async (d, r) => {
@@ -184,11 +289,11 @@ function metaCmd(kind: MetaKind, u: User, k: Key, t: number, doc: string, sig: s
     if (token) req = req.set('e2e-token', token);
     if (sig) req = req.set('X-NC-E2EE-SIGNATURE', sig);
     const res = await (kind === 'delete' ? req : req.type('form').send({ metaData: doc }));
-    check(d, r, res.status, want, `${kind} meta ${u} ${k}`);
+    await check(d, r, res.status, want, `${kind} meta ${u} ${k}`);
   });
 }
 
-function getCmd(u: User, k: Key): Cmd {
+function getMetaCmd(u: User, k: Key): Cmd {
   return cmd(`get meta ${u} ${k}`, async (d, r) => {
     d.m.rollback();
     const want = d.m.getMeta(u, d.nodes[k]);
@@ -197,7 +302,7 @@ function getCmd(u: User, k: Key): Cmd {
       expect(res.body.ocs.data['meta-data']).toBe(want.doc);
       expect(res.headers['x-nc-e2ee-signature']).toBe(want.sig);
     }
-    check(d, r, res.status, want.status, `get ${u} ${k}`);
+    await check(d, r, res.status, want.status, `get ${u} ${k}`);
   });
 }
 
@@ -209,69 +314,194 @@ function filedropCmd(u: User, k: Key, raw: string): Cmd {
       .ocs('put', `/v2/meta-data/${r.ids[k]}/filedrop`, u)
       .type('form')
       .send({ filedrop: raw });
-    check(d, r, res.status, want, `filedrop ${u} ${k}`);
+    await check(d, r, res.status, want, `filedrop ${u} ${k}`);
   });
 }
 
-function putCmd(u: User, k: Key, name: string, t: number): Cmd {
-  return cmd(`PUT ${u} ${k}/${name} t${t}`, async (d, r) => {
+interface DavOpts {
+  t: number;
+  ua: Ua;
+  via: Via;
+}
+const optsLabel = (o: DavOpts) => `t${o.t} ${o.ua} ${o.via}`;
+
+function putCmd(u: User, a: Anchor, rest: string[], o: DavOpts, body: string): Cmd {
+  return cmd(`PUT ${u} ${a}/${rest.join('/')} ${optsLabel(o)} ${body}`, async (d, r) => {
     d.m.rollback();
-    const w = d.m.stageCreate(u, d.nodes[k], name, 'file', tokenOf(d.tokens, t));
-    const got = realStage(r, (ctx, tx) => {
-      stagePut(ctx, { user: u, token: tokenOf(r.tokens, t) }, r.ids[k], name, (pid, staged) => {
-        const ex = tree.childByName(tx, pid, staged);
-        if (ex) return tree.writeContent(tx, 1, ex.id, new Uint8Array([1])).id;
-        return tree.createNode(tx, 1, { parent: pid, name: staged, kind: 'file' }).id;
+    const segs = segsOf(d, u, a, rest);
+    const want = d.m.put(u, segs, tokenOf(d.tokens, o.t), o.ua, body);
+    const token = tokenOf(r.tokens, o.t);
+    const res = await davReq(r, 'PUT', u, segs, { ...o, token }).send(body);
+    await check(d, r, res.status, want, `PUT ${u} ${enc(segs)}`);
+  });
+}
+
+function mkcolCmd(u: User, a: Anchor, name: string, o: DavOpts): Cmd {
+  return cmd(`MKCOL ${u} ${a}/${name} ${optsLabel(o)}`, async (d, r) => {
+    d.m.rollback();
+    const segs = segsOf(d, u, a, [name]);
+    const want = d.m.mkcol(u, segs, tokenOf(d.tokens, o.t), o.ua);
+    const res = await davReq(r, 'MKCOL', u, segs, { ...o, token: tokenOf(r.tokens, o.t) });
+    await check(d, r, res.status, want, `MKCOL ${u} ${enc(segs)}`);
+  });
+}
+
+function deleteCmd(u: User, a: Anchor, rest: string[], o: DavOpts): Cmd {
+  return cmd(`DELETE ${u} ${a}/${rest.join('/')} ${optsLabel(o)}`, async (d, r) => {
+    d.m.rollback();
+    const segs = segsOf(d, u, a, rest);
+    const want = d.m.del(u, segs, tokenOf(d.tokens, o.t), o.ua);
+    const res = await davReq(r, 'DELETE', u, segs, { ...o, token: tokenOf(r.tokens, o.t) });
+    await check(d, r, res.status, want, `DELETE ${u} ${enc(segs)}`);
+  });
+}
+
+function moveCmd(
+  u: User,
+  [sa, sr]: [Anchor, string[]],
+  [da, dn]: [Anchor, string],
+  o: DavOpts,
+): Cmd {
+  return cmd(`MOVE ${u} ${sa}/${sr.join('/')} → ${da}/${dn} ${optsLabel(o)}`, async (d, r) => {
+    d.m.rollback();
+    const src = segsOf(d, u, sa, sr);
+    const dst = segsOf(d, u, da, [dn]);
+    const want = d.m.move(u, src, dst, tokenOf(d.tokens, o.t), o.ua);
+    const res = await davReq(r, 'MOVE', u, src, { ...o, token: tokenOf(r.tokens, o.t) }).set(
+      'Destination',
+      `/remote.php/dav/files/${u}${enc(dst)}`,
+    );
+    await check(d, r, res.status, want, `MOVE ${u} ${enc(src)} → ${enc(dst)}`);
+  });
+}
+
+function getCmd(u: User, a: Anchor, rest: string[], ua: Ua): Cmd {
+  return cmd(`GET ${u} ${a}/${rest.join('/')} ${ua}`, async (d, r) => {
+    d.m.rollback();
+    const segs = segsOf(d, u, a, rest);
+    const want = d.m.get(u, segs, ua);
+    const res = await davReq(r, 'GET', u, segs, { ua })
+      .buffer(true)
+      .parse(bufferText as unknown as Parameters<request.Test['parse']>[0]);
+    if (want.status === 200) expect(res.body, `GET ${u} ${enc(segs)}`).toBe(want.body);
+    await check(d, r, res.status, want.status, `GET ${u} ${enc(segs)}`);
+  });
+}
+
+function propfindCmd(u: User, a: Anchor, rest: string[], ua: Ua): Cmd {
+  return cmd(`PROPFIND ${u} ${a}/${rest.join('/')} ${ua}`, async (d, r) => {
+    d.m.rollback();
+    const segs = segsOf(d, u, a, rest);
+    const want = d.m.propfind(u, segs, ua);
+    const res = await propfind(r, u, segs, ua);
+    if (want.entries && res.status === 207)
+      expect(parseEntries(res.text, u), `PROPFIND ${u} ${enc(segs)} ${ua}`).toEqual(
+        modelEntries(want.entries),
+      );
+    await check(d, r, res.status, want.status, `PROPFIND ${u} ${enc(segs)} ${ua}`);
+  });
+}
+
+type ShareTarget = Anchor | 'P/f' | 'nope';
+
+function shareCreateCmd(u: User, target: ShareTarget, withU: string, perms: number): Cmd {
+  return cmd(`share ${u} ${target} with ${withU} perms ${perms}`, async (d, r) => {
+    // Share requests are not E2EE requests: no stale-lock rollback before them.
+    const segs =
+      target === 'nope'
+        ? ['nope']
+        : target === 'P/f'
+          ? segsOf(d, u, 'P', ['f'])
+          : segsOf(d, u, target, []);
+    const want = d.m.shareCreate(u, segs, withU, perms);
+    const res = await r.s
+      .request('post', `${SHARES}?format=json`)
+      .set('OCS-APIRequest', 'true')
+      .auth(u, PASSWORD)
+      .type('form')
+      .send({
+        path: '/' + segs.join('/'),
+        shareType: '0',
+        shareWith: withU,
+        permissions: String(perms),
       });
-    });
-    check(d, r, got, w, `PUT ${u} ${k}/${name}`);
-  });
-}
-
-function mkcolCmd(u: User, t: number): Cmd {
-  return cmd(`MKCOL ${u} E/d t${t}`, async (d, r) => {
-    d.m.rollback();
-    const w = d.m.stageCreate(u, d.nodes.E, 'd', 'folder', tokenOf(d.tokens, t));
-    const got = realStage(r, (ctx, tx) => {
-      stagePut(ctx, { user: u, token: tokenOf(r.tokens, t) }, r.ids.E, 'd', (pid, staged) => {
-        if (tree.childByName(tx, pid, staged)) throw MKCOL_EXISTS;
-        return tree.createNode(tx, 1, { parent: pid, name: staged, kind: 'folder' }).id;
+    if (want.share && res.status === 200) {
+      expect(res.body.ocs.data).toMatchObject({
+        file_target: `/${want.share.mount}`,
+        permissions: want.share.perms,
+        share_with: withU,
       });
-    });
-    check(d, r, got, w, `MKCOL ${u} E/d`);
+      d.shares.push(want.share);
+      r.shareIds.push(Number(res.body.ocs.data.id));
+    }
+    await check(d, r, res.status, want.status, `share ${u} ${enc(segs)} with ${withU}`);
   });
 }
 
-function deleteCmd(u: User, p: Key | 'home', name: string, t: number): Cmd {
-  return cmd(`DELETE ${u} ${p}/${name} t${t}`, async (d, r) => {
-    d.m.rollback();
-    const w = d.nodes[p].gone ? 404 : d.m.stageDelete(u, d.nodes[p], name, tokenOf(d.tokens, t));
-    r.s.rollback();
-    const child =
-      r.s.store.get('nodes', String(r.ids[p])) && tree.childByName(r.s.store, r.ids[p], name);
-    const got = child
-      ? realStage(r, (ctx) => stageDelete(ctx, { user: u, token: tokenOf(r.tokens, t) }, child.id))
-      : 404;
-    check(d, r, got, w, `DELETE ${u} ${p}/${name}`);
+function shareDeleteCmd(u: User, i: number): Cmd {
+  return cmd(`unshare ${u} #${i}`, async (d, r) => {
+    const gone: MShare = { owner: '', node: d.nodes.home, user: '', mount: '', perms: 0 };
+    const want = d.m.shareDelete(u, d.shares[i] ?? gone);
+    const res = await r.s
+      .request('delete', `${SHARES}/${r.shareIds[i] ?? 999}?format=json`)
+      .set('OCS-APIRequest', 'true')
+      .auth(u, PASSWORD);
+    await check(d, r, res.status, want, `unshare ${u} #${i}`);
   });
 }
 
+// --- Generators --------------------------------------------------------------------------------
+
+const key = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<Key>('E') },
+  { weight: 3, arbitrary: fc.constant<Key>('S') },
+  { weight: 1, arbitrary: fc.constant<Key>('P') },
+);
+const anchor = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<Anchor>('E') },
+  { weight: 2, arbitrary: fc.constant<Anchor>('S') },
+  { weight: 2, arbitrary: fc.constant<Anchor>('P') },
+  { weight: 1, arbitrary: fc.constant<Anchor>('home') },
+);
+const user = fc.oneof(
+  { weight: 5, arbitrary: fc.constant<User>('alice') },
+  { weight: 3, arbitrary: fc.constant<User>('bob') },
+  { weight: 1, arbitrary: fc.constant<User>('eve') },
+);
+const tk = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(-3) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 3 }) },
+  { weight: 1, arbitrary: fc.constantFrom(-2, -1) },
+);
+const ua = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Ua>('desktop') },
+  { weight: 1, arbitrary: fc.constantFrom<Ua>('browser', 'header') },
+);
+const via = fc.constantFrom<Via>('header', 'query');
+const davOpts = (t: fc.Arbitrary<number>) => fc.record<DavOpts>({ t, ua, via });
+/** Inside a transaction: the latest token, an E2EE client. */
+const innerOpts = fc.record<DavOpts>({ t: fc.constant(-3), ua: fc.constant<Ua>('desktop'), via });
+
+const DOCS = ['{"v":1}', '{"v":2,"filedrop":{"k0":{"z":0}}}', '{"v":3}', '{}', 'not json'];
+const SIGS = ['SIG-1', 'SIG-2', 'SIG-3', ''];
+const counterArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(undefined, '0', 'x') },
+  { weight: 8, arbitrary: fc.integer({ min: 1, max: 30 }).map(String) },
+);
 const metaKind = fc.constantFrom<MetaKind>('post', 'put', 'delete');
 const doc = fc.constantFrom(...DOCS);
 const sig = fc.constantFrom(...SIGS);
-const fileName = fc.constantFrom('a', 'b');
-const delTarget = fc.constantFrom<[Key | 'home', string]>(
-  ['E', 'a'],
-  ['E', 'b'],
-  ['E', 'd'],
-  ['E', 'S'],
-  ['S', 'a'],
-  ['S', 'b'],
-  ['home', 'E'],
+const fileName = fc.constantFrom<string[]>(['a'], ['b'], ['d'], ['a.e2e-to-save'], ['d', 'a']);
+const body = fc.constantFrom('x', 'yy', 'zzz');
+const delRest = fc.constantFrom<string[]>([], ['a'], ['b'], ['d'], ['S'], ['f']);
+const getRest = fc.constantFrom<string[]>([], ['a'], ['b'], ['f'], ['d', 'a']);
+const moveSrc = fc.tuple(anchor, fc.constantFrom<string[]>(['a'], ['b'], ['d'], ['f'], []));
+const moveDst = fc.tuple(
+  fc.oneof({ weight: 3, arbitrary: anchor }, { weight: 1, arbitrary: fc.constant<Anchor>('home') }),
+  fc.constantFrom('a', 'b', 'c', 'd'),
 );
 const dropRaw = fc.constantFrom('{"k1":{"a":1}}', '{"k2":{"b":[2]}}', '{"k0":{"y":1}}', '[]', 'x');
 
-/** Steps inside a transaction: they use the latest token. */
 const goodDoc = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...DOCS.slice(0, 3)) },
   { weight: 1, arbitrary: doc },
@@ -280,6 +510,8 @@ const goodSig = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...SIGS.slice(0, 3)) },
   { weight: 1, arbitrary: sig },
 );
+
+/** Steps inside a transaction: they use the latest token. */
 const innerStep = (u: User, locked: Key) =>
   fc.oneof(
     {
@@ -289,14 +521,37 @@ const innerStep = (u: User, locked: Key) =>
         .map(([kind, k, dd, ss]) => metaCmd(kind, u, k, -3, dd, ss)),
     },
     {
-      weight: 2,
+      weight: 3,
       arbitrary: fc
-        .tuple(fc.constantFrom<Key>('E', 'S'), fileName)
-        .map(([k, n]) => putCmd(u, k, n, -3)),
+        .tuple(fc.constantFrom<Anchor>('E', 'S'), fileName, innerOpts, body)
+        .map(([a, n, o, b]) => putCmd(u, a, n, o, b)),
     },
-    { weight: 1, arbitrary: fc.constant(null).map(() => mkcolCmd(u, -3)) },
-    { weight: 1, arbitrary: delTarget.map(([p, n]) => deleteCmd(u, p, n, -3)) },
-    { weight: 1, arbitrary: key.map((k) => getCmd(u, k)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom<Anchor>('E', 'S'), innerOpts)
+        .map(([a, o]) => mkcolCmd(u, a, 'd', o)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom<Anchor>('E', 'S', 'home'), delRest, innerOpts)
+        .map(([a, rest, o]) => deleteCmd(u, a, a === 'home' ? ['E'] : rest, o)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.tuple(
+            fc.constantFrom<Anchor>('E', 'S'),
+            fc.constantFrom<string[]>(['a'], ['b'], ['d']),
+          ),
+          fc.tuple(fc.constantFrom<Anchor>('E', 'S'), fc.constantFrom('a', 'c')),
+          innerOpts,
+        )
+        .map(([s, t, o]) => moveCmd(u, s, t, o)),
+    },
+    { weight: 1, arbitrary: key.map((k) => getMetaCmd(u, k)) },
   );
 
 /** lock → a few writes with its token → unlock or abort, each step checked. */
@@ -324,13 +579,40 @@ const commands = [
   fc
     .tuple(metaKind, user, key, tk, doc, sig)
     .map(([kind, u, k, t, dd, ss]) => metaCmd(kind, u, k, t, dd, ss)),
-  fc.tuple(user, key).map(([u, k]) => getCmd(u, k)),
+  fc.tuple(user, key).map(([u, k]) => getMetaCmd(u, k)),
   fc.tuple(user, key, dropRaw).map(([u, k, raw]) => filedropCmd(u, k, raw)),
   fc
-    .tuple(user, fc.constantFrom<Key>('E', 'S'), fileName, tk)
-    .map(([u, k, n, t]) => putCmd(u, k, n, t)),
-  fc.tuple(user, tk).map(([u, t]) => mkcolCmd(u, t)),
-  fc.tuple(user, delTarget, tk).map(([u, [p, n], t]) => deleteCmd(u, p, n, t)),
+    .tuple(user, anchor, fileName, davOpts(tk), body)
+    .map(([u, a, n, o, b]) => putCmd(u, a, n, o, b)),
+  fc
+    .tuple(user, anchor, fc.constantFrom('d', 'a', 'e'), davOpts(tk))
+    .map(([u, a, n, o]) => mkcolCmd(u, a, n, o)),
+  fc.tuple(user, anchor, delRest, davOpts(tk)).map(([u, a, rest, o]) => deleteCmd(u, a, rest, o)),
+  fc.tuple(user, moveSrc, moveDst, davOpts(tk)).map(([u, s, t, o]) => moveCmd(u, s, t, o)),
+  // Moves between a received share and the recipient's own tree (ownership changes).
+  fc
+    .tuple(
+      fc.constantFrom<User>('alice', 'bob', 'bob'),
+      fc.constantFrom<[Anchor, string[]]>(['P', ['d']], ['home', ['P']], ['home', ['c']]),
+      fc.constantFrom<[Anchor, string]>(['home', 'c'], ['P', 'c'], ['P', 'e']),
+      davOpts(tk),
+    )
+    .map(([u, s, t, o]) => moveCmd(u, s, t, o)),
+  fc.tuple(user, anchor, getRest, ua).map(([u, a, rest, x]) => getCmd(u, a, rest, x)),
+  fc
+    .tuple(user, anchor, fc.constantFrom<string[]>([], ['d']), ua)
+    .map(([u, a, rest, x]) => propfindCmd(u, a, rest, x)),
+  fc
+    .tuple(
+      fc.constantFrom<User>('alice', 'alice', 'bob'),
+      fc.constantFrom<ShareTarget>('E', 'P', 'P', 'S', 'P/f', 'home', 'nope'),
+      fc.constantFrom('bob', 'bob', 'eve', 'alice', 'ghost'),
+      fc.constantFrom(31, 31, 1, 5, 15, 0),
+    )
+    .map(([u, t, w, p]) => shareCreateCmd(u, t, w, p)),
+  fc
+    .tuple(fc.constantFrom<User>('alice', 'alice', 'bob', 'eve'), fc.nat({ max: 4 }))
+    .map(([u, i]) => shareDeleteCmd(u, i)),
   flow,
   flow,
   flow,
@@ -338,43 +620,66 @@ const commands = [
     cmd(`tick ${ms}`, async (d, r) => {
       d.m.now += ms;
       r.s.clock.t += ms;
-      expect(realSnapshot(r)).toEqual(modelSnapshot(d));
+      await check(d, r, 0, 0, `tick ${ms}`);
     }),
   ),
 ];
 
+/**
+ * alice: /E (encrypted, shared with bob as "E"), /E/S (encrypted), /P (plain, shared with bob as
+ * "P (2)" because bob has a /P of his own) with /P/f and /P/d/a; bob: /P with /P/b; eve: nothing.
+ */
 function setup(profile: 'nc30' | 'nc32'): { model: Mod; real: Real } {
   const s = makeServer(profile, { lockTtlSeconds: TTL_MS / 1000 });
   const home = s.root('alice');
   const E = s.mkdir(home, 'E');
   const S = s.mkdir(E, 'S');
   const P = s.mkdir(home, 'P');
+  s.putFile(P, 'f', 'x');
+  s.putFile(s.mkdir(P, 'd'), 'a', 'x');
+  s.putFile(s.mkdir(s.root('bob'), 'P'), 'b', 'x');
   s.engine((ctx) => {
     ctx.tree.setEncrypted(E, true);
     ctx.tree.setEncrypted(S, true);
   });
-  s.share(E, 'bob');
+  const shareIds = s.store.transact((tx) => [
+    putUserShare(tx, { owner: 'alice', nodeId: E, recipient: 'bob', mountName: 'E' }),
+    putUserShare(tx, { owner: 'alice', nodeId: P, recipient: 'bob', mountName: 'P (2)' }),
+  ]);
   const m = new Model(profile, TTL_MS);
   m.now = s.clock.t;
   const mh = m.home('alice');
+  m.home('eve');
   const mE = m.add(mh, 'E', 'folder');
   const mS = m.add(mE, 'S', 'folder');
   const mP = m.add(mh, 'P', 'folder');
+  m.add(mP, 'f', 'file').content = 'x';
+  m.add(m.add(mP, 'd', 'folder'), 'a', 'file').content = 'x';
+  m.add(m.add(m.home('bob'), 'P', 'folder'), 'b', 'file').content = 'x';
   mE.encrypted = true;
   mS.encrypted = true;
-  m.shares.push({ node: mE, user: 'bob' });
+  const shares: MShare[] = [
+    { owner: 'alice', node: mE, user: 'bob', mount: 'E', perms: 31 },
+    { owner: 'alice', node: mP, user: 'bob', mount: 'P (2)', perms: 31 },
+  ];
+  m.shares.push(...shares);
   return {
-    model: { m, nodes: { home: mh, E: mE, S: mS, P: mP }, tokens: [] },
-    real: { s, ids: { home, E, S, P }, tokens: [] },
+    model: { m, nodes: { home: mh, E: mE, S: mS, P: mP }, tokens: [], shares },
+    real: { s, ids: { home, E, S, P }, tokens: [], shareIds },
   };
 }
 
 describe.each(['nc30', 'nc32'] as const)('model-based, profile %s', (profile) => {
-  it('E2EE-LOCK-050, E2EE-LOCK-055, E2EE-LOCK-060, E2EE-LOCK-071, E2EE-LOCK-072, E2EE-API-140: the server agrees with the executable model on every status and state', async () => {
+  it('E2EE-LOCK-050, E2EE-LOCK-055, E2EE-LOCK-060, E2EE-LOCK-071, E2EE-LOCK-072, E2EE-API-140, E2EE-API-215, E2EE-API-220, E2EE-API-222, E2EE-API-252, E2EE-API-253: the server agrees with the executable model on every status, state and listing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: '+1' }), async (cmds) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 30, size: '+1' }), async (cmds) => {
         const { model, real } = setup(profile);
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
+        const close = await real.s.serve();
+        try {
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+        } finally {
+          await close();
+        }
       }),
       { numRuns: 30 },
     );

@@ -1,11 +1,11 @@
 /**
- * The executable model of the E2EE transaction API (spec/11-locking.md, spec/12-metadata-api.md),
- * written as plainly as possible and independently of `src/e2ee/`: an object graph of folders and
- * files, locks and metadata kept on the nodes themselves, and the spec's status table written out.
+ * The executable model of the E2EE transaction API, the WebDAV subset and user shares
+ * (spec/11-locking.md, spec/12-metadata-api.md, spec/14-webdav-and-shares.md), written as plainly
+ * as possible and independently of `src/`: an object graph of folders and files with locks and
+ * metadata on the nodes themselves, shares as a list, and the spec's status tables written out.
  * The model-based test runs the same random command sequences against it and the server.
  *
- * Every operation returns an HTTP status (200 for success; the engine-level staging operations
- * also answer 200).
+ * Every operation returns the HTTP status the spec asks for (200 for OCS success).
  */
 
 export type ModelProfile = 'nc30' | 'nc32';
@@ -28,10 +28,21 @@ const STATUS = {
   notFound: [404, 404],
   filedropLocked: [403, 412],
   filedropForbidden: [403, 403],
-  davNoToken: [403, 403],
-  davNotLocked: [403, 403],
-  davNotFound: [404, 404],
 } as const;
+
+const SAVE = '.e2e-to-save';
+const DEL = '.e2e-to-delete';
+const reserved = (name: string): boolean => name.endsWith(SAVE) || name.endsWith(DEL);
+
+/** Share permission bits (E2EE-API-235). */
+const READ = 1;
+const UPDATE = 2;
+const CREATE = 4;
+const DELETE = 8;
+const SHARE = 16;
+
+/** How a WebDAV request identifies its client: an E2EE client UA, a browser, or a browser with `X-E2EE-Supported: true`. */
+export type Ua = 'desktop' | 'browser' | 'header';
 
 export interface MNode {
   name: string;
@@ -39,8 +50,10 @@ export interface MNode {
   encrypted: boolean;
   parent: MNode | null;
   children: MNode[];
-  owner: string;
+  /** The user whose home this is (roots only). */
+  home?: string;
   gone: boolean;
+  content?: string;
   /** The metadata directory; absent when it does not exist. */
   meta?: {
     doc?: string;
@@ -53,14 +66,43 @@ export interface MNode {
   lock?: { token: string; since: number; active: number };
 }
 
+export interface MShare {
+  owner: string;
+  node: MNode;
+  user: string;
+  mount: string;
+  perms: number;
+}
+
+interface Staged {
+  node: MNode;
+  op: 'save' | 'delete';
+  origin?: { parent: MNode; name: string };
+}
+
 interface Txn {
   touched: MNode[];
-  staged: { node: MNode; op: 'save' | 'delete' }[];
+  staged: Staged[];
+}
+
+/** A node as one user addresses it. */
+export interface MView {
+  node: MNode;
+  share: MShare | null;
+  perms: number;
+  segs: string[];
+}
+
+/** One `response` of a PROPFIND, as the comparison needs it. */
+export interface MEntry {
+  segs: string[];
+  folder: boolean;
+  props: Record<string, string>;
 }
 
 export class Model {
   readonly homes = new Map<string, MNode>();
-  readonly shares: { node: MNode; user: string }[] = [];
+  readonly shares: MShare[] = [];
   readonly txns = new Map<string, Txn>();
   now = 0;
   private issued = 0;
@@ -86,7 +128,7 @@ export class Model {
         encrypted: false,
         parent: null,
         children: [],
-        owner: user,
+        home: user,
         gone: false,
       };
       this.homes.set(user, h);
@@ -95,15 +137,7 @@ export class Model {
   }
 
   add(parent: MNode, name: string, kind: 'file' | 'folder'): MNode {
-    const n: MNode = {
-      name,
-      kind,
-      encrypted: false,
-      parent,
-      children: [],
-      owner: parent.owner,
-      gone: false,
-    };
+    const n: MNode = { name, kind, encrypted: false, parent, children: [], gone: false };
     parent.children.push(n);
     return n;
   }
@@ -112,22 +146,127 @@ export class Model {
     return parent.children.find((c) => c.name === name);
   }
 
+  /** The node and its ancestors, node first. */
   private path(n: MNode): MNode[] {
     const out: MNode[] = [];
     for (let c: MNode | null = n; c; c = c.parent) out.push(c);
     return out;
   }
 
+  ownerOf(n: MNode): string {
+    return this.path(n).at(-1)!.home ?? '';
+  }
+
+  private encTree(n: MNode): boolean {
+    return this.path(n).some((a) => a.encrypted);
+  }
+
+  private subtree(n: MNode): MNode[] {
+    return [n, ...n.children.flatMap((c) => this.subtree(c))];
+  }
+
+  /** How `user` sees `n`: as its owner, or through the nearest share of it or an ancestor. */
+  private visible(user: string, n: MNode): { share: MShare | null; perms: number } | undefined {
+    if (n.gone) return undefined;
+    if (this.ownerOf(n) === user) return { share: null, perms: 31 };
+    for (const a of this.path(n)) {
+      const share = this.shares.find((s) => s.node === a && s.user === user);
+      if (share) return { share, perms: share.perms };
+    }
+    return undefined;
+  }
+
   canSee(user: string, n: MNode): boolean {
-    if (n.gone) return false;
-    return this.path(n).some(
-      (a) =>
-        (a.parent === null && a.owner === user) ||
-        this.shares.some((s) => s.node === a && s.user === user),
+    return this.visible(user, n) !== undefined;
+  }
+
+  /** True when `n` is a pending delete of some transaction. */
+  private stagedDelete(n: MNode): boolean {
+    return [...this.txns.values()].some((t) =>
+      t.staged.some((s) => s.node === n && s.op === 'delete'),
     );
   }
 
-  /** 'other' | 'mine' | 'none' for `token` on the way from `n` up. */
+  /**
+   * The name a listing shows (E2EE-API-215): pending saves are hidden, pending deletes keep their
+   * name. Inside an encrypted tree the suffix says it; in a plain folder (the top encrypted folder
+   * deleted under a lock) the transaction does.
+   */
+  private shownName(parent: MNode, c: MNode): string | null {
+    if (this.encTree(parent)) {
+      if (c.name.endsWith(SAVE)) return null;
+      return c.name.endsWith(DEL) ? c.name.slice(0, -DEL.length) : c.name;
+    }
+    return this.stagedDelete(c) ? c.name.slice(0, -DEL.length) : c.name;
+  }
+
+  /** The child a request path segment names (committed view, E2EE-API-215, E2EE-LOCK-047). */
+  private childFor(parent: MNode, name: string): MNode | undefined {
+    if (this.encTree(parent)) {
+      if (reserved(name)) return undefined;
+      return this.child(parent, name) ?? this.child(parent, name + DEL);
+    }
+    const exact = this.child(parent, name);
+    if (exact) return this.stagedDelete(exact) ? undefined : exact;
+    const pending = this.child(parent, name + DEL);
+    return pending && this.stagedDelete(pending) ? pending : undefined;
+  }
+
+  /** A WebDAV path in `user`'s tree (E2EE-API-202): own nodes, share mounts at the root. */
+  resolve(user: string, segs: readonly string[]): MView | undefined {
+    let cur: MNode | undefined = this.home(user);
+    for (let i = 0; i < segs.length && cur; i++) {
+      if (cur.kind !== 'folder') return undefined;
+      let next = this.childFor(cur, segs[i]!);
+      if (!next && i === 0)
+        next = this.shares.find((s) => s.user === user && s.mount === segs[0])?.node;
+      cur = next;
+    }
+    const v = cur && this.visible(user, cur);
+    return cur && v ? { node: cur, ...v, segs: [...segs] } : undefined;
+  }
+
+  /** A share API path (exact stored names, mounts at the root). */
+  private resolveExact(user: string, segs: readonly string[]): MView | undefined {
+    let cur: MNode | undefined = this.home(user);
+    for (let i = 0; i < segs.length && cur; i++) {
+      if (cur.kind !== 'folder') return undefined;
+      let next = this.child(cur, segs[i]!);
+      if (!next && i === 0)
+        next = this.shares.find((s) => s.user === user && s.mount === segs[0])?.node;
+      cur = next;
+    }
+    const v = cur && this.visible(user, cur);
+    return cur && v ? { node: cur, ...v, segs: [...segs] } : undefined;
+  }
+
+  /** The path under which `user` reaches `n` (its visible names), or undefined. */
+  pathOf(user: string, n: MNode): string[] | undefined {
+    const v = this.visible(user, n);
+    if (!v) return undefined;
+    const names: string[] = [];
+    for (let c = n; c.parent; c = c.parent) {
+      if (v.share && c === v.share.node) return [v.share.mount, ...names];
+      names.unshift(
+        c.name.endsWith(DEL)
+          ? c.name.slice(0, -DEL.length)
+          : c.name.endsWith(SAVE)
+            ? c.name.slice(0, -SAVE.length)
+            : c.name,
+      );
+    }
+    return names;
+  }
+
+  private isShareRoot(v: MView): boolean {
+    return v.share !== null && v.share.node === v.node;
+  }
+
+  e2eeClient(ua: Ua): boolean {
+    return ua === 'desktop' || (ua === 'header' && this.profile === 'nc32');
+  }
+
+  /** 'other' | 'mine' | 'none' for `token` on the way from `n` up (spec/11 §2). */
   private lockState(user: string, n: MNode, token: string): 'other' | 'mine' | 'none' {
     if (!this.canSee(user, n)) return 'none';
     let mine = false;
@@ -149,13 +288,15 @@ export class Model {
     for (const n of this.allNodes()) if (n.lock?.token === token) n.lock.active = this.now;
   }
 
+  private stage(token: string, entry: Staged): void {
+    const t = this.txn(token);
+    if (!t.staged.some((s) => s.node === entry.node && s.op === entry.op)) t.staged.push(entry);
+    this.activity(token);
+  }
+
   allNodes(): MNode[] {
     const out: MNode[] = [];
-    const walk = (n: MNode): void => {
-      out.push(n);
-      n.children.forEach(walk);
-    };
-    this.homes.forEach(walk);
+    for (const h of this.homes.values()) out.push(...this.subtree(h));
     return out;
   }
 
@@ -165,20 +306,22 @@ export class Model {
 
   private remove(n: MNode): void {
     if (n.parent) n.parent.children = n.parent.children.filter((c) => c !== n);
-    const walk = (x: MNode): void => {
+    for (const x of this.subtree(n)) {
       x.gone = true;
       delete x.meta;
       delete x.lock;
-      x.children.forEach(walk);
-    };
-    walk(n);
+    }
     for (let i = this.shares.length - 1; i >= 0; i--)
       if (this.shares[i]!.node.gone) this.shares.splice(i, 1);
   }
 
-  private rename(n: MNode, name: string): void {
-    const clash = n.parent && this.child(n.parent, name);
+  /** Moves `n` to `parent/name`, deleting whatever held that name. */
+  private place(n: MNode, parent: MNode, name: string): void {
+    const clash = this.child(parent, name);
     if (clash && clash !== n) this.remove(clash);
+    if (n.parent) n.parent.children = n.parent.children.filter((c) => c !== n);
+    parent.children.push(n);
+    n.parent = parent;
     n.name = name;
   }
 
@@ -188,10 +331,10 @@ export class Model {
       const d = new Map(t.staged.map((s) => [s, s.node.gone ? -1 : this.depth(s.node)]));
       const staged = [...t.staged].sort((a, b) => (d.get(b) ?? 0) - (d.get(a) ?? 0));
       for (const s of staged) {
-        if (s.node.gone) continue;
-        if (s.op === 'save' && s.node.name.endsWith('.e2e-to-save'))
-          this.rename(s.node, s.node.name.slice(0, -12));
-        else if (s.op === 'delete' && s.node.name.endsWith('.e2e-to-delete')) this.remove(s.node);
+        if (s.node.gone || !s.node.parent) continue;
+        if (s.op === 'save' && s.node.name.endsWith(SAVE))
+          this.place(s.node, s.node.parent, s.node.name.slice(0, -SAVE.length));
+        else if (s.op === 'delete' && s.node.name.endsWith(DEL)) this.remove(s.node);
       }
       for (const f of [...new Set([...t.touched, ...extra])]) {
         const m = f.meta;
@@ -213,10 +356,12 @@ export class Model {
       }
     } else {
       for (const s of [...t.staged].reverse()) {
-        if (s.node.gone) continue;
-        if (s.op === 'save' && s.node.name.endsWith('.e2e-to-save')) this.remove(s.node);
-        else if (s.op === 'delete' && s.node.name.endsWith('.e2e-to-delete'))
-          this.rename(s.node, s.node.name.slice(0, -14));
+        if (s.node.gone || !s.node.parent) continue;
+        if (s.op === 'save' && s.node.name.endsWith(SAVE)) {
+          if (s.origin && !s.origin.parent.gone) this.place(s.node, s.origin.parent, s.origin.name);
+          else this.remove(s.node);
+        } else if (s.op === 'delete' && s.node.name.endsWith(DEL))
+          this.place(s.node, s.node.parent, s.node.name.slice(0, -DEL.length));
       }
       for (const f of [...t.touched, ...extra]) {
         if (!f.meta) continue;
@@ -228,7 +373,7 @@ export class Model {
     this.txns.delete(token);
   }
 
-  /** Automatic rollback of stale locks, run before every request (E2EE-LOCK-060). */
+  /** Automatic rollback of stale locks, run before every E2EE or WebDAV request (E2EE-LOCK-060). */
   rollback(): void {
     for (const n of this.allNodes()) {
       const l = n.lock;
@@ -238,6 +383,8 @@ export class Model {
       delete n.lock;
     }
   }
+
+  // --- Locking and metadata (spec/11, spec/12) ---------------------------------------------
 
   lock(
     user: string,
@@ -347,40 +494,242 @@ export class Model {
     return 200;
   }
 
-  /** PUT or MKCOL of `name` in folder `parent` (staged as `name.e2e-to-save`). */
-  stageCreate(
-    user: string,
-    parent: MNode,
-    name: string,
-    kind: 'file' | 'folder',
-    token: string,
-  ): number {
-    if (token === '') return this.st('davNoToken');
-    const target = this.child(parent, name) ?? parent;
-    if (this.lockState(user, target, token) !== 'mine') return this.st('davNotLocked');
-    const stagedName = `${name}.e2e-to-save`;
-    let node = this.child(parent, stagedName);
-    if (node && kind === 'folder') return 405;
-    node ??= this.add(parent, stagedName, kind);
-    const t = this.txn(token);
-    if (!t.staged.some((s) => s.node === node && s.op === 'save'))
-      t.staged.push({ node, op: 'save' });
-    this.activity(token);
-    return 200;
+  // --- WebDAV (spec/14 §3–§6, spec/11 §4) -----------------------------------------------------
+
+  /** The lock check of a write in an encrypted tree (E2EE-LOCK-040, E2EE-LOCK-041): 0 when allowed. */
+  private davLock(user: string, target: MNode, token: string): number {
+    if (token === '') return 403;
+    return this.lockState(user, target, token) === 'mine' ? 0 : 403;
   }
 
-  stageDelete(user: string, parent: MNode, name: string, token: string): number {
-    const node = this.child(parent, name);
-    if (!node || !this.canSee(user, node)) return this.st('davNotFound');
-    if (token === '') return this.st('davNoToken');
-    if (this.lockState(user, node, token) !== 'mine') return this.st('davNotLocked');
-    const stale = this.child(parent, `${name}.e2e-to-delete`);
-    if (stale) this.remove(stale);
-    node.name = `${name}.e2e-to-delete`;
-    const t = this.txn(token);
-    if (!t.staged.some((s) => s.node === node && s.op === 'delete'))
-      t.staged.push({ node, op: 'delete' });
-    this.activity(token);
+  /** The E2EE gate (E2EE-API-220): encrypted trees are for E2EE clients only. */
+  private gated(ua: Ua, n: MNode): boolean {
+    return !this.e2eeClient(ua) && this.encTree(n);
+  }
+
+  /** The existing parent folder of `segs`, or 409. */
+  private parentOf(user: string, segs: readonly string[]): MView | number {
+    const p = this.resolve(user, segs.slice(0, -1));
+    return p && p.node.kind === 'folder' ? p : 409;
+  }
+
+  put(user: string, segs: string[], token: string, ua: Ua, body: string): number {
+    if (segs.length === 0) return 405;
+    const parent = this.parentOf(user, segs);
+    if (typeof parent === 'number') return parent;
+    const name = segs.at(-1)!;
+    if (this.gated(ua, parent.node)) return 403;
+    const exact = this.child(parent.node, name);
+    if (this.resolve(user, segs)?.node.kind === 'folder') return 405;
+    if ((parent.perms & (exact ? UPDATE : CREATE)) === 0) return 403;
+    if (!this.encTree(parent.node)) {
+      if (exact?.kind === 'folder') return 405;
+      const n = exact ?? this.add(parent.node, name, 'file');
+      n.content = body;
+      return exact ? 204 : 201;
+    }
+    // E2EE-LOCK-042, E2EE-LOCK-043: staged as name.e2e-to-save under the lock.
+    if (reserved(name)) return 403;
+    const denied = this.davLock(user, exact ?? parent.node, token);
+    if (denied) return denied;
+    const old = this.child(parent.node, name + SAVE);
+    if (old?.kind === 'folder') return 405;
+    const n = old ?? this.add(parent.node, name + SAVE, 'file');
+    n.content = body;
+    this.stage(token, { node: n, op: 'save' });
+    return old ? 204 : 201;
+  }
+
+  mkcol(user: string, segs: string[], token: string, ua: Ua): number {
+    if (segs.length === 0) return 405;
+    const parent = this.parentOf(user, segs);
+    if (typeof parent === 'number') return parent;
+    const name = segs.at(-1)!;
+    if (this.gated(ua, parent.node)) return 403;
+    if (this.resolve(user, segs)) return 405;
+    if ((parent.perms & CREATE) === 0) return 403;
+    if (!this.encTree(parent.node)) {
+      if (this.child(parent.node, name)) return 405;
+      this.add(parent.node, name, 'folder');
+      return 201;
+    }
+    if (reserved(name)) return 403;
+    const denied = this.davLock(user, this.child(parent.node, name) ?? parent.node, token);
+    if (denied) return denied;
+    if (this.child(parent.node, name + SAVE)) return 405;
+    this.stage(token, { node: this.add(parent.node, name + SAVE, 'folder'), op: 'save' });
+    return 201;
+  }
+
+  del(user: string, segs: string[], token: string, ua: Ua): number {
+    if (segs.length === 0) return 403;
+    const d = this.resolve(user, segs);
+    if (!d) return 404;
+    const shareRoot = this.isShareRoot(d);
+    // A name that only exists as a pending delete is already gone for this request.
+    if (d.node.name !== segs.at(-1) && !shareRoot) return 404;
+    if (shareRoot) return 403;
+    if (this.gated(ua, d.node)) return 403;
+    if (!this.e2eeClient(ua) && this.subtree(d.node).some((x) => x.encrypted)) return 403;
+    if ((d.perms & DELETE) === 0) return 403;
+    if (this.encTree(d.node)) {
+      // E2EE-LOCK-044: renamed to name.e2e-to-delete until the unlock.
+      const denied = this.davLock(user, d.node, token);
+      if (denied) return denied;
+      const stale = this.child(d.node.parent!, d.node.name + DEL);
+      if (stale) this.remove(stale);
+      d.node.name += DEL;
+      this.stage(token, { node: d.node, op: 'delete' });
+      return 204;
+    }
+    if (this.subtree(d.node).some((x) => x.lock)) return 423;
+    this.remove(d.node);
+    return 204;
+  }
+
+  move(user: string, src: string[], dst: string[], token: string, ua: Ua): number {
+    if (src.length === 0) return 403;
+    const s = this.resolve(user, src);
+    if (!s) return 404;
+    if (s.node.name !== src.at(-1) && !this.isShareRoot(s)) return 404;
+    if (this.isShareRoot(s)) return 403;
+    if (dst.length === 0 || dst.join('/') === src.join('/')) return 403;
+    const dp = this.parentOf(user, dst);
+    if (typeof dp === 'number') return dp;
+    if (this.subtree(s.node).includes(dp.node)) return 409;
+    if (this.gated(ua, s.node) || this.gated(ua, dp.node)) return 403;
+    if (!this.e2eeClient(ua) && this.subtree(s.node).some((x) => x.encrypted)) return 403;
+    // E2EE-API-223: never between an encrypted and a plain tree.
+    const encrypted = this.encTree(s.node);
+    if (encrypted !== this.encTree(dp.node)) return 403;
+    const ex = this.resolve(user, dst);
+    if (ex && (ex.node === s.node || this.isShareRoot(ex) || (ex.perms & DELETE) === 0)) return 403;
+    if ((s.perms & DELETE) === 0 || (dp.perms & CREATE) === 0) return 403;
+    const name = dst.at(-1)!;
+    if (encrypted) {
+      // E2EE-LOCK-045: the destination is staged as name.e2e-to-save; abort moves it back.
+      if (reserved(name)) return 403;
+      const denied = this.davLock(user, s.node, token) || this.davLock(user, dp.node, token);
+      if (denied) return denied;
+      const origin = { parent: s.node.parent!, name: s.node.name };
+      this.place(s.node, dp.node, name + SAVE);
+      this.stage(token, { node: s.node, op: 'save', origin });
+      return ex ? 204 : 201;
+    }
+    if (ex) {
+      if (this.subtree(ex.node).some((x) => x.lock)) return 423;
+      this.remove(ex.node);
+    }
+    this.place(s.node, dp.node, name);
+    return ex ? 204 : 201;
+  }
+
+  get(user: string, segs: string[], ua: Ua): { status: number; body?: string } {
+    const d = this.resolve(user, segs);
+    if (!d) return { status: 404 };
+    if (this.gated(ua, d.node)) return { status: 403 };
+    if (d.node.kind !== 'file') return { status: 405 };
+    return { status: 200, body: d.node.content ?? '' };
+  }
+
+  /** `oc:permissions` (E2EE-API-216). */
+  private permString(v: MView, ua: Ua): string {
+    if (this.gated(ua, v.node)) return '';
+    const b = v.perms;
+    const sh = v.share !== null;
+    const folder = v.node.kind === 'folder';
+    return [
+      sh && 'S',
+      b & SHARE && 'R',
+      sh && 'M',
+      b & READ && 'G',
+      b & DELETE && 'D',
+      b & UPDATE && 'N',
+      b & UPDATE && b & DELETE && 'V',
+      !folder && b & UPDATE && 'W',
+      folder && b & CREATE && 'CK',
+    ]
+      .filter((x) => typeof x === 'string')
+      .join('');
+  }
+
+  private entry(v: MView, ua: Ua): MEntry {
+    const n = v.node;
+    const folder = n.kind === 'folder';
+    const props: Record<string, string> = { permissions: this.permString(v, ua) };
+    if (folder) props['is-encrypted'] = n.encrypted ? '1' : '0';
+    else props['getcontentlength'] = String((n.content ?? '').length);
+    if (this.profile === 'nc32') {
+      props['e2ee-is-encrypted'] = this.encTree(n) ? '1' : '0';
+      if (folder && this.encTree(n) && this.e2eeClient(ua) && n.meta?.doc !== undefined)
+        props['e2ee-metadata'] = n.meta.doc;
+    }
+    return { segs: v.segs, folder, props };
+  }
+
+  /** PROPFIND with Depth 1 (E2EE-API-210..216, E2EE-API-220). */
+  propfind(user: string, segs: string[], ua: Ua): { status: number; entries?: MEntry[] } {
+    const t = this.resolve(user, segs);
+    if (!t) return { status: 404 };
+    if (this.gated(ua, t.node)) return { status: 403 };
+    const entries = [this.entry(t, ua)];
+    if (t.node.kind === 'folder') {
+      const listed = new Map<string, MView>();
+      for (const c of t.node.children) {
+        const name = this.shownName(t.node, c);
+        if (name === null || (listed.has(name) && c.name !== name)) continue;
+        listed.set(name, { node: c, ...this.visible(user, c)!, segs: [...segs, name] });
+      }
+      if (t.node.parent === null)
+        for (const s of this.shares.filter((x) => x.user === user))
+          listed.set(s.mount, { node: s.node, share: s, perms: s.perms, segs: [s.mount] });
+      for (const v of listed.values()) entries.push(this.entry(v, ua));
+    }
+    return { status: 207, entries };
+  }
+
+  // --- User shares (spec/14 §7) ---------------------------------------------------------------
+
+  private mountName(user: string, base: string): string {
+    for (let i = 1; ; i++) {
+      const name = i === 1 ? base : `${base} (${i})`;
+      if (!this.resolveExact(user, [name])) return name;
+    }
+  }
+
+  /** `POST …/shares` (E2EE-API-250). */
+  shareCreate(
+    user: string,
+    segs: string[],
+    withUser: string,
+    perms: number,
+  ): { status: number; share?: MShare } {
+    if (!(perms >= 1 && perms <= 31 && (perms & READ) !== 0)) return { status: 400 };
+    if (!this.homes.has(withUser)) return { status: 404 };
+    const seen = this.resolveExact(user, segs);
+    if (!seen) return { status: 404 };
+    const node = seen.node;
+    if (node.parent === null) return { status: 403 };
+    if (this.ownerOf(node) !== user || seen.share !== null) return { status: 403 };
+    if (withUser === user) return { status: 403 };
+    if (this.shares.some((s) => s.node === node && s.user === withUser)) return { status: 403 };
+    if (this.encTree(node.parent)) return { status: 403 };
+    const share: MShare = {
+      owner: user,
+      node,
+      user: withUser,
+      mount: this.mountName(withUser, node.name),
+      perms: node.kind === 'file' ? perms & 19 : perms,
+    };
+    this.shares.push(share);
+    return { status: 200, share };
+  }
+
+  /** `DELETE …/shares/{id}` by its owner or recipient (E2EE-API-252). */
+  shareDelete(user: string, share: MShare): number {
+    const i = this.shares.indexOf(share);
+    if (i < 0 || (share.owner !== user && share.user !== user)) return 404;
+    this.shares.splice(i, 1);
     return 200;
   }
 }
