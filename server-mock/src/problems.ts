@@ -50,6 +50,7 @@ export const PROBLEMS = {
     message: 'Invalid query, please check the syntax',
   },
   forbidden: { code: 'FORBIDDEN', status: 403, message: 'Forbidden' },
+  rateLimited: { code: 'FORBIDDEN', status: 429, message: 'Rate limit exceeded' },
   internal: { code: 'SERVER_ERROR', status: 500, message: 'Internal server error' },
 
   // Keys and certificates (E2EE-API-020..059).

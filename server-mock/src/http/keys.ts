@@ -1,7 +1,7 @@
 /**
  * The key endpoints of the E2EE API (spec/10-server-api.md §4, E2EE-API-020..069):
  * `public-key` (GET, POST with a CSR, PUT with a certificate, DELETE), `private-key` (GET, POST,
- * DELETE) and `server-key` (GET).
+ * DELETE) and `server-key` (GET, rate-limited for anonymous callers).
  *
  * Keys are immutable once stored (SRV-1): a second POST/PUT answers 409 and changes nothing; only
  * a DELETE with password confirmation removes a key. Every stored or deleted key is audited in the
@@ -22,6 +22,7 @@ import { sendOcs } from './ocs.js';
 import { problem, type ProblemName } from '../problems.js';
 import { issueCertificate } from '../ca/issue.js';
 import { isValidPrivateKeyFormat } from './_private-key-format.js';
+import { slidingWindowLimiter } from './_rate-limit.js';
 import { PROFILE_INFO } from '../profiles.js';
 import * as audit from '../audit.js';
 import type { StoreView, ShareRecord } from '../store/index.js';
@@ -71,6 +72,10 @@ function csrProblem(e: unknown): never {
   }
   throw e;
 }
+
+/** Nextcloud's `#[AnonRateLimit(limit: 6, period: 600)]` on `getPublicServerKey` (E2EE-API-051). */
+export const SERVER_KEY_ANON_LIMIT = 6;
+export const SERVER_KEY_ANON_PERIOD_MS = 600_000;
 
 export function keysRouter({ config, store, ca, clock }: Deps): Router {
   const r = Router();
@@ -251,7 +256,15 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     sendOcs(req, res, []);
   });
 
+  const anonymousServerKey = slidingWindowLimiter(
+    SERVER_KEY_ANON_LIMIT,
+    SERVER_KEY_ANON_PERIOD_MS,
+    () => clock.now(),
+  );
   r.get('/server-key', async (req, res) => {
+    // E2EE-API-051 (MUST, server): anonymous callers get 6 per 600 s per remote address.
+    if (req.sealfold.user === null && !anonymousServerKey(req.socket.remoteAddress ?? ''))
+      throw problem('rateLimited');
     // E2EE-API-050 (MUST, server): the CA public key as an SPKI PEM.
     sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()) });
   });

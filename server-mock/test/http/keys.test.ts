@@ -292,6 +292,28 @@ for (const profile of ['nc30', 'nc32'] as const) {
       expect(r.body.ocs.data['public-key']).toBe(pemEncode('PUBLIC KEY', caKey.spki));
     });
 
+    it('E2EE-API-051: anonymous server-key requests are limited to 6 per 600 s (sliding, refusals not counted); authenticated ones are not', async () => {
+      const s = await testServer({ profile }, caKey.pkcs8);
+      const anon = () => ocs(s.app, 'get', `${E2EE_V1}/server-key`, null);
+      const t0 = s.clock.t;
+      for (let i = 0; i < 6; i++) expect((await anon()).status).toBe(200);
+      const before = s.store.fingerprint();
+      const refused = await anon();
+      expect(refused.status).toBe(429);
+      expect(refused.headers['x-sealfold-e2ee-code']).toBe('FORBIDDEN');
+      expect(refused.body.ocs.data).toEqual([]);
+      expect(s.store.fingerprint()).toBe(before);
+      for (let i = 0; i < 8; i++)
+        expect((await ocs(s.app, 'get', `${E2EE_V1}/server-key`, BOB)).status).toBe(200);
+      s.clock.t = t0 + 300_000;
+      expect((await anon()).status).toBe(429);
+      s.clock.t = t0 + 599_999;
+      expect((await anon()).status).toBe(429);
+      s.clock.t = t0 + 600_000;
+      for (let i = 0; i < 6; i++) expect((await anon()).status).toBe(200);
+      expect((await anon()).status).toBe(429);
+    });
+
     it('E2EE-API-025 E2EE-API-044: link-share keys belong to the share owner; the token reads the private key', async () => {
       t.store.transact((tx) =>
         putLinkShare(tx, {
