@@ -34,7 +34,7 @@ const SAVE = '.e2e-to-save';
 const DEL = '.e2e-to-delete';
 const reserved = (name: string): boolean => name.endsWith(SAVE) || name.endsWith(DEL);
 
-/** Share permission bits (E2EE-API-235). */
+/** Share permission bits (spec/14 §6). */
 const READ = 1;
 const UPDATE = 2;
 const CREATE = 4;
@@ -188,7 +188,7 @@ export class Model {
   }
 
   /**
-   * The name a listing shows (E2EE-API-215): pending saves are hidden, pending deletes keep their
+   * The name a listing shows (spec/14 §4): pending saves are hidden, pending deletes keep their
    * name. Inside an encrypted tree the suffix says it; in a plain folder (the top encrypted folder
    * deleted under a lock) the transaction does.
    */
@@ -200,7 +200,7 @@ export class Model {
     return this.stagedDelete(c) ? c.name.slice(0, -DEL.length) : c.name;
   }
 
-  /** The child a request path segment names (committed view, E2EE-API-215, E2EE-LOCK-047). */
+  /** The child a request path segment names (committed view, spec/14 §4, spec/11 §4). */
   private childFor(parent: MNode, name: string): MNode | undefined {
     if (this.encTree(parent)) {
       if (reserved(name)) return undefined;
@@ -212,7 +212,7 @@ export class Model {
     return pending && this.stagedDelete(pending) ? pending : undefined;
   }
 
-  /** A WebDAV path in `user`'s tree (E2EE-API-202): own nodes, share mounts at the root. */
+  /** A WebDAV path in `user`'s tree (spec/14 §3): own nodes, share mounts at the root. */
   resolve(user: string, segs: readonly string[]): MView | undefined {
     let cur: MNode | undefined = this.home(user);
     for (let i = 0; i < segs.length && cur; i++) {
@@ -496,13 +496,13 @@ export class Model {
 
   // --- WebDAV (spec/14 §3–§6, spec/11 §4) -----------------------------------------------------
 
-  /** The lock check of a write in an encrypted tree (E2EE-LOCK-040, E2EE-LOCK-041): 0 when allowed. */
+  /** The lock check of a write in an encrypted tree (spec/11 §4): 0 when allowed. */
   private davLock(user: string, target: MNode, token: string): number {
     if (token === '') return 403;
     return this.lockState(user, target, token) === 'mine' ? 0 : 403;
   }
 
-  /** The E2EE gate (E2EE-API-220): encrypted trees are for E2EE clients only. */
+  /** The E2EE gate (spec/14 §5): encrypted trees are for E2EE clients only. */
   private gated(ua: Ua, n: MNode): boolean {
     return !this.e2eeClient(ua) && this.encTree(n);
   }
@@ -528,7 +528,7 @@ export class Model {
       n.content = body;
       return exact ? 204 : 201;
     }
-    // E2EE-LOCK-042, E2EE-LOCK-043: staged as name.e2e-to-save under the lock.
+    // spec/11 §4: staged as name.e2e-to-save under the lock.
     if (reserved(name)) return 403;
     const denied = this.davLock(user, exact ?? parent.node, token);
     if (denied) return denied;
@@ -573,7 +573,7 @@ export class Model {
     if (!this.e2eeClient(ua) && this.subtree(d.node).some((x) => x.encrypted)) return 403;
     if ((d.perms & DELETE) === 0) return 403;
     if (this.encTree(d.node)) {
-      // E2EE-LOCK-044: renamed to name.e2e-to-delete until the unlock.
+      // spec/11 §4: renamed to name.e2e-to-delete until the unlock.
       const denied = this.davLock(user, d.node, token);
       if (denied) return denied;
       const stale = this.child(d.node.parent!, d.node.name + DEL);
@@ -599,7 +599,7 @@ export class Model {
     if (this.subtree(s.node).includes(dp.node)) return 409;
     if (this.gated(ua, s.node) || this.gated(ua, dp.node)) return 403;
     if (!this.e2eeClient(ua) && this.subtree(s.node).some((x) => x.encrypted)) return 403;
-    // E2EE-API-223: never between an encrypted and a plain tree.
+    // spec/14 §5: never between an encrypted and a plain tree.
     const encrypted = this.encTree(s.node);
     if (encrypted !== this.encTree(dp.node)) return 403;
     const ex = this.resolve(user, dst);
@@ -607,7 +607,7 @@ export class Model {
     if ((s.perms & DELETE) === 0 || (dp.perms & CREATE) === 0) return 403;
     const name = dst.at(-1)!;
     if (encrypted) {
-      // E2EE-LOCK-045: the destination is staged as name.e2e-to-save; abort moves it back.
+      // spec/11 §4: the destination is staged as name.e2e-to-save; abort moves it back.
       if (reserved(name)) return 403;
       const denied = this.davLock(user, s.node, token) || this.davLock(user, dp.node, token);
       if (denied) return denied;
@@ -632,7 +632,7 @@ export class Model {
     return { status: 200, body: d.node.content ?? '' };
   }
 
-  /** `oc:permissions` (E2EE-API-216). */
+  /** `oc:permissions` (spec/14 §4). */
   private permString(v: MView, ua: Ua): string {
     if (this.gated(ua, v.node)) return '';
     const b = v.perms;
@@ -667,7 +667,7 @@ export class Model {
     return { segs: v.segs, folder, props };
   }
 
-  /** PROPFIND with Depth 1 (E2EE-API-210..216, E2EE-API-220). */
+  /** PROPFIND with Depth 1 (spec/14 §4, §5). */
   propfind(user: string, segs: string[], ua: Ua): { status: number; entries?: MEntry[] } {
     const t = this.resolve(user, segs);
     if (!t) return { status: 404 };
@@ -697,7 +697,7 @@ export class Model {
     }
   }
 
-  /** `POST …/shares` (E2EE-API-250). */
+  /** `POST …/shares` (spec/14 §7). */
   shareCreate(
     user: string,
     segs: string[],
@@ -725,7 +725,7 @@ export class Model {
     return { status: 200, share };
   }
 
-  /** `DELETE …/shares/{id}` by its owner or recipient (E2EE-API-252). */
+  /** `DELETE …/shares/{id}` by its owner or recipient (spec/14 §7). */
   shareDelete(user: string, share: MShare): number {
     const i = this.shares.indexOf(share);
     if (i < 0 || (share.owner !== user && share.user !== user)) return 404;
