@@ -103,6 +103,9 @@ export function handleCopyMove(
   if (existing !== undefined) {
     if (existing.v.node.id === src.v.node.id)
       throw dav.forbidden('source and destination are the same');
+    // E2EE-API-234 (MUST, server): replacing the destination would delete the source with it.
+    if (subtreeIds(view, existing.v.node.id).includes(src.v.node.id))
+      throw dav.forbidden('the destination contains the source');
     // E2EE-API-234 (MUST, server): Overwrite: F never replaces.
     if (!overwrite) throw dav.precondition('the destination exists');
     if (isShareRoot(existing)) throw dav.forbidden('cannot replace a received share');

@@ -603,7 +603,9 @@ export class Model {
     const encrypted = this.encTree(s.node);
     if (encrypted !== this.encTree(dp.node)) return 403;
     const ex = this.resolve(user, dst);
-    if (ex && (ex.node === s.node || this.isShareRoot(ex) || (ex.perms & DELETE) === 0)) return 403;
+    // Same node, or a destination whose replacement would delete the source: 403.
+    if (ex && (this.subtree(ex.node).includes(s.node) || this.isShareRoot(ex))) return 403;
+    if (ex && (ex.perms & DELETE) === 0) return 403;
     if ((s.perms & DELETE) === 0 || (dp.perms & CREATE) === 0) return 403;
     const name = dst.at(-1)!;
     if (encrypted) {

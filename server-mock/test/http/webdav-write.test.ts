@@ -144,6 +144,12 @@ describe('MOVE and COPY', () => {
     await refused(s, s.dav('move', 'a').set('Destination', dest('')), 403);
     await refused(s, s.dav('move', 'a').set('Destination', dest('nope/a')), 409);
     await refused(s, s.dav('move', 'd').set('Destination', dest('d/inner')), 409);
+    // Regression (found by the model-based test): replacing an ancestor of the source deleted the
+    // source with it (MOVE answered 404 by accident, COPY crashed with 500).
+    s.putFile(d, 'inner', 'I');
+    await refused(s, s.dav('move', 'd/inner').set('Destination', dest('d')), 403);
+    await refused(s, s.dav('copy', 'd/inner').set('Destination', dest('d')), 403);
+    s.store.transact((tx) => tree.deleteNode(tx, 1, tree.childByName(tx, d, 'inner')!.id));
     await refused(s, s.dav('move', 'ghost').set('Destination', dest('g')), 404);
     const over = await s.dav('move', 'a').set('Destination', dest('b')).set('Overwrite', 'T');
     expect(over.status).toBe(204);
