@@ -111,6 +111,15 @@ export async function lockFolder(
     if (e instanceof ServerRejected && e.status === 403 && /already locked/i.test(e.message)) {
       throw new ServerRejected('LOCK_CONFLICT', 403, 'the folder is locked by someone else');
     }
+    // Named tolerance (E2EE-API-307): app 1.14–1.16 answers a counter that is not greater than
+    // the stored one with an uncaught 500; a fresh read and a new lock is the only recovery.
+    if (e instanceof ServerRejected && e.status === 500) {
+      throw new ServerRejected(
+        'LOCK_CONFLICT',
+        500,
+        'the server failed to lock (HTTP 500; older servers answer a stale counter this way)',
+      );
+    }
     throw e;
   }
   const t = stringField(data, 'e2e-token');

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { enrol, openTopFolder, recover, type Device } from '../../src/client/index.js';
+import { lockFolder } from '../../src/http/e2ee-api.js';
 import { MemoryPinStore } from '../../src/certs/index.js';
 import { MemoryStateStore } from '../../src/state/index.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/http/index.js';
@@ -102,5 +103,30 @@ describe('client policies', () => {
     };
     await expect(openTopFolder(device, 'e2e')).rejects.toMatchObject({ code: 'SIGNATURE_MISSING' });
     expect(await device.state.keys()).toEqual([]);
+  });
+
+  it('E2EE-API-307: reads the lock answers of app 1.14–1.16 (403 "File already locked", 500 for a stale counter) as LOCK_CONFLICT', async () => {
+    const answer =
+      (status: number, message: string): HttpTransport =>
+      async () => ({
+        ...ocs(null, status),
+        body: new TextEncoder().encode(
+          JSON.stringify({
+            ocs: { meta: { status: 'failure', statuscode: status, message }, data: [] },
+          }),
+        ),
+      });
+    const lock = (t: HttpTransport) => lockFolder({ account, transport: t }, '7', 2);
+    await expect(lock(answer(403, 'File already locked'))).rejects.toMatchObject({
+      code: 'LOCK_CONFLICT',
+    });
+    await expect(lock(answer(500, 'Internal Server Error'))).rejects.toMatchObject({
+      code: 'LOCK_CONFLICT',
+    });
+    await expect(lock(answer(423, 'File already locked'))).rejects.toMatchObject({
+      code: 'LOCK_CONFLICT',
+    });
+    await expect(lock(answer(412, 'counter'))).rejects.toMatchObject({ code: 'LOCK_CONFLICT' });
+    await expect(lock(answer(403, 'Forbidden'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });
