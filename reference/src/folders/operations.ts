@@ -15,6 +15,7 @@ import {
   FOLDER_MIMETYPE,
   isSafeName,
   newInner,
+  newMetadataKey,
   type InnerMetadata,
   type MetadataFile,
 } from '../metadata/index.js';
@@ -85,9 +86,8 @@ function withFiles(doc: InnerMetadata, files: Record<string, MetadataFile>): Inn
  */
 export async function createFolder(ctx: FolderContext, rootId: string): Promise<FolderChange> {
   astring(rootId, 'rootId');
-  const rng = ctx.rng ?? defaultRng;
   // A fresh metadata key; the first version is written with counter 1 (commit adds 1 to 0).
-  const metadataKey = abytes(rng(16), 'rng output', 16).slice();
+  const metadataKey = newMetadataKey(ctx.rng ?? defaultRng);
   const base: FolderState = {
     rootId,
     metadataKey,

@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { abytes, astring, defaultRng } from '../_internal/bytes.js';
+import { astring, defaultRng } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
 import { acceptUserCertificate } from '../certs/index.js';
 import type { PinStore } from '../certs/index.js';
 import { decryptFileStream, encryptFileStream, type ByteSource } from '../files/index.js';
-import type { InnerMetadata, MetadataFile } from '../metadata/index.js';
+import { newMetadataKey, type InnerMetadata, type MetadataFile } from '../metadata/index.js';
 import { assertNotDeleted, assertSignerIsMember, commit } from '../folders/_commit.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';
 
@@ -69,7 +69,7 @@ async function rotate(
   docs: Record<string, InnerMetadata> = { ...state.docs },
 ): Promise<FolderChange> {
   // E2EE-SHARE-021 (MUST, client): every membership change uses a NEW random metadata key.
-  const newKey = abytes((ctx.rng ?? defaultRng)(16), 'rng output', 16).slice();
+  const newKey = newMetadataKey(ctx.rng ?? defaultRng);
   // E2EE-SHARE-022 (MUST, client): the root and every sub-folder document are re-encrypted.
   const r = await commit(state, ctx, {
     docs,
