@@ -91,6 +91,34 @@ async function pinnedServerKey(ctx: ClientContext, pins: PinStore): Promise<Uint
   return spki;
 }
 
+/** What both enrolment and recovery start from: the context, the pins and the pinned server key. */
+async function start(opts: DeviceOptions) {
+  const ctx = contextOf(opts);
+  const pins = opts.pins ?? new MemoryPinStore();
+  return {
+    ctx,
+    pins,
+    userId: opts.account.userId,
+    serverPublicKey: await pinnedServerKey(ctx, pins),
+  };
+}
+
+function deviceOf(
+  opts: DeviceOptions,
+  base: Awaited<ReturnType<typeof start>>,
+  privateKey: Uint8Array,
+  certificateDer: Uint8Array,
+): Device {
+  return {
+    ...base,
+    privateKey,
+    certificate: certificateToPem(certificateDer),
+    state: opts.state ?? new MemoryStateStore(),
+    rng: opts.rng ?? defaultRng,
+    retry: opts.retry ?? DEFAULT_RETRY,
+  };
+}
+
 /**
  * First device: makes the key pair and mnemonic locally, has the server sign the CSR, checks the
  * certificate it returns, and stores the private key encrypted under the mnemonic. Only the CSR
@@ -99,10 +127,8 @@ async function pinnedServerKey(ctx: ClientContext, pins: PinStore): Promise<Uint
  * @returns the device and the 12 words to show the user once.
  */
 export async function enrol(opts: DeviceOptions): Promise<{ device: Device; mnemonic: string[] }> {
-  const ctx = contextOf(opts);
-  const pins = opts.pins ?? new MemoryPinStore();
-  const userId = opts.account.userId;
-  const serverPublicKey = await pinnedServerKey(ctx, pins);
+  const base = await start(opts);
+  const { ctx, userId, serverPublicKey, pins } = base;
   const e = await enrolUser({ userId, rng: opts.rng ?? defaultRng });
   const certificatePem = await api.submitCsr(ctx, e.csrPem);
   // E2EE-API-302 (MUST, client): the issued certificate is validated, pinned and matched to the
@@ -115,20 +141,7 @@ export async function enrol(opts: DeviceOptions): Promise<{ device: Device; mnem
   });
   assertKeyMatchesCertificate(e.pkcs8, certificate);
   await api.storePrivateKeyBlob(ctx, e.blob);
-  return {
-    mnemonic: e.mnemonic,
-    device: {
-      ctx,
-      userId,
-      privateKey: e.pkcs8,
-      certificate: certificateToPem(certificate.der),
-      serverPublicKey,
-      pins,
-      state: opts.state ?? new MemoryStateStore(),
-      rng: opts.rng ?? defaultRng,
-      retry: opts.retry ?? DEFAULT_RETRY,
-    },
-  };
+  return { mnemonic: e.mnemonic, device: deviceOf(opts, base, e.pkcs8, certificate.der) };
 }
 
 /**
@@ -138,12 +151,9 @@ export async function enrol(opts: DeviceOptions): Promise<{ device: Device; mnem
 export async function recover(
   opts: DeviceOptions & { mnemonic: string | readonly string[] },
 ): Promise<Device> {
-  const ctx = contextOf(opts);
-  const pins = opts.pins ?? new MemoryPinStore();
-  const userId = opts.account.userId;
-  const serverPublicKey = await pinnedServerKey(ctx, pins);
-  const certs = await api.getPublicKeys(ctx, [userId]);
-  const certificatePem = certs[userId];
+  const base = await start(opts);
+  const { ctx, userId, serverPublicKey, pins } = base;
+  const certificatePem = (await api.getPublicKeys(ctx, [userId]))[userId];
   if (certificatePem === undefined)
     throw new SealfoldError('NOT_FOUND', 'the server has no certificate for this user');
   const blob = await api.getPrivateKeyBlob(ctx);
@@ -155,15 +165,5 @@ export async function recover(
     serverPublicKey,
     pins,
   });
-  return {
-    ctx,
-    userId,
-    privateKey: r.pkcs8,
-    certificate: certificateToPem(r.certificate.der),
-    serverPublicKey,
-    pins,
-    state: opts.state ?? new MemoryStateStore(),
-    rng: opts.rng ?? defaultRng,
-    retry: opts.retry ?? DEFAULT_RETRY,
-  };
+  return deviceOf(opts, base, r.pkcs8, r.certificate.der);
 }

@@ -72,7 +72,19 @@ function folderContext(device: Device): FolderContext {
 }
 
 function membersKey(device: Device, rootId: string): string {
-  return `client/members/${device.userId}/${rootId}`;
+  return `client/${device.userId}/members/${rootId}`;
+}
+
+/** Remembers the member set of the version just verified or written (the next signer check's base). */
+async function saveMembers(
+  device: Device,
+  rootId: string,
+  members: readonly FolderMember[],
+): Promise<void> {
+  await device.state.set(
+    membersKey(device, rootId),
+    members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
+  );
 }
 
 /** The device's high-water marks, kept under the user's prefix of the state store. */
@@ -133,14 +145,17 @@ async function fetchTree(device: Device, rootPath: string, rootId: string): Prom
   return { rootId, root: await fetchDocument(device, rootId), subfolders, locations };
 }
 
+/** The high-water marks of the folders in `versions` (those just read or written). */
 function marksOf(
   state: FolderState,
   versions: Record<string, '2.0' | '2.1'>,
 ): Record<string, FolderHighWater> {
   const marks: Record<string, FolderHighWater> = {};
-  for (const [key, inner] of Object.entries(state.docs)) {
+  for (const [key, version] of Object.entries(versions)) {
+    const inner = state.docs[key];
+    if (inner === undefined) continue;
     marks[key] = {
-      version: versions[key] ?? '2.0',
+      version,
       counter: inner.counter,
       keyChecksums: [...inner.keyChecksums],
       digest: innerDigest(innerToJson(inner)),
@@ -194,10 +209,7 @@ async function openFetched(device: Device, rootPath: string, f: Fetched): Promis
   for (const [k, d] of Object.entries(f.subfolders))
     versions[k] = parseMetadataDocumentV2(d.document).version;
   const firstSight = await acceptMarks(device, marksOf(state, versions));
-  await device.state.set(
-    membersKey(device, f.rootId),
-    state.members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
-  );
+  await saveMembers(device, f.rootId, state.members);
   const locations: Record<string, FolderLocation> = {};
   for (const key of Object.keys(state.docs)) {
     const loc = f.locations[key];
@@ -278,8 +290,34 @@ async function upload(
 }
 
 /**
- * Runs `op` as one transaction on the top folder of `handle`: fresh read, lock with the next
- * counter, re-read, apply, upload, unlock (abort on any failure). Lock conflicts are retried.
+ * Locks the top folder `rootId` with `counter`, runs `fn` with the token and unlocks; on any
+ * failure after the lock it unlocks with `abort=true`, so the server reverts what `fn` staged
+ * (E2EE-API-306).
+ */
+export async function withLock<T>(
+  device: Device,
+  rootId: string,
+  counter: number,
+  fn: (token: string) => Promise<T>,
+): Promise<T> {
+  const token = await api.lockFolder(device.ctx, rootId, counter);
+  let result: T;
+  try {
+    result = await fn(token);
+    await api.unlockFolder(device.ctx, rootId, token);
+  } catch (e) {
+    // E2EE-API-306 (MUST, client): a failed transaction is aborted so the server reverts it.
+    await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
+    throw e;
+  }
+  return result;
+}
+
+/**
+ * Runs `op` as one transaction on the top folder of `handle`: lock with the next counter of the
+ * state last read, read and verify under the lock, apply, upload, unlock (abort on any failure).
+ * When the folder changed since it was read, or the lock is refused, the attempt is given up and
+ * the next one starts from a fresh read (bounded retries).
  *
  * @returns the new handle and the operation's own result.
  */
@@ -289,43 +327,32 @@ export async function transact<T extends FolderChange>(
   op: FolderOperation<T>,
 ): Promise<{ handle: FolderHandle; result: T }> {
   const rootId = handle.state.rootId;
+  let known: FolderHandle | undefined = handle;
   return withRetry(device, async () => {
-    const fresh = await openTopFolder(device, handle.rootPath);
+    const base = known ?? (await openTopFolder(device, handle.rootPath));
+    known = undefined; // a failed attempt makes the next one read afresh
+    const counter = base.state.docs[rootId]!.counter;
     // E2EE-API-305 (MUST, client): the lock counter is the root's current counter plus one.
-    const counter = fresh.state.docs[rootId]!.counter + 1;
-    const token = await api.lockFolder(device.ctx, rootId, counter);
-    try {
+    const out = await withLock(device, rootId, counter + 1, async (token) => {
       const locked = await openTopFolder(device, handle.rootPath);
-      if (locked.state.docs[rootId]!.counter !== fresh.state.docs[rootId]!.counter) {
-        throw new ServerRejected(
-          'LOCK_CONFLICT',
-          409,
-          'the folder changed while it was being locked',
-        );
+      // E2EE-API-305 (MUST, client): a root that changed since it was read is not written.
+      if (locked.state.docs[rootId]!.counter !== counter) {
+        throw new ServerRejected('LOCK_CONFLICT', 409, 'the folder changed since it was read');
       }
       const result = await op(locked.state, folderContext(device));
-      const locations = await upload(device, token, locked, result);
-      await api.unlockFolder(device.ctx, rootId, token);
-      // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
-      const versions: Record<string, '2.0' | '2.1'> = {};
-      for (const m of result.metadata)
-        versions[m.folderId] = parseMetadataDocumentV2(m.document).version;
-      const marks = marksOf(result.state, versions);
-      for (const key of Object.keys(marks)) if (!versions[key]) delete marks[key];
-      await acceptMarks(device, marks);
-      await device.state.set(
-        membersKey(device, rootId),
-        result.state.members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
-      );
-      return {
-        handle: { rootPath: handle.rootPath, state: result.state, locations, firstSight: false },
-        result,
-      };
-    } catch (e) {
-      // E2EE-API-306 (MUST, client): a failed transaction is aborted so the server reverts it.
-      await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
-      throw e;
-    }
+      return { result, locations: await upload(device, token, locked, result) };
+    });
+    const { result, locations } = out;
+    // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
+    const versions: Record<string, '2.0' | '2.1'> = {};
+    for (const m of result.metadata)
+      versions[m.folderId] = parseMetadataDocumentV2(m.document).version;
+    await acceptMarks(device, marksOf(result.state, versions));
+    await saveMembers(device, rootId, result.state.members);
+    return {
+      handle: { rootPath: handle.rootPath, state: result.state, locations, firstSight: false },
+      result,
+    };
   });
 }
 
@@ -338,20 +365,12 @@ export async function createTopFolder(device: Device, path: string): Promise<Fol
   await api.setEncrypted(device.ctx, rootId);
   const change = await createFolder(folderContext(device), rootId);
   const first = change.metadata[0]!;
-  const token = await api.lockFolder(device.ctx, rootId, first.counter);
-  try {
-    await api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true);
-    await api.unlockFolder(device.ctx, rootId, token);
-  } catch (e) {
-    await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
-    throw e;
-  }
+  await withLock(device, rootId, first.counter, (token) =>
+    api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true),
+  );
   const version = parseMetadataDocumentV2(first.document).version;
   await acceptMarks(device, marksOf(change.state, { [rootId]: version }));
-  await device.state.set(
-    membersKey(device, rootId),
-    change.state.members.map((m) => ({ userId: m.userId, certificate: m.certificate })),
-  );
+  await saveMembers(device, rootId, change.state.members);
   return {
     rootPath: path,
     state: change.state,

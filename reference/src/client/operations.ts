@@ -22,7 +22,7 @@ import { parseMetadataDocumentV2 } from '../metadata/index.js';
 import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import type { Device } from './device.js';
-import { transact, type FolderHandle } from './folder.js';
+import { transact, withLock, type FolderHandle } from './folder.js';
 
 /** Uploads a new file into `folderId` (default: the top folder). */
 export async function uploadFile(
@@ -198,14 +198,9 @@ export async function dropFile(
   // cannot read the folder's counter (it cannot decrypt), and the server keeps a lock counter
   // only when metadata is committed under that lock, so any value above every counter in use
   // will do: the current time in milliseconds.
-  const counterless = await api.lockFolder(device.ctx, self.fileId, Date.now());
-  try {
-    await dav.putFile(device.ctx, `${rootPath}/${fileId}`, body, counterless);
-    await api.unlockFolder(device.ctx, self.fileId, counterless);
-  } catch (e) {
-    await api.unlockFolder(device.ctx, self.fileId, counterless, true).catch(() => undefined);
-    throw e;
-  }
+  await withLock(device, self.fileId, Date.now(), (token) =>
+    dav.putFile(device.ctx, `${rootPath}/${fileId}`, body, token),
+  );
   await api.putFiledrop(device.ctx, self.fileId, { [fileId]: entry });
   return fileId;
 }
@@ -235,14 +230,8 @@ export async function mergeDroppedFiles(
 export async function deleteTopFolder(device: Device, handle: FolderHandle): Promise<void> {
   const r = await transact(device, handle, (s, ctx) => markTopFolderDeleted(s, ctx));
   const rootId = r.handle.state.rootId;
-  const counter = r.handle.state.docs[rootId]!.counter + 1;
-  const token = await api.lockFolder(device.ctx, rootId, counter);
-  try {
+  await withLock(device, rootId, r.handle.state.docs[rootId]!.counter + 1, async (token) => {
     await api.deleteMetadata(device.ctx, rootId, token);
     await dav.deleteItem(device.ctx, r.handle.rootPath, token);
-    await api.unlockFolder(device.ctx, rootId, token);
-  } catch (e) {
-    await api.unlockFolder(device.ctx, rootId, token, true).catch(() => undefined);
-    throw e;
-  }
+  });
 }
