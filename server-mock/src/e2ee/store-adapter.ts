@@ -44,10 +44,18 @@ export function e2eeOptions(deps: {
   return { now: deps.clock.now(), lockTtlMs: deps.config.lockTtlSeconds * 1000 };
 }
 
+/**
+ * The engine's state as stored, for readers: no copy (stored records are deep-frozen, so it cannot
+ * be changed through this); empty when none is stored yet.
+ */
+export function readE2eeState(view: StoreView): Readonly<E2eeState> {
+  const json = view.get('documents', E2EE_DOCUMENT)?.json;
+  return isE2eeState(json) ? json : emptyE2eeState();
+}
+
 /** The engine's state as stored (a mutable copy); empty when none is stored yet. */
 export function loadE2eeState(view: StoreView): E2eeState {
-  const json = view.get('documents', E2EE_DOCUMENT)?.json;
-  return isE2eeState(json) ? (structuredClone(json) as E2eeState) : emptyE2eeState();
+  return structuredClone(readE2eeState(view));
 }
 
 function toTreeNode(n: {
@@ -136,7 +144,8 @@ export function withE2ee<R>(
       audit: (e) => auditEvent(tx, opts.now, e),
     });
     const out = fn(ctx, tx);
-    tx.put('documents', E2EE_DOCUMENT, { json: structuredClone(state) });
+    // put stores a deep-frozen copy, so `state` itself needs no copy here.
+    tx.put('documents', E2EE_DOCUMENT, { json: state });
     return out;
   });
 }
@@ -149,7 +158,7 @@ export function rollbackStale(store: Store, opts: E2eeOptions): number[] {
   if (opts.lockTtlMs === null) return [];
   const now = opts.now;
   const ttl = opts.lockTtlMs;
-  const due = Object.values(loadE2eeState(store).locks).some(
+  const due = Object.values(readE2eeState(store).locks).some(
     (l) => now - l.timestamp > ttl && now - l.activity > ttl,
   );
   return due ? withE2ee(store, opts, (ctx) => rollbackStaleLocks(ctx)) : [];

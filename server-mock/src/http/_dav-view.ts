@@ -9,7 +9,7 @@ import type { NodeRecord, StoreView } from '../store/index.js';
 import { tree } from '../store/index.js';
 import type { Visible } from '../store/tree.js';
 import type { Profile } from '../config.js';
-import { DELETE_SUFFIX, hasReservedSuffix, loadE2eeState, visibleName } from '../e2ee/index.js';
+import { DELETE_SUFFIX, hasReservedSuffix, readE2eeState, visibleName } from '../e2ee/index.js';
 import { NS, type PropName, type PropValue } from './_dav-xml.js';
 
 /** A node as addressed in one user's tree. */
@@ -64,7 +64,7 @@ export function inEncryptedTree(view: StoreView, id: number): boolean {
  */
 function isPendingDelete(view: StoreView, node: NodeRecord): boolean {
   if (!node.encrypted || !node.name.endsWith(DELETE_SUFFIX)) return false;
-  const staged = loadE2eeState(view).staged;
+  const staged = readE2eeState(view).staged;
   return Object.values(staged).some((list) =>
     list.some((e) => e.id === node.id && e.op === 'delete'),
   );

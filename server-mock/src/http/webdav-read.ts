@@ -19,7 +19,7 @@ import {
   type DavNode,
   type PropEnv,
 } from './_dav-view.js';
-import { loadE2eeState } from '../e2ee/index.js';
+import { readE2eeState } from '../e2ee/index.js';
 import type { DavContext } from './webdav.js';
 
 /**
@@ -65,7 +65,7 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
   const view = c.deps.store;
   const target = addressed(view, c);
   assertE2eeGate(view, c, target.v.node.id);
-  const state = loadE2eeState(view);
+  const state = readE2eeState(view);
   const env: PropEnv = {
     profile: c.deps.config.profile,
     e2eeClient: c.e2eeClient,
