@@ -37,6 +37,21 @@ function setup(s: TestServer): { top: number; sub: number; plain: number } {
   return { top, sub, plain };
 }
 
+/** A v2 metadata upload of `doc` as `uid` with token and signature headers (`null`: not sent). */
+function upload(
+  s: TestServer,
+  method: 'post' | 'put',
+  id: number,
+  token: string | null,
+  opts: { doc?: string; sig?: string | null; uid?: string } = {},
+): request.Test {
+  const { doc = DOC, sig = SIG, uid = 'alice' } = opts;
+  let r = s.ocs(method, `/v2/meta-data/${id}`, uid);
+  if (token !== null) r = r.set('e2e-token', token);
+  if (sig !== null) r = r.set('X-NC-E2EE-SIGNATURE', sig);
+  return r.type('form').send({ metaData: doc });
+}
+
 async function commitDoc(
   s: TestServer,
   id: number,
@@ -47,12 +62,7 @@ async function commitDoc(
   const t = await lock(s, id, counter);
   const m = s.ocs('get', `/v2/meta-data/${id}`);
   const exists = (await m).status === 200;
-  const w = await s
-    .ocs(exists ? 'put' : 'post', `/v2/meta-data/${id}`)
-    .set('e2e-token', t)
-    .set('X-NC-E2EE-SIGNATURE', sig)
-    .type('form')
-    .send({ metaData: doc });
+  const w = await upload(s, exists ? 'put' : 'post', id, t, { doc, sig });
   expect(w.status).toBe(200);
   expect((await s.ocs('delete', `/v2/lock/${id}`).set('e2e-token', t)).status).toBe(200);
 }
@@ -219,12 +229,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       const s = makeServer(profile);
       const { top } = setup(s);
       const t = await lock(s, top, 1);
-      await s
-        .ocs('post', `/v2/meta-data/${top}`)
-        .set('e2e-token', t)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send({ metaData: DOC });
+      await upload(s, 'post', top, t);
       const res = await s.ocs('delete', `/v2/lock/${top}`).set('e2e-token', 'W'.repeat(64));
       expect(res.status).toBe(403);
       expect((await s.ocs('get', `/v2/meta-data/${top}`)).status).toBe(404);
@@ -254,21 +259,9 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       const s = makeServer(profile);
       const { top } = setup(s);
       const t = await lock(s, top, 1);
-      const noTok = await s
-        .ocs('post', `/v2/meta-data/${top}`)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send({ metaData: DOC });
-      const noSig = await s
-        .ocs('post', `/v2/meta-data/${top}`)
-        .set('e2e-token', t)
-        .type('form')
-        .send({ metaData: DOC });
-      const putNoSig = await s
-        .ocs('put', `/v2/meta-data/${top}`)
-        .set('e2e-token', t)
-        .type('form')
-        .send({ metaData: DOC });
+      const noTok = await upload(s, 'post', top, null);
+      const noSig = await upload(s, 'post', top, t, { sig: null });
+      const putNoSig = await upload(s, 'put', top, t, { sig: null });
       const delNoTok = await s.ocs('delete', `/v2/meta-data/${top}`);
       for (const r of [noTok, noSig, putNoSig, delNoTok])
         expect(r.status).toBe(TABLE.headerEmpty[col]);
@@ -279,20 +272,9 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       const s = makeServer(profile);
       const { top } = setup(s);
       await commitDoc(s, top, 1);
-      const form = { metaData: DOC };
       const bogus = 'B'.repeat(64);
-      const post = await s
-        .ocs('post', `/v2/meta-data/${top}`)
-        .set('e2e-token', bogus)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send(form);
-      const put = await s
-        .ocs('put', `/v2/meta-data/${top}`)
-        .set('e2e-token', bogus)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send(form);
+      const post = await upload(s, 'post', top, bogus);
+      const put = await upload(s, 'put', top, bogus);
       const del = await s.ocs('delete', `/v2/meta-data/${top}`).set('e2e-token', bogus);
       expect(post.status).toBe(TABLE.postNotLocked[col]);
       expect(put.status).toBe(TABLE.putNotLocked[col]);
@@ -300,19 +282,9 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       // Locked by someone else: the same answers.
       s.share(top, 'bob');
       const tb = await lock(s, top, 2, 'bob');
-      const put2 = await s
-        .ocs('put', `/v2/meta-data/${top}`)
-        .set('e2e-token', bogus)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send(form);
+      const put2 = await upload(s, 'put', top, bogus);
       expect(put2.status).toBe(TABLE.putNotLocked[col]);
-      const ok = await s
-        .ocs('put', `/v2/meta-data/${top}`, 'bob')
-        .set('e2e-token', tb)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send(form);
+      const ok = await upload(s, 'put', top, tb, { uid: 'bob' });
       expect(ok.status).toBe(200);
     });
 
@@ -320,12 +292,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       const s = makeServer(profile);
       const { top, sub } = setup(s);
       const t = await lock(s, top, 1);
-      const r = await s
-        .ocs('post', `/v2/meta-data/${sub}`)
-        .set('e2e-token', t)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send({ metaData: DOC });
+      const r = await upload(s, 'post', sub, t);
       expect(r.status).toBe(200);
       expect(r.body.ocs.data['meta-data']).toBe(DOC);
     });
@@ -334,23 +301,12 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       const s = makeServer(profile);
       const { top, sub } = setup(s);
       const t = await lock(s, top, 1);
-      const post = (id: number) =>
-        s
-          .ocs('post', `/v2/meta-data/${id}`)
-          .set('e2e-token', t)
-          .set('X-NC-E2EE-SIGNATURE', SIG)
-          .type('form')
-          .send({ metaData: DOC });
+      const post = (id: number) => upload(s, 'post', id, t);
       expect((await post(sub)).status).toBe(200);
       expect((await post(sub)).status).toBe(409);
       await s.ocs('delete', `/v2/lock/${top}`).set('e2e-token', t);
       const t2 = await lock(s, top, 2);
-      const again = await s
-        .ocs('post', `/v2/meta-data/${sub}`)
-        .set('e2e-token', t2)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send({ metaData: DOC });
+      const again = await upload(s, 'post', sub, t2);
       expect(again.status).toBe(409);
       expect(again.headers['x-sealfold-e2ee-code']).toBe('ALREADY_EXISTS');
     });
@@ -359,12 +315,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       const s = makeServer(profile);
       const { top } = setup(s);
       const t = await lock(s, top, 1);
-      const r = await s
-        .ocs('put', `/v2/meta-data/${top}`)
-        .set('e2e-token', t)
-        .set('X-NC-E2EE-SIGNATURE', SIG)
-        .type('form')
-        .send({ metaData: DOC });
+      const r = await upload(s, 'put', top, t);
       expect(r.status).toBe(404);
       const d = await s.ocs('delete', `/v2/meta-data/${top}`).set('e2e-token', t);
       expect(d.status).toBe(404);
