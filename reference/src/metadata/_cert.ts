@@ -40,16 +40,18 @@ export function readCertificate(pem: string, what: string): CertificateFacts {
 }
 
 /**
- * Checks a member certificate against the pinned server key and the member's user id
- * (CERT_UNTRUSTED, CERT_USER_MISMATCH; E2EE-CERT-012, E2EE-CERT-014).
+ * Checks a member certificate (DER) against the pinned server key and the member's user id
+ * (CERT_UNTRUSTED, CERT_USER_MISMATCH; E2EE-CERT-012, E2EE-CERT-014) and returns it parsed.
  */
 export function verifyMember(
-  cert: ParsedCertificate,
+  certificateDer: Uint8Array,
   userId: string,
   serverPublicKey: Uint8Array,
   what: string,
-): void {
-  located(what, () => verifyUserCertificate({ certificate: cert, serverPublicKey, userId }));
+): ParsedCertificate {
+  return located(what, () =>
+    verifyUserCertificate({ certificate: certificateDer, serverPublicKey, userId }),
+  );
 }
 
 /** True when the PKCS#8 private key belongs to the certificate's key. */

@@ -22,7 +22,7 @@ import { aesGcmDecrypt } from '../_internal/aesgcm.js';
 import { abytes, sha256Hex, wipe } from '../_internal/bytes.js';
 import { rsaOaepUnwrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError } from '../errors/index.js';
-import { holdsKey, readCertificate, verifyMember } from './_cert.js';
+import { holdsKey, verifyMember } from './_cert.js';
 import { isObject } from './_json.js';
 import { decodeInner, innerDigest, isDegenerate } from './inner.js';
 import { parseMetadataDocumentV2 } from './parse.js';
@@ -68,10 +68,10 @@ function checkCertificates(
   const server = abytes(opts.serverPublicKey, 'serverPublicKey');
   for (const [i, u] of doc.users.entries()) {
     const what = `users[${i}].certificate`;
-    const { cert } = readCertificate(u.certificate, what);
     // E2EE-META-043 (MUST, client): every member certificate is issued by the pinned server key
-    // and names the member it is listed for (CERT_UNTRUSTED, CERT_USER_MISMATCH).
-    verifyMember(cert, u.userId, server, what);
+    // and names the member it is listed for (CERT_UNTRUSTED, CERT_USER_MISMATCH). Parsing the
+    // document has checked its encoding and key policy already; this is its one re-parse.
+    const cert = verifyMember(u.certificateDer, u.userId, server, what);
     // E2EE-META-045 (MUST, client): this user's entry holds this user's own public key.
     if (u.userId === userId && !holdsKey(cert, abytes(opts.privateKey, 'privateKey'))) {
       throw new SealfoldError('KEY_MISMATCH', `${what} does not hold this user's key`);
