@@ -41,10 +41,10 @@ function requireDer(parsed: asn1js.AsnType, der: Uint8Array, code: E2eeCode, wha
 }
 
 /**
- * Decodes `der` as exactly one ASN.1 element (no trailing bytes) and builds `cls` from it.
- * Any failure, including pkijs's schema mismatch, becomes SealfoldError(`code`) naming `what`.
+ * Decodes `der` as exactly one DER-encoded ASN.1 element (no trailing bytes), or throws
+ * SealfoldError(`code`) naming `what`.
  */
-export function decodeDer<T>(cls: PkiClass<T>, der: Uint8Array, code: E2eeCode, what: string): T {
+export function decodeAsn1(der: Uint8Array, code: E2eeCode, what: string): asn1js.AsnType {
   if (der.length === 0) throw new SealfoldError(code, `${what} is empty`);
   // asn1js throws for some malformed primitives (e.g. a bad GeneralizedTime string).
   const asn1 = typed(code, `${what} is not valid DER`, () => asn1js.fromBER(new Uint8Array(der)));
@@ -53,21 +53,18 @@ export function decodeDer<T>(cls: PkiClass<T>, der: Uint8Array, code: E2eeCode, 
     throw new SealfoldError(code, `${what} has ${der.length - asn1.offset} trailing bytes`);
   }
   requireDer(asn1.result, der, code, what);
-  return typed(code, `${what} does not have the expected ASN.1 structure`, () => {
-    return new cls({ schema: asn1.result });
-  });
+  return asn1.result;
 }
 
-/** Decodes `der` as one ASN.1 element with no trailing bytes, or throws SealfoldError(`code`). */
-export function decodeAsn1(der: Uint8Array, code: E2eeCode, what: string): asn1js.AsnType {
-  if (der.length === 0) throw new SealfoldError(code, `${what} is empty`);
-  // asn1js throws for some malformed primitives (e.g. a bad GeneralizedTime string).
-  const asn1 = typed(code, `${what} is not valid DER`, () => asn1js.fromBER(new Uint8Array(der)));
-  if (asn1.offset === -1 || asn1.offset !== der.length) {
-    throw new SealfoldError(code, `${what} is not a single DER element`);
-  }
-  requireDer(asn1.result, der, code, what);
-  return asn1.result;
+/**
+ * Decodes `der` as {@link decodeAsn1} does and builds `cls` from it. Any failure, including
+ * pkijs's schema mismatch, becomes SealfoldError(`code`) naming `what`.
+ */
+export function decodeDer<T>(cls: PkiClass<T>, der: Uint8Array, code: E2eeCode, what: string): T {
+  const schema = decodeAsn1(der, code, what);
+  return typed(code, `${what} does not have the expected ASN.1 structure`, () => {
+    return new cls({ schema });
+  });
 }
 
 /** Copies an asn1js/pkijs view or buffer into a fresh Uint8Array. */
