@@ -28,8 +28,8 @@ import {
   subtle,
 } from '../_internal/pkijs.js';
 import { SealfoldError, typed, typedAsync } from '../errors/index.js';
-import { assertUserKey, publicKeyOf } from '../keys/index.js';
-import { parseSpki, spkiOf } from '../keys/_parse.js';
+import { parsePkcs8, parseSpki, spkiOf } from '../keys/_parse.js';
+import { checkUserKeyObject } from '../keys/_policy.js';
 import { PEM_LABELS, pemDecode, pemEncode } from '../pem/index.js';
 import { verifyPkcs1Signature } from './_signature.js';
 
@@ -76,8 +76,9 @@ function checkUserId(userId: string): void {
 export async function createCsr(pkcs8: Uint8Array, userId: string): Promise<Uint8Array> {
   abytes(pkcs8, 'pkcs8');
   checkUserId(userId);
-  assertUserKey(pkcs8);
-  const spki = publicKeyOf(pkcs8);
+  const privateKey = parsePkcs8(pkcs8, 'pkcs8');
+  checkUserKeyObject(privateKey);
+  const spki = spkiOf(privateKey);
   const csr = new pkijs.CertificationRequest();
   csr.version = 0;
   csr.subject.typesAndValues.push(

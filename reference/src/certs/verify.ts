@@ -11,10 +11,12 @@
  *
  * @module
  */
+import type { KeyObject } from 'node:crypto';
 import { astring } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
-import { assertUserKey, keysMatch } from '../keys/index.js';
+import { keysMatch } from '../keys/index.js';
 import { parseSpki } from '../keys/_parse.js';
+import { checkUserKeyObject } from '../keys/_policy.js';
 import { PEM_LABELS, pemDecode } from '../pem/index.js';
 import { parseCertificateParts, type CertificateInput, type ParsedCertificate } from './_parse.js';
 import { verifyPkcs1Signature } from './_signature.js';
@@ -29,11 +31,10 @@ export interface VerifyUserCertificateOptions {
   userId: string;
 }
 
-/** Decodes the server key (PEM or DER) and applies the RSA key policy. */
-function serverKeyOf(input: Uint8Array | string): Uint8Array {
+/** Decodes and parses the server key (PEM or DER). */
+function serverKeyOf(input: Uint8Array | string): KeyObject {
   const der = typeof input === 'string' ? pemDecode(input, PEM_LABELS.publicKey) : input;
-  parseSpki(der, 'serverPublicKey');
-  return der;
+  return parseSpki(der, 'serverPublicKey');
 }
 
 /**
@@ -54,18 +55,13 @@ export function verifyUserCertificate(opts: VerifyUserCertificateOptions): Parse
   astring(opts.userId, 'userId');
   // Encoding.
   const parts = parseCertificateParts(opts.certificate);
-  const serverSpki = serverKeyOf(opts.serverPublicKey);
+  const serverKey = serverKeyOf(opts.serverPublicKey);
   // Structure. E2EE-CERT-013 (MUST, client): both keys satisfy the RSA key policy (E2EE-KEY-004).
-  assertUserKey(serverSpki);
-  assertUserKey(parts.cert.spki);
+  checkUserKeyObject(serverKey);
+  checkUserKeyObject(parts.subjectKey);
   // Authentication.
   // E2EE-CERT-012 (MUST, client): the signature verifies with the server key, SHA-1/256/384/512.
-  const ok = verifyPkcs1Signature(
-    parts.signatureOid,
-    parseSpki(serverSpki),
-    parts.tbs,
-    parts.signature,
-  );
+  const ok = verifyPkcs1Signature(parts.signatureOid, serverKey, parts.tbs, parts.signature);
   if (!ok) {
     throw new SealfoldError(
       'CERT_UNTRUSTED',

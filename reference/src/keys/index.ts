@@ -15,28 +15,21 @@ import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import { abytes } from '../_internal/bytes.js';
 import { decodeAsn1 } from '../_internal/pkijs.js';
-import { SealfoldError } from '../errors/index.js';
 import { PEM_LABELS, pemDecode, pemEncode } from '../pem/index.js';
 import { parsePkcs8, parseSpki, rsaPublicParams, spkiOf } from './_parse.js';
+import {
+  checkUserKeyObject,
+  USER_KEY_BITS,
+  USER_KEY_EXPONENT,
+  type RsaKeyInfo,
+} from './_policy.js';
 
-/** E2EE-KEY-001: the modulus length writers generate. */
-export const USER_KEY_BITS = 2048;
-/** E2EE-KEY-001: the public exponent writers generate and readers require. */
-export const USER_KEY_EXPONENT = 65537;
-/** E2EE-KEY-004: the modulus lengths readers accept, inclusive. */
-export const ACCEPTED_KEY_BITS = { min: 2048, max: 4096 } as const;
+export { ACCEPTED_KEY_BITS, USER_KEY_BITS, USER_KEY_EXPONENT, type RsaKeyInfo } from './_policy.js';
 
 /** A user key pair as DER: PKCS#8 private key and SPKI public key. */
 export interface UserKeyPair {
   pkcs8: Uint8Array;
   spki: Uint8Array;
-}
-
-/** What {@link assertUserKey} found. */
-export interface RsaKeyInfo {
-  kind: 'private' | 'public';
-  modulusBits: number;
-  publicExponent: number;
 }
 
 const generate = promisify(nodeGenerateKeyPair);
@@ -116,27 +109,7 @@ function parseEither(der: Uint8Array): KeyObject {
  * @throws KEY_MALFORMED (does not parse), KEY_UNSUPPORTED (parses, violates the policy).
  */
 export function assertUserKey(key: Uint8Array): RsaKeyInfo {
-  const obj = parseEither(key);
-  const kind = obj.type === 'private' ? 'private' : 'public';
-  // E2EE-KEY-004 (MUST, client): RSA with rsaEncryption only.
-  if (obj.asymmetricKeyType !== 'rsa') {
-    throw new SealfoldError('KEY_UNSUPPORTED', `expected an RSA key, got ${obj.asymmetricKeyType}`);
-  }
-  const d = obj.asymmetricKeyDetails ?? {};
-  const bits = d.modulusLength ?? 0;
-  const e = Number(d.publicExponent ?? 0n);
-  // E2EE-KEY-004 (MUST, client): 2048 <= modulus bits <= 4096.
-  if (bits < ACCEPTED_KEY_BITS.min || bits > ACCEPTED_KEY_BITS.max) {
-    throw new SealfoldError(
-      'KEY_UNSUPPORTED',
-      `the RSA modulus must have ${ACCEPTED_KEY_BITS.min} to ${ACCEPTED_KEY_BITS.max} bits, got ${bits}`,
-    );
-  }
-  // E2EE-KEY-004 (MUST, client): e = 65537.
-  if (e !== USER_KEY_EXPONENT) {
-    throw new SealfoldError('KEY_UNSUPPORTED', `the RSA public exponent must be 65537, got ${e}`);
-  }
-  return { kind, modulusBits: bits, publicExponent: e };
+  return checkUserKeyObject(parseEither(key));
 }
 
 /**
