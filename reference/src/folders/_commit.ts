@@ -12,18 +12,36 @@ import { signMetadata } from '../signature/index.js';
 import type { FolderContext, FolderState, MetadataUpload } from './types.js';
 
 /** Rejects any change to a folder marked deleted (E2EE-SHARE-012). */
-export function assertNotDeleted(state: FolderState): void {
+function assertNotDeleted(state: FolderState): void {
   // E2EE-SHARE-012 (MUST, client): a deleted top folder is never written again.
   if (state.deleted) throw new SealfoldError('FOLDER_DELETED', 'the top folder was deleted');
 }
 
 /** Rejects a signer that is not a member with the certificate the state lists. */
-export function assertSignerIsMember(state: FolderState, ctx: FolderContext): void {
+function assertSignerIsMember(state: FolderState, ctx: FolderContext): void {
   const m = state.members.find((u) => u.userId === ctx.signer.userId);
   // E2EE-SHARE-003 (MUST, client): only a current member writes the folder's metadata.
   if (m === undefined || m.certificate !== ctx.signer.certificate) {
     throw new SealfoldError('SIGNER_NOT_MEMBER', 'the acting user is not a member of the folder');
   }
+}
+
+/**
+ * The checks before any write: a folder state, not deleted (E2EE-SHARE-012), and the acting user
+ * a member with the listed certificate (E2EE-SHARE-003).
+ */
+export function assertWritable(state: FolderState, ctx: FolderContext): void {
+  if (typeof state !== 'object' || state === null)
+    throw new TypeError('"state" must be a FolderState');
+  assertNotDeleted(state);
+  assertSignerIsMember(state, ctx);
+}
+
+/** True when `id` names a file or sub-folder anywhere in the top folder. */
+export function objectIdInUse(state: FolderState, id: string): boolean {
+  return Object.values(state.docs).some(
+    (d) => Object.hasOwn(d.files, id) || Object.hasOwn(d.folders, id),
+  );
 }
 
 /** Finds the folder holding file `fileId` (NOT_FOUND otherwise). */
@@ -60,7 +78,7 @@ export async function commit(
   state: FolderState,
   ctx: FolderContext,
   changes: {
-    /** Inner documents after the change (counters not yet increased); default: unchanged. */
+    /** Inner documents after the change (counters not yet increased). */
     docs: Record<string, InnerMetadata>;
     touched: readonly string[];
     parents?: Record<string, string>;

@@ -12,7 +12,6 @@ import { abytes, astring, defaultRng } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
 import { encryptFile, newObjectId, type FileEncryptionResult } from '../files/index.js';
 import {
-  FOLDER_MIMETYPE,
   isSafeName,
   newInner,
   newMetadataKey,
@@ -21,11 +20,11 @@ import {
 } from '../metadata/index.js';
 import {
   assertFreeName,
-  assertNotDeleted,
-  assertSignerIsMember,
+  assertWritable,
   commit,
   docOf,
   folderOfFile,
+  objectIdInUse,
 } from './_commit.js';
 import type {
   BodyUpload,
@@ -43,13 +42,6 @@ function checkName(name: unknown, what: string): string {
   if (!isSafeName(name as string))
     throw new SealfoldError('INPUT_MALFORMED', `"${what}" is not a usable name`);
   return name as string;
-}
-
-function begin(state: FolderState, ctx: FolderContext): void {
-  if (typeof state !== 'object' || state === null)
-    throw new TypeError('"state" must be a FolderState');
-  assertNotDeleted(state);
-  assertSignerIsMember(state, ctx);
 }
 
 /** Content to store: plaintext (encrypted here) or a body already encrypted by the caller. */
@@ -111,18 +103,14 @@ export async function addFile(
   ctx: FolderContext,
   opts: { folderId: string; filename: string; mimetype?: string; objectId?: string } & FileContent,
 ): Promise<FolderChange & { fileId: string }> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const doc = docOf(state, opts.folderId);
   const filename = checkName(opts.filename, 'filename');
   assertFreeName(doc, filename);
   // E2EE-FILE-009 (MUST, client): the server-side name is a fresh random id.
   // E2EE-SHARE-004 (MUST, client): a new file gets a new id and a fresh key and nonce.
   const fileId = opts.objectId ?? newObjectId(ctx.rng ?? defaultRng);
-  if (
-    Object.values(state.docs).some(
-      (d) => Object.hasOwn(d.files, fileId) || Object.hasOwn(d.folders, fileId),
-    )
-  ) {
+  if (objectIdInUse(state, fileId)) {
     throw new SealfoldError('ALREADY_EXISTS', 'the object id is already in use');
   }
   const { entry, body } = sealContent(opts, ctx);
@@ -147,7 +135,7 @@ export async function updateFile(
   ctx: FolderContext,
   opts: { fileId: string; mimetype?: string } & FileContent,
 ): Promise<FolderChange> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const folderId = folderOfFile(state, opts.fileId);
   const doc = docOf(state, folderId);
   const old = doc.files[opts.fileId]!;
@@ -170,7 +158,7 @@ export async function renameFile(
   ctx: FolderContext,
   opts: { fileId: string; filename: string },
 ): Promise<FolderChange> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const folderId = folderOfFile(state, opts.fileId);
   const doc = docOf(state, folderId);
   const filename = checkName(opts.filename, 'filename');
@@ -190,7 +178,7 @@ export async function deleteFile(
   ctx: FolderContext,
   opts: { fileId: string },
 ): Promise<FolderChange> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const folderId = folderOfFile(state, opts.fileId);
   const doc = docOf(state, folderId);
   // E2EE-SHARE-006 (MUST, client): the entry and the object go in the same change.
@@ -212,7 +200,7 @@ export async function createSubfolder(
   ctx: FolderContext,
   opts: { parentId: string; name: string },
 ): Promise<FolderChange & { folderId: string }> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const parent = docOf(state, opts.parentId);
   const name = checkName(opts.name, 'name');
   assertFreeName(parent, name);
@@ -238,7 +226,7 @@ export async function renameSubfolder(
   ctx: FolderContext,
   opts: { folderId: string; name: string },
 ): Promise<FolderChange> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const parentId = state.parents[opts.folderId];
   if (parentId === undefined) throw new SealfoldError('NOT_FOUND', 'no such sub-folder');
   const parent = docOf(state, parentId);
@@ -260,7 +248,7 @@ export async function deleteSubfolder(
   ctx: FolderContext,
   opts: { folderId: string },
 ): Promise<FolderChange> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const parentId = state.parents[opts.folderId];
   if (parentId === undefined) throw new SealfoldError('NOT_FOUND', 'no such sub-folder');
   const gone = new Set([opts.folderId]);
@@ -296,7 +284,7 @@ export async function markTopFolderDeleted(
   state: FolderState,
   ctx: FolderContext,
 ): Promise<FolderChange> {
-  begin(state, ctx);
+  assertWritable(state, ctx);
   const root = docOf(state, state.rootId);
   const tombstone: InnerMetadata = { ...root, files: {}, folders: {}, deleted: true };
   // E2EE-SHARE-011 (MUST, client): deletion of the top folder is a signed `deleted: true` version.
@@ -309,5 +297,3 @@ export async function markTopFolderDeleted(
   });
   return { ...r, bodies: [], deletions: [] };
 }
-
-export { FOLDER_MIMETYPE };

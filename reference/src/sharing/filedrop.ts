@@ -44,7 +44,8 @@ import {
   validateFiledropEntryShape,
   type MetadataFile,
 } from '../metadata/index.js';
-import { assertNotDeleted, assertSignerIsMember, commit, docOf } from '../folders/_commit.js';
+import { assertWritable, commit, docOf, objectIdInUse } from '../folders/_commit.js';
+import { DEFAULT_MIMETYPE } from '../folders/operations.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';
 
 const M = 'METADATA_MALFORMED' as const;
@@ -100,7 +101,7 @@ export function createFiledropEntry(opts: CreateFiledropEntryOptions): {
     authenticationTag: toBase64(file.tag),
     filename: opts.filename,
     key: toBase64(file.key),
-    mimetype: opts.mimetype ?? 'application/octet-stream',
+    mimetype: opts.mimetype ?? DEFAULT_MIMETYPE,
     nonce: toBase64(file.nonce),
   };
   const filedropKey = abytes(rng(16), 'rng output', 16).slice();
@@ -192,17 +193,12 @@ export async function mergeFiledrop(
   ctx: FolderContext,
   filedrop: Readonly<Record<string, unknown>> = state.filedrop,
 ): Promise<FolderChange & { merged: string[]; rejected: RejectedFiledropEntry[] }> {
-  assertNotDeleted(state);
-  assertSignerIsMember(state, ctx);
+  assertWritable(state, ctx);
   if (typeof filedrop !== 'object' || filedrop === null || Array.isArray(filedrop)) {
     throw new SealfoldError(M, 'filedrop must be an object');
   }
   const root = docOf(state, state.rootId);
   const files: Record<string, MetadataFile> = { ...root.files };
-  const used = (id: string) =>
-    Object.values(state.docs).some(
-      (d) => Object.hasOwn(d.files, id) || Object.hasOwn(d.folders, id),
-    );
   const names = new Set([
     ...Object.values(root.files).map((f) => f.filename),
     ...Object.values(root.folders),
@@ -212,7 +208,7 @@ export async function mergeFiledrop(
   for (const [id, entry] of Object.entries(filedrop)) {
     try {
       // E2EE-SHARE-034 (MUST, client): an entry that fails any check is never merged.
-      if (used(id) || Object.hasOwn(files, id)) {
+      if (objectIdInUse(state, id)) {
         throw new SealfoldError('ALREADY_EXISTS', 'the filedrop id is already in use');
       }
       const f = openFiledropEntry(entry, {

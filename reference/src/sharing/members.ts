@@ -15,7 +15,7 @@ import { acceptUserCertificate } from '../certs/index.js';
 import type { PinStore } from '../certs/index.js';
 import { decryptFileStream, encryptFileStream, type ByteSource } from '../files/index.js';
 import { newMetadataKey, type InnerMetadata, type MetadataFile } from '../metadata/index.js';
-import { assertNotDeleted, assertSignerIsMember, commit } from '../folders/_commit.js';
+import { assertWritable, commit } from '../folders/_commit.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';
 
 /** A file whose current key a removed member held (it is not protected against that member). */
@@ -93,8 +93,7 @@ export async function addMember(
   recipient: FolderMember,
   opts: MembershipOptions & { serverPublicKey: Uint8Array | string; pins: PinStore },
 ): Promise<FolderChange> {
-  assertNotDeleted(state);
-  assertSignerIsMember(state, ctx);
+  assertWritable(state, ctx);
   if (opts.fetchedUserIds) assertRecipientsAuthorized(state.members, opts.fetchedUserIds);
   astring(recipient?.userId, 'recipient.userId');
   astring(recipient?.certificate, 'recipient.certificate');
@@ -124,8 +123,7 @@ export async function removeMember(
   userId: string,
   opts: MembershipOptions = {},
 ): Promise<FolderChange & { exposedFiles: ExposedFile[] }> {
-  assertNotDeleted(state);
-  assertSignerIsMember(state, ctx);
+  assertWritable(state, ctx);
   if (opts.fetchedUserIds) assertRecipientsAuthorized(state.members, opts.fetchedUserIds);
   astring(userId, 'userId');
   if (!state.members.some((m) => m.userId === userId)) {
@@ -169,8 +167,7 @@ export async function reencryptFolder(
   ctx: FolderContext,
   store: BodyStore,
 ): Promise<FolderChange & { exposedFiles: ExposedFile[]; reencryptedBytes: number }> {
-  assertNotDeleted(state);
-  assertSignerIsMember(state, ctx);
+  assertWritable(state, ctx);
   const rng = ctx.rng ?? defaultRng;
   // E2EE-SHARE-026 (SHOULD, client): every file gets a new key and nonce, every body re-encrypted.
   const docs: Record<string, InnerMetadata> = {};
