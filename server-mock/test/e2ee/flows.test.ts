@@ -73,6 +73,15 @@ async function newTopFolder(s: TestServer, name = 'vault'): Promise<number> {
   return id;
 }
 
+/** One committed transaction on `top`: lock(counter) → PUT /vault/`name` → PUT meta → unlock. */
+async function commitFile(s: TestServer, top: number, counter: number, name: string, body: string) {
+  const t = await lock(s, top, counter);
+  const put = await s.dav('PUT', `/vault/${name}`).set('e2e-token', t).send(body);
+  expect(put.status, put.text).toBeLessThan(300);
+  await writeMeta(s, 'put', top, t, doc(counter));
+  await unlock(s, top, t);
+}
+
 describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
   it('E2EE-LOCK-050: new top folder: the metadata is committed at unlock', async () => {
     const s = makeServer(profile);
@@ -107,12 +116,9 @@ describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
     const s = makeServer(profile);
     const top = await newTopFolder(s);
     const f = `/vault/${UUID('b')}`;
-    let t = await lock(s, top, 2);
-    expect((await s.dav('PUT', f).set('e2e-token', t).send('v1')).status).toBeLessThan(300);
-    await writeMeta(s, 'put', top, t, doc(2));
-    await unlock(s, top, t);
+    await commitFile(s, top, 2, UUID('b'), 'v1');
     expect(await getText(s, f)).toBe('v1');
-    t = await lock(s, top, 3);
+    const t = await lock(s, top, 3);
     expect((await s.dav('PUT', f).set('e2e-token', t).send('v2')).status).toBeLessThan(300);
     expect(await getText(s, f)).toBe('v1');
     await writeMeta(s, 'put', top, t, doc(3));
@@ -125,11 +131,8 @@ describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
     const s = makeServer(profile);
     const top = await newTopFolder(s);
     const f = `/vault/${UUID('c')}`;
-    let t = await lock(s, top, 2);
-    await s.dav('PUT', f).set('e2e-token', t).send('data');
-    await writeMeta(s, 'put', top, t, doc(2));
-    await unlock(s, top, t);
-    t = await lock(s, top, 3);
+    await commitFile(s, top, 2, UUID('c'), 'data');
+    const t = await lock(s, top, 3);
     expect((await s.dav('DELETE', f)).status).toBe(403);
     expect((await s.dav('DELETE', f).set('e2e-token', t)).status).toBe(204);
     expect(s.dump(top)).toEqual([`/${UUID('c')}.e2e-to-delete`]);
@@ -143,13 +146,7 @@ describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
   it('E2EE-LOCK-054: delete the whole root: DELETE meta writes {}, the unlock removes folder and metadata', async () => {
     const s = makeServer(profile);
     const top = await newTopFolder(s);
-    const t = await lock(s, top, 2);
-    await s
-      .dav('PUT', `/vault/${UUID('d')}`)
-      .set('e2e-token', t)
-      .send('x');
-    await writeMeta(s, 'put', top, t, doc(2));
-    await unlock(s, top, t);
+    await commitFile(s, top, 2, UUID('d'), 'x');
     const t2 = await lock(s, top, 3);
     await writeMeta(s, 'delete', top, t2);
     expect((await s.dav('DELETE', '/vault').set('e2e-token', t2)).status).toBe(204);
@@ -165,14 +162,8 @@ describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
   it('E2EE-LOCK-055: abort=true reverts staged writes, deletes and intermediate metadata', async () => {
     const s = makeServer(profile);
     const top = await newTopFolder(s);
-    let t = await lock(s, top, 2);
-    await s
-      .dav('PUT', `/vault/${UUID('e')}`)
-      .set('e2e-token', t)
-      .send('keep');
-    await writeMeta(s, 'put', top, t, doc(2));
-    await unlock(s, top, t);
-    t = await lock(s, top, 3);
+    await commitFile(s, top, 2, UUID('e'), 'keep');
+    const t = await lock(s, top, 3);
     await s.dav('DELETE', `/vault/${UUID('e')}`).set('e2e-token', t);
     await s
       .dav('PUT', `/vault/${UUID('f')}`)
@@ -263,15 +254,9 @@ describe('persistence (E2EE-LOCK-061)', () => {
     dirs.push(dir);
     const s1 = makeServer('nc32', { dataDir: dir, lockTtlSeconds: 60 });
     const top = await newTopFolder(s1);
-    let t = await lock(s1, top, 2);
-    await s1
-      .dav('PUT', `/vault/${UUID('3')}`)
-      .set('e2e-token', t)
-      .send('committed');
-    await writeMeta(s1, 'put', top, t, doc(2));
-    await unlock(s1, top, t);
+    await commitFile(s1, top, 2, UUID('3'), 'committed');
     // A second transaction, interrupted: no close(), the process "dies".
-    t = await lock(s1, top, 3);
+    const t = await lock(s1, top, 3);
     await s1
       .dav('PUT', `/vault/${UUID('4')}`)
       .set('e2e-token', t)
