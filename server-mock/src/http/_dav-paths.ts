@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { tree } from '../store/index.js';
 import { dav } from './_dav-errors.js';
 
 /** Where each user's files are served. */
@@ -17,19 +18,11 @@ export interface DavLocation {
 }
 
 /**
- * E2EE-API-201: a segment is 1..250 UTF-8 bytes, not `.`/`..`, without `/`, `\` or controls
- * (the store's name rule; Nextcloud refuses the same set).
+ * E2EE-API-201: a segment is a valid store name (`tree.isValidName`: 1..250 UTF-8 bytes, not
+ * `.`/`..`, without `/`, `\` or controls; Nextcloud refuses the same set).
  */
 function checkSegment(seg: string): string {
-  if (
-    seg === '.' ||
-    seg === '..' ||
-    Buffer.byteLength(seg, 'utf8') > 250 ||
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused here
-    /[/\\\u0000-\u001f\u007f]/.test(seg)
-  ) {
-    throw dav.badRequest('invalid path segment');
-  }
+  if (!tree.isValidName(seg)) throw dav.badRequest('invalid path segment');
   return seg;
 }
 
@@ -87,9 +80,4 @@ export function hrefFor(user: string, segments: readonly string[], folder: boole
   const base = `${DAV_FILES_PREFIX}${encodeURIComponent(user)}`;
   if (segments.length === 0) return `${base}/`;
   return `${base}/${tail}${folder ? '/' : ''}`;
-}
-
-/** Splits a user path (`/a/b`) from the store into segments. */
-export function splitPath(path: string): string[] {
-  return path.split('/').filter((s) => s !== '');
 }
