@@ -15,7 +15,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
 import { toBase64 } from '../../reference/src/_internal/bytes.js';
-import { verifyUserCertificate } from '../../reference/src/certs/index.js';
 import { SealfoldError } from '../../reference/src/errors/index.js';
 import {
   decryptLegacyMetadata,
@@ -95,7 +94,7 @@ async function verifyDocument(
   const r = await verifyMetadataSignature({
     outer: text,
     signature,
-    members: members.map((u) => ({ userId: u.userId, certificate: u.certificate })),
+    members,
   });
   return {
     verified: true,
@@ -234,21 +233,12 @@ export const command: Command = {
       signature = await verifyDocument(text, signaturePath, root.users, cwd, 'metadata document');
     }
     // E2EE-META-127 (MUST, client): the signature counts only with trusted member certificates.
-    let certificates: { checked: boolean; reason?: string } = {
-      checked: false,
-      reason: 'no --server-key given',
-    };
-    if (serverKey !== undefined) {
-      for (const u of root.users) {
-        verifyUserCertificate({
-          certificate: u.certificate,
-          serverPublicKey: serverKey,
-          userId: u.userId,
-        });
-      }
-      certificates = { checked: true };
-    }
-
+    // decryptMetadata checks the root's member certificates when given the server key
+    // (E2EE-META-043), in the order of spec/05-metadata.md §6.
+    const certificates: { checked: boolean; reason?: string } =
+      serverKey === undefined
+        ? { checked: false, reason: 'no --server-key given' }
+        : { checked: true };
     const opened =
       parentText === undefined
         ? decryptMetadata({ document: doc, userId, privateKey, serverPublicKey: serverKey })
