@@ -16,19 +16,11 @@ import { generateUserKeyPair, keysMatch } from '../../src/keys/index.js';
 import { MNEMONIC_WORDLIST } from '../../src/mnemonic/index.js';
 import { enrolUser, recoverPrivateKey } from '../../src/recovery/index.js';
 import { equalBytes, sha256Hex } from '../../src/_internal/bytes.js';
+import { codeAsync } from '../_support/codes.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
 import { issueCertificate } from '../certs/_ca.js';
 
 const FAST = [{ prf: 'sha256', iterations: 2 }] as const;
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? `UNTYPED ${String(e)}`;
-  }
-  return undefined;
-}
 
 describeFixtures('recoverPrivateKey (web fixture: alice, bob and their server key)', () => {
   const web = loadFixture('web-alice-bob.json');
@@ -61,7 +53,7 @@ describeFixtures('recoverPrivateKey (web fixture: alice, bob and their server ke
     const pins = new MemoryPinStore();
     // Bob's valid certificate with alice's genuine blob and mnemonic: the server swapped keys.
     expect(
-      await codeOf(
+      await codeAsync(() =>
         recoverPrivateKey({ ...base, certificate: bob.certificatePem, userId: 'bob', pins }),
       ),
     ).toBe('KEY_MISMATCH');
@@ -69,27 +61,29 @@ describeFixtures('recoverPrivateKey (web fixture: alice, bob and their server ke
     // Alice's certificate, but a blob (under alice's mnemonic) that holds bob's key.
     const bobKey = (await decryptPrivateKey(bob.encryptedPrivateKey, bob.mnemonic)).pkcs8;
     const swapped = await encryptPrivateKey(bobKey, alice.mnemonic, { kdf: FAST[0] });
-    expect(await codeOf(recoverPrivateKey({ ...base, blob: swapped, pins, kdfs: FAST }))).toBe(
-      'KEY_MISMATCH',
-    );
+    expect(
+      await codeAsync(() => recoverPrivateKey({ ...base, blob: swapped, pins, kdfs: FAST })),
+    ).toBe('KEY_MISMATCH');
     expect(await pins.get('user:alice')).toBeUndefined();
   });
 
   it('E2EE-REC-031: refuses a certificate not signed by the server key, or for another user', async () => {
     expect(
-      await codeOf(
+      await codeAsync(() =>
         recoverPrivateKey({ ...base, serverPublicKey: parseCertificate(bob.certificatePem).spki }),
       ),
     ).toBe('CERT_UNTRUSTED');
-    expect(await codeOf(recoverPrivateKey({ ...base, userId: 'bob' }))).toBe('CERT_USER_MISMATCH');
-    // Offline (no server key): the CN is still checked.
-    const offline = { ...base, serverPublicKey: undefined };
-    expect(await codeOf(recoverPrivateKey({ ...offline, userId: 'mallory' }))).toBe(
+    expect(await codeAsync(() => recoverPrivateKey({ ...base, userId: 'bob' }))).toBe(
       'CERT_USER_MISMATCH',
     );
-    expect(await codeOf(recoverPrivateKey({ ...offline, certificate: 'not a certificate' }))).toBe(
-      'PEM_MALFORMED',
+    // Offline (no server key): the CN is still checked.
+    const offline = { ...base, serverPublicKey: undefined };
+    expect(await codeAsync(() => recoverPrivateKey({ ...offline, userId: 'mallory' }))).toBe(
+      'CERT_USER_MISMATCH',
     );
+    expect(
+      await codeAsync(() => recoverPrivateKey({ ...offline, certificate: 'not a certificate' })),
+    ).toBe('PEM_MALFORMED');
   });
 
   it('E2EE-REC-031: a certificate whose key differs from the pinned one is KEY_CHANGED; pins unchanged', async () => {
@@ -97,23 +91,25 @@ describeFixtures('recoverPrivateKey (web fixture: alice, bob and their server ke
     // The device pinned another key for alice before (here: bob's certificate key).
     await pinCertificate(pins, 'alice', parseCertificate(bob.certificatePem));
     const before = await pins.get('user:alice');
-    expect(await codeOf(recoverPrivateKey({ ...base, pins }))).toBe('KEY_CHANGED');
+    expect(await codeAsync(() => recoverPrivateKey({ ...base, pins }))).toBe('KEY_CHANGED');
     expect(await pins.get('user:alice')).toEqual(before);
   });
 
   it('E2EE-REC-004 E2EE-REC-011 E2EE-REC-023: wrong mnemonic, corrupted blob and bad words fail in check order', async () => {
-    expect(await codeOf(recoverPrivateKey({ ...base, mnemonic: bob.mnemonic }))).toBe(
+    expect(await codeAsync(() => recoverPrivateKey({ ...base, mnemonic: bob.mnemonic }))).toBe(
       'AEAD_TAG_MISMATCH',
     );
-    expect(await codeOf(recoverPrivateKey({ ...base, blob: base.blob.replace('|', '||') }))).toBe(
-      'KEY_BLOB_MALFORMED',
-    );
-    expect(await codeOf(recoverPrivateKey({ ...base, mnemonic: 'alice bob' }))).toBe(
+    expect(
+      await codeAsync(() => recoverPrivateKey({ ...base, blob: base.blob.replace('|', '||') })),
+    ).toBe('KEY_BLOB_MALFORMED');
+    expect(await codeAsync(() => recoverPrivateKey({ ...base, mnemonic: 'alice bob' }))).toBe(
       'MNEMONIC_INVALID',
     );
     // Blob syntax comes before the certificate.
     expect(
-      await codeOf(recoverPrivateKey({ ...base, blob: 'x', certificate: 'not a certificate' })),
+      await codeAsync(() =>
+        recoverPrivateKey({ ...base, blob: 'x', certificate: 'not a certificate' }),
+      ),
     ).toBe('KEY_BLOB_MALFORMED');
     await expect(
       recoverPrivateKey({ ...base, serverPublicKey: undefined, pins: new MemoryPinStore() }),
@@ -137,7 +133,7 @@ describeFixtures('recoverPrivateKey (testdata 1.2, legacy KDF, no server key pub
     // The v1.0 admin key is another key: its certificate does not match this blob.
     const v10 = loadFixture('testdata-v10.json').data.users[0];
     expect(
-      await codeOf(
+      await codeAsync(() =>
         recoverPrivateKey({
           blob: u.encryptedPrivateKey,
           mnemonic: u.mnemonic,
@@ -166,7 +162,7 @@ describe('recoverPrivateKey against a server that mints certificates (CVE-2021-3
     // The minted certificate is valid (CN=alice, signed by the server key): only the key match
     // catches it, and nothing is pinned.
     expect(parseCertificate(minted).subjectCn).toBe('alice');
-    expect(await codeOf(recoverPrivateKey({ ...opts, certificate: minted, pins }))).toBe(
+    expect(await codeAsync(() => recoverPrivateKey({ ...opts, certificate: minted, pins }))).toBe(
       'KEY_MISMATCH',
     );
     expect(await pins.get('user:alice')).toBeUndefined();
