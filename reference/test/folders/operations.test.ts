@@ -41,7 +41,7 @@ async function open(server: ServerStore) {
 async function fresh(): Promise<{ state: FolderState; server: ServerStore }> {
   const server = new ServerStore();
   const c = await createFolder(alice, ROOT);
-  server.record(undefined, c);
+  server.record(c);
   return { state: c.state, server };
 }
 
@@ -54,7 +54,7 @@ describe('folders/operations', () => {
       filename: 'a.txt',
       content: new Uint8Array([1, 2, 3]),
     });
-    server.record(state, a);
+    server.record(a);
     expect(a.fileId).toMatch(/^[0-9a-f]{32}$/);
     expect(a.bodies).toHaveLength(1);
     expect(a.metadata.map((m) => m.counter)).toEqual([2]);
@@ -62,7 +62,7 @@ describe('folders/operations', () => {
       fileId: a.fileId,
       content: new Uint8Array([4, 5]),
     });
-    server.record(a.state, u);
+    server.record(u);
     const before = a.state.docs[ROOT]!.files[a.fileId]!;
     const after = u.state.docs[ROOT]!.files[a.fileId]!;
     expect(u.bodies[0]!.objectId).toBe(a.fileId);
@@ -145,7 +145,7 @@ describe('folders/operations', () => {
   it('E2EE-SHARE-002: E2EE-SHARE-008: sub-folders: first document counter 1 without users under the root key; delete removes the subtree', async () => {
     const { state, server } = await fresh();
     const s1 = await createSubfolder(state, alice, { parentId: ROOT, name: 'docs' });
-    server.record(state, s1);
+    server.record(s1);
     expect(s1.metadata.map((m) => [m.folderId, m.counter])).toEqual([
       [ROOT, 2],
       [s1.folderId, 1],
@@ -154,21 +154,21 @@ describe('folders/operations', () => {
     expect(sub.usersPresent).toBe(false);
     expect(s1.state.docs[s1.folderId]!.keyChecksums).toEqual([]);
     const s2 = await createSubfolder(s1.state, alice, { parentId: s1.folderId, name: 'deeper' });
-    server.record(s1.state, s2);
+    server.record(s2);
     const f = await addFile(s2.state, alice, {
       folderId: s2.folderId,
       filename: 'x',
       content: new Uint8Array(2),
     });
-    server.record(s2.state, f);
+    server.record(f);
     const rn = await renameSubfolder(f.state, alice, { folderId: s2.folderId, name: 'renamed' });
-    server.record(f.state, rn);
+    server.record(rn);
     expect(rn.metadata.map((m) => m.folderId)).toEqual([s1.folderId]);
     const opened = await open(server);
     expect(opened.docs[s1.folderId]!.folders[s2.folderId]).toBe('renamed');
     expect(Object.keys(opened.docs[s2.folderId]!.files)).toEqual([f.fileId]);
     const del = await deleteSubfolder(rn.state, alice, { folderId: s1.folderId });
-    server.record(rn.state, del);
+    server.record(del);
     expect(del.deletions).toEqual([{ folderId: ROOT, objectId: s1.folderId }]);
     expect(Object.keys(del.state.docs)).toEqual([ROOT]);
     expect(del.state.parents).toEqual({});
@@ -182,9 +182,9 @@ describe('folders/operations', () => {
       filename: 'a.txt',
       content: new Uint8Array(5),
     });
-    server.record(state, a);
+    server.record(a);
     const d = await markTopFolderDeleted(a.state, alice);
-    server.record(a.state, d);
+    server.record(d);
     expect(d.metadata).toHaveLength(1);
     const opened = await open(server);
     expect(opened.deleted).toBe(true);
@@ -202,7 +202,7 @@ describe('folders/operations', () => {
   it('E2EE-SHARE-011: a missing sub-folder document is NOT_FOUND, never a deletion', async () => {
     const { state, server } = await fresh();
     const s1 = await createSubfolder(state, alice, { parentId: ROOT, name: 'docs' });
-    server.record(state, s1);
+    server.record(s1);
     server.docs.delete(s1.folderId);
     await expect(open(server)).rejects.toThrow(code('NOT_FOUND'));
   });
@@ -215,7 +215,7 @@ describe('folders/operations', () => {
       objectId: 'ia7OEEEyXMoRa1QWQk8r',
       content: new Uint8Array(3),
     });
-    server.record(state, a);
+    server.record(a);
     const opened = await open(server);
     expect(Object.keys(opened.docs[ROOT]!.files)).toEqual(['ia7OEEEyXMoRa1QWQk8r']);
   });

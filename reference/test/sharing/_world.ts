@@ -13,7 +13,7 @@ import {
 } from '../_support/identities.js';
 import { toHex } from '../../src/_internal/bytes.js';
 import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
-import type { FolderChange, FolderContext, FolderState } from '../../src/folders/index.js';
+import type { FolderChange, FolderContext } from '../../src/folders/index.js';
 
 export interface World {
   server: ServerKey;
@@ -34,7 +34,7 @@ export function ctxOf(u: Identity): FolderContext {
 /** One encryption recorded in the history. */
 export interface Written {
   step: number;
-  kind: 'metadata' | 'body' | 'filedrop';
+  kind: 'metadata' | 'body';
   folderId: string;
   isRoot: boolean;
   key: Uint8Array;
@@ -52,7 +52,7 @@ export class ServerStore {
   history: Written[] = [];
   step = 0;
 
-  record(before: FolderState | undefined, change: FolderChange): void {
+  record(change: FolderChange): void {
     this.step++;
     const st = change.state;
     for (const m of change.metadata) {
@@ -90,7 +90,6 @@ export class ServerStore {
     for (const id of [...this.docs.keys()]) {
       if (!Object.hasOwn(st.docs, id)) this.docs.delete(id);
     }
-    void before;
   }
 
   subfolders(rootId: string): Record<string, { document: string; signature: string }> {

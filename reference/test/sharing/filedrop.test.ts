@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = new ServerStore();
   const a = ctxOf(world.users.alice!);
   let c = await createFolder(a, ROOT);
-  server.record(undefined, c);
+  server.record(c);
   c = await addMember(
     c.state,
     a,
@@ -36,7 +36,7 @@ beforeAll(async () => {
       pins: new MemoryPinStore(),
     },
   );
-  server.record(undefined, c);
+  server.record(c);
   state = c.state;
 });
 
@@ -205,7 +205,7 @@ describe('sharing/filedrop', () => {
     expect(r.metadata[0]!.counter).toBe(withFile.state.docs[ROOT]!.counter + 1);
     expect(parseMetadataDocumentV2(r.metadata[0]!.document).filedrop).toBeUndefined();
     expect(r.state.filedrop).toEqual({});
-    server.record(undefined, r);
+    server.record(r);
     const opened = await openFolder({
       rootId: ROOT,
       root: server.docs.get(ROOT)!,

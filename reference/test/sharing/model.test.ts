@@ -93,7 +93,7 @@ async function runHistory(
     new Uint8Array(size).map((_, i) => (i * 131 + size + sizeSeed + names) & 0xff);
 
   const change: FolderChange = await createFolder(ctxOf(world.users.alice!), ROOT);
-  server.record(undefined, change);
+  server.record(change);
   let state: FolderState = change.state;
   const pins = new MemoryPinStore();
 
@@ -232,7 +232,7 @@ async function runHistory(
         break;
     }
     if (next) {
-      server.record(state, next);
+      server.record(next);
       state = next.state;
       noteHeld();
       if (!state.members.some((m) => m.userId === actor)) actor = 'alice';
