@@ -214,24 +214,24 @@ export class Model {
 
   /** A WebDAV path in `user`'s tree (spec/14 §3): own nodes, share mounts at the root. */
   resolve(user: string, segs: readonly string[]): MView | undefined {
-    let cur: MNode | undefined = this.home(user);
-    for (let i = 0; i < segs.length && cur; i++) {
-      if (cur.kind !== 'folder') return undefined;
-      let next = this.childFor(cur, segs[i]!);
-      if (!next && i === 0)
-        next = this.shares.find((s) => s.user === user && s.mount === segs[0])?.node;
-      cur = next;
-    }
-    const v = cur && this.visible(user, cur);
-    return cur && v ? { node: cur, ...v, segs: [...segs] } : undefined;
+    return this.walk(user, segs, (parent, name) => this.childFor(parent, name));
   }
 
   /** A share API path (exact stored names, mounts at the root). */
   private resolveExact(user: string, segs: readonly string[]): MView | undefined {
+    return this.walk(user, segs, (parent, name) => this.child(parent, name));
+  }
+
+  /** `segs` from `user`'s home, each step taken by `step`; a first segment may name a share mount. */
+  private walk(
+    user: string,
+    segs: readonly string[],
+    step: (parent: MNode, name: string) => MNode | undefined,
+  ): MView | undefined {
     let cur: MNode | undefined = this.home(user);
     for (let i = 0; i < segs.length && cur; i++) {
       if (cur.kind !== 'folder') return undefined;
-      let next = this.child(cur, segs[i]!);
+      let next = step(cur, segs[i]!);
       if (!next && i === 0)
         next = this.shares.find((s) => s.user === user && s.mount === segs[0])?.node;
       cur = next;
