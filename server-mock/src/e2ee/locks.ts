@@ -9,6 +9,7 @@ import { E2eeFailure } from './profiles.js';
 import { lockView, tokenFingerprint, type E2eeContext } from './context.js';
 import { commitToken, revertToken } from './_transaction.js';
 import { isV1Document } from './_documents.js';
+import type { LockRecord } from './state.js';
 
 /** Alphabet of lock tokens: 62 ASCII letters and digits (E2EE-LOCK-004). */
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -185,6 +186,11 @@ export function unlockFolder(
   return committed;
 }
 
+/** E2EE-LOCK-060: a lock is stale when both it and its last write are older than the TTL. */
+export function isStaleLock(lock: LockRecord, now: number, ttlMs: number): boolean {
+  return now - lock.timestamp > ttlMs && now - lock.activity > ttlMs;
+}
+
 /**
  * Reverts and removes every lock older than the TTL whose last write is also older than the TTL
  * (E2EE-LOCK-060). Returns the folder ids rolled back. Runs before each E2EE request and from the
@@ -195,7 +201,7 @@ export function rollbackStaleLocks(ctx: E2eeContext): number[] {
   const now = ctx.now();
   const out: number[] = [];
   for (const [key, lock] of Object.entries(ctx.state.locks)) {
-    if (now - lock.timestamp <= ctx.lockTtlMs || now - lock.activity <= ctx.lockTtlMs) continue;
+    if (!isStaleLock(lock, now, ctx.lockTtlMs)) continue;
     const id = Number(key);
     revertToken(ctx, lock.token, [id]);
     const rec = ctx.state.meta[key];

@@ -20,7 +20,7 @@
 import { append } from '../audit.js';
 import { tree as storeTree, type Store, type StoreView, type Tx } from '../store/index.js';
 import { e2eeContext, type E2eeAuditEvent, type E2eeContext } from './context.js';
-import { rollbackStaleLocks } from './locks.js';
+import { isStaleLock, rollbackStaleLocks } from './locks.js';
 import { emptyE2eeState, isE2eeState, type E2eeState } from './state.js';
 import type { E2eeTree, TreeNode } from './tree.js';
 
@@ -156,10 +156,7 @@ export function withE2ee<R>(
  */
 export function rollbackStale(store: Store, opts: E2eeOptions): number[] {
   if (opts.lockTtlMs === null) return [];
-  const now = opts.now;
   const ttl = opts.lockTtlMs;
-  const due = Object.values(readE2eeState(store).locks).some(
-    (l) => now - l.timestamp > ttl && now - l.activity > ttl,
-  );
+  const due = Object.values(readE2eeState(store).locks).some((l) => isStaleLock(l, opts.now, ttl));
   return due ? withE2ee(store, opts, (ctx) => rollbackStaleLocks(ctx)) : [];
 }
