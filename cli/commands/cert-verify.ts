@@ -14,6 +14,7 @@ import {
   verifyUserCertificate,
   type AcceptedCertificate,
 } from '../../reference/src/certs/index.js';
+import { looksLikePem } from '../../reference/src/pem/index.js';
 
 /** Reads FILE as PEM text when it looks like PEM, else as DER bytes. */
 function readPemOrDer(cwd: string, file: string, option: string): string | Uint8Array {
@@ -25,8 +26,7 @@ function readPemOrDer(cwd: string, file: string, option: string): string | Uint8
       `cannot read ${option} ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
     );
   }
-  const text = bytes.toString('latin1');
-  return /^\s*-----BEGIN /.test(text) ? bytes.toString('utf8') : new Uint8Array(bytes);
+  return looksLikePem(bytes.toString('latin1')) ? bytes.toString('utf8') : new Uint8Array(bytes);
 }
 
 export const command: Command = {
