@@ -182,8 +182,9 @@ export class FileStateStore implements StateStore {
 
   async get<T = JsonValue>(key: string): Promise<T | undefined> {
     checkKey(key);
+    // Every read parses the file afresh, so the value is already a copy nobody else holds.
     const entries = await this.#serial(() => this.#read());
-    return entries.has(key) ? (structuredClone(entries.get(key)) as T) : undefined;
+    return entries.get(key) as T | undefined;
   }
 
   async set(key: string, value: unknown): Promise<void> {
