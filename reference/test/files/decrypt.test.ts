@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gcm } from '@noble/ciphers/aes.js';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decryptFile,
@@ -13,14 +12,23 @@ import {
 } from '../../src/files/index.js';
 import { equalBytes, fromBase64, sha256Hex } from '../../src/_internal/bytes.js';
 import { blobBytes, describeFixtures, loadFixture } from '../_support/fixtures.js';
+import { scratchDir } from '../_support/setup.js';
 import { asyncSource, chunked, collect } from './_support.js';
 
-const params = (key: Uint8Array, nonce: Uint8Array) => ({ key, nonce });
-
-const dir = mkdtempSync(join(tmpdir(), 'sealfold-files-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('sealfold-files-');
 let n = 0;
-const fresh = (name: string) => join(dir, `${name}-${n++}`);
+const fresh = (name: string) => join(dir(), `${name}-${n++}`);
+
+/** The decryption parameters of a fixture's `expect.files` entry. */
+const fixtureParams = (e: {
+  fileKeyBase64: string;
+  ivBase64: string;
+  authenticationTagBase64: string;
+}) => ({
+  key: fromBase64(e.fileKeyBase64, 'key'),
+  nonce: fromBase64(e.ivBase64, 'nonce'),
+  tag: fromBase64(e.authenticationTagBase64, 'tag'),
+});
 
 const code = (c: string) => expect.objectContaining({ code: c });
 
@@ -32,11 +40,7 @@ describeFixtures('files/decrypt: real desktop payloads (metadata 1.0/1.1/1.2 tes
       for (const e of fx.expect.files) {
         const blob = fx.data.files.find((f: { fileId: string }) => f.fileId === e.fileId);
         const body = blobBytes(blob.ciphertext);
-        const params = {
-          key: fromBase64(e.fileKeyBase64, 'key'),
-          nonce: fromBase64(e.ivBase64, 'nonce'),
-          tag: fromBase64(e.authenticationTagBase64, 'tag'),
-        };
+        const params = fixtureParams(e);
         expect(params.nonce.length).toBe(16);
         expect(sha256Hex(decryptFile(body, params))).toBe(e.plaintextSha256);
         const streamed = await collect(decryptFileStream(chunked(body, [1000, 4097]), params));
@@ -49,11 +53,7 @@ describeFixtures('files/decrypt: real desktop payloads (metadata 1.0/1.1/1.2 tes
     const fx = loadFixture('testdata-v12.json');
     const e = fx.expect.files[0];
     const blob = fx.data.files.find((f: { fileId: string }) => f.fileId === e.fileId);
-    const params = {
-      key: fromBase64(e.fileKeyBase64, 'key'),
-      nonce: fromBase64(e.ivBase64, 'nonce'),
-      tag: fromBase64(e.authenticationTagBase64, 'tag'),
-    };
+    const params = fixtureParams(e);
     const input = fresh('in');
     writeFileSync(input, blobBytes(blob.ciphertext));
     const out = fresh('out');
@@ -94,7 +94,7 @@ describe('files/decrypt', () => {
       }
     }
     // No temporary files are left behind.
-    expect(readdirSync(dir).filter((f) => f.includes('sealfold-partial'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.includes('sealfold-partial'))).toEqual([]);
   });
 
   it('E2EE-FILE-008: streamed decryption equals whole-buffer decryption for any chunking', async () => {
@@ -106,7 +106,7 @@ describe('files/decrypt', () => {
           const { body, key, nonce, tag } = encryptFile(plaintext);
           const out = await collect(decryptFileStream(chunked(body, cuts), { key, nonce, tag }));
           expect(equalBytes(out, plaintext)).toBe(true);
-          const fromAsync = decryptFileStream(asyncSource(chunked(body, cuts)), params(key, nonce));
+          const fromAsync = decryptFileStream(asyncSource(chunked(body, cuts)), { key, nonce });
           expect(equalBytes(await collect(fromAsync), plaintext)).toBe(true);
         },
       ),

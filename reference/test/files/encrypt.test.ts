@@ -1,7 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gcm } from '@noble/ciphers/aes.js';
 import {
@@ -16,10 +15,10 @@ import {
 } from '../../src/files/index.js';
 import { equalBytes, toHex } from '../../src/_internal/bytes.js';
 import { CHUNK_SIZE } from '../../src/files/_params.js';
+import { scratchDir } from '../_support/setup.js';
 import { asyncSource, chunked, collect, replayRng } from './_support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sealfold-files-enc-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('sealfold-files-enc-');
 
 const randomness = fc.uint8Array({ minLength: 28, maxLength: 28 });
 
@@ -71,7 +70,7 @@ describe('files/encrypt', () => {
       const r = new Uint8Array(28).map((_, i) => (i * 13 + size) & 0xff);
       const plaintext = new Uint8Array(size).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
       const whole = encryptFile(plaintext, { rng: replayRng(r) });
-      const [plain, enc, dec] = ['plain', 'enc', 'dec'].map((n) => join(dir, `${n}-${size}`));
+      const [plain, enc, dec] = ['plain', 'enc', 'dec'].map((n) => join(dir(), `${n}-${size}`));
       writeFileSync(plain!, plaintext);
       const res = await encryptFileToPath(plain!, enc!, { rng: replayRng(r) });
       expect(res.size).toBe(size + 16);
@@ -86,19 +85,19 @@ describe('files/encrypt', () => {
   });
 
   it('file-to-file I/O errors are typed and leave no output or temporary file', async () => {
-    const out = join(dir, 'from-a-directory');
+    const out = join(dir(), 'from-a-directory');
     const key = { key: new Uint8Array(16), nonce: new Uint8Array(12) };
-    await expect(encryptFileToPath(dir, out)).rejects.toMatchObject({ code: 'INPUT_MALFORMED' });
-    await expect(decryptFileToPath(dir, out, key)).rejects.toMatchObject({
+    await expect(encryptFileToPath(dir(), out)).rejects.toMatchObject({ code: 'INPUT_MALFORMED' });
+    await expect(decryptFileToPath(dir(), out, key)).rejects.toMatchObject({
       code: 'INPUT_MALFORMED',
     });
-    const plain = join(dir, 'plain-for-missing-dir');
+    const plain = join(dir(), 'plain-for-missing-dir');
     writeFileSync(plain, 'x');
-    await expect(encryptFileToPath(plain, join(dir, 'no', 'such', 'dir'))).rejects.toMatchObject({
+    await expect(encryptFileToPath(plain, join(dir(), 'no', 'such', 'dir'))).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    expect(readdirSync(dir).filter((f) => f.includes('from-a-directory'))).toEqual([]);
-    expect(readdirSync(dir).filter((f) => f.includes('sealfold-partial'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.includes('from-a-directory'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.includes('sealfold-partial'))).toEqual([]);
   });
 
   it('E2EE-FILE-011: the streaming forms pull their source lazily (at most one chunk ahead of their output)', async () => {
