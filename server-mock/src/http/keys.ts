@@ -86,6 +86,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     const raw = param(req, 'users');
     let wanted: string[] = [];
     if (raw !== undefined && raw !== '') {
+      // E2EE-API-021 (MUST, server): 400 when `users` is not a JSON array of strings.
       let parsed: unknown;
       try {
         parsed = JSON.parse(raw);
@@ -150,6 +151,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
 
   r.put('/public-key', (req, res) => {
     const uid = requireUser(req);
+    // E2EE-API-022 (MUST, server): an existing certificate is never replaced (409).
     if (store.get('publicKeys', uid)) throw problem('publicKeyExists');
     const pem = requireParam(req, 'publicKey');
     let cert;
@@ -245,6 +247,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     const uid = requirePasswordConfirmation(req);
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
+      // E2EE-API-042 (MUST, server): 404 when there is no private key to delete.
       if (!tx.del('privateKeys', owner.key)) throw problem('privateKeyNotFound');
       audit.append(tx, {
         time: clock.now(),
