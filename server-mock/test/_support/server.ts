@@ -13,6 +13,7 @@ import { openSoftwareCa } from '../../src/ca/software.js';
 import type { CaSigner } from '../../src/ca/signer.js';
 import { memoryLogger } from '../../src/log.js';
 import { createCsr, csrToPem } from '../../../reference/src/certs/index.js';
+import { defaultRng, toBase64 } from '../../../reference/src/_internal/bytes.js';
 
 export const E2EE_V1 = '/ocs/v2.php/apps/end_to_end_encryption/api/v1';
 
@@ -119,12 +120,6 @@ export function ocs(
 
 /** A well-formed encrypted private-key blob (random parts of the right lengths). */
 export function validBlob(ctLen = 1700): string {
-  const b = (n: number) => Buffer.from(randomBytes(n)).toString('base64');
+  const b = (n: number) => toBase64(defaultRng(n));
   return `${b(ctLen)}|${b(12)}|${b(40)}`;
-}
-
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(out);
-  return out;
 }
