@@ -19,6 +19,7 @@ import { readChunks } from '../reference/src/files/_fs.js';
 import {
   createFolder,
   createSubfolder,
+  DEFAULT_MIMETYPE,
   type FolderContext,
   type FolderState,
 } from '../reference/src/folders/index.js';
@@ -35,6 +36,13 @@ export interface RevocationResult {
   reencrypt: { ms: number; uploadBytes: number };
 }
 
+async function drain(src: AsyncIterable<Uint8Array>, path: string): Promise<void> {
+  const out = createWriteStream(path);
+  for await (const c of src) if (!out.write(c)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
 async function writeBody(path: string, size: number, seed: number) {
   const chunk = new Uint8Array(Math.min(size, MIB)).map((_, i) => (i * 31 + seed) & 0xff);
   function* plain() {
@@ -42,18 +50,8 @@ async function writeBody(path: string, size: number, seed: number) {
       yield chunk.subarray(0, Math.min(left, chunk.length));
   }
   const enc = encryptFileStream(plain());
-  const out = createWriteStream(path);
-  for await (const c of enc) if (!out.write(c)) await once(out, 'drain');
-  out.end();
-  await once(out, 'finish');
+  await drain(enc, path);
   return enc.result();
-}
-
-async function drain(src: AsyncIterable<Uint8Array>, path: string): Promise<void> {
-  const out = createWriteStream(path);
-  for await (const c of src) if (!out.write(c)) await once(out, 'drain');
-  out.end();
-  await once(out, 'finish');
 }
 
 /** Builds the folder, then measures both ways of revoking one member. */
@@ -99,7 +97,7 @@ export async function measureRevocation(
       const { key, nonce, tag } = await writeBody(join(dir, id), size, i);
       const entry: MetadataFile = {
         filename: `file ${i}.bin`,
-        mimetype: 'application/octet-stream',
+        mimetype: DEFAULT_MIMETYPE,
         key,
         nonce,
         authenticationTag: tag,

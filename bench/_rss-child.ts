@@ -27,10 +27,10 @@ import { pipeline } from 'node:stream/promises';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { decryptFileToPath, encryptFileToPath } from '../reference/src/files/index.js';
 import { CHUNK_SIZE } from '../reference/src/files/_params.js';
+import { toHex } from '../reference/src/_internal/bytes.js';
 
 const MIB = 1024 * 1024;
 const hex = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? '', 'hex'));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** The kernel's peak RSS of this process in bytes, or undefined when not available. */
 function vmHwm(): number | undefined {
