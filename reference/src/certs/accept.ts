@@ -46,7 +46,18 @@ export async function acceptUserCertificate(
   opts: AcceptUserCertificateOptions,
 ): Promise<AcceptedCertificate> {
   // E2EE-CERT-035 (MUST, client): validate first; only a valid certificate reaches the pins.
-  const certificate = verifyUserCertificate(opts);
+  return pinVerifiedCertificate(verifyUserCertificate(opts), opts);
+}
+
+/**
+ * The pin half of {@link acceptUserCertificate}, for a `certificate` that verifyUserCertificate
+ * has just returned for the same `userId` and `serverPublicKey` (the recovery module, which
+ * validates before decrypting, uses it so as not to validate twice). Not exported by the module.
+ */
+export async function pinVerifiedCertificate(
+  certificate: ParsedCertificate,
+  opts: Omit<AcceptUserCertificateOptions, 'certificate'>,
+): Promise<AcceptedCertificate> {
   const now = opts.now ?? new Date();
   const userIdentity = pinIdentity('user', opts.userId);
   const userRecord = certificateRecord(certificate, now);

@@ -14,7 +14,6 @@
  */
 import { astring, defaultRng, type Rng } from '../_internal/bytes.js';
 import {
-  acceptUserCertificate,
   assertKeyMatchesCertificate,
   createCsr,
   csrToPem,
@@ -24,6 +23,7 @@ import {
   type ParsedCertificate,
   type PinStore,
 } from '../certs/index.js';
+import { pinVerifiedCertificate } from '../certs/accept.js';
 import { SealfoldError } from '../errors/index.js';
 import {
   decryptPrivateKey,
@@ -137,8 +137,8 @@ export async function recoverPrivateKey(
     assertKeyMatchesCertificate(opened.pkcs8, certificate);
     if (opts.pins !== undefined) {
       // KEY_CHANGED leaves the pins as they were; a first sight is pinned only now.
-      await acceptUserCertificate({
-        certificate,
+      // The certificate was validated above with this server key and user id.
+      await pinVerifiedCertificate(certificate, {
         serverPublicKey: opts.serverPublicKey!,
         userId: opts.userId,
         pins: opts.pins,
