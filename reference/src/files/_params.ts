@@ -6,15 +6,16 @@
 import type { CipherGCMTypes } from 'node:crypto';
 import { SealfoldError } from '../errors/index.js';
 import { abytes, isBytes } from '../_internal/bytes.js';
+import { GCM_IV_LENGTHS, GCM_TAG_LENGTH } from '../_internal/aesgcm.js';
 
 /** File keys are AES-128 (E2EE-FILE-001). */
 export const FILE_KEY_LENGTH = 16;
 /** Writers emit 96-bit nonces (E2EE-FILE-002). */
 export const WRITER_NONCE_LENGTH = 12;
 /** Readers accept 96- and 128-bit nonces (E2EE-FILE-003). */
-export const READER_NONCE_LENGTHS: readonly number[] = [12, 16];
+export const READER_NONCE_LENGTHS: readonly number[] = GCM_IV_LENGTHS;
 /** The GCM tag appended to the body (E2EE-FILE-004). */
-export const TAG_LENGTH = 16;
+export const TAG_LENGTH = GCM_TAG_LENGTH;
 /**
  * Chunk size used when this module reads files itself (64 KiB, node's default for file
  * streams). Smaller chunks cost per-chunk overhead; larger ones let more of node:crypto's output

@@ -10,7 +10,14 @@
  */
 import { abytes, astring, defaultRng } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
-import { encryptFile, newObjectId, type FileEncryptionResult } from '../files/index.js';
+import {
+  encryptFile,
+  newObjectId,
+  FILE_KEY_LENGTH,
+  READER_NONCE_LENGTHS,
+  TAG_LENGTH,
+  type FileEncryptionResult,
+} from '../files/index.js';
 import {
   isSafeName,
   newInner,
@@ -57,9 +64,9 @@ function sealContent(
     return { entry: r, body: r.body };
   }
   // A body encrypted with encryptFileStream/encryptFileToPath and uploaded by the caller.
-  abytes(c.encrypted.key, 'encrypted.key', 16);
-  abytes(c.encrypted.nonce, 'encrypted.nonce', 12, 16);
-  abytes(c.encrypted.tag, 'encrypted.tag', 16);
+  abytes(c.encrypted.key, 'encrypted.key', FILE_KEY_LENGTH);
+  abytes(c.encrypted.nonce, 'encrypted.nonce', ...READER_NONCE_LENGTHS);
+  abytes(c.encrypted.tag, 'encrypted.tag', TAG_LENGTH);
   return { entry: c.encrypted };
 }
 
