@@ -27,9 +27,18 @@ export interface LoadedCertificate {
 
 const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
-/** Parses a PEM or DER certificate; CERT_MALFORMED (PEM_MALFORMED for a broken PEM block). */
-export function loadCertificate(input: CertificateInput, what: string): LoadedCertificate {
+/**
+ * Parses a PEM or DER certificate; CERT_MALFORMED (PEM_MALFORMED for a broken PEM block). A
+ * certificate byte-identical to one in `known` is that one, not parsed again.
+ */
+export function loadCertificate(
+  input: CertificateInput,
+  what: string,
+  known: readonly LoadedCertificate[] = [],
+): LoadedCertificate {
   const der = typeof input === 'string' ? pemDecode(input, 'CERTIFICATE') : abytes(input, what);
+  const same = known.find((k) => equalBytes(k.der, der));
+  if (same !== undefined) return same;
   const pki = decodeDer(pkijs.Certificate, der, 'CERT_MALFORMED', what);
   const publicKey = typed('CERT_MALFORMED', `${what} does not parse as X.509`, () => {
     return new X509Certificate(Buffer.from(der)).publicKey;

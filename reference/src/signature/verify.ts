@@ -67,19 +67,27 @@ export interface VerifiedMetadataSignature {
   contentVariant: ContentVariant;
 }
 
-function loadMembers(members: readonly MetadataMember[], name: string): LoadedCertificate[] {
+/** Loads each member's certificate; one byte-identical to a `known` one is reused, not re-parsed. */
+function loadMembers(
+  members: readonly MetadataMember[],
+  name: string,
+  known: readonly LoadedCertificate[] = [],
+): LoadedCertificate[] {
   if (!Array.isArray(members)) throw new TypeError(`"${name}" must be an array`);
   return members.map((m, i) => {
     if (typeof m?.userId !== 'string')
       throw new TypeError(`"${name}[${i}].userId" must be a string`);
-    return loadCertificate(m.certificate, `the certificate of member "${m.userId}"`);
+    return loadCertificate(m.certificate, `the certificate of member "${m.userId}"`, known);
   });
 }
 
-/** An embedded certificate is part of the signature: if it does not parse, the signature is malformed. */
-function embeddedCertificate(der: Uint8Array): LoadedCertificate {
+/**
+ * An embedded certificate is part of the signature: if it does not parse, the signature is
+ * malformed. One byte-identical to a member's (as E2EE-META-130 requires) is the member's.
+ */
+function embeddedCertificate(der: Uint8Array, members: readonly LoadedCertificate[]) {
   try {
-    return loadCertificate(der, 'an embedded certificate');
+    return loadCertificate(der, 'an embedded certificate', members);
   } catch (e) {
     throw new SealfoldError('SIGNATURE_MALFORMED', 'an embedded certificate does not parse', {
       cause: e,
@@ -125,8 +133,8 @@ export async function verifyMetadataSignature(
   const previous =
     opts.previousMembers === undefined
       ? undefined
-      : loadMembers(opts.previousMembers, 'previousMembers');
-  const embedded = decoded.certificates.map(embeddedCertificate);
+      : loadMembers(opts.previousMembers, 'previousMembers', members);
+  const embedded = decoded.certificates.map((der) => embeddedCertificate(der, members));
 
   // E2EE-META-121 (MUST, client): the messageDigest attribute must be SHA-256 of the signed content.
   const content = contents.find((c) => equalBytes(sha256(c.content), decoded.messageDigest));
