@@ -77,18 +77,11 @@ beforeAll(async () => {
 });
 
 const base = ['metadata', 'open', '--private-key', 'alice.key', '--user', 'alice'];
+const signedRoot = [...base, '--metadata', 'root.json', '--signature', 'root.sig'];
 
 describe('sealfold metadata open', () => {
   it('E2EE-META-120: verifies, checks certificates, decrypts and prints the inner document', async () => {
-    const r = await run([
-      ...base,
-      '--metadata',
-      'root.json',
-      '--signature',
-      'root.sig',
-      '--server-key',
-      'server.pem',
-    ]);
+    const r = await run([...signedRoot, '--server-key', 'server.pem']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).files['8c1a3b7f0e2d4c6a9b5e7f1d3c5a7e9b'].filename).toBe(MARKER);
     expect(r.err).toMatch(/signed by alice at .*member certificates checked/);
@@ -169,15 +162,7 @@ describe('sealfold metadata open', () => {
   });
 
   it('E2EE-META-127: member certificates not issued by the given server key → CERT_UNTRUSTED', async () => {
-    const r = await run([
-      ...base,
-      '--metadata',
-      'root.json',
-      '--signature',
-      'root.sig',
-      '--server-key',
-      'other-server.pem',
-    ]);
+    const r = await run([...signedRoot, '--server-key', 'other-server.pem']);
     expectRejected(r, 'CERT_UNTRUSTED');
   });
 
