@@ -13,6 +13,7 @@
  * @module
  */
 import { SealfoldError } from '../errors/index.js';
+import { setOwn } from './records.js';
 
 /** A JSON value as parsed from a metadata document. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -51,11 +52,6 @@ function isWellFormed(s: string): boolean {
 
 function malformed(message: string): SealfoldError {
   return new SealfoldError('METADATA_MALFORMED', message);
-}
-
-/** Adds an own enumerable property, even for `__proto__` (no prototype pollution). */
-function setOwn(obj: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**

@@ -35,6 +35,7 @@ import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import { ServerRejected } from '../http/ocs.js';
 import type { Device } from './device.js';
+import { setOwn } from '../_internal/records.js';
 
 /** Where a folder of the tree lives on the server. */
 export interface FolderLocation {
@@ -137,8 +138,8 @@ async function fetchTree(device: Device, rootPath: string, rootId: string): Prom
       const name = e.path.split('/').pop()!;
       if (Object.hasOwn(locations, name))
         throw new SealfoldError('SERVER_RESPONSE_MALFORMED', 'a folder name repeats in the tree');
-      locations[name] = { fileId: e.fileId, path: e.path };
-      subfolders[name] = await fetchDocument(device, e.fileId);
+      setOwn(locations, name, { fileId: e.fileId, path: e.path });
+      setOwn(subfolders, name, await fetchDocument(device, e.fileId));
       queue.push(e.path);
     }
   }
@@ -154,12 +155,12 @@ function marksOf(
   for (const [key, version] of Object.entries(versions)) {
     const inner = state.docs[key];
     if (inner === undefined) continue;
-    marks[key] = {
+    setOwn(marks, key, {
       version,
       counter: inner.counter,
       keyChecksums: [...inner.keyChecksums],
       digest: innerDigest(innerToJson(inner)),
-    };
+    });
   }
   return marks;
 }
@@ -207,14 +208,14 @@ async function openFetched(device: Device, rootPath: string, f: Fetched): Promis
     [f.rootId]: parseMetadataDocumentV2(f.root.document).version,
   };
   for (const [k, d] of Object.entries(f.subfolders))
-    versions[k] = parseMetadataDocumentV2(d.document).version;
+    setOwn(versions, k, parseMetadataDocumentV2(d.document).version);
   const firstSight = await acceptMarks(device, marksOf(state, versions));
   await saveMembers(device, f.rootId, state.members);
   const locations: Record<string, FolderLocation> = {};
   for (const key of Object.keys(state.docs)) {
     const loc = f.locations[key];
     if (!loc) throw new SealfoldError('NOT_FOUND', 'a folder of the tree is missing on the server');
-    locations[key] = loc;
+    setOwn(locations, key, loc);
   }
   return { rootPath, state, locations, firstSight };
 }
@@ -256,7 +257,7 @@ async function upload(
     const path = `${parentLoc.path}/${key}`;
     const fileId = await dav.mkcol(device.ctx, path, token);
     await api.setEncrypted(device.ctx, fileId);
-    locations[key] = { fileId, path };
+    setOwn(locations, key, { fileId, path });
     created.add(key);
   }
   for (const b of change.bodies) {
@@ -346,7 +347,7 @@ export async function transact<T extends FolderChange>(
     // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
     const versions: Record<string, '2.0' | '2.1'> = {};
     for (const m of result.metadata)
-      versions[m.folderId] = parseMetadataDocumentV2(m.document).version;
+      setOwn(versions, m.folderId, parseMetadataDocumentV2(m.document).version);
     await acceptMarks(device, marksOf(result.state, versions));
     await saveMembers(device, rootId, result.state.members);
     return {

@@ -10,6 +10,7 @@ import { SealfoldError } from '../errors/index.js';
 import { decryptMetadata, parseMetadataDocumentV2, type InnerMetadata } from '../metadata/index.js';
 import { verifyMetadataSignature } from '../signature/index.js';
 import type { FolderMember, FolderState } from './types.js';
+import { setOwn } from '../_internal/records.js';
 
 /** A document as fetched: its text and its `X-NC-E2EE-SIGNATURE`. */
 export interface FetchedDocument {
@@ -80,8 +81,8 @@ export async function openFolder(opts: OpenFolderOptions): Promise<FolderState> 
       userId: opts.userId,
       rootMetadataKey: root.metadataKey,
     });
-    docs[id] = sub.inner;
-    parents[id] = parent;
+    setOwn(docs, id, sub.inner);
+    setOwn(parents, id, parent);
     for (const child of Object.keys(sub.inner.folders)) queue.push([child, id]);
   }
   return Object.freeze({

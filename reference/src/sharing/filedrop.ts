@@ -47,6 +47,7 @@ import {
 import { assertWritable, commit, docOf, objectIdInUse } from '../folders/_commit.js';
 import { DEFAULT_MIMETYPE } from '../folders/operations.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';
+import { setOwn } from '../_internal/records.js';
 
 const M = 'METADATA_MALFORMED' as const;
 
@@ -220,7 +221,7 @@ export async function mergeFiledrop(
       let filename = f.filename;
       for (let n = 2; names.has(filename); n++) filename = `${f.filename} (${n})`;
       names.add(filename);
-      files[id] = { ...f, filename };
+      setOwn(files, id, { ...f, filename });
       merged.push(id);
     } catch (e) {
       if (!isSealfoldError(e)) throw e;

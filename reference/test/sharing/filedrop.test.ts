@@ -220,4 +220,25 @@ describe('sharing/filedrop', () => {
       ),
     ).toBe('dropped');
   });
+
+  it('E2EE-SHARE-034: an entry whose id is __proto__ is merged as an ordinary entry, not lost', async () => {
+    const d = drop('proto.txt');
+    // JSON.parse makes "__proto__" an own key, as a fetched document would.
+    const filedrop = JSON.parse(`{"__proto__": ${JSON.stringify(d.entry)}}`) as Record<
+      string,
+      unknown
+    >;
+    const r = await mergeFiledrop(state, ctxOf(world.users.bob!), filedrop);
+    expect(r.merged).toEqual(['__proto__']);
+    expect(Object.hasOwn(r.state.docs[ROOT]!.files, '__proto__')).toBe(true);
+    const opened = await openFolder({
+      rootId: ROOT,
+      root: { document: r.metadata[0]!.document, signature: r.metadata[0]!.signature },
+      userId: 'alice',
+      privateKey: world.users.alice!.pkcs8,
+      serverPublicKey: world.server.spkiDer,
+    });
+    expect(Object.hasOwn(opened.docs[ROOT]!.files, '__proto__')).toBe(true);
+    expect(opened.docs[ROOT]!.files['__proto__']!.filename).toBe('proto.txt');
+  });
 });
