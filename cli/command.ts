@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
@@ -58,4 +60,20 @@ export function optionalString(args: CommandArgs, name: string): string | undefi
 /** Writes `value` as one line of JSON. */
 export function printJson(io: CommandIo, value: unknown): void {
   io.stdout(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Reads FILE (relative to `cwd`); an unreadable file is a usage error naming `option`. */
+export function readInputBytes(cwd: string, file: string, option: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(resolve(cwd, file)));
+  } catch (e) {
+    throw new UsageError(
+      `cannot read ${option} ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+    );
+  }
+}
+
+/** Reads FILE as UTF-8 text; see {@link readInputBytes}. */
+export function readInputText(cwd: string, file: string, option: string): string {
+  return Buffer.from(readInputBytes(cwd, file, option)).toString('utf8');
 }

@@ -4,9 +4,15 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
+import {
+  optionalString,
+  printJson,
+  readInputBytes,
+  requireString,
+  UsageError,
+  type Command,
+} from '../command.js';
 import {
   acceptUserCertificate,
   FilePinStore,
@@ -18,15 +24,9 @@ import { looksLikePem } from '../../reference/src/pem/index.js';
 
 /** Reads FILE as PEM text when it looks like PEM, else as DER bytes. */
 function readPemOrDer(cwd: string, file: string, option: string): string | Uint8Array {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(resolve(cwd, file));
-  } catch (e) {
-    throw new UsageError(
-      `cannot read ${option} ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-    );
-  }
-  return looksLikePem(bytes.toString('latin1')) ? bytes.toString('utf8') : new Uint8Array(bytes);
+  const bytes = readInputBytes(cwd, file, option);
+  const latin1 = Buffer.from(bytes).toString('latin1');
+  return looksLikePem(latin1) ? Buffer.from(bytes).toString('utf8') : bytes;
 }
 
 export const command: Command = {

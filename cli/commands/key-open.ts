@@ -5,23 +5,18 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
+import {
+  optionalString,
+  printJson,
+  readInputText,
+  requireString,
+  UsageError,
+  type Command,
+} from '../command.js';
 import { sha256Hex } from '../../reference/src/_internal/bytes.js';
 import { decryptPrivateKey, kdfName } from '../../reference/src/keyblob/index.js';
 import { privateKeyToPem, publicKeyOf } from '../../reference/src/keys/index.js';
 import { recoverPrivateKey } from '../../reference/src/recovery/index.js';
-
-function readText(cwd: string, file: string, option: string): string {
-  try {
-    return readFileSync(resolve(cwd, file), 'utf8');
-  } catch (e) {
-    throw new UsageError(
-      `cannot read ${option} ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-    );
-  }
-}
 
 export const command: Command = {
   name: ['key', 'open'],
@@ -83,18 +78,18 @@ export const command: Command = {
       throw new UsageError('--server-key needs --certificate and --user');
     }
     // CLI tolerance: a trailing line break (or other trailing whitespace) of the blob file.
-    const blob = readText(io.cwd, blobFile, '--blob').replace(/\s+$/, '');
-    const mnemonic = inline ?? readText(io.cwd, mnemonicFile!, '--mnemonic-file');
+    const blob = readInputText(io.cwd, blobFile, '--blob').replace(/\s+$/, '');
+    const mnemonic = inline ?? readInputText(io.cwd, mnemonicFile!, '--mnemonic-file');
     const opened =
       certFile === undefined
         ? await decryptPrivateKey(blob, mnemonic)
         : await recoverPrivateKey({
             blob,
             mnemonic,
-            certificate: readText(io.cwd, certFile, '--certificate'),
+            certificate: readInputText(io.cwd, certFile, '--certificate'),
             userId: userId!,
             ...(serverKeyFile !== undefined && {
-              serverPublicKey: readText(io.cwd, serverKeyFile, '--server-key'),
+              serverPublicKey: readInputText(io.cwd, serverKeyFile, '--server-key'),
             }),
           });
     // The canonical PEM (64-character lines), whatever line width the writer used.

@@ -11,9 +11,15 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
+import {
+  optionalString,
+  printJson,
+  readInputBytes,
+  readInputText,
+  requireString,
+  UsageError,
+  type Command,
+} from '../command.js';
 import { toBase64 } from '../../reference/src/_internal/bytes.js';
 import { SealfoldError } from '../../reference/src/errors/index.js';
 import {
@@ -25,18 +31,6 @@ import {
 } from '../../reference/src/metadata/index.js';
 import { looksLikePem, pemDecode, PEM_LABELS } from '../../reference/src/pem/index.js';
 import { verifyMetadataSignature } from '../../reference/src/signature/index.js';
-
-function readBytes(cwd: string, path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(resolve(cwd, path)));
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-}
-
-function readText(cwd: string, path: string, what: string): string {
-  return Buffer.from(readBytes(cwd, path, what)).toString('utf8');
-}
 
 /** The document text: the file itself, or `ocs.data["meta-data"]` when it is an OCS envelope. */
 export function unwrapOcs(text: string): string {
@@ -60,7 +54,7 @@ export function unwrapOcs(text: string): string {
 
 /** A key file: PEM with `label`, or DER. */
 function keyFile(cwd: string, path: string, label: string, what: string): Uint8Array {
-  const bytes = readBytes(cwd, path, what);
+  const bytes = readInputBytes(cwd, path, what);
   const text = Buffer.from(bytes).toString('utf8');
   return looksLikePem(text) ? pemDecode(text, label, 'KEY_MALFORMED') : bytes;
 }
@@ -87,7 +81,7 @@ async function verifyDocument(
     );
   }
   // The file holds the header value; a final line break is not part of it.
-  const signature = readText(cwd, signaturePath, `the signature of the ${what}`).replace(
+  const signature = readInputText(cwd, signaturePath, `the signature of the ${what}`).replace(
     /\r?\n$/,
     '',
   );
@@ -161,7 +155,7 @@ export const command: Command = {
     }
 
     // Encoding and structure: every input parses before anything is verified.
-    const text = unwrapOcs(readText(cwd, metadataPath, 'the metadata document'));
+    const text = unwrapOcs(readInputText(cwd, metadataPath, 'the metadata document'));
     const doc = parseMetadataDocument(text);
     const privateKey = keyFile(cwd, privateKeyPath, PEM_LABELS.privateKey, 'the private key');
     const serverKey =
@@ -171,7 +165,7 @@ export const command: Command = {
     const parentText =
       parentPath === undefined
         ? undefined
-        : unwrapOcs(readText(cwd, parentPath, 'the root folder document'));
+        : unwrapOcs(readInputText(cwd, parentPath, 'the root folder document'));
 
     if (doc.family === 1) {
       if (signaturePath !== undefined || parentPath !== undefined) {
