@@ -94,11 +94,13 @@ export interface ManagementApi {
 /** Thrown by a check when the requirement does not hold. */
 export class CheckFailure extends Error {
   override readonly name = 'CheckFailure';
+  readonly details: { expected?: unknown; actual?: unknown; replay?: Replay };
   constructor(
     message: string,
-    readonly details: { expected?: unknown; actual?: unknown; replay?: Replay } = {},
+    details: { expected?: unknown; actual?: unknown; replay?: Replay } = {},
   ) {
     super(message);
+    this.details = details;
   }
 }
 
