@@ -79,6 +79,11 @@ export interface CheckContext {
   signal: AbortSignal;
   /** Adds a line of evidence (never a secret). */
   note(line: string): void;
+  /**
+   * Set by `sealfold certify replay`: a property-based check re-runs exactly this case (seed, path,
+   * commands) instead of a fresh search. Other checks ignore it.
+   */
+  replay?: Replay;
   /** Mock targets only: the management API (reset, state fingerprint, faults); else undefined. */
   management?: ManagementApi;
 }
