@@ -7,12 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { SealfoldError } from '../errors/index.js';
+import { packageFileUrl } from '../_internal/package-files.js';
 
 const SCHEMA_FILE = 'private-key-blob.schema.json';
 
 function compile(): ValidateFunction {
   const ajv = new Ajv2020({ allErrors: false, strict: true });
-  const url = new URL(`../../../spec/schemas/${SCHEMA_FILE}`, import.meta.url);
+  const url = packageFileUrl(`spec/schemas/${SCHEMA_FILE}`);
   return ajv.compile(JSON.parse(readFileSync(url, 'utf8')) as object);
 }
 

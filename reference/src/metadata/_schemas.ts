@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { SealfoldError } from '../errors/index.js';
+import { packageFileUrl } from '../_internal/package-files.js';
 
 const SCHEMA_FILES = [
   'metadata-v2.schema.json',
@@ -21,7 +22,7 @@ function compileAll(): Readonly<Record<SchemaFile, ValidateFunction>> {
   const ajv = new Ajv2020({ allErrors: false, strict: true });
   const out = {} as Record<SchemaFile, ValidateFunction>;
   for (const f of SCHEMA_FILES) {
-    const url = new URL(`../../../spec/schemas/${f}`, import.meta.url);
+    const url = packageFileUrl(`spec/schemas/${f}`);
     ajv.addSchema(JSON.parse(readFileSync(url, 'utf8')) as object, f);
   }
   for (const f of SCHEMA_FILES) out[f] = ajv.getSchema(f)!;
