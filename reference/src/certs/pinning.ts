@@ -63,7 +63,10 @@ function compileRecordValidator(): ValidateFunction {
   return ajv.getSchema('pin-store.schema.json#/$defs/pinRecord')!;
 }
 
-const validateRecord = compileRecordValidator();
+// Compiled on first use, not at import: compiling schemas costs every CLI start that loads
+// this module about 100 ms (ajv generates code), though most commands never validate with them.
+let recordValidator: ValidateFunction | undefined;
+const validateRecord = (v: unknown) => (recordValidator ??= compileRecordValidator())(v);
 
 /** The identity key of a user's (or link share's) certificate pin. */
 export function pinIdentity(kind: 'user' | 'server', id: string): string {

@@ -17,7 +17,9 @@ function compile(): ValidateFunction {
   return ajv.compile(JSON.parse(readFileSync(url, 'utf8')) as object);
 }
 
-const VALIDATE = compile();
+// Compiled on first use, not at import: compiling schemas costs every CLI start that loads
+// this module about 100 ms (ajv generates code), though most commands never validate with them.
+let validate: ValidateFunction | undefined;
 
 /**
  * Returns the blob string of a `/private-key` OCS data object (E2EE-REC-022, E2EE-REC-023).
@@ -27,8 +29,9 @@ const VALIDATE = compile();
  *   `private-key`; `KEY_BLOB_MALFORMED` when that string does not match the blob grammar.
  */
 export function privateKeyBlobOfResponse(data: unknown): string {
-  if (VALIDATE(data)) return (data as { 'private-key': string })['private-key'];
-  const e = VALIDATE.errors?.[0];
+  const v = (validate ??= compile());
+  if (v(data)) return (data as { 'private-key': string })['private-key'];
+  const e = v.errors?.[0];
   if (e?.keyword === 'pattern') {
     throw new SealfoldError(
       'KEY_BLOB_MALFORMED',

@@ -29,14 +29,16 @@ function compileAll(): Readonly<Record<SchemaFile, ValidateFunction>> {
   return Object.freeze(out);
 }
 
-const VALIDATORS = compileAll();
+// Compiled on first use, not at import: compiling schemas costs every CLI start that loads
+// this module about 100 ms (ajv generates code), though most commands never validate with them.
+let validators: ReturnType<typeof compileAll> | undefined;
 
 /**
  * Validates `value` against one schema; throws METADATA_MALFORMED naming `what` and the path of
  * the first violation.
  */
 export function validateSchema(schema: SchemaFile, value: unknown, what: string): void {
-  const v = VALIDATORS[schema];
+  const v = (validators ??= compileAll())[schema];
   if (v(value)) return;
   const e = v.errors?.[0];
   const where = e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` : 'is invalid';
