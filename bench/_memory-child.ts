@@ -3,15 +3,17 @@
  * its time and peak memory. Like `_rss-child.ts`, the parent compiles it to plain JavaScript and
  * starts it with `node` alone.
  *
- * Usage: `node _memory-child.js MODE SIZE_MIB KEY_HEX NONCE_HEX`
+ * Usage: `node --expose-gc _memory-child.js MODE SIZE_MIB KEY_HEX NONCE_HEX RUNS`
  * - `raw-encrypt` / `raw-decrypt`: node:crypto AES-128-GCM, one `update()` over the whole body,
  *   `final()`, and the tag kept apart (the shortest code a caller would write; its output is not
  *   `ciphertext ‖ tag` in one buffer), the baseline;
  * - `encrypt` / `decrypt`: the reference's `encryptFile` / `decryptFile` (`ciphertext ‖ tag`).
  * The plaintext is the AES-128-CTR keystream of a fixed key, so every child encrypts the same
  * bytes; decryption children first make the body with node:crypto. Each child runs its operation
- * once untimed on 1 MiB, then times it on the body, measuring the peak from right before it
- * (`_peak-rss.ts`). A decryption child checks that it got the plaintext back.
+ * once untimed on 1 MiB, collects garbage, then runs it on the body RUNS times: the peak is
+ * measured over the first run, from right before it (`_peak-rss.ts`); the time is the median of
+ * the runs (one run in a fresh process is at the mercy of the scheduler on a loaded machine). A
+ * decryption child checks that it got the plaintext back.
  *
  * Prints one JSON line: `{ ms, baselineMiB, peakMiB, peakFrom, tag }`.
  *
@@ -21,14 +23,24 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { decryptFile, encryptFile } from '../reference/src/files/index.js';
 import { toHex } from '../reference/src/_internal/bytes.js';
 import { watchPeakRss } from './_peak-rss.js';
+import { median } from './_throughput.js';
 
 const MIB = 1024 * 1024;
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 
+/** The plaintext, made in one buffer (no large temporaries left for the collector). */
 function plaintextOf(size: number): Uint8Array {
   const ctr = createCipheriv('aes-128-ctr', new Uint8Array(16), new Uint8Array(16));
-  return new Uint8Array(ctr.update(new Uint8Array(size)));
+  const out = new Uint8Array(size);
+  const zeros = new Uint8Array(MIB);
+  for (let off = 0; off < size; off += MIB) {
+    out.set(ctr.update(zeros.subarray(0, Math.min(MIB, size - off))), off);
+  }
+  return out;
 }
+
+/** Collects garbage when node runs with --expose-gc (the parent starts the child so). */
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** The body `ciphertext ‖ tag` of `plaintext` and its tag, made with node:crypto. */
 function sealedOf(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array) {
@@ -75,10 +87,10 @@ function operate(mode: string, job: Job): { output: Uint8Array; tag: Uint8Array 
 }
 
 function run(): void {
-  const [mode, sizeMiB, keyHex, nonceHex] = process.argv.slice(2);
+  const [mode, sizeMiB, keyHex, nonceHex, runs] = process.argv.slice(2);
   const modes = ['raw-encrypt', 'raw-decrypt', 'encrypt', 'decrypt'];
-  if (!modes.includes(mode!) || !sizeMiB || !keyHex || !nonceHex) {
-    throw new Error(`usage: _memory-child.js ${modes.join('|')} SIZE_MIB KEY_HEX NONCE_HEX`);
+  if (!modes.includes(mode!) || !sizeMiB || !keyHex || !nonceHex || !(Number(runs) >= 1)) {
+    throw new Error(`usage: _memory-child.js ${modes.join('|')} SIZE_MIB KEY_HEX NONCE_HEX RUNS`);
   }
   const [key, nonce] = [hex(keyHex), hex(nonceHex)];
   const decrypting = mode.endsWith('decrypt');
@@ -91,18 +103,25 @@ function run(): void {
   // One untimed run on 1 MiB first, so the timed run measures the work, not first-call costs.
   operate(mode, jobOf(plaintextOf(MIB)));
   const job = jobOf(plaintextOf(Number(sizeMiB) * MIB));
+  collect();
 
   const watch = watchPeakRss();
-  const start = performance.now();
+  let start = performance.now();
   const { output, tag } = operate(mode, job);
-  const ms = performance.now() - start;
+  const times = [performance.now() - start];
   const { peak, from } = watch.stop();
   if (decrypting && Buffer.compare(output, job.plaintext) !== 0) {
     throw new Error(`${mode} did not give the plaintext back`);
   }
+  for (let i = 1; i < Number(runs); i++) {
+    collect();
+    start = performance.now();
+    operate(mode, job);
+    times.push(performance.now() - start);
+  }
   process.stdout.write(
     JSON.stringify({
-      ms,
+      ms: median(times),
       baselineMiB: watch.baseline / MIB,
       peakMiB: peak / MIB,
       peakFrom: from,

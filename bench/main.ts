@@ -11,8 +11,8 @@
  *   streaming API over the same chunks as a raw node:crypto `update()` loop (`_throughput.ts`);
  *   sides alternate, the order flips every round, the ratio is the median of per-round ratios;
  * - whole bodies in memory (`encryptFile`, `decryptFile`) of 64 and 256 MiB against one raw
- *   node:crypto `update()`: throughput and peak RSS growth, each operation in its own child
- *   process (`_memory-child.ts`), sides alternating;
+ *   node:crypto `update()`: throughput and peak RSS growth, each side in its own child
+ *   processes (`_memory-child.ts`), sides alternating;
  * - start-up of the compiled CLI (`sealfold --help`, and a command that loads the reference)
  *   next to `node -e 0` in the same run (`_startup.ts`);
  * - revoking one member from a folder of 1,000 files totalling 1 GiB: time and bytes to
@@ -149,7 +149,11 @@ interface BodyResult {
  * Whole bodies in memory, raw and reference, each run in a fresh child process; returns the
  * results by `<size>:<mode>`. Raw and reference encryption must give the same tag.
  */
-function measureBodies(sizesMiB: number[], rounds: number): Record<string, BodyResult[]> {
+function measureBodies(
+  sizesMiB: number[],
+  rounds: number,
+  runs: number,
+): Record<string, BodyResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sealfold-bench-bodies-'));
   try {
     const child = compileForNode(ROOT, join(ROOT, 'bench/_memory-child.ts'), join(dir, 'js'));
@@ -161,9 +165,8 @@ function measureBodies(sizesMiB: number[], rounds: number): Record<string, BodyR
         for (const op of ['encrypt', 'decrypt']) {
           const pair = [`raw-${op}`, op];
           for (const mode of round % 2 === 0 ? pair : pair.reverse()) {
-            const r = spawnSync(process.execPath, [child, mode, String(size), key, nonce], {
-              encoding: 'utf8',
-            });
+            const args = ['--expose-gc', child, mode, String(size), key, nonce, String(runs)];
+            const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
             if (r.status !== 0) throw new Error(`bench child ${mode} failed: ${r.stderr}`);
             const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as BodyResult;
             (results[`${size}:${mode}`] ??= []).push(out);
@@ -185,11 +188,11 @@ async function run(): Promise<void> {
   const size = quick
     ? {
         ...{ file: 16, fileRounds: 1, memory: 8, memoryRounds: 3, files: 20, folderMiB: 4 },
-        ...{ bodies: [4, 8], bodyRounds: 1, startupRounds: 3 },
+        ...{ bodies: [4, 8], bodyRounds: 1, bodyRuns: 2, startupRounds: 3 },
       }
     : {
         ...{ file: 1024, fileRounds: 3, memory: 256, memoryRounds: 9, files: 1000 },
-        ...{ folderMiB: 1024, bodies: [64, 256], bodyRounds: 3, startupRounds: 15 },
+        ...{ folderMiB: 1024, bodies: [64, 256], bodyRounds: 3, bodyRuns: 5, startupRounds: 15 },
       };
   const loadBefore = loadavg();
   const rows: BenchRow[] = [];
@@ -225,17 +228,18 @@ async function run(): Promise<void> {
     });
   }
 
-  const bodies = measureBodies(size.bodies, size.bodyRounds);
+  const bodies = measureBodies(size.bodies, size.bodyRounds, size.bodyRuns);
   for (const mib of size.bodies) {
     for (const op of ['encrypt', 'decrypt'] as const) {
       const [sf, raw] = [bodies[`${mib}:${op}`]!, bodies[`${mib}:raw-${op}`]!];
       const cell = (rs: BodyResult[]) => {
         const speed = mib / (median(rs.map((r) => r.ms)) / 1000);
+        // The peak of each child's first run; the later runs only add timings.
         const growth = Math.max(...rs.map((r) => r.peakMiB - r.baselineMiB));
         return `${fmt(speed)} MiB/s, +${fmt(growth)} MiB`;
       };
       rows.push({
-        measurement: `whole body in memory, ${op} ${mib} MiB: throughput, median of ${sf.length} (MiB/s); peak RSS minus start, worst of ${sf.length} (MiB)`,
+        measurement: `whole body in memory, ${op} ${mib} MiB: throughput, median of ${sf.length} × ${size.bodyRuns} (MiB/s); peak RSS minus start, worst of ${sf.length} (MiB)`,
         sealfold: cell(sf),
         baseline: `${cell(raw)} (raw node:crypto, one update())`,
         ratio: fmt(median(sf.map((r, i) => raw[i]!.ms / r.ms)), 2),

@@ -27,8 +27,8 @@ describe('npm run bench -- --quick', () => {
       'throughput, encrypt N MiB file to file, N KiB chunks, median of N (MiB/s)',
       'throughput, decrypt N MiB file to file, N KiB chunks, median of N (MiB/s)',
       ...[1, 2].flatMap(() => [
-        'whole body in memory, encrypt N MiB: throughput, median of N (MiB/s); peak RSS minus start, worst of N (MiB)',
-        'whole body in memory, decrypt N MiB: throughput, median of N (MiB/s); peak RSS minus start, worst of N (MiB)',
+        'whole body in memory, encrypt N MiB: throughput, median of N × N (MiB/s); peak RSS minus start, worst of N (MiB)',
+        'whole body in memory, decrypt N MiB: throughput, median of N × N (MiB/s); peak RSS minus start, worst of N (MiB)',
       ]),
       'start-up, `sealfold --help`: time, median of N (ms)',
       'start-up, `sealfold metadata open --help` (loads the reference): time, median of N (ms)',

@@ -93,10 +93,11 @@ describe('the npm package, installed from its tarball into an empty project', ()
     const allowed =
       /^(dist\/.+\.(js|js\.map|d\.ts)|spec\/[^/]+\.(md|json)|spec\/schemas\/[^/]+\.json|vectors\/.+|bin\/sealfold\.js|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
     expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
-    // No tests, no TypeScript sources (the source maps carry them inline), no spec tooling
-    // sources, no fixtures.
+    // No tests, no TypeScript sources (the source maps carry them inline), no fixtures.
     expect(paths.filter((p) => /(^|\/)test\/|\.test\.|fixtures?\//.test(p))).toEqual([]);
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
+    // The requirement checker is a tool of the source checkout (it reads the tests).
+    expect(paths.filter((p) => p.startsWith('dist/spec/'))).toEqual([]);
   });
 
   it('`npx sealfold --version` prints the package version, the spec version and the vector-set hash', () => {
