@@ -9,9 +9,18 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,8 +62,19 @@ describe('the npm package, installed from its tarball into an empty project', ()
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sealfold-package-'));
     consumer = join(dir, 'consumer');
-    // `npm pack` runs the `prepare` script, so the tarball holds a fresh build.
-    const out = ok('npm', ['pack', '--json', '--pack-destination', dir], ROOT, 300_000);
+    // Packed from a copy of the working tree (the files git tracks or would track, as a fresh
+    // clone has them), so that the `prepare` build that `npm pack` runs empties and rewrites the
+    // copy's dist/, not the one other tests are running the CLI from at the same time.
+    const source = join(dir, 'source');
+    const files = sh('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT);
+    expect(files.status).toBe(0);
+    for (const f of files.stdout.split('\0')) {
+      if (f === '' || !existsSync(join(ROOT, f))) continue; // a tracked file deleted here
+      mkdirSync(dirname(join(source, f)), { recursive: true });
+      copyFileSync(join(ROOT, f), join(source, f));
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
+    const out = ok('npm', ['pack', '--json', '--pack-destination', dir], source, 300_000);
     packed = (JSON.parse(out) as (typeof packed)[])[0]!;
     mkdirSync(consumer);
     writeFileSync(
