@@ -13,44 +13,22 @@
  *
  * Prints one JSON line: `{ ms, cpuMs, baselineMiB, peakMiB, peakFrom, tag }` (`cpuMs`: user and
  * system time of all threads). `baselineMiB` is the RSS
- * right before the operation (Node and the loaded modules); `peakMiB` the highest RSS during it.
- * On Linux the peak is the kernel's exact high-water mark (`VmHWM`), reset to the current RSS
- * just before the operation by writing 5 to `/proc/self/clear_refs`; elsewhere it is sampled
- * every 2 ms. (`getrusage`'s `ru_maxrss` is not used: it survives exec, so it can report the
- * parent's RSS.)
+ * right before the operation (Node and the loaded modules); `peakMiB` the highest RSS during it
+ * (`_peak-rss.ts`).
  *
  * @module
  */
-import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { decryptFileToPath, encryptFileToPath } from '../reference/src/files/index.js';
 import { CHUNK_SIZE } from '../reference/src/files/_params.js';
 import { toHex } from '../reference/src/_internal/bytes.js';
+import { watchPeakRss } from './_peak-rss.js';
 
 const MIB = 1024 * 1024;
 const hex = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? '', 'hex'));
-
-/** The kernel's peak RSS of this process in bytes, or undefined when not available. */
-function vmHwm(): number | undefined {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Resets the kernel's peak RSS to the current RSS; false when not supported. */
-function resetHwm(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return vmHwm() !== undefined;
-  } catch {
-    return false;
-  }
-}
 
 async function rawEncrypt(inPath: string, outPath: string, key: Uint8Array, nonce: Uint8Array) {
   const cipher = createCipheriv('aes-128-gcm', key, nonce, { authTagLength: 16 });
@@ -90,12 +68,7 @@ async function run(): Promise<void> {
   }
   const key = hex(keyHex);
   const nonce = hex(nonceHex);
-  const baseline = process.memoryUsage().rss;
-  const exact = resetHwm();
-  let sampled = baseline;
-  const timer = exact
-    ? undefined
-    : setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 2);
+  const watch = watchPeakRss();
   const cpu = process.cpuUsage();
   const start = performance.now();
   let tag: Uint8Array;
@@ -111,15 +84,14 @@ async function run(): Promise<void> {
   }
   const ms = performance.now() - start;
   const { user, system } = process.cpuUsage(cpu);
-  clearInterval(timer);
-  const peak = exact ? vmHwm()! : Math.max(sampled, process.memoryUsage().rss);
+  const { peak, from } = watch.stop();
   process.stdout.write(
     JSON.stringify({
       ms,
       cpuMs: (user + system) / 1000,
-      baselineMiB: baseline / MIB,
+      baselineMiB: watch.baseline / MIB,
       peakMiB: peak / MIB,
-      peakFrom: exact ? 'VmHWM' : 'sampled',
+      peakFrom: from,
       tag: toHex(tag),
     }) + '\n',
   );

@@ -10,6 +10,11 @@
  * - throughput of the same file-to-file runs (median of the rounds), and of the in-memory
  *   streaming API over the same chunks as a raw node:crypto `update()` loop (`_throughput.ts`);
  *   sides alternate, the order flips every round, the ratio is the median of per-round ratios;
+ * - whole bodies in memory (`encryptFile`, `decryptFile`) of 64 and 256 MiB against one raw
+ *   node:crypto `update()`: throughput and peak RSS growth, each side in its own child
+ *   processes (`_memory-child.ts`), sides alternating;
+ * - start-up of the compiled CLI (`sealfold --help`, and a command that loads the reference)
+ *   next to `node -e 0` in the same run (`_startup.ts`);
  * - revoking one member from a folder of 1,000 files totalling 1 GiB: time and bytes to
  *   re-upload, metadata-only rotation versus re-encrypting the whole folder (`_revocation.ts`).
  *
@@ -32,6 +37,7 @@ import { CHUNK_SIZE } from '../reference/src/files/_params.js';
 import { compileForNode } from './_compile.js';
 import { measureThroughput, median } from './_throughput.js';
 import { measureRevocation } from './_revocation.js';
+import { measureStartup } from './_startup.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MIB = 1024 * 1024;
@@ -131,12 +137,63 @@ async function measureFiles(sizeMiB: number, rounds: number) {
   }
 }
 
+interface BodyResult {
+  ms: number;
+  baselineMiB: number;
+  peakMiB: number;
+  peakFrom: string;
+  tag: string;
+}
+
+/**
+ * Whole bodies in memory, raw and reference, each run in a fresh child process; returns the
+ * results by `<size>:<mode>`. Raw and reference encryption must give the same tag.
+ */
+function measureBodies(
+  sizesMiB: number[],
+  rounds: number,
+  runs: number,
+): Record<string, BodyResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sealfold-bench-bodies-'));
+  try {
+    const child = compileForNode(ROOT, join(ROOT, 'bench/_memory-child.ts'), join(dir, 'js'));
+    const key = randomBytes(16).toString('hex');
+    const nonce = randomBytes(12).toString('hex');
+    const results: Record<string, BodyResult[]> = {};
+    for (const size of sizesMiB) {
+      for (let round = 0; round < rounds; round++) {
+        for (const op of ['encrypt', 'decrypt']) {
+          const pair = [`raw-${op}`, op];
+          for (const mode of round % 2 === 0 ? pair : pair.reverse()) {
+            const args = ['--expose-gc', child, mode, String(size), key, nonce, String(runs)];
+            const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+            if (r.status !== 0) throw new Error(`bench child ${mode} failed: ${r.stderr}`);
+            const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as BodyResult;
+            (results[`${size}:${mode}`] ??= []).push(out);
+          }
+          const [raw, sf] = [results[`${size}:raw-${op}`]!, results[`${size}:${op}`]!];
+          if (raw.at(-1)!.tag !== sf.at(-1)!.tag) throw new Error(`raw and reference ${op} differ`);
+        }
+      }
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const json = process.argv.includes('--json');
   const size = quick
-    ? { file: 16, fileRounds: 1, memory: 8, memoryRounds: 3, files: 20, folderMiB: 4 }
-    : { file: 1024, fileRounds: 3, memory: 256, memoryRounds: 9, files: 1000, folderMiB: 1024 };
+    ? {
+        ...{ file: 16, fileRounds: 1, memory: 8, memoryRounds: 3, files: 20, folderMiB: 4 },
+        ...{ bodies: [4, 8], bodyRounds: 1, bodyRuns: 2, startupRounds: 3 },
+      }
+    : {
+        ...{ file: 1024, fileRounds: 3, memory: 256, memoryRounds: 9, files: 1000 },
+        ...{ folderMiB: 1024, bodies: [64, 256], bodyRounds: 3, bodyRuns: 5, startupRounds: 15 },
+      };
   const loadBefore = loadavg();
   const rows: BenchRow[] = [];
 
@@ -171,6 +228,39 @@ async function run(): Promise<void> {
     });
   }
 
+  const bodies = measureBodies(size.bodies, size.bodyRounds, size.bodyRuns);
+  for (const mib of size.bodies) {
+    for (const op of ['encrypt', 'decrypt'] as const) {
+      const [sf, raw] = [bodies[`${mib}:${op}`]!, bodies[`${mib}:raw-${op}`]!];
+      const cell = (rs: BodyResult[]) => {
+        const speed = mib / (median(rs.map((r) => r.ms)) / 1000);
+        // The peak of each child's first run; the later runs only add timings.
+        const growth = Math.max(...rs.map((r) => r.peakMiB - r.baselineMiB));
+        return `${fmt(speed)} MiB/s, +${fmt(growth)} MiB`;
+      };
+      rows.push({
+        measurement: `whole body in memory, ${op} ${mib} MiB: throughput, median of ${sf.length} × ${size.bodyRuns} (MiB/s); peak RSS minus start, worst of ${sf.length} (MiB)`,
+        sealfold: cell(sf),
+        baseline: `${cell(raw)} (raw node:crypto, one update())`,
+        ratio: fmt(median(sf.map((r, i) => raw[i]!.ms / r.ms)), 2),
+      });
+    }
+  }
+
+  const start = measureStartup(ROOT, size.startupRounds);
+  rows.push({
+    measurement: `start-up, \`sealfold --help\`: time, median of ${start.rounds} (ms)`,
+    sealfold: fmt(start.helpMs),
+    baseline: `${fmt(start.nodeMs)} (\`node -e 0\`)`,
+    ratio: fmt(start.helpMs / start.nodeMs, 2),
+  });
+  rows.push({
+    measurement: `start-up, \`sealfold metadata open --help\` (loads the reference): time, median of ${start.rounds} (ms)`,
+    sealfold: fmt(start.commandMs),
+    baseline: `${fmt(start.nodeMs)} (\`node -e 0\`)`,
+    ratio: fmt(start.commandMs / start.nodeMs, 2),
+  });
+
   const tp = await measureThroughput(size.memory, size.memoryRounds);
   for (const [op, t] of [
     ['encrypt', tp.encrypt],
@@ -200,7 +290,13 @@ async function run(): Promise<void> {
   });
 
   const loadAfter = loadavg();
-  const peakFrom = [...new Set(Object.values(files).flatMap((rs) => rs.map((r) => r.peakFrom)))];
+  const peakFrom = [
+    ...new Set(
+      [...Object.values(files), ...Object.values(bodies)].flatMap((rs) =>
+        rs.map((r) => r.peakFrom),
+      ),
+    ),
+  ];
   const machine = {
     node: process.version,
     cpus: cpus().length,
@@ -226,7 +322,7 @@ async function run(): Promise<void> {
     `Sealfold benchmark${quick ? ' (--quick: small sizes, smoke test only)' : ''}\n` +
       `node ${machine.node}, ${machine.cpus} CPUs, load average ${machine.loadBefore} before, ${machine.loadAfter} after\n` +
       `Memory: child processes running plain node on compiled JavaScript; peak RSS from ${machine.peakFrom}.\n` +
-      `ratio = sealfold / baseline (memory: of the growth; throughput: median of the per-round ratios).\n\n` +
+      `ratio = sealfold / baseline (memory: of the growth; throughput: median of the per-round ratios; start-up: of the median times).\n\n` +
       lines.join('\n') +
       '\n',
   );

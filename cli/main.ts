@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { COMMANDS } from './commands.js';
 import { UsageError, type Command, type CommandIo } from './command.js';
 import { SealfoldError } from '../reference/src/errors/index.js';
+import { versionInfo, versionText } from './version.js';
 
 const JSON_OPTION = { json: { type: 'boolean' as const } };
 const HELP_OPTION = { help: { type: 'boolean' as const, short: 'h' } };
@@ -28,6 +29,7 @@ function topHelp(): string {
     ...lines,
     '',
     'Every command takes --help. Exit codes: 0 ok, 1 rejected input or failed check, 2 usage error.',
+    '`sealfold --version [--json]` prints the package, spec and test-vector versions.',
     '',
   ].join('\n');
 }
@@ -60,6 +62,15 @@ export async function main(
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(topHelp());
     return argv.length === 0 ? 2 : 0;
+  }
+  if (argv[0] === '--version') {
+    const json = argv[1] === '--json';
+    if (argv.length > (json ? 2 : 1)) {
+      io.stderr('sealfold --version: the only option is --json\n');
+      return 2;
+    }
+    io.stdout(json ? JSON.stringify(versionInfo()) + '\n' : versionText());
+    return 0;
   }
   const entry = findCommand(argv);
   if (!entry) {

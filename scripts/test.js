@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The project's test command (`npm test`): format check, lint, typecheck, spec check, then every
-// test. It stops at the first failing stage. The last line of a full run is vitest's
+// The project's test command (`npm test`): format check, lint, typecheck, build, spec check,
+// then every test. The build comes before the stages that run `bin/sealfold.js` (the spec check,
+// and the tests that start the CLI or pack the package), so that they run the code checked out.
+// It stops at the first failing stage. The last line of a full run is vitest's
 // `N passed, N failed` summary (scripts/summary-reporter.ts), which CI reads.
 import { spawnSync } from 'node:child_process';
 
@@ -8,6 +10,7 @@ const stages = [
   ['format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
   ['lint', 'npx', ['eslint', '--max-warnings', '0', '.']],
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['build', 'node', ['scripts/build.js']],
   ['spec check', 'node', ['bin/sealfold.js', 'spec', 'check']],
   ['tests', 'npx', ['vitest', 'run', ...process.argv.slice(2)]],
 ];

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { printJson, type Command } from '../command.js';
-import { checkSpec, writeRegistry } from '../../spec/tools/check.js';
-import { repoRoot } from '../paths.js';
+import { printJson, UsageError, type Command } from '../command.js';
+import { isSourceCheckout, repoRoot } from '../paths.js';
 
 export const command: Command = {
   name: ['spec', 'check'],
@@ -23,6 +22,16 @@ export const command: Command = {
   options: { 'no-write': { type: 'boolean' } },
   async run(args, io) {
     const root = repoRoot();
+    // The check reads the tests and the TypeScript sources for citations; an installed package
+    // has neither, so it would report every MUST as untested. Its registry ships ready-made.
+    if (!isSourceCheckout(root)) {
+      throw new UsageError(
+        'spec check runs in a Sealfold source checkout; the installed package ships the registry it writes, spec/requirements.json',
+      );
+    }
+    // Loaded here, past that check: the checker needs the TypeScript compiler, a development
+    // dependency that an installed package does not have.
+    const { checkSpec, writeRegistry } = await import('../../spec/tools/check.js');
     const report = checkSpec(root);
     if (args.values['no-write'] !== true) writeRegistry(root, report);
     if (args.values.json === true) {

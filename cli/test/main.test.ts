@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../paths.js';
 import { runCli } from './_run.js';
 
 const run = (argv: string[]) => runCli(argv);
@@ -33,5 +37,29 @@ describe('sealfold CLI', () => {
     const report = JSON.parse(r.out);
     expect(report.counts.total).toBeGreaterThan(0);
     expect(r.code).toBe(report.ok ? 0 : 1);
+  });
+
+  it('--version prints the package version, the spec version and the vector-set hash', async () => {
+    const root = repoRoot();
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const intro = readFileSync(join(root, 'spec/00-introduction.md'), 'utf8');
+    const spec = /^Specification version: (\d+\.\d+\.\d+)\. /m.exec(intro)?.[1];
+    expect(spec).toBeDefined();
+    const sums = join(root, 'vectors/SHA256SUMS');
+    const vectors = existsSync(sums)
+      ? `sha256:${createHash('sha256').update(readFileSync(sums)).digest('hex')}`
+      : 'none';
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`sealfold ${pkg.version}\nspec ${spec}\nvectors ${vectors}\n`);
+    const j = await run(['--version', '--json']);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out)).toEqual({ package: pkg.version, spec, vectors });
+  });
+
+  it('--version takes no other argument (exit 2)', async () => {
+    const r = await run(['--version', 'extra']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
   });
 });

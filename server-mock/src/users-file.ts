@@ -8,13 +8,14 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsNs from 'ajv-formats';
 import { SealfoldError } from '../../reference/src/errors/index.js';
+import { packageFileUrl } from '../../reference/src/_internal/package-files.js';
 import type { Store } from './store/index.js';
 import { users } from './store/index.js';
 import * as audit from './audit.js';
 
 const addFormats = addFormatsNs.default;
 
-const SCHEMA_URL = new URL('../../spec/schemas/server-users.schema.json', import.meta.url);
+const SCHEMA_URL = packageFileUrl('spec/schemas/server-users.schema.json');
 
 /** One user of the file. */
 export interface UsersFileUser {

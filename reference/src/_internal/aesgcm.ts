@@ -8,9 +8,15 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  type CipherGCM,
+  type CipherGCMTypes,
+  type DecipherGCM,
+} from 'node:crypto';
 import { SealfoldError } from '../errors/index.js';
-import { abytes, concatBytes } from './bytes.js';
+import { abytes } from './bytes.js';
 
 export const GCM_TAG_LENGTH = 16;
 /** IV lengths accepted on reading. */
@@ -18,6 +24,24 @@ export const GCM_IV_LENGTHS = [12, 16] as const;
 
 function algorithm(key: Uint8Array): CipherGCMTypes {
   return key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
+}
+
+/**
+ * Input slice per `update()` call. Each call returns a fresh buffer that is copied into the one
+ * output buffer while it is still in cache. One `update()` over a whole large body would cost
+ * more: node allocates its output one block too long and then copies it into an exact-size
+ * buffer, so the body is held twice (and `ct ‖ tag` would need a third copy to append the tag).
+ * Sliced, the peak is the output plus one slice, and the copies are cache-sized.
+ */
+export const GCM_UPDATE_SLICE = 256 * 1024;
+
+/** Runs `input` through `c` slice by slice into `out` (same length as `input`, offset 0). */
+function updateInto(c: CipherGCM | DecipherGCM, input: Uint8Array, out: Uint8Array): void {
+  for (let off = 0; off < input.length; off += GCM_UPDATE_SLICE) {
+    const part = c.update(input.subarray(off, Math.min(off + GCM_UPDATE_SLICE, input.length)));
+    // GCM is a stream mode: update() returns exactly as many bytes as it was given.
+    out.set(part, off);
+  }
 }
 
 function checkIv(iv: Uint8Array): void {
@@ -36,7 +60,11 @@ export function aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8A
   abytes(plaintext, 'plaintext');
   checkIv(iv);
   const c = createCipheriv(algorithm(key), key, iv, { authTagLength: GCM_TAG_LENGTH });
-  return concatBytes(c.update(plaintext), c.final(), c.getAuthTag());
+  const sealed = new Uint8Array(plaintext.length + GCM_TAG_LENGTH);
+  updateInto(c, plaintext, sealed);
+  c.final(); // GCM has no buffered block: final() returns nothing and computes the tag.
+  sealed.set(c.getAuthTag(), plaintext.length);
+  return sealed;
 }
 
 /**
@@ -57,12 +85,13 @@ export function aesGcmDecrypt(key: Uint8Array, iv: Uint8Array, sealed: Uint8Arra
   const split = sealed.length - GCM_TAG_LENGTH;
   const d = createDecipheriv(algorithm(key), key, iv, { authTagLength: GCM_TAG_LENGTH });
   d.setAuthTag(sealed.subarray(split));
-  const body = d.update(sealed.subarray(0, split));
+  const plaintext = new Uint8Array(split);
+  updateInto(d, sealed.subarray(0, split), plaintext);
   try {
-    const tail = d.final();
-    return concatBytes(body, tail);
+    d.final(); // verifies the tag; for GCM it returns no bytes
+    return plaintext;
   } catch (e) {
-    body.fill(0);
+    plaintext.fill(0);
     throw new SealfoldError('AEAD_TAG_MISMATCH', undefined, { cause: e });
   }
 }

@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsNs from 'ajv-formats';
 import { abytes, astring, sha256Hex } from '../_internal/bytes.js';
+import { packageFileUrl } from '../_internal/package-files.js';
 import { SealfoldError } from '../errors/index.js';
 import { parseSpki, spkiOf } from '../keys/_parse.js';
 import { FileStateStore, MemoryStateStore, type StateStore } from '../state/index.js';
@@ -57,12 +58,15 @@ export interface PinResult {
 function compileRecordValidator(): ValidateFunction {
   const ajv = new Ajv2020({ allErrors: false, strict: true });
   addFormats(ajv);
-  const url = new URL('../../../spec/schemas/pin-store.schema.json', import.meta.url);
+  const url = packageFileUrl('spec/schemas/pin-store.schema.json');
   ajv.addSchema(JSON.parse(readFileSync(url, 'utf8')) as object, 'pin-store.schema.json');
   return ajv.getSchema('pin-store.schema.json#/$defs/pinRecord')!;
 }
 
-const validateRecord = compileRecordValidator();
+// Compiled on first use, not at import: compiling schemas costs every CLI start that loads
+// this module about 100 ms (ajv generates code), though most commands never validate with them.
+let recordValidator: ValidateFunction | undefined;
+const validateRecord = (v: unknown) => (recordValidator ??= compileRecordValidator())(v);
 
 /** The identity key of a user's (or link share's) certificate pin. */
 export function pinIdentity(kind: 'user' | 'server', id: string): string {

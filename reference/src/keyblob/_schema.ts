@@ -7,16 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { SealfoldError } from '../errors/index.js';
+import { packageFileUrl } from '../_internal/package-files.js';
 
 const SCHEMA_FILE = 'private-key-blob.schema.json';
 
 function compile(): ValidateFunction {
   const ajv = new Ajv2020({ allErrors: false, strict: true });
-  const url = new URL(`../../../spec/schemas/${SCHEMA_FILE}`, import.meta.url);
+  const url = packageFileUrl(`spec/schemas/${SCHEMA_FILE}`);
   return ajv.compile(JSON.parse(readFileSync(url, 'utf8')) as object);
 }
 
-const VALIDATE = compile();
+// Compiled on first use, not at import: compiling schemas costs every CLI start that loads
+// this module about 100 ms (ajv generates code), though most commands never validate with them.
+let validate: ValidateFunction | undefined;
 
 /**
  * Returns the blob string of a `/private-key` OCS data object (E2EE-REC-022, E2EE-REC-023).
@@ -26,8 +29,9 @@ const VALIDATE = compile();
  *   `private-key`; `KEY_BLOB_MALFORMED` when that string does not match the blob grammar.
  */
 export function privateKeyBlobOfResponse(data: unknown): string {
-  if (VALIDATE(data)) return (data as { 'private-key': string })['private-key'];
-  const e = VALIDATE.errors?.[0];
+  const v = (validate ??= compile());
+  if (v(data)) return (data as { 'private-key': string })['private-key'];
+  const e = v.errors?.[0];
   if (e?.keyword === 'pattern') {
     throw new SealfoldError(
       'KEY_BLOB_MALFORMED',

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { gcm } from '@noble/ciphers/aes.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { abytes, fromBase64, toBase64, equalBytes } from '../../src/_internal/bytes.js';
-import { aesGcmDecrypt, aesGcmEncrypt } from '../../src/_internal/aesgcm.js';
+import { aesGcmDecrypt, aesGcmEncrypt, GCM_UPDATE_SLICE } from '../../src/_internal/aesgcm.js';
 import { rsaOaepUnwrap, rsaOaepWrap } from '../../src/_internal/rsa-oaep.js';
 
 describe('bytes', () => {
@@ -48,6 +48,27 @@ describe('AES-GCM', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('E2EE-SEC-004: agrees with @noble/ciphers on bodies around the update-slice boundaries; a flip in any slice gives no output', () => {
+    const S = GCM_UPDATE_SLICE;
+    const k = new Uint8Array(32).map((_, i) => i * 7);
+    const n = new Uint8Array(16).map((_, i) => 255 - i);
+    for (const size of [0, 1, S - 1, S, S + 1, 2 * S + 17]) {
+      const p = new Uint8Array(size).map((_, i) => (i * 31 + 5) & 0xff);
+      const sealed = aesGcmEncrypt(k, n, p);
+      expect(sealed.length).toBe(size + 16);
+      expect(equalBytes(sealed, gcm(k, n).encrypt(p))).toBe(true);
+      expect(equalBytes(aesGcmDecrypt(k, n, sealed), p)).toBe(true);
+      for (const at of [0, S - 1, S, size - 1, size, size + 15]) {
+        if (at < 0 || at >= sealed.length) continue;
+        const bad = sealed.slice();
+        bad[at]! ^= 0x80;
+        expect(() => aesGcmDecrypt(k, n, bad)).toThrow(
+          expect.objectContaining({ code: 'AEAD_TAG_MISMATCH' }),
+        );
+      }
+    }
   });
 
   it('rejects short ciphertexts and odd IV lengths with typed codes', () => {
