@@ -4,16 +4,22 @@
  * @module
  */
 import type { VectorType } from './vector-type.js';
+import { certificate } from './types/certificate.js';
+import { csrVectors } from './types/csr.js';
 import { fileDecrypt } from './types/file-decrypt.js';
+import { keyBlob } from './types/key-blob.js';
+import { keyWrap } from './types/key-wrap.js';
+import { metadataDecrypt } from './types/metadata-decrypt.js';
 import { mnemonicKdf } from './types/mnemonic-kdf.js';
 import { pemKey } from './types/pem-key.js';
-import { keyWrap } from './types/key-wrap.js';
-import { keyBlob } from './types/key-blob.js';
 
 export const VECTOR_TYPES: readonly VectorType[] = [
   pemKey,
   mnemonicKdf,
   keyBlob,
   keyWrap,
+  certificate,
+  csrVectors,
+  metadataDecrypt,
   fileDecrypt,
 ];
