@@ -78,7 +78,9 @@ async function signWith(
       obj.tbsView = new Uint8Array(obj.encodeTBS().toBER());
     } else {
       obj.signatureAlgorithm = alg;
-      obj.tbsView = new Uint8Array(obj.encodeTBS().toBER());
+      // encodeTBS is protected on CertificationRequest (public on Certificate); same method.
+      const req = obj as unknown as { encodeTBS(): asn1js.Sequence };
+      obj.tbsView = new Uint8Array(req.encodeTBS().toBER());
     }
     obj.signatureValue = new asn1js.BitString({ valueHex: sign('md5', obj.tbsView, key) });
     return;

@@ -5,11 +5,13 @@
  */
 import type { VectorType } from './vector-type.js';
 import { certificate } from './types/certificate.js';
+import { canonicalJsonVectors } from './types/canonical-json.js';
 import { csrVectors } from './types/csr.js';
 import { fileDecrypt } from './types/file-decrypt.js';
 import { keyBlob } from './types/key-blob.js';
 import { keyWrap } from './types/key-wrap.js';
 import { metadataDecrypt } from './types/metadata-decrypt.js';
+import { metadataSignature } from './types/metadata-signature.js';
 import { mnemonicKdf } from './types/mnemonic-kdf.js';
 import { pemKey } from './types/pem-key.js';
 
@@ -21,5 +23,7 @@ export const VECTOR_TYPES: readonly VectorType[] = [
   certificate,
   csrVectors,
   metadataDecrypt,
+  canonicalJsonVectors,
+  metadataSignature,
   fileDecrypt,
 ];

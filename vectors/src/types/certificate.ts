@@ -388,7 +388,7 @@ export const certificate: VectorType = {
       );
     {
       const tbsEdited = await make();
-      const c = pkijs.Certificate.fromBER(tbsEdited);
+      const c = pkijs.Certificate.fromBER(new Uint8Array(tbsEdited));
       c.notBefore = new pkijs.Time({ type: 0, value: new Date(ctx.now.getTime() - 86_400_000) });
       const reencoded = new Uint8Array(c.toSchema(true).toBER());
       reject(
