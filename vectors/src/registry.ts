@@ -6,6 +6,7 @@
 import type { VectorType } from './vector-type.js';
 import { certificate } from './types/certificate.js';
 import { canonicalJsonVectors } from './types/canonical-json.js';
+import { chain } from './types/chain.js';
 import { csrVectors } from './types/csr.js';
 import { fileDecrypt } from './types/file-decrypt.js';
 import { keyBlob } from './types/key-blob.js';
@@ -14,6 +15,8 @@ import { metadataDecrypt } from './types/metadata-decrypt.js';
 import { metadataSignature } from './types/metadata-signature.js';
 import { mnemonicKdf } from './types/mnemonic-kdf.js';
 import { pemKey } from './types/pem-key.js';
+import { scenario } from './types/scenario.js';
+// from './types/pem-key.js';
 
 export const VECTOR_TYPES: readonly VectorType[] = [
   pemKey,
@@ -26,4 +29,6 @@ export const VECTOR_TYPES: readonly VectorType[] = [
   canonicalJsonVectors,
   metadataSignature,
   fileDecrypt,
+  chain,
+  scenario,
 ];
