@@ -1,15 +1,19 @@
 /**
  * Generation and serialisation of the vector set: every type's file as
- * `vectors/<family>/<type>.json` (two-space JSON and a final newline), its blobs, and
- * `vectors/SHA256SUMS` over every file of the set. Same seed and same inputs, same bytes.
+ * `vectors/<family>/<type>.json` (two-space JSON and a final newline), its blobs, the schemas,
+ * the id ledger, and `vectors/SHA256SUMS` over all of them (a release of the set is identified
+ * by the hash of that file). Same seed and same inputs, same bytes.
  *
  * @module
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createContext, DEFAULT_SEED, VECTORS_DIR } from './context.js';
+import type { VectorFile } from './envelope.js';
+import { ID_LEDGER, ledgerText, readLedger } from './lint.js';
 import { sha256hex } from './repr.js';
 import { VECTOR_TYPES } from './registry.js';
+import { envelopeSchema, typeSchema } from './schemas.js';
 
 /** One generated file: its path relative to vectors/ and its bytes. */
 export interface GeneratedFile {
@@ -17,43 +21,37 @@ export interface GeneratedFile {
   readonly bytes: Uint8Array;
 }
 
-/** The serialisation of every vector file. */
+/** The serialisation of every JSON file of the set. */
 export function serialise(value: unknown): Uint8Array {
   return new Uint8Array(Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8'));
 }
 
-/** Generates the whole set in memory (vector files, blobs, then SHA256SUMS last). */
+/** Generates the whole set in memory; SHA256SUMS comes last. */
 export async function generateAll(
   seed = DEFAULT_SEED,
   vectorsDir = VECTORS_DIR,
 ): Promise<GeneratedFile[]> {
   const ctx = createContext(seed, vectorsDir);
-  const out: GeneratedFile[] = [];
+  const out: GeneratedFile[] = [
+    { path: 'schemas/envelope.schema.json', bytes: serialise(envelopeSchema()) },
+  ];
+  const files: VectorFile[] = [];
   for (const t of VECTOR_TYPES) {
     const file = await t.generate(ctx);
+    files.push(file);
+    out.push({ path: `schemas/${t.type}.schema.json`, bytes: serialise(typeSchema(t)) });
     out.push({ path: `${t.family}/${t.type}.json`, bytes: serialise(file) });
     for (const [p, bytes] of t.blobs ?? []) out.push({ path: `${t.family}/${p}`, bytes });
   }
-  out.push({ path: 'SHA256SUMS', bytes: checksums(out, vectorsDir) });
+  out.push({
+    path: ID_LEDGER,
+    bytes: new Uint8Array(Buffer.from(ledgerText(files, readLedger(vectorsDir)))),
+  });
+  const lines = out
+    .map((f) => `${sha256hex(f.bytes)}  ${f.path}`)
+    .sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1));
+  out.push({ path: 'SHA256SUMS', bytes: new Uint8Array(Buffer.from(lines.join('\n') + '\n')) });
   return out;
-}
-
-/** `sha256  path` lines (sha256sum format) over the generated files and the committed inputs. */
-function checksums(files: readonly GeneratedFile[], vectorsDir: string): Uint8Array {
-  const lines = files.map((f) => `${sha256hex(f.bytes)}  ${f.path}`);
-  for (const schema of schemaFiles(vectorsDir)) {
-    lines.push(`${sha256hex(readFileSync(join(vectorsDir, schema)))}  ${schema}`);
-  }
-  lines.sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1));
-  return new Uint8Array(Buffer.from(lines.join('\n') + '\n'));
-}
-
-function schemaFiles(vectorsDir: string): string[] {
-  const names = [
-    'schemas/envelope.schema.json',
-    ...VECTOR_TYPES.map((t) => `schemas/${t.type}.schema.json`),
-  ];
-  return names.filter((n) => existsSync(join(vectorsDir, n)));
 }
 
 /** Writes the generated set under `vectorsDir`. */

@@ -872,7 +872,7 @@ export const metadataDecrypt: VectorType = {
       };
       const documentWire = buildDoc({ ...spec, key, inner }, rng);
       b.add({
-        slug,
+        slug: `subfolder-${slug}`,
         comment,
         flags,
         requirements: reqs,
