@@ -6,6 +6,7 @@
 import { printJson, type Command } from '../command.js';
 import { checkSpec, writeRegistry } from '../../spec/tools/check.js';
 import { repoRoot } from '../paths.js';
+import { VECTOR_AREAS } from '../../spec/tools/vector-citations.js';
 
 export const command: Command = {
   name: ['spec', 'check'],
@@ -38,6 +39,7 @@ export const command: Command = {
           `MUST/MUST NOT covered by tests: ${c.mustCovered}/${c.mustTotal}`,
           `covered by tests: ${c.coveredByTests}/${c.total}`,
           `cited by reference code: ${c.citedByReference}/${c.total}; by server-mock: ${c.citedByServer}/${c.total}`,
+          `test vectors: ${c.vectors.vectors}; MUST/MUST NOT of ${VECTOR_AREAS.join(', ')} cited by vectors: ${c.vectors.areaMustsCited}/${c.vectors.areaMusts}, listed as not observable from bytes: ${c.vectors.notObservable} (vectors/uncovered.json)`,
           '',
         ].join('\n'),
       );

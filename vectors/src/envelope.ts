@@ -117,12 +117,16 @@ export class VectorFileBuilder {
     const g = this.file.testGroups.at(-1);
     if (g === undefined) throw new Error('add() before group()');
     const { slug, flags, ...rest } = d;
+    // A flag's note names what the flagged behaviour evidences: the test cites those IDs too.
+    const requirements = new Set(rest.requirements);
+    for (const f of flags ?? [])
+      for (const r of this.file.notes[f]?.requirements ?? []) requirements.add(r);
     g.tests.push({
       id: `${this.file.type}/${slug}`,
       tcId: ++this.tcId,
       comment: rest.comment,
       flags: flags ?? [],
-      requirements: rest.requirements,
+      requirements: [...requirements],
       in: rest.in,
       expect: rest.expect,
     });

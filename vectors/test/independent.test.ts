@@ -299,7 +299,7 @@ describe('independent check: certificate (node X509Certificate, i.e. OpenSSL)', 
             t.expect.publicKeySha256,
           );
         } else if (t.expect.error === 'CERT_UNTRUSTED') {
-          let ok = false;
+          let ok: boolean;
           try {
             ok =
               cert.verify(server) &&

@@ -200,8 +200,8 @@ export const certificate: VectorType = {
         comment,
         flags,
         requirements: flags.length
-          ? ['E2EE-CERT-011', 'E2EE-CERT-012', 'E2EE-CERT-014']
-          : ['E2EE-CERT-012', 'E2EE-CERT-014'],
+          ? ['E2EE-CERT-011', 'E2EE-CERT-012', 'E2EE-CERT-014', 'E2EE-CERT-030']
+          : ['E2EE-CERT-012', 'E2EE-CERT-014', 'E2EE-CERT-030'],
         in: { certificateWire: strictPem(CERT, der), userId: 'alice' },
         expect: valid(der),
       });

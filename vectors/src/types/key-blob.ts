@@ -14,6 +14,8 @@ import {
   type KdfVariant,
 } from '../../../reference/src/keyblob/index.js';
 import { generateMnemonic } from '../../../reference/src/mnemonic/index.js';
+import { recoverPrivateKey } from '../../../reference/src/recovery/index.js';
+import { world } from '../world.js';
 import { VectorFileBuilder } from '../envelope.js';
 import type { GenContext } from '../context.js';
 import { b64, flip, sha256hex } from '../repr.js';
@@ -49,7 +51,7 @@ function plaintextOf(pem: string): Uint8Array {
 export const keyBlob: VectorType = {
   type: TYPE,
   family: 'primitives',
-  inFields: ['blobWire', 'mnemonicWire'],
+  inFields: ['blobWire', 'mnemonicWire', 'certificateWire', 'userId'],
   outFields: ['privateKeySha256', 'kdf'],
   async generate(ctx: GenContext) {
     const rng = ctx.rng(TYPE);
@@ -101,6 +103,7 @@ export const keyBlob: VectorType = {
         },
       },
     );
+    const w = await world(ctx);
     const alice = ctx.key('alice');
     const mnemonic = generateMnemonic(rng);
     const password = mnemonic.join('');
@@ -113,7 +116,7 @@ export const keyBlob: VectorType = {
     b.add({
       slug: 'writer-form',
       comment: 'the form every writer emits: "|", 12-byte IV, PBKDF2-SHA256/600000',
-      requirements: ['E2EE-REC-010', 'E2EE-REC-020', 'E2EE-REC-024'],
+      requirements: ['E2EE-REC-010', 'E2EE-REC-012', 'E2EE-REC-020', 'E2EE-REC-024'],
       in: { blobWire: writerBlob, mnemonicWire },
       expect: { ...ok, kdf: kdfName(WRITE_KDF) },
     });
@@ -284,12 +287,87 @@ export const keyBlob: VectorType = {
       in: { blobWire: base.text, mnemonicWire: mnemonic.slice(0, 11).join(' ') },
       expect: { result: 'invalid', error: 'MNEMONIC_INVALID' },
     });
+
+    // Recovery: the blob opened AND the key checked against the user's own certificate.
+    b.group({ operation: 'recover', serverPublicKeyPemWire: w.serverPublicKeyPem });
+    const recBlob = sealBlob({
+      password,
+      salt: rng(40),
+      iv: rng(12),
+      kdf: FAST,
+      plaintext: plaintextOf(pemA),
+    }).text;
+    const foreign = await w.certify('alice', alice, ctx.key('server-other'));
+    const recover: [
+      string,
+      string,
+      string,
+      string,
+      Parameters<typeof b.add>[0]['expect'],
+      string[],
+    ][] = [
+      [
+        'recover-own-certificate',
+        "the blob holds the key of alice's own, server-issued certificate",
+        w.alice.certificatePem,
+        'alice',
+        { ...ok, kdf: kdfName(FAST) },
+        ['E2EE-REC-030', 'E2EE-REC-031', 'E2EE-CERT-016'],
+      ],
+      [
+        'recover-certificate-other-key',
+        "alice's certificate (valid, CN=alice) holds bob's key",
+        (await w.certify('alice', ctx.key('bob'))).certificatePem,
+        'alice',
+        { result: 'invalid', error: 'KEY_MISMATCH' },
+        ['E2EE-REC-030', 'E2EE-CERT-016'],
+      ],
+      [
+        'recover-certificate-foreign-server',
+        "alice's certificate is not signed by the server key",
+        foreign.certificatePem,
+        'alice',
+        { result: 'invalid', error: 'CERT_UNTRUSTED' },
+        ['E2EE-REC-031'],
+      ],
+      [
+        'recover-certificate-other-user',
+        'the certificate names bob',
+        w.bob.certificatePem,
+        'alice',
+        { result: 'invalid', error: 'CERT_USER_MISMATCH' },
+        ['E2EE-REC-031'],
+      ],
+    ];
+    for (const [slug, comment, certificateWire, userId, expect, reqs] of recover) {
+      b.add({
+        slug,
+        comment,
+        requirements: reqs,
+        in: { blobWire: recBlob, mnemonicWire, certificateWire, userId },
+        expect,
+      });
+    }
     return b.file;
   },
-  async run(test) {
-    const i = test.in as { blobWire: string; mnemonicWire: string };
+  async run(test, group) {
+    const i = test.in as {
+      blobWire: string;
+      mnemonicWire: string;
+      certificateWire?: string;
+      userId?: string;
+    };
     return verdict(async () => {
-      const r = await decryptPrivateKey(i.blobWire, i.mnemonicWire);
+      const r =
+        group.params.operation === 'recover'
+          ? await recoverPrivateKey({
+              blob: i.blobWire,
+              mnemonic: i.mnemonicWire,
+              certificate: i.certificateWire!,
+              userId: i.userId!,
+              serverPublicKey: group.params.serverPublicKeyPemWire as string,
+            })
+          : await decryptPrivateKey(i.blobWire, i.mnemonicWire);
       return { privateKeySha256: sha256hex(r.pkcs8), kdf: kdfName(r.kdf) };
     });
   },

@@ -162,7 +162,7 @@ export const metadataDecrypt: VectorType = {
       'web-form',
       'the writer form: "2.0", 12-byte nonce, no suffix, sorted keys',
       [],
-      ['E2EE-META-031', 'E2EE-META-041', 'E2EE-META-047', 'E2EE-META-048'],
+      ['E2EE-META-031', 'E2EE-META-034', 'E2EE-META-041', 'E2EE-META-047', 'E2EE-META-048'],
       {},
       ok(),
     );
@@ -476,6 +476,36 @@ export const metadataDecrypt: VectorType = {
         expect: { result: 'invalid', error },
       });
     }
+    root(
+      'order-structure-before-key',
+      'an 8-byte nonce and no entry for the reader: the earlier check decides',
+      ['OuterSchema'],
+      ['E2EE-META-040'],
+      { members: [{ actor: bob }], edit: (d) => (meta(d).nonce = b64(rng(8))) },
+      bad('METADATA_MALFORMED'),
+    );
+    root(
+      'order-certificate-before-decrypt',
+      "bob's certificate from another server key and a modified ciphertext: CERT_UNTRUSTED first",
+      ['MemberCheck'],
+      ['E2EE-META-040'],
+      {
+        members: [
+          { actor: alice },
+          {
+            actor: bob,
+            certificatePem: (await w.certify('bob', bob.key, ctx.key('server-other')))
+              .certificatePem,
+          },
+        ],
+        edit: (d) => {
+          const c = Buffer.from(meta(d).ciphertext as string, 'base64');
+          c[0]! ^= 1;
+          meta(d).ciphertext = c.toString('base64');
+        },
+      },
+      bad('CERT_UNTRUSTED'),
+    );
     root(
       'version-3.0',
       'version "3.0"',
@@ -832,7 +862,7 @@ export const metadataDecrypt: VectorType = {
             files: { c3: fileEntry(rng, 'a', 'text/plain') },
             folders: { c3: 'c' },
           }),
-        ['E2EE-META-020'],
+        ['E2EE-META-020', 'E2EE-META-023'],
       ],
       [
         'checksum-not-hex',
@@ -884,7 +914,7 @@ export const metadataDecrypt: VectorType = {
       'users-absent',
       'desktop and web: no users member',
       ['SubfolderUsers'],
-      ['E2EE-META-009', 'E2EE-META-042'],
+      ['E2EE-META-009', 'E2EE-META-042', 'E2EE-SHARE-002'],
       {},
       ok(),
     );
@@ -916,7 +946,7 @@ export const metadataDecrypt: VectorType = {
       'users-listed',
       'a sub-folder document listing a member',
       ['SubfolderUsers'],
-      ['E2EE-META-042'],
+      ['E2EE-META-042', 'E2EE-META-038'],
       { members: [{ actor: alice }] },
       bad('METADATA_MALFORMED'),
     );

@@ -37,6 +37,7 @@ import { buildDoc, fileEntry, type MemberSpec } from '../metadata-docs.js';
 import { buildCms } from '../cms.js';
 import { oaepWrapSeeded } from '../oaep.js';
 import { world, type Actor, type World } from '../world.js';
+import { strictPem } from '../pem-variants.js';
 import type { VectorType } from '../vector-type.js';
 
 const TYPE = 'scenario';
@@ -52,6 +53,8 @@ interface Step {
   readonly comment: string;
   readonly root: Served;
   readonly subfolders: Record<string, Served>;
+  /** The server key served at this step, when it differs from the scenario's. */
+  readonly serverPublicKeyPemWire?: string;
 }
 
 interface ScenarioIn {
@@ -81,7 +84,7 @@ interface ClientState {
 
 async function readStep(i: ScenarioIn, step: Step, st: ClientState): Promise<StepExpect> {
   const privateKey = privateKeyFromPem(i.privateKeyPemWire);
-  const serverPublicKey = publicKeyFromPem(i.serverPublicKeyPemWire);
+  const serverPublicKey = publicKeyFromPem(step.serverPublicKeyPemWire ?? i.serverPublicKeyPemWire);
   const outerRoot = parseMetadataDocument(step.root.documentWire);
   if (outerRoot.family === 1) {
     // A legacy document for a folder: only its format family matters once a 2.x mark exists.
@@ -148,6 +151,8 @@ async function readStep(i: ScenarioIn, step: Step, st: ClientState): Promise<Ste
       serverPublicKey,
       userId: m.userId,
       pins: st.pins,
+      // E2EE-CERT-034: the server key is pinned too.
+      serverId: 'server',
     });
   }
   // E2EE-META-065: the marks change only when every folder of the step passed.
@@ -396,7 +401,7 @@ export const scenario: VectorType = {
         'honest-sequence',
         'three versions by two members, one read twice',
         ['Honest'],
-        ['E2EE-META-036', 'E2EE-META-063', 'E2EE-META-066'],
+        ['E2EE-META-036', 'E2EE-META-063', 'E2EE-META-066', 'E2EE-CERT-031', 'E2EE-SHARE-001'],
         alice,
         rootId(),
         [
@@ -526,7 +531,7 @@ export const scenario: VectorType = {
         'injected-member-self-signed',
         'the server adds mallory, who signs the new version',
         ['InjectedMember'],
-        ['E2EE-META-126'],
+        ['E2EE-META-126', 'E2EE-SHARE-003'],
         alice,
         rootId(),
         [
@@ -648,12 +653,14 @@ export const scenario: VectorType = {
         'substituted-certificate',
         'a version (signed by alice) listing a server-issued certificate for bob over another key',
         ['SubstitutedCertificate'],
-        ['E2EE-CERT-032'],
+        ['E2EE-CERT-032', 'E2EE-CERT-033'],
         alice,
         rootId(),
         [
           [step('v1', d1), ok(v1)],
           [step('v2 with a new bob key', d2), no('KEY_CHANGED')],
+          [step('the same v2 again: no automatic re-pin', d2), no('KEY_CHANGED')],
+          [step('v1 again', d1), ok(v1)],
         ],
       );
       const d2m = writeDoc(
@@ -739,6 +746,69 @@ export const scenario: VectorType = {
         [
           [step('v1 2.0', d1), ok(v1)],
           [step('v2 2.1', writeDoc(w, rng, v2, bob, { version: '2.1' })), ok(v2)],
+        ],
+      );
+    }
+    // 8b. A new server key: every certificate re-issued by it.
+    {
+      const v1 = newFolder([alice, bob]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const other = ctx.key('server-other');
+      const a2 = await w.certify('alice', alice.key, other);
+      const b2 = await w.certify('bob', bob.key, other);
+      const v2 = withFile(next(v1), 'after-reissue.txt');
+      const d2 = writeDoc(w, rng, v2, a2, { members: [{ actor: a2 }, { actor: b2 }] });
+      add(
+        'server-key-changed',
+        'the server serves another server key and certificates issued by it',
+        ['SubstitutedCertificate'],
+        ['E2EE-CERT-034'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [
+            {
+              ...step('v2 under a new server key', d2),
+              serverPublicKeyPemWire: strictPem('PUBLIC KEY', other.spki),
+            },
+            no('KEY_CHANGED'),
+          ],
+        ],
+      );
+    }
+    // 8c. A membership change that leaves a sub-folder under the old key.
+    {
+      const v1 = newFolder([alice, bob, carol]);
+      const subA = hex(rng(16));
+      v1.folders = { [subA]: 'A' };
+      const filesA = { [hex(rng(16))]: fileEntry(rng, 'in-a.txt', 'text/plain') };
+      const a1 = writeSub(rng, v1.key, 1, filesA, alice);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const k2 = rng(16);
+      const v2 = {
+        ...next(v1),
+        key: k2,
+        checksums: [...v1.checksums, sha256hex(k2)],
+        members: [alice, bob],
+      };
+      const d2 = writeDoc(w, rng, v2, alice);
+      const a2 = writeSub(rng, k2, 2, filesA, alice);
+      const innerA1 = { counter: 1, files: filesA, folders: {}, keyChecksums: [] };
+      add(
+        'subfolder-left-under-old-key',
+        'carol is removed and the root re-keyed, but the sub-folder document is the old one',
+        ['Membership'],
+        ['E2EE-SHARE-022', 'E2EE-META-047'],
+        bob,
+        rootId(),
+        [
+          [step('v1', d1, { [subA]: a1 }), ok(v1, { [subA]: innerA1 })],
+          [step('v2, sub-folder not re-encrypted', d2, { [subA]: a1 }), no('AEAD_TAG_MISMATCH')],
+          [
+            step('v2, sub-folder re-encrypted', d2, { [subA]: a2 }),
+            ok(v2, { [subA]: { counter: 2, files: filesA, folders: {}, keyChecksums: [] } }),
+          ],
         ],
       );
     }
