@@ -527,3 +527,107 @@ describe('independent check: chains (every step recomputed)', () => {
     }
   });
 });
+
+const oaepOpen = (pem: string, wrapped: Uint8Array) =>
+  Uint8Array.from(
+    privateDecrypt(
+      { key: privateKeyOf(pem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      wrapped,
+    ),
+  );
+
+describe('independent check: metadata-legacy (node OAEP, noble GCM)', () => {
+  it('valid documents and filedrop entries open to the recorded keys and entries', () => {
+    for (const g of load('primitives/metadata-legacy.json')) {
+      for (const t of g.tests) {
+        if (t.expect.result !== 'valid') continue;
+        const unwrapLegacy = (b64: string) =>
+          strictB64(
+            Buffer.from(
+              strictB64(
+                Buffer.from(oaepOpen(g.params.privateKeyPemWire, strictB64(b64))).toString('ascii'),
+              ),
+            ).toString('ascii'),
+          );
+        const openSealed = (key: Uint8Array, text: string) => {
+          const [ct, iv] = text.includes('|')
+            ? text.split('|')
+            : /^(.+)fA==(.+)$/s.exec(text)!.slice(1);
+          return JSON.parse(
+            Buffer.from(
+              Buffer.from(gcm(key, strictB64(iv!)).decrypt(strictB64(ct!))).toString('ascii'),
+              'base64',
+            ).toString('utf8'),
+          );
+        };
+        const view = (o: any) => ({
+          filename: o.filename,
+          mimetype: o.mimetype,
+          keyHex: Buffer.from(strictB64(o.key)).toString('hex'),
+        });
+        if (g.params.operation === 'filedrop-entry') {
+          const e = JSON.parse(t.in.entryWire);
+          expect(view(openSealed(unwrapLegacy(e.encryptedKey), e.encrypted)), t.id).toEqual(
+            t.expect.entry,
+          );
+          continue;
+        }
+        const d = JSON.parse(t.in.documentWire);
+        const wrapped =
+          d.metadata.metadataKey ??
+          d.metadata.metadataKeys[
+            String(Math.max(...Object.keys(d.metadata.metadataKeys).map(Number)))
+          ];
+        const key = unwrapLegacy(wrapped);
+        expect(Buffer.from(key).toString('hex'), t.id).toBe(t.expect.metadataKeyHex);
+        const entries = Object.fromEntries(
+          Object.entries(d.files).map(([id, e]: [string, any]) => [
+            id,
+            view(openSealed(key, e.encrypted)),
+          ]),
+        );
+        expect(entries, t.id).toEqual(t.expect.entries);
+        if (t.expect.checksumVerified) {
+          const words = password(t.in.mnemonicWire)!;
+          expect(
+            h256(words + Object.keys(d.files).sort().join('') + d.metadata.metadataKey),
+            t.id,
+          ).toBe(d.metadata.checksum.toLowerCase());
+        }
+      }
+    }
+  });
+});
+
+describe('independent check: filedrop-entry (node OAEP, noble GCM, zlib)', () => {
+  it('valid entries open to the recorded file entry', () => {
+    for (const g of load('primitives/filedrop-entry.json')) {
+      for (const t of g.tests) {
+        if (t.expect.result !== 'valid') continue;
+        const e = JSON.parse(t.in.entryWire);
+        const own = e.users.find((u: any) => u.userId === t.in.userId);
+        const key = oaepOpen(
+          g.params.privateKeysPemWire[t.in.userId],
+          strictB64(own.encryptedFiledropKey),
+        );
+        const f = JSON.parse(
+          gunzipSync(
+            gcm(key, strictB64(e.nonce)).decrypt(strictB64(e.ciphertext.split('|')[0])),
+          ).toString('utf8'),
+        );
+        const hexOf = (s: string) => Buffer.from(strictB64(s)).toString('hex');
+        expect(
+          {
+            result: 'valid',
+            filename: f.filename,
+            mimetype: f.mimetype,
+            keyHex: hexOf(f.key),
+            nonceHex: hexOf(f.nonce),
+            tagHex: hexOf(f.authenticationTag),
+          },
+          t.id,
+        ).toEqual(t.expect);
+      }
+    }
+  });
+});
