@@ -161,7 +161,7 @@ function password(m: string): string | undefined {
 }
 
 describe('independent check: mnemonic-kdf (@scure/bip39 list, node PBKDF2)', () => {
-  it('every password, key and rejection', () => {
+  it('every password, key and rejection', { timeout: 600_000 }, () => {
     for (const g of load('primitives/mnemonic-kdf.json')) {
       for (const t of g.tests) {
         const pw = password(t.in.mnemonicWire);
@@ -185,41 +185,45 @@ describe('independent check: mnemonic-kdf (@scure/bip39 list, node PBKDF2)', () 
 });
 
 describe('independent check: key-blob (node PBKDF2, noble AES-256-GCM)', () => {
-  it('valid blobs open to the recorded key under the recorded KDF; syntax rejects are rejected', () => {
-    for (const g of load('primitives/key-blob.json')) {
-      for (const t of g.tests) {
-        const blob: string = t.in.blobWire;
-        const parts = blob.includes('|')
-          ? blob.split('|')
-          : /^(.+?)fA==(.+?)fA==(.+)$/.exec(blob)?.slice(1);
-        let parsed: Uint8Array[] | undefined;
-        try {
-          parsed = parts?.length === 3 ? parts.map(strictB64) : undefined;
-        } catch {
-          parsed = undefined;
+  it(
+    'valid blobs open to the recorded key under the recorded KDF; syntax rejects are rejected',
+    { timeout: 600_000 },
+    () => {
+      for (const g of load('primitives/key-blob.json')) {
+        for (const t of g.tests) {
+          const blob: string = t.in.blobWire;
+          const parts = blob.includes('|')
+            ? blob.split('|')
+            : /^(.+?)fA==(.+?)fA==(.+)$/.exec(blob)?.slice(1);
+          let parsed: Uint8Array[] | undefined;
+          try {
+            parsed = parts?.length === 3 ? parts.map(strictB64) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          const syntaxOk =
+            parsed !== undefined &&
+            [12, 16].includes(parsed[1]!.length) &&
+            parsed[2]!.length === 40 &&
+            parsed[0]!.length > 16;
+          if (t.flags.includes('BlobSyntax')) {
+            expect(syntaxOk, t.id).toBe(false);
+            continue;
+          }
+          if (t.expect.result !== 'valid') continue;
+          const pw = password(t.in.mnemonicWire)!;
+          const [prf, iterations] = t.expect.kdf.split('-').slice(1);
+          const key = pbkdf2Sync(pw, parsed![2]!, Number(iterations), 32, prf);
+          const pem = Buffer.from(
+            Buffer.from(gcm(key, parsed![1]!).decrypt(parsed![0]!)).toString('ascii'),
+            'base64',
+          ).toString('utf8');
+          const der = privateKeyOf(pem).export({ type: 'pkcs8', format: 'der' });
+          expect(h256(der), t.id).toBe(t.expect.privateKeySha256);
         }
-        const syntaxOk =
-          parsed !== undefined &&
-          [12, 16].includes(parsed[1]!.length) &&
-          parsed[2]!.length === 40 &&
-          parsed[0]!.length > 16;
-        if (t.flags.includes('BlobSyntax')) {
-          expect(syntaxOk, t.id).toBe(false);
-          continue;
-        }
-        if (t.expect.result !== 'valid') continue;
-        const pw = password(t.in.mnemonicWire)!;
-        const [prf, iterations] = t.expect.kdf.split('-').slice(1);
-        const key = pbkdf2Sync(pw, parsed![2]!, Number(iterations), 32, prf);
-        const pem = Buffer.from(
-          Buffer.from(gcm(key, parsed![1]!).decrypt(parsed![0]!)).toString('ascii'),
-          'base64',
-        ).toString('utf8');
-        const der = privateKeyOf(pem).export({ type: 'pkcs8', format: 'der' });
-        expect(h256(der), t.id).toBe(t.expect.privateKeySha256);
       }
-    }
-  });
+    },
+  );
 });
 
 describe('independent check: pem-key (node:crypto key parser)', () => {
@@ -467,7 +471,7 @@ describe('independent check: metadata-signature (openssl cms -verify)', () => {
 });
 
 describe('independent check: chains (every step recomputed)', () => {
-  it('each intermediate value of every valid chain', () => {
+  it('each intermediate value of every valid chain', { timeout: 600_000 }, () => {
     for (const g of load('chains/chain.json')) {
       for (const t of g.tests) {
         if (t.expect.result !== 'valid') continue;

@@ -14,7 +14,10 @@ import { verifyAll } from '../src/verify.js';
 import { fileDecrypt } from '../src/types/file-decrypt.js';
 
 describe('vectors: generation', () => {
-  it('the committed vector set equals a fresh generation from the default seed', async () => {
+  // Generation and verification run PBKDF2 with 600000 iterations several times: slow on a busy CI.
+  const SLOW = { timeout: 600_000 };
+
+  it('the committed vector set equals a fresh generation from the default seed', SLOW, async () => {
     const files = await generateAll();
     expect(diffAgainstDisk(files)).toEqual([]);
     expect(files.length).toBeGreaterThan(20);
@@ -102,7 +105,7 @@ describe('vectors: lint', () => {
 });
 
 describe('vectors: verify against the reference', () => {
-  it('every vector gives its recorded verdict, in every family', async () => {
+  it('every vector gives its recorded verdict, in every family', { timeout: 600_000 }, async () => {
     const reports = await verifyAll();
     const failures = reports.flatMap((r) => r.failures.map((f) => f.id));
     expect(failures).toEqual([]);
