@@ -43,4 +43,20 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     summary: 'extract the requirement registry and check IDs, citations and coverage',
     load: () => import('./commands/spec-check.js'),
   },
+  {
+    name: 'vectors generate',
+    summary: 'regenerate the test vectors deterministically from a seed (or --check them)',
+    load: () => import('./commands/vectors-generate.js'),
+  },
+  {
+    name: 'vectors lint',
+    summary:
+      'check every vector file against its schema and the envelope rules (stable ids, codes)',
+    load: () => import('./commands/vectors-lint.js'),
+  },
+  {
+    name: 'vectors verify',
+    summary: 'run every test vector against the reference and print per-family counts',
+    load: () => import('./commands/vectors-verify.js'),
+  },
 ];

@@ -32,6 +32,7 @@ export const command: Command = {
     // Loaded here, past that check: the checker needs the TypeScript compiler, a development
     // dependency that an installed package does not have.
     const { checkSpec, writeRegistry } = await import('../../spec/tools/check.js');
+    const { VECTOR_AREAS } = await import('../../spec/tools/vector-citations.js');
     const report = checkSpec(root);
     if (args.values['no-write'] !== true) writeRegistry(root, report);
     if (args.values.json === true) {
@@ -47,6 +48,7 @@ export const command: Command = {
           `MUST/MUST NOT covered by tests: ${c.mustCovered}/${c.mustTotal}`,
           `covered by tests: ${c.coveredByTests}/${c.total}`,
           `cited by reference code: ${c.citedByReference}/${c.total}; by server-mock: ${c.citedByServer}/${c.total}`,
+          `test vectors: ${c.vectors.vectors}; MUST/MUST NOT of ${VECTOR_AREAS.join(', ')} cited by vectors: ${c.vectors.areaMustsCited}/${c.vectors.areaMusts}, listed as not observable from bytes: ${c.vectors.notObservable} (vectors/uncovered.json)`,
           '',
         ].join('\n'),
       );

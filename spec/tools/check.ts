@@ -15,6 +15,7 @@ import addFormatsNs from 'ajv-formats';
 import { E2EE_CODES } from '../../reference/src/errors/index.js';
 import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './registry.js';
 import { idsCitedByCode, idsCitedByTest } from './citations.js';
+import { vectorCoverage, type VectorCoverage } from './vector-citations.js';
 
 const addFormats = addFormatsNs.default;
 
@@ -27,6 +28,8 @@ const PARTS = ['reference', 'server-mock', 'conformance', 'cli', 'vectors', 'ben
 export interface RegistryEntry extends Requirement {
   tests: string[];
   code: string[];
+  /** How many test vectors (vectors/) cite it. */
+  vectors: number;
 }
 
 export interface CheckReport {
@@ -41,6 +44,7 @@ export interface CheckReport {
     coveredByTests: number;
     citedByReference: number;
     citedByServer: number;
+    vectors: VectorCoverage['counts'];
   };
   requirements: RegistryEntry[];
 }
@@ -102,6 +106,10 @@ export function checkSpec(root: string): CheckReport {
     }
   }
 
+  // Vector citations, and the coverage of byte-observable MUSTs (spec/tools/vector-citations.ts).
+  const vectors = vectorCoverage(root, requirements);
+  problems.push(...vectors.problems);
+
   const specCodes = specErrorCodes(chapters);
   if (specCodes.join(',') !== E2EE_CODES.join(',')) {
     const missing = E2EE_CODES.filter((c) => !specCodes.includes(c));
@@ -145,6 +153,7 @@ export function checkSpec(root: string): CheckReport {
     ...r,
     tests: [...(tests.get(r.id) ?? [])].sort(),
     code: [...(code.get(r.id) ?? [])].sort(),
+    vectors: vectors.perRequirement.get(r.id) ?? 0,
   }));
   const live = entries.filter((r) => !r.withdrawn);
   const perLevel = Object.fromEntries(
@@ -163,6 +172,7 @@ export function checkSpec(root: string): CheckReport {
       coveredByTests: live.filter((r) => r.tests.length > 0).length,
       citedByReference: live.filter((r) => r.code.some((f) => f.startsWith('reference/'))).length,
       citedByServer: live.filter((r) => r.code.some((f) => f.startsWith('server-mock/'))).length,
+      vectors: vectors.counts,
     },
     requirements: entries,
   };
@@ -184,6 +194,7 @@ export function writeRegistry(root: string, report: CheckReport): string {
       ...(r.withdrawn ? { withdrawn: true } : {}),
       tests: r.tests,
       code: r.code,
+      ...(r.vectors > 0 ? { vectors: r.vectors } : {}),
     })),
   };
   writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');

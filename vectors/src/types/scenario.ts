@@ -1,0 +1,937 @@
+/**
+ * `scenario` (scenarios): passive-client vectors (MLS `active_to_passive` style). An actor with
+ * its keys reads a top folder as the server serves it, step after step; after each step the
+ * expected state fingerprint (root and sub-folder counters and digests) or the expected rejection
+ * (rollback, fork at an equal counter, injected member, removed checksum, substituted
+ * certificate, downgrade, swapped sub-folder document, …). The client's persistent state (the
+ * high-water marks, the pins, the last verified members) carries over between steps and is left
+ * unchanged by a rejected step.
+ *
+ * @module
+ */
+import {
+  acceptFolderState,
+  checkFreshness,
+  decryptMetadata,
+  loadHighWater,
+  parseMetadataDocument,
+  parseMetadataDocumentV2,
+  stateOf,
+  versionOf,
+  type FolderHighWater,
+} from '../../../reference/src/metadata/index.js';
+import {
+  metadataSignedContent,
+  verifyMetadataSignature,
+} from '../../../reference/src/signature/index.js';
+import { acceptUserCertificate, MemoryPinStore } from '../../../reference/src/certs/index.js';
+import { MemoryStateStore } from '../../../reference/src/state/index.js';
+import { privateKeyFromPem, publicKeyFromPem } from '../../../reference/src/keys/index.js';
+import { SealfoldError, isSealfoldError } from '../../../reference/src/errors/index.js';
+import { canonicalJson, type JsonObject } from '../../../reference/src/_internal/json.js';
+import type { Rng } from '../../../reference/src/_internal/bytes.js';
+import { VectorFileBuilder, type Expect } from '../envelope.js';
+import type { GenContext } from '../context.js';
+import { b64, hex, sha256hex } from '../repr.js';
+import { buildDoc, fileEntry, type MemberSpec } from '../metadata-docs.js';
+import { buildCms } from '../cms.js';
+import { oaepWrapSeeded } from '../oaep.js';
+import { world, type Actor, type World } from '../world.js';
+import { strictPem } from '../pem-variants.js';
+import type { VectorType } from '../vector-type.js';
+
+const TYPE = 'scenario';
+
+/** One served document: its text and its X-NC-E2EE-SIGNATURE. */
+interface Served {
+  readonly documentWire: string;
+  readonly signatureWire: string;
+}
+
+/** What the server serves for the folder at one step. */
+interface Step {
+  readonly comment: string;
+  readonly root: Served;
+  readonly subfolders: Record<string, Served>;
+  /** The server key served at this step, when it differs from the scenario's. */
+  readonly serverPublicKeyPemWire?: string;
+}
+
+interface ScenarioIn {
+  readonly userId: string;
+  readonly privateKeyPemWire: string;
+  readonly serverPublicKeyPemWire: string;
+  readonly rootId: string;
+  readonly steps: Step[];
+}
+
+type StepExpect =
+  | {
+      result: 'valid';
+      root: { counter: number; digest: string };
+      subfolders: Record<string, { counter: number; digest: string }>;
+    }
+  | { result: 'invalid'; error: string };
+
+// ---------------------------------------------------------------------------------------------
+// The passive client: reference functions composed in the order of spec/05 §6 and spec/06 §6.
+
+interface ClientState {
+  readonly marks: MemoryStateStore;
+  readonly pins: MemoryPinStore;
+  previousMembers: { userId: string; certificate: string }[] | undefined;
+}
+
+async function readStep(i: ScenarioIn, step: Step, st: ClientState): Promise<StepExpect> {
+  const privateKey = privateKeyFromPem(i.privateKeyPemWire);
+  const serverPublicKey = publicKeyFromPem(step.serverPublicKeyPemWire ?? i.serverPublicKeyPemWire);
+  const outerRoot = parseMetadataDocument(step.root.documentWire);
+  if (outerRoot.family === 1) {
+    // A legacy document for a folder: only its format family matters once a 2.x mark exists.
+    const prev = await loadHighWater(st.marks, i.rootId);
+    checkFreshness(prev, {
+      version: versionOf(outerRoot),
+      counter: null,
+      keyChecksums: [],
+      digest: null,
+    });
+    throw new SealfoldError(
+      'UNSUPPORTED',
+      'this runner reads legacy folders only as downgrade probes',
+    );
+  }
+  const rootDoc = parseMetadataDocumentV2(step.root.documentWire);
+  const members = rootDoc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
+  await verifyMetadataSignature({
+    outer: step.root.documentWire,
+    signature: step.root.signatureWire,
+    members,
+    ...(st.previousMembers ? { previousMembers: st.previousMembers } : {}),
+  });
+  const root = decryptMetadata({
+    document: rootDoc,
+    userId: i.userId,
+    privateKey,
+    serverPublicKey,
+  });
+  const proposed: [string, FolderHighWater][] = [[i.rootId, stateOf(root)]];
+  const out: StepExpect = {
+    result: 'valid',
+    root: { counter: root.inner.counter, digest: root.digest },
+    subfolders: {},
+  };
+  const queue = Object.keys(root.inner.folders);
+  const seen = new Set<string>([i.rootId]);
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (seen.has(id)) throw new SealfoldError('METADATA_MALFORMED', 'a sub-folder is listed twice');
+    seen.add(id);
+    const served = step.subfolders[id];
+    if (served === undefined)
+      throw new SealfoldError('NOT_FOUND', 'a listed sub-folder has no document');
+    await verifyMetadataSignature({
+      outer: served.documentWire,
+      signature: served.signatureWire,
+      members,
+      ...(st.previousMembers ? { previousMembers: st.previousMembers } : {}),
+    });
+    const sub = decryptMetadata({
+      document: served.documentWire,
+      userId: i.userId,
+      rootMetadataKey: root.metadataKey,
+    });
+    proposed.push([id, stateOf(sub)]);
+    out.subfolders[id] = { counter: sub.inner.counter, digest: sub.digest };
+    queue.push(...Object.keys(sub.inner.folders));
+  }
+  // E2EE-CERT-031/-032/-035: every member certificate validated and checked against the pins.
+  for (const m of members) {
+    await acceptUserCertificate({
+      certificate: m.certificate,
+      serverPublicKey,
+      userId: m.userId,
+      pins: st.pins,
+      // E2EE-CERT-034: the server key is pinned too.
+      serverId: 'server',
+    });
+  }
+  // E2EE-META-065: the marks change only when every folder of the step passed.
+  for (const [id, next] of proposed) checkFreshness(await loadHighWater(st.marks, id), next);
+  for (const [id, next] of proposed) await acceptFolderState(st.marks, id, next);
+  st.previousMembers = members;
+  return out;
+}
+
+/** Runs every step; a rejected step leaves the client state as it was. */
+export async function runScenario(i: ScenarioIn): Promise<StepExpect[]> {
+  const st: ClientState = {
+    marks: new MemoryStateStore(),
+    pins: new MemoryPinStore(),
+    previousMembers: undefined,
+  };
+  const results: StepExpect[] = [];
+  for (const step of i.steps) {
+    try {
+      results.push(await readStep(i, step, st));
+    } catch (e) {
+      if (!isSealfoldError(e)) throw e;
+      results.push({ result: 'invalid', error: e.code });
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator: a small deterministic writer of folder versions.
+
+interface Version {
+  counter: number;
+  key: Uint8Array;
+  checksums: string[];
+  members: Actor[];
+  files: Record<string, Record<string, string>>;
+  folders: Record<string, string>;
+  deleted?: boolean;
+}
+
+function writeDoc(
+  _w: World,
+  rng: Rng,
+  v: Version,
+  signer: Actor,
+  over: { members?: MemberSpec[]; inner?: Record<string, unknown>; version?: string } = {},
+): Served {
+  const inner = over.inner ?? {
+    counter: v.counter,
+    ...(v.deleted ? { deleted: true } : {}),
+    files: v.files,
+    folders: v.folders,
+    keyChecksums: v.checksums,
+  };
+  const documentWire = buildDoc(
+    {
+      key: v.key,
+      inner,
+      members: over.members ?? v.members.map((actor) => ({ actor })),
+      ...(over.version ? { version: over.version } : {}),
+    },
+    rng,
+  );
+  return { documentWire, signatureWire: sign(documentWire, signer) };
+}
+
+function writeSub(
+  rng: Rng,
+  key: Uint8Array,
+  counter: number,
+  files: Record<string, Record<string, string>>,
+  signer: Actor,
+  folders: Record<string, string> = {},
+): Served {
+  const documentWire = buildDoc({ key, inner: { counter, files, folders, keyChecksums: [] } }, rng);
+  return { documentWire, signatureWire: sign(documentWire, signer) };
+}
+
+function sign(documentWire: string, signer: Actor): string {
+  return b64(
+    buildCms({
+      content: metadataSignedContent(documentWire),
+      signerPkcs8: signer.key.pkcs8,
+      signerCertDer: signer.certificateDer,
+    }),
+  );
+}
+
+function innerOf(v: Version): Record<string, unknown> {
+  return {
+    counter: v.counter,
+    ...(v.deleted ? { deleted: true } : {}),
+    files: v.files,
+    folders: v.folders,
+    keyChecksums: v.checksums,
+  };
+}
+
+const digestOf = (inner: Record<string, unknown>): string =>
+  sha256hex(canonicalJson(inner as JsonObject));
+
+export const scenario: VectorType = {
+  type: TYPE,
+  family: 'scenarios',
+  inFields: ['userId', 'privateKeyPemWire', 'serverPublicKeyPemWire', 'rootId', 'steps'],
+  outFields: ['steps'],
+  async generate(ctx: GenContext) {
+    const rng = ctx.rng(TYPE);
+    const w = await world(ctx);
+    const { alice, bob, carol, mallory } = w;
+    const b = new VectorFileBuilder(
+      TYPE,
+      ctx.source,
+      [
+        'Passive client: the actor (userId, privateKeyPemWire) reads the top folder rootId step after step as the',
+        'server serves it (root and sub-folder documents with their signatures). The client keeps, across steps, a',
+        'high-water mark per folder (spec/05 §7), certificate pins (spec/03 §4) and the members of the last',
+        'verified version (E2EE-META-126). expect.steps[i] is the fingerprint after step i (root and sub-folder',
+        'counter and digest) or the rejection; a rejected step changes nothing.',
+      ],
+      {
+        Honest: {
+          bugType: 'BASIC',
+          description: 'A sequence honest writers produce.',
+          requirements: ['E2EE-META-036', 'E2EE-META-062', 'E2EE-META-063'],
+        },
+        Rollback: {
+          bugType: 'ROLLBACK',
+          description: 'An older version served again.',
+          requirements: ['E2EE-META-062', 'E2EE-META-065'],
+        },
+        Fork: {
+          bugType: 'ROLLBACK',
+          description: 'Two different versions with the same counter.',
+          requirements: ['E2EE-META-063'],
+        },
+        InjectedMember: {
+          bugType: 'CONFUSED_DEPUTY',
+          description: 'A member added by someone who was not a member.',
+          requirements: ['E2EE-META-126', 'E2EE-META-124'],
+        },
+        RemovedChecksum: {
+          bugType: 'ROLLBACK',
+          description: 'A key checksum the mark records is missing.',
+          requirements: ['E2EE-META-064', 'E2EE-META-037'],
+        },
+        SubstitutedCertificate: {
+          bugType: 'CONFUSED_DEPUTY',
+          description: "A member's certificate replaced by one over another key.",
+          requirements: ['E2EE-CERT-032', 'E2EE-CERT-035'],
+        },
+        Downgrade: {
+          bugType: 'ROLLBACK',
+          description: 'A legacy document for a folder seen at 2.x.',
+          requirements: ['E2EE-META-061', 'E2EE-META-172'],
+        },
+        SwappedSubfolder: {
+          bugType: 'ROLLBACK',
+          description: "Sub-folder documents served under each other's ids.",
+          requirements: ['E2EE-META-063', 'E2EE-META-128'],
+        },
+        MissingDocument: {
+          bugType: 'AUTH_BYPASS',
+          description: 'A listed sub-folder without a document is not read as deleted.',
+          requirements: ['E2EE-SHARE-011'],
+        },
+        Stripped: {
+          bugType: 'AUTH_BYPASS',
+          description: 'The signature removed or the document changed.',
+          requirements: ['E2EE-META-120', 'E2EE-META-121'],
+        },
+        Membership: {
+          bugType: 'BASIC',
+          description: 'Member removal: new key, the removed member cannot read.',
+          requirements: ['E2EE-SHARE-021', 'E2EE-SHARE-023', 'E2EE-META-041'],
+        },
+      },
+    );
+    b.group({ client: 'passive' });
+    const ok = (v: Version, subs: Record<string, Record<string, unknown>> = {}): StepExpect => ({
+      result: 'valid',
+      root: { counter: v.counter, digest: digestOf(innerOf(v)) },
+      subfolders: Object.fromEntries(
+        Object.entries(subs).map(([id, inner]) => [
+          id,
+          { counter: inner.counter as number, digest: digestOf(inner) },
+        ]),
+      ),
+    });
+    const no = (error: string): StepExpect => ({ result: 'invalid', error });
+    const add = (
+      slug: string,
+      comment: string,
+      flags: string[],
+      reqs: string[],
+      actor: Actor,
+      rootId: string,
+      steps: [Step, StepExpect][],
+    ) =>
+      b.add({
+        slug,
+        comment,
+        flags,
+        requirements: reqs,
+        in: {
+          userId: actor.userId,
+          privateKeyPemWire: actor.key.pem,
+          serverPublicKeyPemWire: w.serverPublicKeyPem,
+          rootId,
+          steps: steps.map(([s]) => s),
+        },
+        expect: { result: 'valid', steps: steps.map(([, e]) => e) } as Expect,
+      });
+    const newFolder = (members: Actor[]): Version => {
+      const key = rng(16);
+      return { counter: 1, key, checksums: [sha256hex(key)], members, files: {}, folders: {} };
+    };
+    const next = (v: Version, change: Partial<Version> = {}): Version => ({
+      ...v,
+      counter: v.counter + 1,
+      files: { ...v.files },
+      folders: { ...v.folders },
+      ...change,
+    });
+    const withFile = (v: Version, name: string): Version => ({
+      ...v,
+      files: { ...v.files, [hex(rng(16))]: fileEntry(rng, name, 'text/plain') },
+    });
+    const step = (
+      comment: string,
+      root: Served,
+      subfolders: Record<string, Served> = {},
+    ): Step => ({ comment, root, subfolders });
+    const rootId = () => hex(rng(16));
+
+    // 1. Honest sequence, re-reads included.
+    {
+      const v1 = newFolder([alice, bob]);
+      const v2 = withFile(next(v1), 'a.txt');
+      const v3 = withFile(next(v2), 'b.txt');
+      const d1 = writeDoc(w, rng, v1, alice),
+        d2 = writeDoc(w, rng, v2, bob),
+        d3 = writeDoc(w, rng, v3, alice);
+      add(
+        'honest-sequence',
+        'three versions by two members, one read twice',
+        ['Honest'],
+        ['E2EE-META-036', 'E2EE-META-063', 'E2EE-META-066', 'E2EE-CERT-031', 'E2EE-SHARE-001'],
+        alice,
+        rootId(),
+        [
+          [step('first sight', d1), ok(v1)],
+          [step('bob adds a file', d2), ok(v2)],
+          [step('the same version again', d2), ok(v2)],
+          [step('alice adds a file', d3), ok(v3)],
+        ],
+      );
+      add(
+        'honest-sequence-bob',
+        'the same sequence read by bob',
+        ['Honest'],
+        ['E2EE-META-036'],
+        bob,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2', d2), ok(v2)],
+          [step('v3', d3), ok(v3)],
+        ],
+      );
+      add(
+        'first-sight-any-counter',
+        'a client without a mark accepts the first authenticated version whatever its counter',
+        ['Honest'],
+        ['E2EE-META-066'],
+        alice,
+        rootId(),
+        [
+          [step('v3 first', d3), ok(v3)],
+          [step('v2 after v3', d2), no('COUNTER_ROLLBACK')],
+        ],
+      );
+      // 2. Rollback.
+      add(
+        'rollback',
+        'v1, v2, then v1 again: rejected; v2 again is still accepted (mark unchanged)',
+        ['Rollback'],
+        ['E2EE-META-062', 'E2EE-META-065'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2', d2), ok(v2)],
+          [step('v1 replayed', d1), no('COUNTER_ROLLBACK')],
+          [step('v2 again', d2), ok(v2)],
+          [step('v3', d3), ok(v3)],
+        ],
+      );
+      add('rollback-two-back', 'v3 then v1', ['Rollback'], ['E2EE-META-062'], bob, rootId(), [
+        [step('v1', d1), ok(v1)],
+        [step('v3', d3), ok(v3)],
+        [step('v1', d1), no('COUNTER_ROLLBACK')],
+      ]);
+      // 3. Fork at an equal counter.
+      const v2f = withFile(next(v1), 'fork.txt');
+      const d2f = writeDoc(w, rng, v2f, alice);
+      add(
+        'fork-equal-counter',
+        'two different counter-2 versions, both validly signed',
+        ['Fork'],
+        ['E2EE-META-063'],
+        bob,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2', d2), ok(v2)],
+          [step('v2 forked', d2f), no('COUNTER_ROLLBACK')],
+          [step('v3 continues', d3), ok(v3)],
+        ],
+      );
+      add(
+        'fork-other-branch-first',
+        'the forked branch first, then the other',
+        ['Fork'],
+        ['E2EE-META-063'],
+        alice,
+        rootId(),
+        [
+          [step('v2 forked', d2f), ok(v2f)],
+          [step('v2', d2), no('COUNTER_ROLLBACK')],
+        ],
+      );
+      // 4. Stripped and changed.
+      add(
+        'signature-stripped',
+        'the signature of v2 removed',
+        ['Stripped'],
+        ['E2EE-META-120'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2 unsigned', { ...d2, signatureWire: '' }), no('SIGNATURE_MISSING')],
+          [step('v2 signed', d2), ok(v2)],
+        ],
+      );
+      add(
+        'signature-from-other-version',
+        "v2 served with v1's signature",
+        ['Stripped'],
+        ['E2EE-META-121'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [
+            step('v2 with v1 signature', { ...d2, signatureWire: d1.signatureWire }),
+            no('SIGNATURE_INVALID'),
+          ],
+        ],
+      );
+    }
+    // 5. Injected member.
+    {
+      const v1 = newFolder([alice, bob]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const key2 = rng(16);
+      const v2 = {
+        ...next(v1),
+        key: key2,
+        checksums: [...v1.checksums, sha256hex(key2)],
+        members: [alice, bob, mallory],
+      };
+      add(
+        'injected-member-self-signed',
+        'the server adds mallory, who signs the new version',
+        ['InjectedMember'],
+        ['E2EE-META-126', 'E2EE-SHARE-003'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2 by mallory', writeDoc(w, rng, v2, mallory)), no('SIGNER_NOT_MEMBER')],
+          [step('v1 again', d1), ok(v1)],
+        ],
+      );
+      const tampered = JSON.parse(d1.documentWire) as { users: unknown[] };
+      tampered.users.push({
+        certificate: mallory.certificatePem,
+        encryptedMetadataKey: b64(oaepWrapSeeded(mallory.key.spki, v1.key, rng)),
+        userId: 'mallory',
+      });
+      add(
+        'injected-member-unsigned',
+        'the server appends mallory to users of v1 without re-signing',
+        ['InjectedMember', 'Stripped'],
+        ['E2EE-META-121'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [
+            step('v1 with mallory', {
+              documentWire: JSON.stringify(tampered),
+              signatureWire: d1.signatureWire,
+            }),
+            no('SIGNATURE_INVALID'),
+          ],
+        ],
+      );
+      const v2b = {
+        ...next(v1),
+        key: key2,
+        checksums: [...v1.checksums, sha256hex(key2)],
+        members: [alice, bob, carol],
+      };
+      add(
+        'member-added-by-member',
+        'bob adds carol: accepted; carol then reads',
+        ['Honest'],
+        ['E2EE-SHARE-021', 'E2EE-META-126'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2 by bob with carol', writeDoc(w, rng, v2b, bob)), ok(v2b)],
+        ],
+      );
+    }
+    // 6. Removed checksum; removal of a member.
+    {
+      const v1 = newFolder([alice, bob, carol]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const k2 = rng(16);
+      const v2 = {
+        ...next(v1),
+        key: k2,
+        checksums: [...v1.checksums, sha256hex(k2)],
+        members: [alice, bob],
+      };
+      const d2 = writeDoc(w, rng, v2, alice);
+      const v3 = { ...next(v2), checksums: [sha256hex(k2)] };
+      add(
+        'removed-checksum',
+        "after carol's removal, a version without the old key's checksum",
+        ['RemovedChecksum'],
+        ['E2EE-META-064'],
+        bob,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2 carol removed', d2), ok(v2)],
+          [step('v3 drops a checksum', writeDoc(w, rng, v3, alice)), no('KEY_CHECKSUM_REMOVED')],
+        ],
+      );
+      add(
+        'removed-member-cannot-read',
+        'carol reads v1, then v2 has no key for her',
+        ['Membership'],
+        ['E2EE-META-041', 'E2EE-SHARE-023'],
+        carol,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2', d2), no('METADATA_KEY_MISSING')],
+        ],
+      );
+      const v3old = { ...next(v2), key: v1.key, members: [alice, bob, carol] };
+      add(
+        'removed-member-writes-old-key',
+        'carol (removed) writes v3 under the old key for the old members',
+        ['InjectedMember'],
+        ['E2EE-META-126'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2', d2), ok(v2)],
+          [step('v3 by carol', writeDoc(w, rng, v3old, carol)), no('SIGNER_NOT_MEMBER')],
+        ],
+      );
+    }
+    // 7. Substituted certificate.
+    {
+      const v1 = newFolder([alice, bob]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const fakeBob = await w.certify('bob', mallory.key);
+      const k2 = rng(16);
+      const v2 = { ...next(v1), key: k2, checksums: [...v1.checksums, sha256hex(k2)] };
+      const d2 = writeDoc(w, rng, v2, alice, {
+        members: [
+          { actor: alice },
+          { actor: bob, certificatePem: fakeBob.certificatePem, wrapForSpki: mallory.key.spki },
+        ],
+      });
+      add(
+        'substituted-certificate',
+        'a version (signed by alice) listing a server-issued certificate for bob over another key',
+        ['SubstitutedCertificate'],
+        ['E2EE-CERT-032', 'E2EE-CERT-033'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2 with a new bob key', d2), no('KEY_CHANGED')],
+          [step('the same v2 again: no automatic re-pin', d2), no('KEY_CHANGED')],
+          [step('v1 again', d1), ok(v1)],
+        ],
+      );
+      const d2m = writeDoc(
+        w,
+        rng,
+        v2,
+        { ...mallory, certificateDer: fakeBob.certificateDer },
+        {
+          members: [
+            { actor: alice },
+            { actor: bob, certificatePem: fakeBob.certificatePem, wrapForSpki: mallory.key.spki },
+          ],
+        },
+      );
+      add(
+        'substituted-certificate-self-signed',
+        'the new "bob" key signs the version that introduces it',
+        ['SubstitutedCertificate', 'InjectedMember'],
+        ['E2EE-META-126'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('v2 by the new key', d2m), no('SIGNER_NOT_MEMBER')],
+        ],
+      );
+    }
+    // 8. Downgrade.
+    {
+      const v1 = newFolder([alice, bob]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const legacy = JSON.stringify({
+        files: {},
+        metadata: {
+          checksum: sha256hex('legacy'),
+          metadataKey: b64(
+            oaepWrapSeeded(
+              alice.key.spki,
+              new TextEncoder().encode(b64(new TextEncoder().encode(b64(rng(16))))),
+              rng,
+            ),
+          ),
+          version: 1.2,
+        },
+      });
+      add(
+        'downgrade-to-1.2',
+        'a 1.2 document for a folder seen at 2.0',
+        ['Downgrade'],
+        ['E2EE-META-061'],
+        alice,
+        rootId(),
+        [
+          [step('v1 (2.0)', d1), ok(v1)],
+          [step('a 1.2 document', { documentWire: legacy, signatureWire: '' }), no('DOWNGRADE')],
+          [step('v1 again', d1), ok(v1)],
+        ],
+      );
+      const legacy10 = JSON.stringify({
+        files: {},
+        metadata: { metadataKeys: { '0': b64(rng(256)) }, version: 1 },
+      });
+      add(
+        'downgrade-to-1.0',
+        'a 1.0 document for a folder seen at 2.0',
+        ['Downgrade'],
+        ['E2EE-META-061'],
+        bob,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('a 1.0 document', { documentWire: legacy10, signatureWire: '' }), no('DOWNGRADE')],
+        ],
+      );
+      const v2 = withFile(next(v1), 'x');
+      add(
+        'version-2.1-after-2.0',
+        '2.0 and 2.1 are one level',
+        ['Honest'],
+        ['E2EE-META-061'],
+        alice,
+        rootId(),
+        [
+          [step('v1 2.0', d1), ok(v1)],
+          [step('v2 2.1', writeDoc(w, rng, v2, bob, { version: '2.1' })), ok(v2)],
+        ],
+      );
+    }
+    // 8b. A new server key: every certificate re-issued by it.
+    {
+      const v1 = newFolder([alice, bob]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const other = ctx.key('server-other');
+      const a2 = await w.certify('alice', alice.key, other);
+      const b2 = await w.certify('bob', bob.key, other);
+      const v2 = withFile(next(v1), 'after-reissue.txt');
+      const d2 = writeDoc(w, rng, v2, a2, { members: [{ actor: a2 }, { actor: b2 }] });
+      add(
+        'server-key-changed',
+        'the server serves another server key and certificates issued by it',
+        ['SubstitutedCertificate'],
+        ['E2EE-CERT-034'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [
+            {
+              ...step('v2 under a new server key', d2),
+              serverPublicKeyPemWire: strictPem('PUBLIC KEY', other.spki),
+            },
+            no('KEY_CHANGED'),
+          ],
+        ],
+      );
+    }
+    // 8c. A membership change that leaves a sub-folder under the old key.
+    {
+      const v1 = newFolder([alice, bob, carol]);
+      const subA = hex(rng(16));
+      v1.folders = { [subA]: 'A' };
+      const filesA = { [hex(rng(16))]: fileEntry(rng, 'in-a.txt', 'text/plain') };
+      const a1 = writeSub(rng, v1.key, 1, filesA, alice);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const k2 = rng(16);
+      const v2 = {
+        ...next(v1),
+        key: k2,
+        checksums: [...v1.checksums, sha256hex(k2)],
+        members: [alice, bob],
+      };
+      const d2 = writeDoc(w, rng, v2, alice);
+      const a2 = writeSub(rng, k2, 2, filesA, alice);
+      const innerA1 = { counter: 1, files: filesA, folders: {}, keyChecksums: [] };
+      add(
+        'subfolder-left-under-old-key',
+        'carol is removed and the root re-keyed, but the sub-folder document is the old one',
+        ['Membership'],
+        ['E2EE-SHARE-022', 'E2EE-META-047'],
+        bob,
+        rootId(),
+        [
+          [step('v1', d1, { [subA]: a1 }), ok(v1, { [subA]: innerA1 })],
+          [step('v2, sub-folder not re-encrypted', d2, { [subA]: a1 }), no('AEAD_TAG_MISMATCH')],
+          [
+            step('v2, sub-folder re-encrypted', d2, { [subA]: a2 }),
+            ok(v2, { [subA]: { counter: 2, files: filesA, folders: {}, keyChecksums: [] } }),
+          ],
+        ],
+      );
+    }
+    // 9. Sub-folders: swapped documents, missing document.
+    {
+      const v1 = newFolder([alice, bob]);
+      const subA = hex(rng(16)),
+        subB = hex(rng(16));
+      v1.folders = { [subA]: 'A', [subB]: 'B' };
+      const filesA = { [hex(rng(16))]: fileEntry(rng, 'in-a.txt', 'text/plain') };
+      const filesB = { [hex(rng(16))]: fileEntry(rng, 'in-b.txt', 'text/plain') };
+      const a = writeSub(rng, v1.key, 1, filesA, alice),
+        bb = writeSub(rng, v1.key, 1, filesB, bob);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const innerA = { counter: 1, files: filesA, folders: {}, keyChecksums: [] },
+        innerB = { counter: 1, files: filesB, folders: {}, keyChecksums: [] };
+      add(
+        'swapped-subfolder-documents',
+        "A's document served as B and B's as A (same counter, both signed)",
+        ['SwappedSubfolder'],
+        ['E2EE-META-063'],
+        alice,
+        rootId(),
+        [
+          [
+            step('honest', d1, { [subA]: a, [subB]: bb }),
+            ok(v1, { [subA]: innerA, [subB]: innerB }),
+          ],
+          [step('swapped', d1, { [subA]: bb, [subB]: a }), no('COUNTER_ROLLBACK')],
+          [
+            step('honest again', d1, { [subA]: a, [subB]: bb }),
+            ok(v1, { [subA]: innerA, [subB]: innerB }),
+          ],
+        ],
+      );
+      add(
+        'subfolder-document-missing',
+        'the root lists B, the server serves no document for it',
+        ['MissingDocument'],
+        ['E2EE-SHARE-011'],
+        bob,
+        rootId(),
+        [
+          [step('B missing', d1, { [subA]: a }), no('NOT_FOUND')],
+          [
+            step('complete', d1, { [subA]: a, [subB]: bb }),
+            ok(v1, { [subA]: innerA, [subB]: innerB }),
+          ],
+        ],
+      );
+      const a2 = writeSub(
+        rng,
+        v1.key,
+        2,
+        { ...filesA, [hex(rng(16))]: fileEntry(rng, 'more.txt', 'text/plain') },
+        bob,
+      );
+      add(
+        'subfolder-rollback',
+        'A advances to counter 2, then counter 1 is served again',
+        ['Rollback'],
+        ['E2EE-META-062'],
+        alice,
+        rootId(),
+        [
+          [
+            step('A at 1', d1, { [subA]: a, [subB]: bb }),
+            ok(v1, { [subA]: innerA, [subB]: innerB }),
+          ],
+          [
+            step('A at 2', d1, { [subA]: a2, [subB]: bb }),
+            {
+              result: 'valid',
+              root: { counter: 1, digest: digestOf(innerOf(v1)) },
+              subfolders: {
+                [subA]: { counter: 2, digest: digestFromSub(a2, v1.key) },
+                [subB]: { counter: 1, digest: digestOf(innerB) },
+              },
+            },
+          ],
+          [step('A at 1 again', d1, { [subA]: a, [subB]: bb }), no('COUNTER_ROLLBACK')],
+        ],
+      );
+      const mal = writeSub(rng, v1.key, 5, filesA, mallory);
+      add(
+        'subfolder-signed-by-outsider',
+        'a sub-folder document signed by a non-member',
+        ['InjectedMember'],
+        ['E2EE-META-128'],
+        alice,
+        rootId(),
+        [[step('A by mallory', d1, { [subA]: mal, [subB]: bb }), no('SIGNER_NOT_MEMBER')]],
+      );
+    }
+    // 10. Deletion.
+    {
+      const v1 = withFile(newFolder([alice, bob]), 'doomed.txt');
+      const d1 = writeDoc(w, rng, v1, alice);
+      const v2: Version = { ...next(v1), files: {}, folders: {}, deleted: true };
+      const d2 = writeDoc(w, rng, v2, bob);
+      add(
+        'deleted-then-replayed',
+        'the folder is deleted (signed), then the pre-deletion version is replayed',
+        ['Rollback'],
+        ['E2EE-SHARE-011', 'E2EE-META-062'],
+        alice,
+        rootId(),
+        [
+          [step('v1', d1), ok(v1)],
+          [step('deleted', d2), ok(v2)],
+          [step('v1 replayed', d1), no('COUNTER_ROLLBACK')],
+        ],
+      );
+    }
+    return b.file;
+  },
+  async run(test) {
+    return { result: 'valid', steps: await runScenario(test.in as unknown as ScenarioIn) };
+  },
+};
+
+/** The digest of a sub-folder document the generator wrote (decrypting its own output). */
+function digestFromSub(s: Served, key: Uint8Array): string {
+  return decryptMetadata({ document: s.documentWire, userId: 'generator', rootMetadataKey: key })
+    .digest;
+}
