@@ -17,7 +17,9 @@ import {
 export type { CertificateInput, ParsedCertificate } from './_parse.js';
 export {
   acceptUserCertificate,
+  acceptUserCertificates,
   type AcceptUserCertificateOptions,
+  type AcceptUserCertificatesOptions,
   type AcceptedCertificate,
 } from './accept.js';
 export { createCsr, csrToPem, parseCsr, verifyCsr, type ParsedCsr } from './csr.js';
@@ -30,6 +32,8 @@ export {
   FilePinStore,
   MemoryPinStore,
   StatePinStore,
+  isPinVerified,
+  markPinVerified,
   pinCertificate,
   pinIdentity,
   pinServerKey,

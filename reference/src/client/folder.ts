@@ -76,6 +76,17 @@ function membersKey(device: Device, rootId: string): string {
   return `client/${device.userId}/members/${rootId}`;
 }
 
+/**
+ * The member set of the last version of top folder `rootId` this device verified or wrote, if
+ * any: who may sign the next membership change (E2EE-SEC-054).
+ */
+export async function lastVerifiedMembers(
+  device: Device,
+  rootId: string,
+): Promise<FolderMember[] | undefined> {
+  return device.state.get<FolderMember[]>(membersKey(device, rootId));
+}
+
 /** Remembers the member set of the version just verified or written (the next signer check's base). */
 async function saveMembers(
   device: Device,

@@ -35,4 +35,7 @@ export {
   dropFile,
   mergeDroppedFiles,
   deleteTopFolder,
+  type DroppedFile,
+  type SharedFolder,
 } from './operations.js';
+export type { TrustWarning } from './trust.js';

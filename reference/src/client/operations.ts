@@ -16,13 +16,20 @@ import {
   updateFile,
   type FolderMember,
 } from '../folders/index.js';
-import { addMember, createFiledropEntry, mergeFiledrop, removeMember } from '../sharing/index.js';
+import {
+  addMember,
+  createFiledropEntry,
+  mergeFiledrop,
+  removeMember,
+  verifiedFiledropRecipients,
+} from '../sharing/index.js';
 import { decryptFile } from '../files/index.js';
-import { parseMetadataDocumentV2 } from '../metadata/index.js';
+import { pinIdentity } from '../certs/index.js';
 import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import type { Device } from './device.js';
-import { transact, withLock, type FolderHandle } from './folder.js';
+import { lastVerifiedMembers, transact, withLock, type FolderHandle } from './folder.js';
+import { trustWarnings, type TrustWarning } from './trust.js';
 
 /** Uploads a new file into `folderId` (default: the top folder). */
 export async function uploadFile(
@@ -116,16 +123,29 @@ export async function downloadFile(
   return decryptFile(body, { key: file.key, nonce: file.nonce, tag: file.authenticationTag });
 }
 
+/** A folder just shared: the new handle, and the recipient if its key is not verified. */
+export interface SharedFolder extends FolderHandle {
+  readonly warnings: readonly TrustWarning[];
+}
+
+/** A dropped file: its object id, who it was encrypted to, and the unverified among them. */
+export interface DroppedFile {
+  readonly fileId: string;
+  readonly recipients: readonly string[];
+  readonly warnings: readonly TrustWarning[];
+}
+
 /**
  * Shares the top folder with `userId`: the OCS share, then a key rotation that wraps the new
  * metadata key for the recipient's validated and pinned certificate (E2EE-API-310). If the
- * rotation fails, the share is withdrawn again.
+ * rotation fails, the share is withdrawn again. `warnings` names the recipient when its pin is
+ * not verified (E2EE-CERT-039).
  */
 export async function shareFolder(
   device: Device,
   handle: FolderHandle,
   userId: string,
-): Promise<FolderHandle> {
+): Promise<SharedFolder> {
   const share = await api.createUserShare(device.ctx, handle.rootPath, userId);
   try {
     const certs = await api.getPublicKeys(device.ctx, [userId]);
@@ -133,7 +153,8 @@ export async function shareFolder(
     if (certificate === undefined)
       throw new SealfoldError('NOT_FOUND', 'the recipient has no certificate');
     const recipient: FolderMember = { userId, certificate };
-    return (
+    const known = (await device.pins.get(pinIdentity('user', userId))) !== undefined;
+    const shared = (
       await transact(device, handle, (s, ctx) =>
         addMember(s, ctx, recipient, {
           serverPublicKey: device.serverPublicKey,
@@ -141,6 +162,12 @@ export async function shareFolder(
         }),
       )
     ).handle;
+    // E2EE-CERT-039 (MUST, client): an unverified recipient is reported with the share.
+    const warnings = await trustWarnings(device.pins, 'unverified-recipient', [userId], {
+      self: device.userId,
+      firstContact: new Set(known ? [] : [userId]),
+    });
+    return { ...shared, warnings };
   } catch (e) {
     await api.deleteShare(device.ctx, share.id).catch(() => undefined);
     throw e;
@@ -174,23 +201,34 @@ export async function unshareFolder(
 
 /**
  * Drops a file into a top folder the caller can reach but need not be a member of: the body is
- * uploaded and a filedrop entry, wrapped for the members listed in the root document, is posted
- * without a lock (E2EE-SHARE-030). The uploader is not authenticated to the members.
+ * uploaded and a filedrop entry, wrapped for the members of the root document, is posted without
+ * a lock (E2EE-SHARE-030). The members are taken only from a root document whose signature,
+ * signer and certificates verified against the pinned server key and the device's pins
+ * (E2EE-SHARE-036); nothing is uploaded otherwise. The uploader is not authenticated to the
+ * members.
  */
 export async function dropFile(
   device: Device,
   rootPath: string,
   opts: { filename: string; content: Uint8Array; mimetype?: string },
-): Promise<string> {
+): Promise<DroppedFile> {
   const [self] = await dav.propfind(device.ctx, rootPath, 0);
   if (!self?.isFolder) throw new SealfoldError('NOT_FOUND', 'no folder at that path');
   const stored = await api.getMetadata(device.ctx, self.fileId);
-  const doc = parseMetadataDocumentV2(stored.document);
+  const previousMembers = await lastVerifiedMembers(device, self.fileId);
+  // E2EE-SHARE-036 (MUST, client): recipients only from a verified root document (E2EE-SEC-053).
+  const { members: recipients, firstContact } = await verifiedFiledropRecipients({
+    document: stored.document,
+    signature: stored.signature,
+    serverPublicKey: device.serverPublicKey,
+    pins: device.pins,
+    ...(previousMembers ? { previousMembers } : {}),
+  });
   const { fileId, body, entry } = createFiledropEntry({
     content: opts.content,
     filename: opts.filename,
     ...(opts.mimetype ? { mimetype: opts.mimetype } : {}),
-    recipients: doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate })),
+    recipients,
     serverPublicKey: device.serverPublicKey,
     rng: device.rng,
   });
@@ -202,7 +240,15 @@ export async function dropFile(
     dav.putFile(device.ctx, `${rootPath}/${fileId}`, body, token),
   );
   await api.putFiledrop(device.ctx, self.fileId, { [fileId]: entry });
-  return fileId;
+  // E2EE-SHARE-037 (MUST, client): who the file was encrypted to, and which of those keys rest
+  // on first sight only, are part of the result.
+  const warnings = await trustWarnings(
+    device.pins,
+    'unverified-recipient',
+    recipients.map((r) => r.userId),
+    { self: device.userId, firstContact: new Set(firstContact) },
+  );
+  return { fileId, recipients: recipients.map((r) => r.userId), warnings };
 }
 
 /** Moves pending filedrop entries into the top folder's files (a normal locked update). */

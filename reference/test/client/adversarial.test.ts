@@ -8,8 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTopFolder,
+  dropFile,
   enrol,
   openTopFolder,
+  recover,
   shareFolder,
   unshareFolder,
   uploadFile,
@@ -17,7 +19,15 @@ import {
   type FolderHandle,
 } from '../../src/client/index.js';
 import { e2ee } from '../../src/http/index.js';
-import { MemoryPinStore } from '../../src/certs/index.js';
+import {
+  markPinVerified,
+  MemoryPinStore,
+  parseCertificate,
+  pinIdentity,
+} from '../../src/certs/index.js';
+import { sha256Hex } from '../../src/_internal/bytes.js';
+import { MemoryStateStore } from '../../src/state/index.js';
+import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
 import { createFolder, type FolderContext } from '../../src/folders/index.js';
 import { addMember } from '../../src/sharing/index.js';
 import type { Identity } from '../_support/identities.js';
@@ -43,6 +53,7 @@ const fastRetry = { attempts: 3, delayMs: 1, sleep: async () => undefined };
 
 let server: MaliciousServer;
 const devices: Partial<Record<Uid, Device>> = {};
+const mnemonics: Partial<Record<Uid, string[]>> = {};
 
 function account(uid: Uid) {
   return { baseUrl: server.url, userId: uid, password: PASSWORDS[uid] };
@@ -60,7 +71,7 @@ function ctxOf(id: Identity): FolderContext {
 async function forgedRoot(
   signer: FolderContext,
   rootId: string,
-  readers: readonly Device[],
+  readers: readonly { userId: string; certificate: string }[],
 ): Promise<{ document: string; signature: string }> {
   let change = await createFolder(signer, rootId);
   for (const r of readers) {
@@ -87,9 +98,9 @@ function serveDocument(rootId: string, doc: { document: string; signature: strin
 beforeAll(async () => {
   server = await startMalicious(PASSWORDS);
   for (const uid of ['alice', 'bob', 'carol'] as const) {
-    devices[uid] = (
-      await enrol({ account: account(uid), transport: server.transport, retry: fastRetry })
-    ).device;
+    const r = await enrol({ account: account(uid), transport: server.transport, retry: fastRetry });
+    devices[uid] = r.device;
+    mnemonics[uid] = r.mnemonic;
   }
 });
 
@@ -188,5 +199,160 @@ describe('reference client against a malicious server over HTTP', () => {
     } finally {
       undo();
     }
+  });
+
+  describe('filedrop recipients come only from a verified root document (E2EE-SHARE-036)', () => {
+    /** Requests that would put a dropped file on the server (its body or its entry). */
+    const uploads = (from: number) =>
+      server.sent.slice(from).filter((r) => r.startsWith('PUT') || r.startsWith('POST /ocs'));
+    const drop = (d: Device, path: string) =>
+      dropFile(d, path, { filename: 'dropped.txt', content: text('for the members only') });
+    const asMember = (d: Device) => ({ userId: d.userId, certificate: d.certificate });
+    let box: FolderHandle;
+
+    beforeAll(async () => {
+      // alice's folder, reachable by carol (an OCS share) although carol is not a member; carol
+      // drops once and so pins alice. bob is a member and has opened it.
+      box = await createTopFolder(device('alice'), 'drop-box');
+      box = await shareFolder(device('alice'), box, 'bob');
+      await openTopFolder(device('bob'), 'drop-box');
+      await e2ee.createUserShare(device('alice').ctx, 'drop-box', 'carol');
+      const first = await drop(device('carol'), 'drop-box');
+      expect(first.recipients).toEqual(['alice', 'bob']);
+    });
+
+    it('E2EE-SHARE-036: E2EE-SEC-053: E2EE-CERT-035: a re-minted owner certificate plus a server-chosen recipient is KEY_CHANGED, and nothing is uploaded', async () => {
+      const fakeAlice = await server.mint('alice');
+      const mallory = await server.mint('mallory');
+      const undo = serveDocument(
+        box.state.rootId,
+        await forgedRoot(ctxOf(fakeAlice), box.state.rootId, [
+          { userId: 'mallory', certificate: mallory.certPem },
+        ]),
+      );
+      const from = server.sent.length;
+      try {
+        await expect(drop(device('carol'), 'drop-box')).rejects.toMatchObject({
+          code: 'KEY_CHANGED',
+        });
+      } finally {
+        undo();
+      }
+      expect(uploads(from)).toEqual([]);
+    });
+
+    it("E2EE-SHARE-036: a recipient the server adds to the users list without a member's signature is SIGNATURE_INVALID, even on a device with no pins", async () => {
+      const mallory = await server.mint('mallory');
+      const undo = server.rewrite((req, res) => {
+        if (!isCall(req, 'GET', `/meta-data/${box.state.rootId}`) || res.status !== 200) return;
+        const { 'meta-data': document } = ocsData(res) as { 'meta-data': string };
+        const outer = JSON.parse(document) as { users: Array<Record<string, string>> };
+        outer.users.push({ ...outer.users[0]!, userId: 'mallory', certificate: mallory.certPem });
+        return withOcsData(res, { 'meta-data': JSON.stringify(outer) });
+      });
+      const fresh = await recover({
+        account: account('carol'),
+        transport: server.transport,
+        mnemonic: mnemonics.carol!,
+        pins: new MemoryPinStore(),
+        state: new MemoryStateStore(),
+      });
+      const from = server.sent.length;
+      try {
+        for (const d of [device('carol'), fresh]) {
+          await expect(drop(d, 'drop-box')).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+        }
+      } finally {
+        undo();
+      }
+      expect(uploads(from)).toEqual([]);
+    });
+
+    it('E2EE-SHARE-037: the limit: a device that verified the folder before refuses a recipient added by a new signer (SIGNER_NOT_MEMBER); one that only pinned the members accepts it and reports the first contact', async () => {
+      // The server mints "mallory" and signs, as mallory, a document listing the real alice
+      // and mallory: every certificate is CA-valid, alice's matches her pin.
+      const mallory = await server.mint('mallory');
+      const undo = serveDocument(
+        box.state.rootId,
+        await forgedRoot(ctxOf(mallory), box.state.rootId, [asMember(device('alice'))]),
+      );
+      try {
+        // bob verified the folder as a member: the signer must be one of its members.
+        await expect(drop(device('bob'), 'drop-box')).rejects.toMatchObject({
+          code: 'SIGNER_NOT_MEMBER',
+        });
+        // carol only dropped before: nothing tells her mallory is not a member. The drop goes
+        // to mallory, and the result says so: a first contact, unverified.
+        const r = await drop(device('carol'), 'drop-box');
+        expect([...r.recipients].sort()).toEqual(['alice', 'mallory']);
+        expect(r.warnings.find((w) => w.userId === 'mallory')).toMatchObject({
+          kind: 'unverified-recipient',
+          firstContact: true,
+        });
+        expect(r.warnings.find((w) => w.userId === 'alice')).toMatchObject({
+          firstContact: false,
+        });
+      } finally {
+        undo();
+      }
+    });
+
+    it('E2EE-SHARE-037: the limit: an uploader with no pins accepts a document made entirely of certificates the server minted, and reports every recipient as a first contact', async () => {
+      const fakeAlice = await server.mint('alice');
+      const undo = serveDocument(
+        box.state.rootId,
+        await forgedRoot(ctxOf(fakeAlice), box.state.rootId, []),
+      );
+      const fresh = await recover({
+        account: account('carol'),
+        transport: server.transport,
+        mnemonic: mnemonics.carol!,
+        pins: new MemoryPinStore(),
+        state: new MemoryStateStore(),
+      });
+      try {
+        const r = await drop(fresh, 'drop-box');
+        expect(r.recipients).toEqual(['alice']);
+        expect(r.warnings).toEqual([
+          {
+            kind: 'unverified-recipient',
+            userId: 'alice',
+            spkiSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+            firstContact: true,
+          },
+        ]);
+        // The key carol now holds for "alice" is the server's, not alice's.
+        const served = parseMetadataDocumentV2(
+          (await e2ee.getMetadata(fresh.ctx, box.state.rootId)).document,
+        );
+        expect(served.users[0]!.certificate).not.toBe(device('alice').certificate);
+      } finally {
+        undo();
+      }
+    });
+  });
+
+  it('E2EE-CERT-039: E2EE-CERT-037: sharing reports an unverified recipient with its fingerprint; once the user verified it, the next share reports nothing', async () => {
+    const carolPin = pinIdentity('user', 'carol');
+    const knownBefore = (await device('alice').pins.get(carolPin)) !== undefined;
+    const h = await createTopFolder(device('alice'), 'share-verified-1');
+    const shared = await shareFolder(device('alice'), h, 'carol');
+    // What carol reads out to alice over another channel: her own key's fingerprint.
+    const carolFingerprint = sha256Hex(parseCertificate(device('carol').certificate).spki);
+    expect(shared.warnings).toEqual([
+      {
+        kind: 'unverified-recipient',
+        userId: 'carol',
+        spkiSha256: carolFingerprint,
+        firstContact: !knownBefore,
+      },
+    ]);
+    await markPinVerified(device('alice').pins, carolPin, carolFingerprint);
+    const again = await shareFolder(
+      device('alice'),
+      await createTopFolder(device('alice'), 'share-verified-2'),
+      'carol',
+    );
+    expect(again.warnings).toEqual([]);
   });
 });
