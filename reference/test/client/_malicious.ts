@@ -34,6 +34,8 @@ export interface MaliciousServer {
   readonly transport: HttpTransport;
   /** Every request the client sent, in order ("METHOD /path"). */
   readonly sent: string[];
+  /** The same requests in full (URL with query, headers, body). */
+  readonly requests: HttpRequest[];
   /** Installs a rewrite (applied in installation order); returns its remover. */
   rewrite(rule: Rewrite): () => void;
   /** Removes every rewrite. */
@@ -57,8 +59,10 @@ export async function startMalicious(users: Record<string, string>): Promise<Mal
   const ca: ServerKey = { spkiDer, publicKeyPem: pemEncode('PUBLIC KEY', spkiDer), privateKey };
   const rules: Rewrite[] = [];
   const sent: string[] = [];
+  const requests: HttpRequest[] = [];
   const transport: HttpTransport = async (req) => {
     sent.push(`${req.method} ${new URL(req.url).pathname}`);
+    requests.push(req);
     let res = await fetchTransport(req);
     for (const rule of [...rules]) res = (await rule(req, res)) ?? res;
     return res;
@@ -68,6 +72,7 @@ export async function startMalicious(users: Record<string, string>): Promise<Mal
     ca,
     transport,
     sent,
+    requests,
     rewrite(rule) {
       rules.push(rule);
       return () => {

@@ -26,6 +26,9 @@ import {
   pinIdentity,
 } from '../../src/certs/index.js';
 import { sha256Hex } from '../../src/_internal/bytes.js';
+import { certificateToPem, parseCsr } from '../../src/certs/index.js';
+import { generateUserKeyPair } from '../../src/keys/index.js';
+import { issueCertificate } from '../certs/_ca.js';
 import { MemoryStateStore } from '../../src/state/index.js';
 import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
 import { createFolder, type FolderContext } from '../../src/folders/index.js';
@@ -45,6 +48,7 @@ const PASSWORDS = {
   bob: 'bob-pw',
   carol: 'carol-pw',
   dave: 'dave-pw',
+  erin: 'erin-pw',
 } as const;
 type Uid = keyof typeof PASSWORDS;
 
@@ -354,5 +358,121 @@ describe('reference client against a malicious server over HTTP', () => {
       'carol',
     );
     expect(again.warnings).toEqual([]);
+  });
+
+  it("E2EE-API-302: E2EE-CERT-012: enrolment refuses a certificate for the device's own key issued under another CA key with CERT_UNTRUSTED, and uploads no private key", async () => {
+    const otherCa = await generateUserKeyPair();
+    const undo = server.rewrite(async (req, res) => {
+      if (!isCall(req, 'POST', '/public-key') || res.status !== 200) return;
+      const csr = new URLSearchParams(Buffer.from(req.body!).toString('utf8')).get('csr')!;
+      const der = await issueCertificate({
+        caPkcs8: otherCa.pkcs8,
+        subjectSpki: parseCsr(csr).spki,
+        cns: ['erin'],
+      });
+      return withOcsData(res, { ...(ocsData(res) as object), 'public-key': certificateToPem(der) });
+    });
+    const before = server.sent.length;
+    try {
+      await expect(
+        enrol({ account: account('erin'), transport: server.transport, retry: fastRetry }),
+      ).rejects.toMatchObject({ code: 'CERT_UNTRUSTED' });
+    } finally {
+      undo();
+    }
+    expect(server.sent.slice(before).filter((s) => s.endsWith('/private-key'))).toEqual([]);
+  });
+
+  it('E2EE-API-304: recovery on a new device refuses a CA-valid certificate for another key with KEY_MISMATCH', async () => {
+    const substitute = await server.mint('carol');
+    const undo = server.rewrite((req, res) =>
+      isCall(req, 'GET', '/public-key') && res.status === 200
+        ? withOcsData(res, { 'public-keys': { carol: substitute.certPem } })
+        : undefined,
+    );
+    try {
+      await expect(
+        recover({
+          account: account('carol'),
+          transport: server.transport,
+          mnemonic: mnemonics.carol!,
+          pins: new MemoryPinStore(),
+          state: new MemoryStateStore(),
+        }),
+      ).rejects.toMatchObject({ code: 'KEY_MISMATCH' });
+    } finally {
+      undo();
+    }
+  });
+
+  it('E2EE-API-310: E2EE-SHARE-020: sharing with a pinned user whose certificate the server re-minted is KEY_CHANGED; the OCS share is withdrawn and the member set is unchanged', async () => {
+    // alice pinned bob when she opened a folder bob shared (first tests).
+    expect(await device('alice').pins.get(pinIdentity('user', 'bob'))).toBeDefined();
+    const fakeBob = await server.mint('bob');
+    const h = await createTopFolder(device('alice'), 'share-substituted');
+    const undo = server.rewrite((req, res) =>
+      isCall(req, 'GET', '/public-key') && res.status === 200
+        ? withOcsData(res, { 'public-keys': { bob: fakeBob.certPem } })
+        : undefined,
+    );
+    const before = server.sent.length;
+    try {
+      await expect(shareFolder(device('alice'), h, 'bob')).rejects.toMatchObject({
+        code: 'KEY_CHANGED',
+      });
+    } finally {
+      undo();
+    }
+    const after = server.sent.slice(before);
+    expect(after.filter((s) => s.startsWith('DELETE') && /\/shares\/\d+$/.test(s))).toHaveLength(1);
+    expect(after.filter((s) => s.startsWith('PUT') && s.includes('/meta-data/'))).toEqual([]);
+    const reopened = await openTopFolder(device('alice'), 'share-substituted');
+    expect(reopened.state.members.map((m) => m.userId)).toEqual(['alice']);
+  });
+
+  it('E2EE-API-306: a transaction whose document upload fails is unlocked with abort=true, and the folder keeps its committed state', async () => {
+    let h = await createTopFolder(device('alice'), 'abort-on-failure');
+    h = (await uploadFile(device('alice'), h, { filename: 'kept.txt', content: text('1') })).handle;
+    const rootId = h.state.rootId;
+    const undo = server.rewrite((req, res) =>
+      isCall(req, 'PUT', `/meta-data/${rootId}`)
+        ? { ...res, status: 500, body: new TextEncoder().encode('{}') }
+        : undefined,
+    );
+    const before = server.requests.length;
+    try {
+      await expect(
+        uploadFile(device('alice'), h, { filename: 'lost.txt', content: text('2') }),
+      ).rejects.toMatchObject({ code: 'SERVER_ERROR' });
+    } finally {
+      undo();
+    }
+    const unlocks = server.requests
+      .slice(before)
+      .filter((r) => r.method === 'DELETE' && new URL(r.url).pathname.endsWith(`/lock/${rootId}`));
+    expect(unlocks.map((r) => new URL(r.url).searchParams.get('abort'))).toEqual(['true']);
+    const reopened = await openTopFolder(device('alice'), 'abort-on-failure');
+    expect(Object.values(reopened.state.docs[rootId]!.files).map((f) => f.filename)).toEqual([
+      'kept.txt',
+    ]);
+  });
+
+  it('E2EE-API-309: a member dropped from the users list without a new signature is SIGNATURE_INVALID', async () => {
+    let h = await createTopFolder(device('alice'), 'drop-a-member');
+    h = await shareFolder(device('alice'), h, 'bob');
+    const undo = server.rewrite((req, res) => {
+      if (!isCall(req, 'GET', `/meta-data/${h.state.rootId}`) || res.status !== 200) return;
+      const { 'meta-data': document } = ocsData(res) as { 'meta-data': string };
+      const outer = JSON.parse(document) as { users: Array<{ userId: string }> };
+      outer.users = outer.users.filter((u) => u.userId !== 'bob');
+      return withOcsData(res, { 'meta-data': JSON.stringify(outer) });
+    });
+    try {
+      await expect(openTopFolder(device('alice'), 'drop-a-member')).rejects.toMatchObject({
+        code: 'SIGNATURE_INVALID',
+      });
+    } finally {
+      undo();
+    }
   });
 });
