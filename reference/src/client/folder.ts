@@ -11,7 +11,6 @@
  * @module
  */
 import { SealfoldError, isSealfoldError } from '../errors/index.js';
-import { acceptUserCertificate } from '../certs/index.js';
 import {
   checkFreshness,
   innerDigest,
@@ -23,19 +22,22 @@ import {
   type HighWaterStore,
 } from '../metadata/index.js';
 import {
+  acceptFolder,
   createFolder,
-  openFolder,
   type FetchedDocument,
+  type TrustState,
   type FolderChange,
   type FolderContext,
   type FolderMember,
   type FolderState,
+  type MetadataUpload,
 } from '../folders/index.js';
 import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import { ServerRejected } from '../http/ocs.js';
 import type { Device } from './device.js';
 import { setOwn } from '../_internal/records.js';
+import { toHex } from '../_internal/bytes.js';
 
 /** Where a folder of the tree lives on the server. */
 export interface FolderLocation {
@@ -157,26 +159,32 @@ async function fetchTree(device: Device, rootPath: string, rootId: string): Prom
   return { rootId, root: await fetchDocument(device, rootId), subfolders, locations };
 }
 
-/** The high-water marks of the folders in `versions` (those just read or written). */
+/** The high-water marks of the documents this client just wrote (E2EE-API-311). */
 function marksOf(
   state: FolderState,
-  versions: Record<string, '2.0' | '2.1'>,
+  written: readonly MetadataUpload[],
 ): Record<string, FolderHighWater> {
   const marks: Record<string, FolderHighWater> = {};
-  for (const [key, version] of Object.entries(versions)) {
-    const inner = state.docs[key];
+  for (const m of written) {
+    const inner = state.docs[m.folderId];
     if (inner === undefined) continue;
-    setOwn(marks, key, {
-      version,
+    const doc = parseMetadataDocumentV2(m.document);
+    setOwn(marks, m.folderId, {
+      version: doc.version,
       counter: inner.counter,
       keyChecksums: [...inner.keyChecksums],
+      // The digest a reader computes from the decrypted inner JSON (the one freshness digest).
       digest: innerDigest(innerToJson(inner)),
+      nonce: toHex(doc.nonce),
     });
   }
   return marks;
 }
 
-/** Checks every mark first, then persists them all: a rejection changes nothing (E2EE-SEC-004). */
+/**
+ * Records the heads this client just wrote: checks every mark first, then persists them all (a
+ * rejection changes nothing, E2EE-SEC-004), then shows them to the fork witness.
+ */
 async function acceptMarks(
   device: Device,
   marks: Record<string, FolderHighWater>,
@@ -190,44 +198,52 @@ async function acceptMarks(
     accepted.push([key, checkFreshness(previous, next)]);
   }
   for (const [key, mark] of accepted) await store.set(highWaterKey(key), mark);
+  // E2EE-META-076 (MUST, client): the witness also sees every head this client wrote.
+  if (device.witness !== undefined) {
+    await device.witness.witness(
+      accepted.map(([folderId, mark]) => ({ folderId, mark })),
+      'written',
+    );
+  }
   return firstSight;
 }
 
-/** Verifies, decrypts and checks what {@link fetchTree} read. */
+/** The device's persistent trust state: pinned server key, pins, high-water marks. */
+function trustOf(device: Device): TrustState {
+  return {
+    serverPublicKey: device.serverPublicKey,
+    pins: device.pins,
+    marks: marksStore(device),
+    ...(device.witness ? { witness: device.witness } : {}),
+  };
+}
+
+/**
+ * Verifies, decrypts and checks what {@link fetchTree} read, through the one read pipeline
+ * (`acceptFolder`): nothing is pinned or marked unless the whole tree is accepted.
+ */
 async function openFetched(device: Device, rootPath: string, f: Fetched): Promise<FolderHandle> {
   const previousMembers = await device.state.get<FolderMember[]>(membersKey(device, f.rootId));
-  const state = await openFolder({
-    rootId: f.rootId,
-    root: f.root,
-    subfolders: f.subfolders,
-    userId: device.userId,
-    privateKey: device.privateKey,
-    serverPublicKey: device.serverPublicKey,
-    ...(previousMembers ? { previousMembers } : {}),
-  });
+  const paths: Record<string, string> = {};
+  for (const [key, loc] of Object.entries(f.locations)) setOwn(paths, key, loc.path);
   // E2EE-API-310 (MUST, client): every member certificate is validated and checked against its
-  // pin (first sight pins it) before the folder is used.
-  for (const m of state.members) {
-    await acceptUserCertificate({
-      certificate: m.certificate,
-      serverPublicKey: device.serverPublicKey,
-      userId: m.userId,
-      pins: device.pins,
-    });
-  }
-  const versions: Record<string, '2.0' | '2.1'> = {
-    [f.rootId]: parseMetadataDocumentV2(f.root.document).version,
-  };
-  for (const [k, d] of Object.entries(f.subfolders))
-    setOwn(versions, k, parseMetadataDocumentV2(d.document).version);
-  const firstSight = await acceptMarks(device, marksOf(state, versions));
+  // pin (first sight pins it) before the folder is used; E2EE-API-309: signatures and freshness
+  // are checked before any write is based on the documents.
+  const { state, firstSight } = await acceptFolder(
+    {
+      rootId: f.rootId,
+      root: f.root,
+      subfolders: f.subfolders,
+      userId: device.userId,
+      privateKey: device.privateKey,
+      paths,
+      ...(previousMembers ? { previousMembers } : {}),
+    },
+    trustOf(device),
+  );
   await saveMembers(device, f.rootId, state.members);
   const locations: Record<string, FolderLocation> = {};
-  for (const key of Object.keys(state.docs)) {
-    const loc = f.locations[key];
-    if (!loc) throw new SealfoldError('NOT_FOUND', 'a folder of the tree is missing on the server');
-    setOwn(locations, key, loc);
-  }
+  for (const key of Object.keys(state.docs)) setOwn(locations, key, f.locations[key]!);
   return { rootPath, state, locations, firstSight };
 }
 
@@ -356,10 +372,7 @@ export async function transact<T extends FolderChange>(
     });
     const { result, locations } = out;
     // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
-    const versions: Record<string, '2.0' | '2.1'> = {};
-    for (const m of result.metadata)
-      setOwn(versions, m.folderId, parseMetadataDocumentV2(m.document).version);
-    await acceptMarks(device, marksOf(result.state, versions));
+    await acceptMarks(device, marksOf(result.state, result.metadata));
     await saveMembers(device, rootId, result.state.members);
     return {
       handle: { rootPath: handle.rootPath, state: result.state, locations, firstSight: false },
@@ -380,8 +393,7 @@ export async function createTopFolder(device: Device, path: string): Promise<Fol
   await withLock(device, rootId, first.counter, (token) =>
     api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true),
   );
-  const version = parseMetadataDocumentV2(first.document).version;
-  await acceptMarks(device, marksOf(change.state, { [rootId]: version }));
+  await acceptMarks(device, marksOf(change.state, change.metadata));
   await saveMembers(device, rootId, change.state.members);
   return {
     rootPath: path,

@@ -29,4 +29,22 @@ export {
   DEFAULT_MIMETYPE,
   type FileContent,
 } from './operations.js';
-export { openFolder, type FetchedDocument, type OpenFolderOptions } from './open.js';
+export { openFolder, type OpenFolderOptions } from './open.js';
+export {
+  acceptFolder,
+  commitTrust,
+  readDocument,
+  readFolderTree,
+  SKIPPABLE_CHECKS,
+  type AcceptedFolder,
+  type FetchedDocument,
+  type FolderHead,
+  type ForkWitness,
+  type PendingTrust,
+  type ReadDocumentInput,
+  type ReadDocumentResult,
+  type ReadFolderTree,
+  type ReadFolderTreeInput,
+  type SkippedCheck,
+  type TrustState,
+} from './read.js';

@@ -23,7 +23,13 @@ export {
   type EncryptedMetadata,
   type MetadataRecipient,
 } from './encrypt.js';
-export { decryptMetadata, type DecryptMetadataOptions, type DecryptedMetadata } from './decrypt.js';
+export {
+  checkMemberCertificates,
+  checkRole,
+  decryptMetadata,
+  type DecryptMetadataOptions,
+  type DecryptedMetadata,
+} from './decrypt.js';
 export { innerFromJson, innerToJson, innerDigest, isSafeName, MAX_INNER_LENGTH } from './inner.js';
 export {
   newInner,
@@ -37,6 +43,8 @@ export {
   checkFreshness,
   highWaterKey,
   loadHighWater,
+  MAX_COUNTER,
+  MAX_COUNTER_STEP,
   stateOf,
   stateOfLegacy,
   type AcceptedState,
