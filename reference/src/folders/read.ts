@@ -30,6 +30,7 @@ import {
   type FolderHighWater,
   type HighWaterStore,
   type InnerMetadata,
+  type MetadataDocumentV2,
 } from '../metadata/index.js';
 import { verifyMetadataSignature, type VerifiedMetadataSignature } from '../signature/index.js';
 import type { FolderMember, FolderState } from './types.js';
@@ -98,6 +99,8 @@ export interface ReadDocumentInput {
   /** The folder id the document was fetched for. */
   readonly folderId: string;
   readonly fetched: FetchedDocument;
+  /** `fetched.document` already parsed (by a caller that had to tell the family first). */
+  readonly parsed?: MetadataDocumentV2;
   readonly userId: string;
   /** The reader's RSA private key, PKCS#8 DER. */
   readonly privateKey: Uint8Array;
@@ -154,7 +157,7 @@ export async function readDocument(
   const skips = assertSkips(skip, trust);
   const isRoot = input.root === undefined;
   // 1. Parse once; the signature check reads the same parsed JSON (E2EE-META-100).
-  const doc = parseMetadataDocumentV2(input.fetched.document);
+  const doc = input.parsed ?? parseMetadataDocumentV2(input.fetched.document);
   const members: readonly FolderMember[] = isRoot
     ? doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }))
     : input.root!.members;
