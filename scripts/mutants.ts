@@ -10,7 +10,9 @@
  * named test files pass unmutated (a red baseline would "kill" every mutant) and that every
  * mutant's `find` text occurs exactly once (otherwise the mutant is stale and fails the run).
  *
- * Slow (one vitest run per mutant), so not part of `npm test`.
+ * Slow (one vitest run per mutant), so not part of `npm test`. `--markdown` prints the list as
+ * kill-table rows instead of running it; `--stale-only` only checks that every mutant still
+ * applies; `--json` adds a JSON summary of a run.
  *
  * @module
  */
@@ -40,7 +42,8 @@ interface Mutant {
   description: string;
 }
 
-type Outcome = 'killed' | 'survived' | 'stale';
+/** `broken`: the mutated code did not load, so no test judged it. */
+type Outcome = 'killed' | 'survived' | 'stale' | 'broken';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LIST = join(ROOT, 'scripts', 'mutants.json');
@@ -89,14 +92,37 @@ function scratchCopy(): string {
   return dir;
 }
 
-/** Runs vitest on `tests` in `cwd`; true when every test passed. */
-function testsPass(cwd: string, tests: readonly string[]): boolean {
+/**
+ * Runs vitest on `tests` in `cwd`: `pass` when every test passed, `fail` when at least one test
+ * ran and failed, `broken` when the run failed without a failing test (a file that no longer
+ * loads, a timeout): a mutant that breaks the build is not a mutant the tests noticed.
+ */
+function runTests(cwd: string, tests: readonly string[]): 'pass' | 'fail' | 'broken' {
+  const report = join(cwd, '.mutants-report.json');
+  rmSync(report, { force: true });
   const r = spawnSync(
     process.execPath,
-    [join(cwd, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...tests],
+    [
+      join(cwd, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--reporter=json',
+      `--outputFile=${report}`,
+      ...tests,
+    ],
     { cwd, encoding: 'utf8', timeout: RUN_TIMEOUT_MS, maxBuffer: 64 << 20 },
   );
-  return r.status === 0;
+  if (r.status === 0) return 'pass';
+  let failedTests = 0;
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      testResults?: Array<{ assertionResults?: Array<{ status: string }> }>;
+    };
+    for (const file of json.testResults ?? [])
+      for (const t of file.assertionResults ?? []) if (t.status === 'failed') failedTests++;
+  } catch {
+    return 'broken';
+  }
+  return failedTests > 0 ? 'fail' : 'broken';
 }
 
 function occurrences(haystack: string, needle: string): number {
@@ -114,18 +140,51 @@ function runMutant(copy: string, m: Mutant): Outcome {
     original.replace(m.find, () => m.replace),
   );
   try {
-    return testsPass(copy, m.tests) ? 'survived' : 'killed';
+    const r = runTests(copy, m.tests);
+    return r === 'pass' ? 'survived' : r === 'fail' ? 'killed' : 'broken';
   } finally {
     writeFileSync(path, original);
   }
 }
 
+/** The list as the rows of a kill table (requirement, mutated line, killing tests, mutant id). */
+function markdownTable(mutants: readonly Mutant[]): string {
+  const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const rows = mutants.map(
+    (m) =>
+      `| ${m.requirements.join(' ')} | \`${m.file}\`: ${cell(m.description)} | ${m.tests.map((t) => `\`${t}\``).join(', ')} | \`${m.id}\` |`,
+  );
+  return [
+    '| Requirement | Enforcing line (what the mutant removes) | Killing test | Mutant |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
 function main(): number {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { json: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean' },
+      markdown: { type: 'boolean' },
+      'stale-only': { type: 'boolean' },
+    },
   });
   const all = loadMutants();
+  if (values.markdown === true) {
+    process.stdout.write(markdownTable(all));
+    return 0;
+  }
+  if (values['stale-only'] === true) {
+    // Fast: only whether every `find` still occurs exactly once in the working tree.
+    const stale = all.filter(
+      (m) => occurrences(readFileSync(join(ROOT, m.file), 'utf8'), m.find) !== 1,
+    );
+    for (const m of stale) process.stdout.write(`stale    ${m.id} (${m.file})\n`);
+    process.stdout.write(`${all.length - stale.length} of ${all.length} mutants apply\n`);
+    return stale.length === 0 ? 0 : 1;
+  }
   const unknown = positionals.filter((id) => !all.some((m) => m.id === id));
   if (unknown.length > 0) {
     process.stderr.write(`mutants: no mutant named ${unknown.join(', ')}\n`);
@@ -136,7 +195,7 @@ function main(): number {
   try {
     const tests = [...new Set(chosen.flatMap((m) => m.tests))].sort();
     process.stdout.write(`baseline: ${tests.length} test file(s) unmutated\n`);
-    if (!testsPass(copy, tests)) {
+    if (runTests(copy, tests) !== 'pass') {
       process.stdout.write('baseline: FAILED; fix the tests before judging mutants\n');
       return 1;
     }

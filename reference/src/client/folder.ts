@@ -37,6 +37,7 @@ import * as dav from '../http/webdav.js';
 import { ServerRejected } from '../http/ocs.js';
 import type { Device } from './device.js';
 import { setOwn } from '../_internal/records.js';
+import { trustWarnings, type TrustWarning } from './trust.js';
 import { toHex } from '../_internal/bytes.js';
 
 /** Where a folder of the tree lives on the server. */
@@ -55,6 +56,11 @@ export interface FolderHandle {
   readonly locations: Readonly<Record<string, FolderLocation>>;
   /** True when no high-water mark existed: rollback could not be checked (E2EE-META-066). */
   readonly firstSight: boolean;
+  /**
+   * Keys the flow relied on that the user has not verified (E2EE-CERT-039): on open, the signers
+   * of the accepted documents; after a share, the recipient too.
+   */
+  readonly warnings: readonly TrustWarning[];
 }
 
 /** An operation to run on fresh state inside a transaction. */
@@ -229,7 +235,7 @@ async function openFetched(device: Device, rootPath: string, f: Fetched): Promis
   // E2EE-API-310 (MUST, client): every member certificate is validated and checked against its
   // pin (first sight pins it) before the folder is used; E2EE-API-309: signatures and freshness
   // are checked before any write is based on the documents.
-  const { state, firstSight } = await acceptFolder(
+  const { state, firstSight, signers, firstContact } = await acceptFolder(
     {
       rootId: f.rootId,
       root: f.root,
@@ -244,7 +250,12 @@ async function openFetched(device: Device, rootPath: string, f: Fetched): Promis
   await saveMembers(device, f.rootId, state.members);
   const locations: Record<string, FolderLocation> = {};
   for (const key of Object.keys(state.docs)) setOwn(locations, key, f.locations[key]!);
-  return { rootPath, state, locations, firstSight };
+  // E2EE-CERT-039 (MUST, client): signers whose keys the user has not verified are reported.
+  const warnings = await trustWarnings(device.pins, 'unverified-signer', signers, {
+    self: device.userId,
+    firstContact: new Set(firstContact),
+  });
+  return { rootPath, state, locations, firstSight, warnings };
 }
 
 /** Opens the top folder at `rootPath`: fetch, verify signatures and certificates, decrypt, check freshness. */
@@ -368,14 +379,25 @@ export async function transact<T extends FolderChange>(
         throw new ServerRejected('LOCK_CONFLICT', 409, 'the folder changed since it was read');
       }
       const result = await op(locked.state, folderContext(device));
-      return { result, locations: await upload(device, token, locked, result) };
+      return {
+        result,
+        locations: await upload(device, token, locked, result),
+        warnings: locked.warnings,
+      };
     });
-    const { result, locations } = out;
+    const { result, locations, warnings } = out;
     // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
     await acceptMarks(device, marksOf(result.state, result.metadata));
     await saveMembers(device, rootId, result.state.members);
     return {
-      handle: { rootPath: handle.rootPath, state: result.state, locations, firstSight: false },
+      handle: {
+        rootPath: handle.rootPath,
+        state: result.state,
+        locations,
+        firstSight: false,
+        // The write was based on the documents read under the lock: their signers.
+        warnings,
+      },
       result,
     };
   });
@@ -400,5 +422,6 @@ export async function createTopFolder(device: Device, path: string): Promise<Fol
     state: change.state,
     locations: { [rootId]: { fileId: rootId, path } },
     firstSight: false,
+    warnings: [],
   };
 }

@@ -36,6 +36,5 @@ export {
   mergeDroppedFiles,
   deleteTopFolder,
   type DroppedFile,
-  type SharedFolder,
 } from './operations.js';
 export type { TrustWarning } from './trust.js';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { SealfoldError } from '../errors/index.js';
+import { SealfoldError, isSealfoldError } from '../errors/index.js';
+import { MAX_COUNTER, MAX_COUNTER_STEP } from '../metadata/index.js';
 import {
   addFile,
   createSubfolder,
@@ -123,11 +124,6 @@ export async function downloadFile(
   return decryptFile(body, { key: file.key, nonce: file.nonce, tag: file.authenticationTag });
 }
 
-/** A folder just shared: the new handle, and the recipient if its key is not verified. */
-export interface SharedFolder extends FolderHandle {
-  readonly warnings: readonly TrustWarning[];
-}
-
 /** A dropped file: its object id, who it was encrypted to, and the unverified among them. */
 export interface DroppedFile {
   readonly fileId: string;
@@ -145,7 +141,7 @@ export async function shareFolder(
   device: Device,
   handle: FolderHandle,
   userId: string,
-): Promise<SharedFolder> {
+): Promise<FolderHandle> {
   const share = await api.createUserShare(device.ctx, handle.rootPath, userId);
   try {
     const certs = await api.getPublicKeys(device.ctx, [userId]);
@@ -167,7 +163,7 @@ export async function shareFolder(
       self: device.userId,
       firstContact: new Set(known ? [] : [userId]),
     });
-    return { ...shared, warnings };
+    return { ...shared, warnings: [...shared.warnings, ...warnings] };
   } catch (e) {
     await api.deleteShare(device.ctx, share.id).catch(() => undefined);
     throw e;
@@ -197,6 +193,39 @@ export async function unshareFolder(
     }
   }
   return { handle: r.handle, exposedFiles: r.result.exposedFiles };
+}
+
+/** Lock attempts of a dropper before it reports the conflict. */
+const DROPPER_LOCK_ATTEMPTS = 64;
+
+/**
+ * The short lock under which a dropper uploads a body. A dropper cannot read the folder's counter
+ * (it cannot decrypt), and the server refuses a lock counter that is not above the stored one as
+ * well as one too far above it (E2EE-LOCK-073: at most MAX_COUNTER_STEP), answering both alike.
+ * So it climbs: 1, 2, 4, … up to the step, then in steps of half the step, until a lock is
+ * granted; no two tries are more than a step apart, so one lands in the accepted window. The lock
+ * commits no metadata, so the stored counter stays as it was (E2EE-LOCK-012).
+ */
+async function withDropperLock<T>(
+  device: Device,
+  rootId: string,
+  fn: (token: string) => Promise<T>,
+): Promise<T> {
+  const half = MAX_COUNTER_STEP / 2;
+  let counter = 1;
+  for (let attempt = 1; ; attempt++) {
+    let locked = false;
+    try {
+      return await withLock(device, rootId, counter, (token) => {
+        locked = true;
+        return fn(token);
+      });
+    } catch (e) {
+      if (locked || !isSealfoldError(e, 'LOCK_CONFLICT')) throw e;
+      if (attempt >= DROPPER_LOCK_ATTEMPTS || counter >= MAX_COUNTER) throw e;
+      counter = Math.min(counter < half ? counter * 2 : counter + half, MAX_COUNTER);
+    }
+  }
 }
 
 /**
@@ -232,11 +261,8 @@ export async function dropFile(
     serverPublicKey: device.serverPublicKey,
     rng: device.rng,
   });
-  // The body goes in under a short lock of its own; the entry itself needs none. A dropper
-  // cannot read the folder's counter (it cannot decrypt), and the server keeps a lock counter
-  // only when metadata is committed under that lock, so any value above every counter in use
-  // will do: the current time in milliseconds.
-  await withLock(device, self.fileId, Date.now(), (token) =>
+  // The body goes in under a short lock of its own; the entry itself needs none.
+  await withDropperLock(device, self.fileId, (token) =>
     dav.putFile(device.ctx, `${rootPath}/${fileId}`, body, token),
   );
   await api.putFiledrop(device.ctx, self.fileId, { [fileId]: entry });

@@ -402,6 +402,10 @@ export interface AcceptedFolder {
   readonly state: FolderState;
   /** True when some folder had no mark: rollback could not be checked (E2EE-META-066). */
   readonly firstSight: boolean;
+  /** User ids of the members who signed the accepted documents, each once. */
+  readonly signers: readonly string[];
+  /** User ids whose key this read pinned for the first time (first contact). */
+  readonly firstContact: readonly string[];
 }
 
 /**
@@ -420,5 +424,14 @@ export async function acceptFolder(
     trust,
     read.documents.map((d) => d.pending),
   );
-  return { state: read.state, firstSight: read.firstSight };
+  const signers = read.documents.flatMap((d) => (d.signer ? [d.signer.signerUserId] : []));
+  const pinned = read.documents.flatMap((d) => d.pending.pins.map((p) => p.identity));
+  return {
+    state: read.state,
+    firstSight: read.firstSight,
+    signers: [...new Set(signers)],
+    firstContact: [...new Set(pinned)]
+      .filter((id) => id.startsWith('user:'))
+      .map((id) => id.slice('user:'.length)),
+  };
 }

@@ -475,4 +475,28 @@ describe('reference client against a malicious server over HTTP', () => {
       undo();
     }
   });
+
+  it('E2EE-CERT-039: opening reports the unverified signers of the documents it accepted, not the user herself; after verification, nothing', async () => {
+    await shareFolder(
+      device('bob'),
+      await createTopFolder(device('bob'), 'signed-by-bob'),
+      'alice',
+    );
+    const bobPin = pinIdentity('user', 'bob');
+    const bobFingerprint = sha256Hex(parseCertificate(device('bob').certificate).spki);
+    const opened = await openTopFolder(device('alice'), 'signed-by-bob');
+    expect(opened.warnings).toEqual([
+      {
+        kind: 'unverified-signer',
+        userId: 'bob',
+        spkiSha256: bobFingerprint,
+        // alice pinned bob in an earlier test of this file.
+        firstContact: false,
+      },
+    ]);
+    // bob's own device reports nothing for his own signature.
+    expect((await openTopFolder(device('bob'), 'signed-by-bob')).warnings).toEqual([]);
+    await markPinVerified(device('alice').pins, bobPin, bobFingerprint);
+    expect((await openTopFolder(device('alice'), 'signed-by-bob')).warnings).toEqual([]);
+  });
 });
