@@ -27,7 +27,7 @@ import {
   nextInner,
 } from '../../src/metadata/index.js';
 import { MemoryStateStore } from '../../src/state/index.js';
-import { signMetadata } from '../../src/signature/index.js';
+import { signMetadata, verifyMetadataSignature } from '../../src/signature/index.js';
 import { makeIdentity, makeServerKey, type Identity } from '../_support/identities.js';
 import { ctxOf, makeWorld, ServerStore, type World } from '../sharing/_world.js';
 
@@ -128,6 +128,15 @@ describe('read pipeline: check order (E2EE-META-040)', () => {
         { ...input(server), root: { ...server.docs.get(ROOT)!, signature: undefined } },
         t,
       ),
+    ).rejects.toMatchObject({ code: 'SIGNATURE_MISSING' });
+  });
+
+  it('E2EE-META-040: E2EE-META-120: the signature module also parses the document before it asks for a signature', async () => {
+    await expect(
+      verifyMetadataSignature({ outer: '{"version":', signature: undefined, members: [] }),
+    ).rejects.toMatchObject({ code: 'METADATA_MALFORMED' });
+    await expect(
+      verifyMetadataSignature({ outer: '{"version":"2.0"}', signature: '', members: [] }),
     ).rejects.toMatchObject({ code: 'SIGNATURE_MISSING' });
   });
 
