@@ -70,7 +70,10 @@ export interface CreateFiledropEntryOptions {
   readonly content: Uint8Array;
   readonly filename: string;
   readonly mimetype?: string;
-  /** The folder's members as listed in the root document (userId + certificate PEM). */
+  /**
+   * The folder's members (userId + certificate PEM), as {@link verifiedFiledropRecipients}
+   * returns them: never the fetched `users` list unverified (E2EE-SHARE-036).
+   */
   readonly recipients: readonly FolderMember[];
   /** When given, every recipient certificate must be issued by this server key. */
   readonly serverPublicKey?: Uint8Array | string;
