@@ -13,11 +13,10 @@
 import { SealfoldError, isSealfoldError } from '../errors/index.js';
 import {
   checkFreshness,
-  innerDigest,
-  innerToJson,
   loadHighWater,
   highWaterKey,
   parseMetadataDocumentV2,
+  stateOfWritten,
   type FolderHighWater,
   type HighWaterStore,
 } from '../metadata/index.js';
@@ -38,7 +37,6 @@ import { ServerRejected } from '../http/ocs.js';
 import type { Device } from './device.js';
 import { setOwn } from '../_internal/records.js';
 import { trustWarnings, type TrustWarning } from './trust.js';
-import { toHex } from '../_internal/bytes.js';
 
 /** Where a folder of the tree lives on the server. */
 export interface FolderLocation {
@@ -174,15 +172,7 @@ function marksOf(
   for (const m of written) {
     const inner = state.docs[m.folderId];
     if (inner === undefined) continue;
-    const doc = parseMetadataDocumentV2(m.document);
-    setOwn(marks, m.folderId, {
-      version: doc.version,
-      counter: inner.counter,
-      keyChecksums: [...inner.keyChecksums],
-      // The digest a reader computes from the decrypted inner JSON (the one freshness digest).
-      digest: innerDigest(innerToJson(inner)),
-      nonce: toHex(doc.nonce),
-    });
+    setOwn(marks, m.folderId, stateOfWritten(parseMetadataDocumentV2(m.document), inner));
   }
   return marks;
 }

@@ -22,7 +22,13 @@ import { SealfoldError } from '../errors/index.js';
 import type { StateStore } from '../state/index.js';
 import { isObject } from './_json.js';
 import type { DecryptedMetadata } from './decrypt.js';
-import { METADATA_VERSIONS, type MetadataVersion } from './types.js';
+import { innerDigest, innerToJson } from './inner.js';
+import {
+  METADATA_VERSIONS,
+  type InnerMetadata,
+  type MetadataDocumentV2,
+  type MetadataVersion,
+} from './types.js';
 import type { LegacyView } from './v1/types.js';
 
 /** What a client remembers per folder. */
@@ -63,6 +69,20 @@ export function stateOf(d: DecryptedMetadata): FolderHighWater {
     keyChecksums: [...d.inner.keyChecksums],
     digest: d.digest,
     nonce: toHex(d.document.nonce),
+  };
+}
+
+/**
+ * The state of a document this client wrote (E2EE-API-311): the same mark a reader of that
+ * document computes with {@link stateOf}, because the writer encrypted `innerToJson(inner)`.
+ */
+export function stateOfWritten(doc: MetadataDocumentV2, inner: InnerMetadata): FolderHighWater {
+  return {
+    version: doc.version,
+    counter: inner.counter,
+    keyChecksums: [...inner.keyChecksums],
+    digest: innerDigest(innerToJson(inner)),
+    nonce: toHex(doc.nonce),
   };
 }
 

@@ -47,6 +47,7 @@ export {
   MAX_COUNTER_STEP,
   stateOf,
   stateOfLegacy,
+  stateOfWritten,
   type AcceptedState,
   type FolderHighWater,
   type HighWaterStore,

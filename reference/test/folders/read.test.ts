@@ -25,6 +25,8 @@ import {
   MAX_COUNTER,
   MAX_COUNTER_STEP,
   nextInner,
+  parseMetadataDocumentV2,
+  stateOfWritten,
 } from '../../src/metadata/index.js';
 import { MemoryStateStore } from '../../src/state/index.js';
 import { signMetadata, verifyMetadataSignature } from '../../src/signature/index.js';
@@ -401,6 +403,22 @@ describe('read pipeline: forks (E2EE-META-076)', () => {
     await expect(acceptFolder(input(server), refusing)).rejects.toThrow('another head');
     expect(await refusing.marks.keys()).toEqual([]);
     expect(await refusing.pins.get('user:alice')).toBeUndefined();
+  });
+});
+
+describe('read pipeline: one freshness mark for reading and writing', () => {
+  it('E2EE-API-311: the mark of a written document equals the mark its reader computes', async () => {
+    const { server, s1 } = await twoSubfolders();
+    const t = trust();
+    const read = await readFolderTree(input(server), t);
+    for (const d of read.documents) {
+      const written = stateOfWritten(
+        parseMetadataDocumentV2(server.docs.get(d.folderId)!.document),
+        d.decrypted.inner,
+      );
+      expect(written).toEqual(d.pending.marks[0]!.mark);
+    }
+    expect(read.documents.map((d) => d.folderId)).toContain(s1);
   });
 });
 
