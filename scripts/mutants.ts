@@ -12,7 +12,8 @@
  *
  * Slow (one vitest run per mutant), so not part of `npm test`. `--markdown` prints the list as
  * kill-table rows instead of running it; `--stale-only` only checks that every mutant still
- * applies; `--json` adds a JSON summary of a run.
+ * applies; `--committed` judges HEAD instead of the working tree; `--json` adds a JSON summary
+ * of a run.
  *
  * @module
  */
@@ -73,9 +74,23 @@ function git(args: string[]): string {
   return r.stdout;
 }
 
-/** Copies the working tree's files (not .git, not node_modules) to a scratch directory. */
-function scratchCopy(): string {
+/**
+ * Copies the working tree's files (not .git, not node_modules) to a scratch directory, or with
+ * `committed` the files of HEAD (so that uncommitted work of others in a shared tree is left out).
+ */
+function scratchCopy(committed: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'sealfold-mutants-'));
+  if (committed) {
+    const tar = spawnSync('git', ['archive', '--format=tar', 'HEAD'], {
+      cwd: ROOT,
+      maxBuffer: 1 << 30,
+    });
+    if (tar.status !== 0) throw new Error(`git archive failed: ${String(tar.stderr)}`);
+    const x = spawnSync('tar', ['-x', '-C', dir], { input: tar.stdout });
+    if (x.status !== 0) throw new Error(`tar failed: ${String(x.stderr)}`);
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    return dir;
+  }
   const files = git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
     .split('\0')
     .filter((f) => f !== '');
@@ -112,17 +127,21 @@ function runTests(cwd: string, tests: readonly string[]): 'pass' | 'fail' | 'bro
     { cwd, encoding: 'utf8', timeout: RUN_TIMEOUT_MS, maxBuffer: 64 << 20 },
   );
   if (r.status === 0) return 'pass';
-  let failedTests = 0;
+  let failed = 0;
   try {
     const json = JSON.parse(readFileSync(report, 'utf8')) as {
-      testResults?: Array<{ assertionResults?: Array<{ status: string }> }>;
+      testResults?: Array<{ status: string; assertionResults?: Array<{ status: string }> }>;
     };
-    for (const file of json.testResults ?? [])
-      for (const t of file.assertionResults ?? []) if (t.status === 'failed') failedTests++;
+    for (const file of json.testResults ?? []) {
+      const results = file.assertionResults ?? [];
+      failed += results.filter((t) => t.status === 'failed').length;
+      // A file that loaded (it has tests) but failed in a hook: the mutated code ran and failed.
+      if (file.status === 'failed' && results.length > 0) failed++;
+    }
   } catch {
     return 'broken';
   }
-  return failedTests > 0 ? 'fail' : 'broken';
+  return failed > 0 ? 'fail' : 'broken';
 }
 
 function occurrences(haystack: string, needle: string): number {
@@ -169,6 +188,7 @@ function main(): number {
       json: { type: 'boolean' },
       markdown: { type: 'boolean' },
       'stale-only': { type: 'boolean' },
+      committed: { type: 'boolean' },
     },
   });
   const all = loadMutants();
@@ -191,7 +211,7 @@ function main(): number {
     return 2;
   }
   const chosen = positionals.length === 0 ? all : all.filter((m) => positionals.includes(m.id));
-  const copy = scratchCopy();
+  const copy = scratchCopy(values.committed === true);
   try {
     const tests = [...new Set(chosen.flatMap((m) => m.tests))].sort();
     process.stdout.write(`baseline: ${tests.length} test file(s) unmutated\n`);

@@ -221,8 +221,17 @@ describe('reference client against a malicious server over HTTP', () => {
       box = await shareFolder(device('alice'), box, 'bob');
       await openTopFolder(device('bob'), 'drop-box');
       await e2ee.createUserShare(device('alice').ctx, 'drop-box', 'carol');
+    });
+
+    it('E2EE-SHARE-036: E2EE-SHARE-037: an honest drop goes to the members of the verified document and pins them; the result names them', async () => {
       const first = await drop(device('carol'), 'drop-box');
       expect(first.recipients).toEqual(['alice', 'bob']);
+      expect(first.warnings.map((w) => [w.userId, w.firstContact])).toEqual([
+        ['alice', true],
+        ['bob', true],
+      ]);
+      // carol has pinned alice and bob now, which the attacks below rely on.
+      expect(await device('carol').pins.get(pinIdentity('user', 'alice'))).toBeDefined();
     });
 
     it('E2EE-SHARE-036: E2EE-SEC-053: E2EE-CERT-035: a re-minted owner certificate plus a server-chosen recipient is KEY_CHANGED, and nothing is uploaded', async () => {
