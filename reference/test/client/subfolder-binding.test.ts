@@ -16,6 +16,7 @@ import {
   type FolderHandle,
 } from '../../src/client/index.js';
 import { getMetadata } from '../../src/http/e2ee-api.js';
+import type { ForkWitness } from '../../src/folders/index.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/index.js';
 import { metadataAnswer, startMalicious, type MaliciousServer } from './_malicious.js';
 
@@ -140,5 +141,25 @@ describe('sub-folder documents bound to their folders, over HTTP', () => {
     } finally {
       undo();
     }
+  });
+
+  it('E2EE-META-076: the fork witness of a device sees the heads it reads and the heads it writes', async () => {
+    const seen: { origin: string; heads: { folderId: string; counter: number | null }[] }[] = [];
+    const witness: ForkWitness = {
+      witness: async (heads, origin) =>
+        void seen.push({
+          origin,
+          heads: heads.map((h) => ({ folderId: h.folderId, counter: h.mark.counter })),
+        }),
+    };
+    const watched: Device = { ...alice, witness };
+    const opened = await openTopFolder(watched, 'top');
+    const rootId = opened.state.rootId;
+    const counter = opened.state.docs[rootId]!.counter;
+    await uploadFile(watched, opened, { filename: 'w.txt', content: new Uint8Array([7]) });
+    const written = seen.filter((s) => s.origin === 'written');
+    expect(written.at(-1)!.heads).toEqual([{ folderId: rootId, counter: counter + 1 }]);
+    const read = seen.filter((s) => s.origin === 'read');
+    expect(read[0]!.heads.map((h) => h.folderId).sort()).toEqual([rootId, s1, s2].sort());
   });
 });
