@@ -4,6 +4,10 @@
  * encrypted outputs to upload (metadata documents with signatures, file bodies, deletions).
  * No HTTP here: the caller locks, uploads and unlocks.
  *
+ * Reading: `read.ts` is the one way a 2.x document is accepted (`readDocument`, and for a top
+ * folder `readFolderTree` / `acceptFolder`); `openFolder` is that pipeline without pins and
+ * freshness, for callers without persistent trust state.
+ *
  * @module
  */
 export type {
