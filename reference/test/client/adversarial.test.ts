@@ -252,6 +252,8 @@ describe('reference client against a malicious server over HTTP', () => {
         undo();
       }
       expect(uploads(from)).toEqual([]);
+      // A refused document pins nobody, not even the recipients before the failing one.
+      expect(await device('carol').pins.get(pinIdentity('user', 'mallory'))).toBeUndefined();
     });
 
     it("E2EE-SHARE-036: a recipient the server adds to the users list without a member's signature is SIGNATURE_INVALID, even on a device with no pins", async () => {
