@@ -34,6 +34,16 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/metadata-open.js'),
   },
   {
+    name: 'pins list',
+    summary: 'list the pins of a pin file: identity, key fingerprint, verified or not',
+    load: () => import('./commands/pins-list.js'),
+  },
+  {
+    name: 'pins verify',
+    summary: "mark a user's pin verified after comparing its key fingerprint out of band",
+    load: () => import('./commands/pins-verify.js'),
+  },
+  {
     name: 'serve',
     summary: 'run the mock Nextcloud E2EE server (test use only)',
     load: () => import('./commands/serve.js'),

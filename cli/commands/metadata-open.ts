@@ -21,16 +21,18 @@ import {
   type Command,
 } from '../command.js';
 import { toBase64 } from '../../reference/src/_internal/bytes.js';
-import { SealfoldError } from '../../reference/src/errors/index.js';
+import { isSealfoldError, SealfoldError } from '../../reference/src/errors/index.js';
 import {
+  decryptLegacyFiledropEntry,
   decryptLegacyMetadata,
-  decryptMetadata,
-  innerToJson,
   parseMetadataDocument,
-  type MetadataDocumentV2,
 } from '../../reference/src/metadata/index.js';
+import {
+  readDocument,
+  type ReadDocumentResult,
+  type SkippedCheck,
+} from '../../reference/src/folders/index.js';
 import { looksLikePem, pemDecode, PEM_LABELS } from '../../reference/src/pem/index.js';
-import { verifyMetadataSignature } from '../../reference/src/signature/index.js';
 
 /** The document text: the file itself, or `ocs.data["meta-data"]` when it is an OCS envelope. */
 export function unwrapOcs(text: string): string {
@@ -66,35 +68,48 @@ interface SignatureReport {
   reason?: string;
 }
 
-async function verifyDocument(
-  text: string,
-  signaturePath: string | undefined,
-  members: MetadataDocumentV2['users'],
-  cwd: string,
-  what: string,
-): Promise<SignatureReport> {
-  if (signaturePath === undefined) {
-    // E2EE-META-120 (MUST, client): no signature, no reading (unless skipped explicitly).
-    throw new SealfoldError(
-      'SIGNATURE_MISSING',
-      `the ${what} is metadata 2.x and needs its X-NC-E2EE-SIGNATURE value (pass the file, or --no-signature to skip verification)`,
-    );
-  }
-  // The file holds the header value; a final line break is not part of it.
-  const signature = readInputText(cwd, signaturePath, `the signature of the ${what}`).replace(
-    /\r?\n$/,
-    '',
-  );
-  const r = await verifyMetadataSignature({
-    outer: text,
-    signature,
-    members,
-  });
-  return {
-    verified: true,
-    signer: r.signerUserId,
-    ...(r.signingTime ? { signingTime: r.signingTime.toISOString() } : {}),
+/** The `X-NC-E2EE-SIGNATURE` value from a file; a final line break is not part of it. */
+function signatureFile(cwd: string, path: string | undefined, what: string): string | undefined {
+  if (path === undefined) return undefined;
+  return readInputText(cwd, path, `the signature of the ${what}`).replace(/\r?\n$/, '');
+}
+
+/** SIGNATURE_MISSING with the hint a command-line user needs. */
+function withHint(what: string) {
+  return (e: unknown): never => {
+    if (isSealfoldError(e, 'SIGNATURE_MISSING')) {
+      // E2EE-META-120 (MUST, client): no signature, no reading (unless skipped explicitly).
+      throw new SealfoldError(
+        'SIGNATURE_MISSING',
+        `the ${what} is metadata 2.x and needs its X-NC-E2EE-SIGNATURE value (pass the file, or --no-signature to skip verification)`,
+      );
+    }
+    throw e;
   };
+}
+
+/** Opens a legacy 1.2 filedrop entry for the report, or says why it does not open. */
+function legacyFiledrop(entries: Readonly<Record<string, unknown>>, privateKey: Uint8Array) {
+  return Object.fromEntries(
+    Object.entries(entries).map(([id, entry]) => {
+      try {
+        const e = decryptLegacyFiledropEntry(entry, privateKey, id);
+        return [
+          id,
+          {
+            filename: e.filename,
+            mimetype: e.mimetype,
+            key: toBase64(e.key),
+            initializationVector: toBase64(e.initializationVector),
+            authenticationTag: toBase64(e.authenticationTag),
+          },
+        ];
+      } catch (err) {
+        if (!isSealfoldError(err)) throw err;
+        return [id, { error: err.code }];
+      }
+    }),
+  );
 }
 
 export const command: Command = {
@@ -105,7 +120,10 @@ export const command: Command = {
   help: [
     'Reads a metadata document (as stored, or the OCS response {"ocs":{"data":{"meta-data":…}}}),',
     "verifies its signature against the folder's members, checks the member certificates against",
-    "the server key, decrypts it with the user's private key and prints the inner document as JSON.",
+    "the server key, decrypts it with the user's private key and prints the inner document exactly",
+    'as decrypted. Legacy 1.2 filedrop entries and pending 2.x filedrop entries are reported, not',
+    'merged. Checks this command cannot run (pins, freshness; certificates without --server-key)',
+    'are named in the output.',
     'A sub-folder has no members: give its root folder with --parent-metadata; the root is',
     'verified and decrypted first, and its members and key are used. Legacy 1.x documents have no',
     'signature and are read as such. On any rejection nothing is printed on stdout and the command',
@@ -121,7 +139,8 @@ export const command: Command = {
     '                           signed by it and name their user; without it they are NOT checked',
     "  --parent-metadata FILE   the root folder's document, when FILE is a sub-folder's",
     "  --parent-signature FILE  the root folder's X-NC-E2EE-SIGNATURE value",
-    '  --json                   print {ok, version, folder, signature, certificates, inner}',
+    '  --json                   print {ok, version, folder, signature, certificates, skipped, inner,',
+    '                           filedrop?}',
     '',
     'Without --json the inner document is printed on stdout and a summary line on stderr.',
   ].join('\n'),
@@ -188,70 +207,99 @@ export const command: Command = {
       };
       const signature = { verified: false, reason: 'metadata 1.x has no signature' };
       const certificates = { checked: false, reason: 'metadata 1.x has no certificates' };
+      // E2EE-META-077 (MUST, client): legacy filedrop entries are reported, never dropped silently.
+      const filedrop =
+        doc.filedrop === undefined ? undefined : legacyFiledrop(doc.filedrop, privateKey);
       return report(io, args.values.json === true, {
         version: view.version,
         folder: 'legacy',
         signature,
         certificates,
+        skipped: ['signature', 'certificates', 'pins', 'freshness'],
         inner,
+        ...(filedrop === undefined
+          ? {}
+          : { filedrop, filedropCount: Object.keys(filedrop).length }),
       });
     }
 
-    // E2EE-META-128 (MUST, client): a sub-folder is verified against its root's members.
-    const root = parentText === undefined ? doc : parseMetadataDocument(parentText);
-    if (root.family !== 2) {
-      throw new SealfoldError(
-        'METADATA_VERSION_UNSUPPORTED',
-        'the root folder document is not metadata 2.x',
+    // E2EE-META-078 (MUST, client): a sub-folder document without its root says what is missing.
+    if (parentText === undefined && doc.users.length === 0) {
+      throw new UsageError(
+        'the document lists no members: it is a sub-folder document; give its root folder document with --parent-metadata (and --parent-signature)',
       );
     }
-    if (parentText !== undefined && root.users.length === 0) {
-      throw new SealfoldError(
-        'METADATA_MALFORMED',
-        'the --parent-metadata document lists no members: it is not a root folder',
-      );
+    // The one read pipeline, with the checks this command cannot run named (E2EE-META-075):
+    // no pin store and no high-water marks here, no certificates without --server-key.
+    const skip: SkippedCheck[] = ['pins', 'freshness'];
+    if (serverKey === undefined) skip.push('certificates');
+    if (skipSignatures) skip.push('signature');
+    const trust = serverKey === undefined ? {} : { serverPublicKey: serverKey };
+    const base = { userId, privateKey };
+    let opened: ReadDocumentResult;
+    if (parentText === undefined) {
+      opened = await readDocument(
+        {
+          ...base,
+          folderId: 'root',
+          parsed: doc,
+          fetched: { document: text, signature: signatureFile(cwd, signaturePath, 'document') },
+        },
+        trust,
+        skip,
+      ).catch(withHint('metadata document'));
+    } else {
+      // E2EE-META-128 (MUST, client): a sub-folder is verified against its root's members.
+      const root = await readDocument(
+        {
+          ...base,
+          folderId: 'root',
+          fetched: {
+            document: parentText,
+            signature: signatureFile(cwd, parentSignaturePath, 'root folder document'),
+          },
+        },
+        trust,
+        skip,
+      ).catch(withHint('root folder document'));
+      opened = await readDocument(
+        {
+          ...base,
+          folderId: 'sub-folder',
+          parsed: doc,
+          fetched: { document: text, signature: signatureFile(cwd, signaturePath, 'document') },
+          root: { members: root.members, metadataKey: root.decrypted.metadataKey },
+        },
+        trust,
+        skip,
+      ).catch(withHint('metadata document'));
     }
-
-    // Authentication: the root's signature first (its members sign the sub-folder), then this one.
-    let signature: SignatureReport = { verified: false, reason: '--no-signature' };
-    if (!skipSignatures) {
-      if (parentText !== undefined) {
-        await verifyDocument(
-          parentText,
-          parentSignaturePath,
-          root.users,
-          cwd,
-          'root folder document',
-        );
-      }
-      signature = await verifyDocument(text, signaturePath, root.users, cwd, 'metadata document');
-    }
-    // E2EE-META-127 (MUST, client): the signature counts only with trusted member certificates.
-    // decryptMetadata checks the root's member certificates when given the server key
-    // (E2EE-META-043), in the order of spec/05-metadata.md §6.
+    const signature: SignatureReport =
+      opened.signer === undefined
+        ? { verified: false, reason: '--no-signature' }
+        : {
+            verified: true,
+            signer: opened.signer.signerUserId,
+            ...(opened.signer.signingTime
+              ? { signingTime: opened.signer.signingTime.toISOString() }
+              : {}),
+          };
     const certificates: { checked: boolean; reason?: string } =
       serverKey === undefined
         ? { checked: false, reason: 'no --server-key given' }
         : { checked: true };
-    const opened =
-      parentText === undefined
-        ? decryptMetadata({ document: doc, userId, privateKey, serverPublicKey: serverKey })
-        : decryptMetadata({
-            document: doc,
-            userId,
-            rootMetadataKey: decryptMetadata({
-              document: root,
-              userId,
-              privateKey,
-              serverPublicKey: serverKey,
-            }).metadataKey,
-          });
+    const pending = doc.filedrop === undefined ? 0 : Object.keys(doc.filedrop).length;
     return report(io, args.values.json === true, {
-      version: opened.version,
+      version: opened.decrypted.version,
       folder: parentText === undefined ? 'root' : 'sub-folder',
       signature,
       certificates,
-      inner: innerToJson(opened.inner),
+      skipped: [...opened.skipped],
+      // E2EE-META-077 (MUST, client): exactly the inner document that was decrypted.
+      inner: opened.decrypted.innerJson,
+      ...(pending > 0
+        ? { filedrop: { pending, authenticated: false }, filedropCount: pending }
+        : {}),
     });
   },
 };
@@ -264,11 +312,16 @@ function report(
     folder: string;
     signature: SignatureReport;
     certificates: { checked: boolean; reason?: string };
+    skipped: string[];
     inner: unknown;
+    filedrop?: unknown;
+    filedropCount?: number;
   },
 ): number {
   if (json) {
-    printJson(io, { ok: true, ...r });
+    const shown: Record<string, unknown> = { ok: true, ...r };
+    delete shown.filedropCount;
+    printJson(io, shown);
     return 0;
   }
   printJson(io, r.inner);
@@ -278,6 +331,12 @@ function report(
   const certs = r.certificates.checked
     ? 'member certificates checked against the server key'
     : `member certificates NOT checked (${r.certificates.reason})`;
-  io.stderr(`sealfold: metadata ${r.version} (${r.folder}): ${sig}; ${certs}\n`);
+  const drops =
+    r.filedropCount === undefined
+      ? ''
+      : `; ${r.filedropCount} filedrop entries not merged (see --json)`;
+  io.stderr(
+    `sealfold: metadata ${r.version} (${r.folder}): ${sig}; ${certs}; not checked: ${r.skipped.join(', ')}${drops}\n`,
+  );
   return 0;
 }

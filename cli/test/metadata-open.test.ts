@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { runCli } from './_run.js';
+import { aesGcmEncrypt } from '../../reference/src/_internal/aesgcm.js';
 import { sha256Hex } from '../../reference/src/_internal/bytes.js';
 import { encryptMetadata, type InnerMetadata } from '../../reference/src/metadata/index.js';
 import { signMetadata } from '../../reference/src/signature/index.js';
@@ -154,11 +156,58 @@ describe('sealfold metadata open', () => {
       await run([...base, ...m, '--parent-signature', 'root.sig']),
       'SIGNER_NOT_MEMBER',
     );
-    // Without the root, the sub-folder has no members at all.
-    expectRejected(
-      await run([...base, '--metadata', 'sub.json', '--signature', 'sub.sig']),
-      'SIGNER_NOT_MEMBER',
+  });
+
+  it('E2EE-META-078: a sub-folder document without --parent-metadata says that its root is missing', async () => {
+    for (const sig of [['--signature', 'sub.sig'], ['--no-signature']]) {
+      const r = await run([...base, '--metadata', 'sub.json', ...sig]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toContain('--parent-metadata');
+      expect(r.err).not.toContain('SIGNER_NOT_MEMBER');
+    }
+  });
+
+  it('E2EE-META-077: prints exactly the inner document that was decrypted, nothing added', async () => {
+    // A sub-folder document as other writers make it: no keyChecksums in the inner document.
+    const plain = '{"counter":4,"files":{},"folders":{}}';
+    const nonce = new Uint8Array(12).map((_, i) => 40 + i);
+    const sealed = aesGcmEncrypt(KEY, nonce, new Uint8Array(gzipSync(plain)));
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+    const outer = JSON.stringify({
+      metadata: {
+        authenticationTag: b64(sealed.subarray(sealed.length - 16)),
+        ciphertext: b64(sealed),
+        nonce: b64(nonce),
+      },
+      version: '2.0',
+    });
+    write('sub-bare.json', outer);
+    write(
+      'sub-bare.sig',
+      await signMetadata({ outer, signerCertificate: bob.certPem, signerPrivateKey: bob.pkcs8 }),
     );
+    const r = await run([
+      ...base,
+      '--metadata',
+      'sub-bare.json',
+      '--signature',
+      'sub-bare.sig',
+      '--parent-metadata',
+      'root.json',
+      '--parent-signature',
+      'root.sig',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(plain));
+    expect(r.err).toMatch(/not checked: pins, freshness, certificates/);
+  });
+
+  it('E2EE-META-075: the report names every check that did not run', async () => {
+    const r = await run([...signedRoot, '--server-key', 'server.pem', '--json']);
+    expect(JSON.parse(r.out).skipped).toEqual(['pins', 'freshness']);
+    const n = await run([...base, '--metadata', 'root.json', '--no-signature', '--json']);
+    expect(JSON.parse(n.out).skipped).toEqual(['pins', 'freshness', 'certificates', 'signature']);
   });
 
   it('E2EE-META-127: member certificates not issued by the given server key → CERT_UNTRUSTED', async () => {
@@ -193,5 +242,20 @@ describeFixtures('sealfold metadata open on legacy 1.2 (desktop-v12-filedrop.jso
     expect(out).toMatchObject({ version: '1.2', folder: 'legacy', signature: { verified: false } });
     const names = Object.values(out.inner.entries).map((e: any) => e.filename);
     expect(names).toContain('Nextcloud flyer.pdf');
+  });
+
+  it('E2EE-META-077: legacy 1.2 filedrop entries are reported, not dropped', async () => {
+    const f = loadFixture('desktop-v12-filedrop.json');
+    write('v12.ocs.json', f.data.ocsResponse);
+    write('desktop.key', f.data.privateKeyPem);
+    const argv = ['metadata', 'open', '--metadata', 'v12.ocs.json', '--private-key', 'desktop.key'];
+    const r = await run([...argv, '--user', 'x', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const drops = JSON.parse(r.out).filedrop;
+    const expected = Object.entries(f.expect.filedrop as Record<string, { filename: string }>);
+    expect(expected.length).toBeGreaterThan(0);
+    for (const [id, e] of expected) expect(drops[id]).toMatchObject({ filename: e.filename });
+    const text = await run([...argv, '--user', 'x']);
+    expect(text.err).toContain(`${expected.length} filedrop entries not merged`);
   });
 });

@@ -223,6 +223,21 @@ class Parser {
  * default) so are duplicate keys, non-canonical numbers and lone surrogates, except inside
  * `opts.laxTopLevelKey`. `__proto__` is an ordinary key.
  */
+/**
+ * The top-level member of a metadata document that its signature does not cover (written by
+ * anonymous filedrop uploaders): inside it only RFC 8259 syntax is checked (E2EE-META-105).
+ */
+export const UNSIGNED_METADATA_KEY = 'filedrop';
+
+/**
+ * The rules of a signed 2.x metadata document's text (E2EE-META-100..109), shared by the
+ * metadata parser and the signature module so that a document passes both or neither.
+ */
+export const SIGNED_METADATA_TEXT: ParseJsonOptions = Object.freeze({
+  canonical: true,
+  laxTopLevelKey: UNSIGNED_METADATA_KEY,
+});
+
 export function parseJson(text: string, opts: ParseJsonOptions = {}): JsonValue {
   if (typeof text !== 'string') throw malformed('a JSON document must be a string');
   return new Parser(text, opts.laxTopLevelKey).parseDocument(opts.canonical === false);

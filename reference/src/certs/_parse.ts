@@ -55,6 +55,8 @@ export interface ParsedCertificate {
 /** What verification needs besides the public view. */
 export interface CertificateParts {
   cert: ParsedCertificate;
+  /** The decoded structure (issuer and serial encodings, extensions) for signer matching. */
+  pki: pkijs.Certificate;
   tbs: Uint8Array;
   signature: Uint8Array;
   signatureOid: string;
@@ -127,6 +129,7 @@ export function parseCertificateParts(input: CertificateInput): CertificateParts
     };
     return {
       cert,
+      pki: c,
       tbs: bytesOf(c.tbsView),
       signature: bytesOf(c.signatureValue.valueBlock.valueHexView),
       signatureOid,

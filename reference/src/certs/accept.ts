@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ParsedCertificate } from './_parse.js';
+import type { CertificateInput, ParsedCertificate } from './_parse.js';
 import {
   certificateRecord,
   checkPin,
@@ -17,6 +17,7 @@ import {
 } from './pinning.js';
 import { verifyUserCertificate, type VerifyUserCertificateOptions } from './verify.js';
 import { PEM_LABELS, pemDecode } from '../pem/index.js';
+import { SealfoldError } from '../errors/index.js';
 
 /** Options of {@link acceptUserCertificate}. */
 export interface AcceptUserCertificateOptions extends VerifyUserCertificateOptions {
@@ -77,4 +78,55 @@ export async function pinVerifiedCertificate(
   if (server && serverPin?.status === 'pinned') await opts.pins.set(server.identity, server.record);
   if (pin.status === 'pinned') await opts.pins.set(userIdentity, userRecord);
   return serverPin === undefined ? { certificate, pin } : { certificate, pin, serverPin };
+}
+
+/** Options of {@link acceptUserCertificates}. */
+export interface AcceptUserCertificatesOptions {
+  /** The pinned server key every certificate must be issued by. */
+  serverPublicKey: Uint8Array | string;
+  pins: PinStore;
+  now?: Date;
+}
+
+/**
+ * Accepts a whole list of certificates (the `users` of one document) as one unit: every
+ * certificate is validated (E2EE-CERT-010..016) and checked against its pin before any new pin is
+ * stored, so a list that fails anywhere leaves the pin store exactly as it was (E2EE-SEC-004).
+ *
+ * @returns the accepted certificates, in the order given.
+ * @throws every code of verifyUserCertificate, then KEY_CHANGED.
+ */
+export async function acceptUserCertificates(
+  list: ReadonlyArray<{ userId: string; certificate: CertificateInput }>,
+  opts: AcceptUserCertificatesOptions,
+): Promise<AcceptedCertificate[]> {
+  const now = opts.now ?? new Date();
+  // E2EE-CERT-035 (MUST, client): all validated first; only valid certificates reach the pins.
+  const verified = list.map((m) =>
+    verifyUserCertificate({
+      certificate: m.certificate,
+      serverPublicKey: opts.serverPublicKey,
+      userId: m.userId,
+    }),
+  );
+  const checked = [];
+  const seen = new Map<string, string>();
+  for (const [i, certificate] of verified.entries()) {
+    const identity = pinIdentity('user', list[i]!.userId);
+    const record = certificateRecord(certificate, now);
+    // One list naming a user twice with two keys would pin whichever came last.
+    if ((seen.get(identity) ?? record.spkiSha256) !== record.spkiSha256) {
+      throw new SealfoldError('KEY_CHANGED', `the list names ${identity} with two keys`);
+    }
+    seen.set(identity, record.spkiSha256);
+    checked.push({
+      identity,
+      record,
+      certificate,
+      pin: await checkPin(opts.pins, identity, record),
+    });
+  }
+  // E2EE-SEC-012 (MUST, client): the new pins are stored before the certificates are returned.
+  for (const c of checked) if (c.pin.status === 'pinned') await opts.pins.set(c.identity, c.record);
+  return checked.map((c) => ({ certificate: c.certificate, pin: c.pin }));
 }

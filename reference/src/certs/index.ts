@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { abytes, sha256Hex } from '../_internal/bytes.js';
+import { abytes, equalBytes, sha256Hex } from '../_internal/bytes.js';
 import { pemEncode, PEM_LABELS } from '../pem/index.js';
 import {
   certificateDer,
@@ -17,7 +17,9 @@ import {
 export type { CertificateInput, ParsedCertificate } from './_parse.js';
 export {
   acceptUserCertificate,
+  acceptUserCertificates,
   type AcceptUserCertificateOptions,
+  type AcceptUserCertificatesOptions,
   type AcceptedCertificate,
 } from './accept.js';
 export { createCsr, csrToPem, parseCsr, verifyCsr, type ParsedCsr } from './csr.js';
@@ -30,6 +32,8 @@ export {
   FilePinStore,
   MemoryPinStore,
   StatePinStore,
+  isPinVerified,
+  markPinVerified,
   pinCertificate,
   pinIdentity,
   pinServerKey,
@@ -64,4 +68,15 @@ export function certificateFingerprint(certificate: CertificateInput): string {
 /** Lowercase hex SHA-256 of SPKI DER: the key fingerprint that pins record (E2EE-CERT-030). */
 export function spkiFingerprint(spki: Uint8Array): string {
   return sha256Hex(abytes(spki, 'spki'));
+}
+
+/**
+ * True when both inputs are the same certificate: equal DER, whatever the PEM wrapping (line
+ * lengths, final line break) or the input form.
+ *
+ * @throws PEM_MALFORMED for a broken PEM block.
+ */
+export function sameCertificate(a: CertificateInput, b: CertificateInput): boolean {
+  // E2EE-CERT-081 (MUST, client): certificates are compared as DER, never as PEM text.
+  return equalBytes(certificateDer(a), certificateDer(b));
 }

@@ -38,6 +38,11 @@ export interface PinRecord {
   certificateSha256?: string;
   /** ISO 8601 time of the pin or of the last explicit re-pin. */
   pinnedAt: string;
+  /**
+   * ISO 8601 time the user confirmed this key's fingerprint out of band (E2EE-CERT-037); absent
+   * while the pin rests on first sight only. A re-pin drops it (E2EE-CERT-038).
+   */
+  verifiedAt?: string;
 }
 
 /** Asynchronous storage of pins by identity. */
@@ -100,6 +105,16 @@ export class StatePinStore implements PinStore {
   async set(identity: string, record: PinRecord): Promise<void> {
     if (!validateRecord(record)) throw new TypeError(`"record" is not a valid pin record`);
     await this.#state.set(identity, record);
+  }
+
+  /** Every pin, by identity in sorted order (each checked like {@link get}). */
+  async list(): Promise<Array<{ identity: string; record: PinRecord }>> {
+    const out: Array<{ identity: string; record: PinRecord }> = [];
+    for (const identity of await this.#state.keys()) {
+      if (!/^(user|server):./.test(identity)) continue;
+      out.push({ identity, record: (await this.get(identity))! });
+    }
+    return out;
   }
 }
 
@@ -245,4 +260,55 @@ export async function repinServerKey(
 ): Promise<PinResult> {
   const id = pinIdentity('server', serverId);
   return repin(store, id, serverKeyRecord(spki, opts.now ?? new Date()));
+}
+
+/** True when the user confirmed the pinned key out of band (E2EE-CERT-037). */
+export function isPinVerified(record: PinRecord | undefined): boolean {
+  return typeof record?.verifiedAt === 'string';
+}
+
+/** A key fingerprint as people copy it: hex, any case, optionally split by colons or spaces. */
+function normalFingerprint(fingerprint: string): string {
+  astring(fingerprint, 'fingerprint');
+  const hex = fingerprint.replace(/[\s:]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new SealfoldError('INPUT_MALFORMED', 'a key fingerprint is 64 hex digits (SHA-256)');
+  }
+  return hex;
+}
+
+/**
+ * Marks the pin of `identity` verified: the user compared the key fingerprint shown for it with
+ * `fingerprint`, obtained from its owner out of band (E2EE-CERT-037, invariant K3). The whole
+ * fingerprint must equal the pinned key's; nothing else is accepted and nothing is pinned here.
+ *
+ * @returns the updated record (persisted before returning).
+ * @throws INPUT_MALFORMED (not a SHA-256 fingerprint, or a damaged pin), NOT_FOUND (nothing
+ *   pinned for `identity`), KEY_CHANGED (the pinned key is not the one the user confirmed; the
+ *   pin is left unchanged).
+ * @example
+ * await markPinVerified(pins, pinIdentity('user', 'bob'), fingerprintBobReadOut);
+ */
+export async function markPinVerified(
+  store: PinStore,
+  identity: string,
+  fingerprint: string,
+  opts: { now?: Date } = {},
+): Promise<PinRecord> {
+  checkStore(store);
+  const expected = normalFingerprint(fingerprint);
+  const existing = await store.get(identity);
+  if (existing === undefined) {
+    throw new SealfoldError('NOT_FOUND', `nothing is pinned for ${identity}`);
+  }
+  // E2EE-CERT-037 (MUST, client): only the exact pinned key can be marked verified.
+  if (existing.spkiSha256 !== expected) {
+    throw new SealfoldError(
+      'KEY_CHANGED',
+      `the key pinned for ${identity} (${existing.spkiSha256.slice(0, 16)}…) is not the one confirmed (${expected.slice(0, 16)}…)`,
+    );
+  }
+  const record: PinRecord = { ...existing, verifiedAt: (opts.now ?? new Date()).toISOString() };
+  await store.set(identity, record);
+  return record;
 }

@@ -13,12 +13,14 @@ import {
   certificateToPem,
   MemoryPinStore,
   pinServerKey,
+  verifyUserCertificate,
   type PinStore,
 } from '../certs/index.js';
 import { publicKeyFromPem } from '../keys/index.js';
 import { enrolUser, recoverPrivateKey } from '../recovery/index.js';
 import { MemoryStateStore, type StateStore } from '../state/index.js';
 import type { HttpTransport } from '../http/transport.js';
+import type { ForkWitness } from '../folders/index.js';
 import type { Account, ClientContext } from '../http/ocs.js';
 import * as api from '../http/e2ee-api.js';
 
@@ -47,6 +49,8 @@ export interface DeviceOptions {
   readonly state?: StateStore;
   readonly rng?: Rng;
   readonly retry?: RetryPolicy;
+  /** A verifiable log that sees every folder head read or written (E2EE-META-076); none by default. */
+  readonly witness?: ForkWitness;
 }
 
 /** An enrolled device: everything the folder flows need. Secrets stay in this object. */
@@ -63,6 +67,7 @@ export interface Device {
   readonly state: StateStore;
   readonly rng: Rng;
   readonly retry: RetryPolicy;
+  readonly witness?: ForkWitness;
 }
 
 /** The identity under which a server's key is pinned: its base URL. */
@@ -116,6 +121,7 @@ function deviceOf(
     state: opts.state ?? new MemoryStateStore(),
     rng: opts.rng ?? defaultRng,
     retry: opts.retry ?? DEFAULT_RETRY,
+    ...(opts.witness ? { witness: opts.witness } : {}),
   };
 }
 
@@ -131,15 +137,16 @@ export async function enrol(opts: DeviceOptions): Promise<{ device: Device; mnem
   const { ctx, userId, serverPublicKey, pins } = base;
   const e = await enrolUser({ userId, rng: opts.rng ?? defaultRng });
   const certificatePem = await api.submitCsr(ctx, e.csrPem);
-  // E2EE-API-302 (MUST, client): the issued certificate is validated, pinned and matched to the
-  // private key before the encrypted private key is uploaded.
-  const { certificate } = await acceptUserCertificate({
+  // E2EE-API-302 (MUST, client): the issued certificate is validated and matched to the private
+  // key, and only then pinned, before the encrypted private key is uploaded.
+  const certificate = verifyUserCertificate({
     certificate: certificatePem,
     serverPublicKey,
     userId,
-    pins,
   });
+  // E2EE-API-313 (MUST NOT, client): a certificate for another key is refused before it can pin.
   assertKeyMatchesCertificate(e.pkcs8, certificate);
+  await acceptUserCertificate({ certificate: certificate.der, serverPublicKey, userId, pins });
   await api.storePrivateKeyBlob(ctx, e.blob);
   return { mnemonic: e.mnemonic, device: deviceOf(opts, base, e.pkcs8, certificate.der) };
 }

@@ -11,31 +11,32 @@
  * @module
  */
 import { SealfoldError, isSealfoldError } from '../errors/index.js';
-import { acceptUserCertificate } from '../certs/index.js';
 import {
   checkFreshness,
-  innerDigest,
-  innerToJson,
   loadHighWater,
   highWaterKey,
   parseMetadataDocumentV2,
+  stateOfWritten,
   type FolderHighWater,
   type HighWaterStore,
 } from '../metadata/index.js';
 import {
+  acceptFolder,
   createFolder,
-  openFolder,
   type FetchedDocument,
+  type TrustState,
   type FolderChange,
   type FolderContext,
   type FolderMember,
   type FolderState,
+  type MetadataUpload,
 } from '../folders/index.js';
 import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import { ServerRejected } from '../http/ocs.js';
 import type { Device } from './device.js';
 import { setOwn } from '../_internal/records.js';
+import { trustWarnings, type TrustWarning } from './trust.js';
 
 /** Where a folder of the tree lives on the server. */
 export interface FolderLocation {
@@ -53,6 +54,11 @@ export interface FolderHandle {
   readonly locations: Readonly<Record<string, FolderLocation>>;
   /** True when no high-water mark existed: rollback could not be checked (E2EE-META-066). */
   readonly firstSight: boolean;
+  /**
+   * Keys the flow relied on that the user has not verified (E2EE-CERT-039): on open, the signers
+   * of the accepted documents; after a share, the recipient too.
+   */
+  readonly warnings: readonly TrustWarning[];
 }
 
 /** An operation to run on fresh state inside a transaction. */
@@ -74,6 +80,17 @@ function folderContext(device: Device): FolderContext {
 
 function membersKey(device: Device, rootId: string): string {
   return `client/${device.userId}/members/${rootId}`;
+}
+
+/**
+ * The member set of the last version of top folder `rootId` this device verified or wrote, if
+ * any: who may sign the next membership change (E2EE-SEC-054).
+ */
+export async function lastVerifiedMembers(
+  device: Device,
+  rootId: string,
+): Promise<FolderMember[] | undefined> {
+  return device.state.get<FolderMember[]>(membersKey(device, rootId));
 }
 
 /** Remembers the member set of the version just verified or written (the next signer check's base). */
@@ -146,26 +163,24 @@ async function fetchTree(device: Device, rootPath: string, rootId: string): Prom
   return { rootId, root: await fetchDocument(device, rootId), subfolders, locations };
 }
 
-/** The high-water marks of the folders in `versions` (those just read or written). */
+/** The high-water marks of the documents this client just wrote (E2EE-API-311). */
 function marksOf(
   state: FolderState,
-  versions: Record<string, '2.0' | '2.1'>,
+  written: readonly MetadataUpload[],
 ): Record<string, FolderHighWater> {
   const marks: Record<string, FolderHighWater> = {};
-  for (const [key, version] of Object.entries(versions)) {
-    const inner = state.docs[key];
+  for (const m of written) {
+    const inner = state.docs[m.folderId];
     if (inner === undefined) continue;
-    setOwn(marks, key, {
-      version,
-      counter: inner.counter,
-      keyChecksums: [...inner.keyChecksums],
-      digest: innerDigest(innerToJson(inner)),
-    });
+    setOwn(marks, m.folderId, stateOfWritten(parseMetadataDocumentV2(m.document), inner));
   }
   return marks;
 }
 
-/** Checks every mark first, then persists them all: a rejection changes nothing (E2EE-SEC-004). */
+/**
+ * Records the heads this client just wrote: checks every mark first, then persists them all (a
+ * rejection changes nothing, E2EE-SEC-004), then shows them to the fork witness.
+ */
 async function acceptMarks(
   device: Device,
   marks: Record<string, FolderHighWater>,
@@ -179,45 +194,58 @@ async function acceptMarks(
     accepted.push([key, checkFreshness(previous, next)]);
   }
   for (const [key, mark] of accepted) await store.set(highWaterKey(key), mark);
+  // E2EE-META-076 (MUST, client): the witness also sees every head this client wrote.
+  if (device.witness !== undefined) {
+    await device.witness.witness(
+      accepted.map(([folderId, mark]) => ({ folderId, mark })),
+      'written',
+    );
+  }
   return firstSight;
 }
 
-/** Verifies, decrypts and checks what {@link fetchTree} read. */
+/** The device's persistent trust state: pinned server key, pins, high-water marks. */
+function trustOf(device: Device): TrustState {
+  return {
+    serverPublicKey: device.serverPublicKey,
+    pins: device.pins,
+    marks: marksStore(device),
+    ...(device.witness ? { witness: device.witness } : {}),
+  };
+}
+
+/**
+ * Verifies, decrypts and checks what {@link fetchTree} read, through the one read pipeline
+ * (`acceptFolder`): nothing is pinned or marked unless the whole tree is accepted.
+ */
 async function openFetched(device: Device, rootPath: string, f: Fetched): Promise<FolderHandle> {
   const previousMembers = await device.state.get<FolderMember[]>(membersKey(device, f.rootId));
-  const state = await openFolder({
-    rootId: f.rootId,
-    root: f.root,
-    subfolders: f.subfolders,
-    userId: device.userId,
-    privateKey: device.privateKey,
-    serverPublicKey: device.serverPublicKey,
-    ...(previousMembers ? { previousMembers } : {}),
-  });
+  const paths: Record<string, string> = {};
+  for (const [key, loc] of Object.entries(f.locations)) setOwn(paths, key, loc.path);
   // E2EE-API-310 (MUST, client): every member certificate is validated and checked against its
-  // pin (first sight pins it) before the folder is used.
-  for (const m of state.members) {
-    await acceptUserCertificate({
-      certificate: m.certificate,
-      serverPublicKey: device.serverPublicKey,
-      userId: m.userId,
-      pins: device.pins,
-    });
-  }
-  const versions: Record<string, '2.0' | '2.1'> = {
-    [f.rootId]: parseMetadataDocumentV2(f.root.document).version,
-  };
-  for (const [k, d] of Object.entries(f.subfolders))
-    setOwn(versions, k, parseMetadataDocumentV2(d.document).version);
-  const firstSight = await acceptMarks(device, marksOf(state, versions));
+  // pin (first sight pins it) before the folder is used; E2EE-API-309: signatures and freshness
+  // are checked before any write is based on the documents.
+  const { state, firstSight, signers, firstContact } = await acceptFolder(
+    {
+      rootId: f.rootId,
+      root: f.root,
+      subfolders: f.subfolders,
+      userId: device.userId,
+      privateKey: device.privateKey,
+      paths,
+      ...(previousMembers ? { previousMembers } : {}),
+    },
+    trustOf(device),
+  );
   await saveMembers(device, f.rootId, state.members);
   const locations: Record<string, FolderLocation> = {};
-  for (const key of Object.keys(state.docs)) {
-    const loc = f.locations[key];
-    if (!loc) throw new SealfoldError('NOT_FOUND', 'a folder of the tree is missing on the server');
-    setOwn(locations, key, loc);
-  }
-  return { rootPath, state, locations, firstSight };
+  for (const key of Object.keys(state.docs)) setOwn(locations, key, f.locations[key]!);
+  // E2EE-CERT-039 (MUST, client): signers whose keys the user has not verified are reported.
+  const warnings = await trustWarnings(device.pins, 'unverified-signer', signers, {
+    self: device.userId,
+    firstContact: new Set(firstContact),
+  });
+  return { rootPath, state, locations, firstSight, warnings };
 }
 
 /** Opens the top folder at `rootPath`: fetch, verify signatures and certificates, decrypt, check freshness. */
@@ -341,17 +369,25 @@ export async function transact<T extends FolderChange>(
         throw new ServerRejected('LOCK_CONFLICT', 409, 'the folder changed since it was read');
       }
       const result = await op(locked.state, folderContext(device));
-      return { result, locations: await upload(device, token, locked, result) };
+      return {
+        result,
+        locations: await upload(device, token, locked, result),
+        warnings: locked.warnings,
+      };
     });
-    const { result, locations } = out;
+    const { result, locations, warnings } = out;
     // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
-    const versions: Record<string, '2.0' | '2.1'> = {};
-    for (const m of result.metadata)
-      setOwn(versions, m.folderId, parseMetadataDocumentV2(m.document).version);
-    await acceptMarks(device, marksOf(result.state, versions));
+    await acceptMarks(device, marksOf(result.state, result.metadata));
     await saveMembers(device, rootId, result.state.members);
     return {
-      handle: { rootPath: handle.rootPath, state: result.state, locations, firstSight: false },
+      handle: {
+        rootPath: handle.rootPath,
+        state: result.state,
+        locations,
+        firstSight: false,
+        // The write was based on the documents read under the lock: their signers.
+        warnings,
+      },
       result,
     };
   });
@@ -369,13 +405,13 @@ export async function createTopFolder(device: Device, path: string): Promise<Fol
   await withLock(device, rootId, first.counter, (token) =>
     api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true),
   );
-  const version = parseMetadataDocumentV2(first.document).version;
-  await acceptMarks(device, marksOf(change.state, { [rootId]: version }));
+  await acceptMarks(device, marksOf(change.state, change.metadata));
   await saveMembers(device, rootId, change.state.members);
   return {
     rootPath: path,
     state: change.state,
     locations: { [rootId]: { fileId: rootId, path } },
     firstSight: false,
+    warnings: [],
   };
 }

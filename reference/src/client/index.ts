@@ -35,4 +35,6 @@ export {
   dropFile,
   mergeDroppedFiles,
   deleteTopFolder,
+  type DroppedFile,
 } from './operations.js';
+export type { TrustWarning } from './trust.js';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { SealfoldError } from '../errors/index.js';
+import { SealfoldError, isSealfoldError } from '../errors/index.js';
+import { MAX_COUNTER, MAX_COUNTER_STEP } from '../metadata/index.js';
 import {
   addFile,
   createSubfolder,
@@ -16,13 +17,20 @@ import {
   updateFile,
   type FolderMember,
 } from '../folders/index.js';
-import { addMember, createFiledropEntry, mergeFiledrop, removeMember } from '../sharing/index.js';
+import {
+  addMember,
+  createFiledropEntry,
+  mergeFiledrop,
+  removeMember,
+  verifiedFiledropRecipients,
+} from '../sharing/index.js';
 import { decryptFile } from '../files/index.js';
-import { parseMetadataDocumentV2 } from '../metadata/index.js';
+import { pinIdentity } from '../certs/index.js';
 import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import type { Device } from './device.js';
-import { transact, withLock, type FolderHandle } from './folder.js';
+import { lastVerifiedMembers, transact, withLock, type FolderHandle } from './folder.js';
+import { trustWarnings, type TrustWarning } from './trust.js';
 
 /** Uploads a new file into `folderId` (default: the top folder). */
 export async function uploadFile(
@@ -116,10 +124,18 @@ export async function downloadFile(
   return decryptFile(body, { key: file.key, nonce: file.nonce, tag: file.authenticationTag });
 }
 
+/** A dropped file: its object id, who it was encrypted to, and the unverified among them. */
+export interface DroppedFile {
+  readonly fileId: string;
+  readonly recipients: readonly string[];
+  readonly warnings: readonly TrustWarning[];
+}
+
 /**
  * Shares the top folder with `userId`: the OCS share, then a key rotation that wraps the new
  * metadata key for the recipient's validated and pinned certificate (E2EE-API-310). If the
- * rotation fails, the share is withdrawn again.
+ * rotation fails, the share is withdrawn again. `warnings` names the recipient when its pin is
+ * not verified (E2EE-CERT-039).
  */
 export async function shareFolder(
   device: Device,
@@ -133,7 +149,8 @@ export async function shareFolder(
     if (certificate === undefined)
       throw new SealfoldError('NOT_FOUND', 'the recipient has no certificate');
     const recipient: FolderMember = { userId, certificate };
-    return (
+    const known = (await device.pins.get(pinIdentity('user', userId))) !== undefined;
+    const shared = (
       await transact(device, handle, (s, ctx) =>
         addMember(s, ctx, recipient, {
           serverPublicKey: device.serverPublicKey,
@@ -141,6 +158,12 @@ export async function shareFolder(
         }),
       )
     ).handle;
+    // E2EE-CERT-039 (MUST, client): an unverified recipient is reported with the share.
+    const warnings = await trustWarnings(device.pins, 'unverified-recipient', [userId], {
+      self: device.userId,
+      firstContact: new Set(known ? [] : [userId]),
+    });
+    return { ...shared, warnings: [...shared.warnings, ...warnings] };
   } catch (e) {
     await api.deleteShare(device.ctx, share.id).catch(() => undefined);
     throw e;
@@ -172,37 +195,86 @@ export async function unshareFolder(
   return { handle: r.handle, exposedFiles: r.result.exposedFiles };
 }
 
+/** Lock attempts of a dropper before it reports the conflict. */
+const DROPPER_LOCK_ATTEMPTS = 64;
+
+/**
+ * The short lock under which a dropper uploads a body. A dropper cannot read the folder's counter
+ * (it cannot decrypt), and the server refuses a lock counter that is not above the stored one as
+ * well as one too far above it (E2EE-LOCK-073: at most MAX_COUNTER_STEP), answering both alike.
+ * So it climbs: 1, 2, 4, … up to the step, then in steps of half the step, until a lock is
+ * granted; no two tries are more than a step apart, so one lands in the accepted window. The lock
+ * commits no metadata, so the stored counter stays as it was (E2EE-LOCK-012).
+ */
+async function withDropperLock<T>(
+  device: Device,
+  rootId: string,
+  fn: (token: string) => Promise<T>,
+): Promise<T> {
+  const half = MAX_COUNTER_STEP / 2;
+  let counter = 1;
+  for (let attempt = 1; ; attempt++) {
+    let locked = false;
+    try {
+      return await withLock(device, rootId, counter, (token) => {
+        locked = true;
+        return fn(token);
+      });
+    } catch (e) {
+      if (locked || !isSealfoldError(e, 'LOCK_CONFLICT')) throw e;
+      if (attempt >= DROPPER_LOCK_ATTEMPTS || counter >= MAX_COUNTER) throw e;
+      counter = Math.min(counter < half ? counter * 2 : counter + half, MAX_COUNTER);
+    }
+  }
+}
+
 /**
  * Drops a file into a top folder the caller can reach but need not be a member of: the body is
- * uploaded and a filedrop entry, wrapped for the members listed in the root document, is posted
- * without a lock (E2EE-SHARE-030). The uploader is not authenticated to the members.
+ * uploaded and a filedrop entry, wrapped for the members of the root document, is posted without
+ * a lock (E2EE-SHARE-030). The members are taken only from a root document whose signature,
+ * signer and certificates verified against the pinned server key and the device's pins
+ * (E2EE-SHARE-036); nothing is uploaded otherwise. The uploader is not authenticated to the
+ * members.
  */
 export async function dropFile(
   device: Device,
   rootPath: string,
   opts: { filename: string; content: Uint8Array; mimetype?: string },
-): Promise<string> {
+): Promise<DroppedFile> {
   const [self] = await dav.propfind(device.ctx, rootPath, 0);
   if (!self?.isFolder) throw new SealfoldError('NOT_FOUND', 'no folder at that path');
   const stored = await api.getMetadata(device.ctx, self.fileId);
-  const doc = parseMetadataDocumentV2(stored.document);
+  const previousMembers = await lastVerifiedMembers(device, self.fileId);
+  // E2EE-SHARE-036 (MUST, client): recipients only from a verified root document (E2EE-SEC-053).
+  const { members: recipients, firstContact } = await verifiedFiledropRecipients({
+    document: stored.document,
+    signature: stored.signature,
+    serverPublicKey: device.serverPublicKey,
+    pins: device.pins,
+    ...(previousMembers ? { previousMembers } : {}),
+  });
   const { fileId, body, entry } = createFiledropEntry({
     content: opts.content,
     filename: opts.filename,
     ...(opts.mimetype ? { mimetype: opts.mimetype } : {}),
-    recipients: doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate })),
+    recipients,
     serverPublicKey: device.serverPublicKey,
     rng: device.rng,
   });
-  // The body goes in under a short lock of its own; the entry itself needs none. A dropper
-  // cannot read the folder's counter (it cannot decrypt), and the server keeps a lock counter
-  // only when metadata is committed under that lock, so any value above every counter in use
-  // will do: the current time in milliseconds.
-  await withLock(device, self.fileId, Date.now(), (token) =>
+  // The body goes in under a short lock of its own; the entry itself needs none.
+  await withDropperLock(device, self.fileId, (token) =>
     dav.putFile(device.ctx, `${rootPath}/${fileId}`, body, token),
   );
   await api.putFiledrop(device.ctx, self.fileId, { [fileId]: entry });
-  return fileId;
+  // E2EE-SHARE-037 (MUST, client): who the file was encrypted to, and which of those keys rest
+  // on first sight only, are part of the result.
+  const warnings = await trustWarnings(
+    device.pins,
+    'unverified-recipient',
+    recipients.map((r) => r.userId),
+    { self: device.userId, firstContact: new Set(firstContact) },
+  );
+  return { fileId, recipients: recipients.map((r) => r.userId), warnings };
 }
 
 /** Moves pending filedrop entries into the top folder's files (a normal locked update). */

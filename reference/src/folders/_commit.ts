@@ -6,6 +6,7 @@
  * @module
  */
 import { defaultRng } from '../_internal/bytes.js';
+import { sameCertificate } from '../certs/index.js';
 import { SealfoldError } from '../errors/index.js';
 import { encryptMetadata, nextInner, type InnerMetadata } from '../metadata/index.js';
 import { signMetadata } from '../signature/index.js';
@@ -21,7 +22,8 @@ function assertNotDeleted(state: FolderState): void {
 function assertSignerIsMember(state: FolderState, ctx: FolderContext): void {
   const m = state.members.find((u) => u.userId === ctx.signer.userId);
   // E2EE-SHARE-003 (MUST, client): only a current member writes the folder's metadata.
-  if (m === undefined || m.certificate !== ctx.signer.certificate) {
+  // E2EE-CERT-081 (MUST, client): the listed certificate is compared as DER, not as PEM text.
+  if (m === undefined || !sameCertificate(m.certificate, ctx.signer.certificate)) {
     throw new SealfoldError('SIGNER_NOT_MEMBER', 'the acting user is not a member of the folder');
   }
 }

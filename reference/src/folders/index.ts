@@ -4,6 +4,10 @@
  * encrypted outputs to upload (metadata documents with signatures, file bodies, deletions).
  * No HTTP here: the caller locks, uploads and unlocks.
  *
+ * Reading: `read.ts` is the one way a 2.x document is accepted (`readDocument`, and for a top
+ * folder `readFolderTree` / `acceptFolder`); `openFolder` is that pipeline without pins and
+ * freshness, for callers without persistent trust state.
+ *
  * @module
  */
 export type {
@@ -29,4 +33,22 @@ export {
   DEFAULT_MIMETYPE,
   type FileContent,
 } from './operations.js';
-export { openFolder, type FetchedDocument, type OpenFolderOptions } from './open.js';
+export { openFolder, type OpenFolderOptions } from './open.js';
+export {
+  acceptFolder,
+  commitTrust,
+  readDocument,
+  readFolderTree,
+  SKIPPABLE_CHECKS,
+  type AcceptedFolder,
+  type FetchedDocument,
+  type FolderHead,
+  type ForkWitness,
+  type PendingTrust,
+  type ReadDocumentInput,
+  type ReadDocumentResult,
+  type ReadFolderTree,
+  type ReadFolderTreeInput,
+  type SkippedCheck,
+  type TrustState,
+} from './read.js';

@@ -22,6 +22,7 @@ import { aesGcmDecrypt } from '../_internal/aesgcm.js';
 import { abytes, sha256Hex, wipe } from '../_internal/bytes.js';
 import { rsaOaepUnwrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError } from '../errors/index.js';
+import type { ParsedCertificate } from '../certs/index.js';
 import { holdsKey, verifyMember } from './_cert.js';
 import { isObject } from './_json.js';
 import { decodeInner, innerDigest, isDegenerate } from './inner.js';
@@ -55,27 +56,50 @@ export interface DecryptedMetadata {
   readonly metadataKey: Uint8Array;
   /** SHA-256 hex of the canonical inner JSON: tells equal-counter states apart (freshness). */
   readonly digest: string;
+  /** The inner document exactly as decrypted (what a reviewer is shown; nothing added). */
+  readonly innerJson: Readonly<Record<string, unknown>>;
   readonly document: MetadataDocumentV2;
 }
 
 const M = 'METADATA_MALFORMED' as const;
 
-function checkCertificates(
+/**
+ * Step 4 of spec/05-metadata.md §6 for a root document: every member certificate is issued by
+ * the pinned server key and names its member; this user's entry holds this user's key.
+ *
+ * @returns the parsed member certificates, in the order of `users` (for the pin check).
+ * @throws SealfoldError CERT_UNTRUSTED, CERT_USER_MISMATCH, KEY_MISMATCH.
+ */
+export function checkMemberCertificates(
   doc: MetadataDocumentV2,
   userId: string,
-  opts: DecryptMetadataOptions,
-): void {
-  const server = abytes(opts.serverPublicKey, 'serverPublicKey');
-  for (const [i, u] of doc.users.entries()) {
+  privateKey: Uint8Array,
+  serverPublicKey: Uint8Array,
+): ParsedCertificate[] {
+  const server = abytes(serverPublicKey, 'serverPublicKey');
+  return doc.users.map((u, i) => {
     const what = `users[${i}].certificate`;
     // E2EE-META-043 (MUST, client): every member certificate is issued by the pinned server key
     // and names the member it is listed for (CERT_UNTRUSTED, CERT_USER_MISMATCH). Parsing the
     // document has checked its encoding and key policy already; this is its one re-parse.
     const cert = verifyMember(u.certificateDer, u.userId, server, what);
     // E2EE-META-045 (MUST, client): this user's entry holds this user's own public key.
-    if (u.userId === userId && !holdsKey(cert, abytes(opts.privateKey, 'privateKey'))) {
+    if (u.userId === userId && !holdsKey(cert, abytes(privateKey, 'privateKey'))) {
       throw new SealfoldError('KEY_MISMATCH', `${what} does not hold this user's key`);
     }
+    return cert;
+  });
+}
+
+/**
+ * Step 3 of spec/05-metadata.md §6: a root document wraps a key for this user
+ * (METADATA_KEY_MISSING); a sub-folder document lists no users (METADATA_MALFORMED).
+ */
+export function checkRole(doc: MetadataDocumentV2, userId: string, isRoot: boolean): void {
+  if (isRoot) ownEntry(doc, userId);
+  // E2EE-META-042 (MUST, client): a sub-folder document carries no members. E2EE-META-038.
+  else if (doc.users.length > 0) {
+    throw new SealfoldError(M, 'a sub-folder metadata document must not list users');
   }
 }
 
@@ -124,13 +148,11 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
   if (isRoot) {
     const privateKey = abytes(opts.privateKey, 'privateKey');
     const own = ownEntry(doc, userId);
-    if (opts.serverPublicKey !== undefined) checkCertificates(doc, userId, opts);
+    if (opts.serverPublicKey !== undefined)
+      checkMemberCertificates(doc, userId, privateKey, opts.serverPublicKey);
     key = unwrapOwnKey(own, privateKey);
   } else {
-    // E2EE-META-042 (MUST, client): a sub-folder document carries no members. E2EE-META-038.
-    if (doc.users.length > 0) {
-      throw new SealfoldError(M, 'a sub-folder metadata document must not list users');
-    }
+    checkRole(doc, userId, false);
     key = new Uint8Array(abytes(opts.rootMetadataKey, 'rootMetadataKey', METADATA_KEY_LENGTH));
   }
   try {
@@ -155,6 +177,7 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
       inner: decoded.inner,
       metadataKey: key,
       digest: innerDigest(decoded.json),
+      innerJson: decoded.json,
       document: doc,
     });
   } catch (e) {

@@ -9,17 +9,26 @@
  * 2. COUNTER_ROLLBACK: a 2.x counter below the mark, or equal to it with a different inner
  *    document (F1: "older or equal-but-different state is rejected");
  * 3. KEY_CHECKSUM_REMOVED: every checksum in the mark is still listed.
+ * Before all three, COUNTER_IMPLAUSIBLE: a counter above MAX_COUNTER, or more than
+ * MAX_COUNTER_STEP above the mark (a member blocking the folder, E2EE-META-073).
  *
  * Limitation (F3): with no mark (a new device, or cleared state), nothing can be detected; the
  * first document read is accepted and becomes the mark.
  *
  * @module
  */
+import { toHex } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
 import type { StateStore } from '../state/index.js';
 import { isObject } from './_json.js';
 import type { DecryptedMetadata } from './decrypt.js';
-import { METADATA_VERSIONS, type MetadataVersion } from './types.js';
+import { innerDigest, innerToJson } from './inner.js';
+import {
+  METADATA_VERSIONS,
+  type InnerMetadata,
+  type MetadataDocumentV2,
+  type MetadataVersion,
+} from './types.js';
 import type { LegacyView } from './v1/types.js';
 
 /** What a client remembers per folder. */
@@ -31,7 +40,21 @@ export interface FolderHighWater {
   readonly keyChecksums: readonly string[];
   /** SHA-256 of the canonical inner document; null for legacy documents. */
   readonly digest: string | null;
+  /**
+   * The outer nonce (hex) of the 2.x document the mark was taken from. Nonces are never reused
+   * (E2EE-META-032), so it names that document: another folder served it is a misplaced one
+   * (E2EE-SHARE-040). Absent in marks written before it was recorded, and for legacy documents.
+   */
+  readonly nonce?: string;
 }
+
+/**
+ * The largest counter step between two reads of one folder that the client believes
+ * (E2EE-META-073): about a million commits. A larger jump is a member blocking the folder.
+ */
+export const MAX_COUNTER_STEP = 2 ** 20;
+/** The largest counter a client accepts or writes (E2EE-META-073): `counter + 1` stays exact everywhere. */
+export const MAX_COUNTER = 2 ** 31 - 1;
 
 /** The part of the `state` module's StateStore that freshness uses. */
 export type HighWaterStore = Pick<StateStore, 'get' | 'set'>;
@@ -45,6 +68,21 @@ export function stateOf(d: DecryptedMetadata): FolderHighWater {
     counter: d.inner.counter,
     keyChecksums: [...d.inner.keyChecksums],
     digest: d.digest,
+    nonce: toHex(d.document.nonce),
+  };
+}
+
+/**
+ * The state of a document this client wrote (E2EE-API-311): the same mark a reader of that
+ * document computes with {@link stateOf}, because the writer encrypted `innerToJson(inner)`.
+ */
+export function stateOfWritten(doc: MetadataDocumentV2, inner: InnerMetadata): FolderHighWater {
+  return {
+    version: doc.version,
+    counter: inner.counter,
+    keyChecksums: [...inner.keyChecksums],
+    digest: innerDigest(innerToJson(inner)),
+    nonce: toHex(doc.nonce),
   };
 }
 
@@ -64,6 +102,14 @@ export function checkFreshness(
   next: FolderHighWater,
 ): FolderHighWater {
   assertHighWater(next, 'the proposed state');
+  // E2EE-META-073 (MUST, client): a counter no run of honest commits reaches is refused, on
+  // first sight too.
+  if (next.counter !== null && next.counter > MAX_COUNTER) {
+    throw new SealfoldError(
+      'COUNTER_IMPLAUSIBLE',
+      `"counter" ${next.counter} exceeds ${MAX_COUNTER}`,
+    );
+  }
   // E2EE-META-066 (MUST, client): first sight is accepted, but reported as unchecked (F3).
   if (previous === undefined) return next;
   assertHighWater(previous, 'the stored high-water mark');
@@ -81,6 +127,13 @@ export function checkFreshness(
       throw new SealfoldError(
         'COUNTER_ROLLBACK',
         `"counter" must be at least ${previous.counter}, got ${next.counter}`,
+      );
+    }
+    // E2EE-META-073 (MUST, client): a jump of more than MAX_COUNTER_STEP since the mark is refused.
+    if (next.counter - previous.counter > MAX_COUNTER_STEP) {
+      throw new SealfoldError(
+        'COUNTER_IMPLAUSIBLE',
+        `"counter" jumped from ${previous.counter} to ${next.counter}`,
       );
     }
     // E2EE-META-063 (MUST, client): an equal counter must carry the same document (no fork).
@@ -151,6 +204,7 @@ export async function acceptFolderState(
     counter: mark.counter,
     keyChecksums: [...mark.keyChecksums],
     digest: mark.digest,
+    ...(mark.nonce === undefined ? {} : { nonce: mark.nonce }),
   });
   return { mark, firstSight: previous === undefined };
 }
@@ -163,6 +217,7 @@ function assertHighWater(v: unknown, what: string): asserts v is FolderHighWater
     Array.isArray(v.keyChecksums) &&
     v.keyChecksums.every((c) => typeof c === 'string' && /^[0-9a-f]{64}$/.test(c)) &&
     (v.digest === null || (typeof v.digest === 'string' && /^[0-9a-f]{64}$/.test(v.digest))) &&
+    (v.nonce === undefined || (typeof v.nonce === 'string' && /^[0-9a-f]{2,64}$/.test(v.nonce))) &&
     (v.counter === null) === RANK[v.version as MetadataVersion] < 3;
   if (!ok) throw new SealfoldError('INPUT_MALFORMED', `${what} is malformed`);
 }

@@ -2,9 +2,12 @@
  * Metadata documents of encrypted folders: 2.0/2.1 read and write, freshness tracking, and
  * legacy 1.0/1.1/1.2 read-only (spec/05-metadata.md, spec/09-legacy.md).
  *
- * Reading a folder: `parseMetadataDocument` → (signature check, `signature` module) →
- * `decryptMetadata` (2.x) or `decryptLegacyMetadata` (1.x) → `acceptFolderState` with
- * `stateOf`/`stateOfLegacy`. Writing: `nextInner` → `encryptMetadata`.
+ * Reading a 2.x folder is the read pipeline of the `folders` module (`readDocument`,
+ * `acceptFolder`): it parses here, verifies with the `signature` module, checks certificates and
+ * pins, decrypts here (`decryptMetadata`, steps 3-8 of spec/05-metadata.md §6, with no pin or
+ * freshness check of its own), and checks freshness here (`checkFreshness`, `stateOf`) before it
+ * commits. Legacy 1.x: `decryptLegacyMetadata`, `stateOfLegacy`. Writing: `nextInner` →
+ * `encryptMetadata`.
  *
  * @module
  */
@@ -23,7 +26,13 @@ export {
   type EncryptedMetadata,
   type MetadataRecipient,
 } from './encrypt.js';
-export { decryptMetadata, type DecryptMetadataOptions, type DecryptedMetadata } from './decrypt.js';
+export {
+  checkMemberCertificates,
+  checkRole,
+  decryptMetadata,
+  type DecryptMetadataOptions,
+  type DecryptedMetadata,
+} from './decrypt.js';
 export { innerFromJson, innerToJson, innerDigest, isSafeName, MAX_INNER_LENGTH } from './inner.js';
 export {
   newInner,
@@ -37,8 +46,11 @@ export {
   checkFreshness,
   highWaterKey,
   loadHighWater,
+  MAX_COUNTER,
+  MAX_COUNTER_STEP,
   stateOf,
   stateOfLegacy,
+  stateOfWritten,
   type AcceptedState,
   type FolderHighWater,
   type HighWaterStore,

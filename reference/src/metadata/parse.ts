@@ -11,6 +11,7 @@ import { equalBytes, fromBase64 } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
 import { readCertificate } from './_cert.js';
 import { isObject, parseJsonObject } from './_json.js';
+import { SIGNED_METADATA_TEXT } from '../_internal/json.js';
 import { validateSchema } from './_schemas.js';
 import {
   TAG_LENGTH,
@@ -25,9 +26,6 @@ import { parseLegacyDocument } from './v1/parse.js';
 export type MetadataDocument = MetadataDocumentV2 | LegacyMetadataDocument;
 
 const M = 'METADATA_MALFORMED' as const;
-
-/** How a 2.x outer document is parsed: like its signed text (E2EE-META-100..109). */
-const SIGNED_DOCUMENT = { canonical: true, laxTopLevelKey: 'filedrop' } as const;
 
 /**
  * Named tolerance `version-spelling` (E2EE-META-003): the 2.x version as a string or a number.
@@ -48,15 +46,25 @@ export function normaliseV2Version(v: unknown): '2.0' | '2.1' | undefined {
  *   CERT_MALFORMED.
  */
 export function parseMetadataDocument(text: string): MetadataDocument {
+  // One parse by the rules of the signed text: every 2.x document must pass them; only a legacy
+  // document (no top-level version) that fails them is read again by RFC 8259 syntax alone.
+  let strict: Record<string, unknown> | undefined;
+  let strictError: unknown;
+  try {
+    strict = parseJsonObject(text, 'the metadata document', SIGNED_METADATA_TEXT);
+  } catch (e) {
+    strictError = e;
+  }
   // E2EE-META-001 (MUST, client): a JSON object, or METADATA_MALFORMED.
-  const json = parseJsonObject(text, 'the metadata document');
+  const json = strict ?? parseJsonObject(text, 'the metadata document');
   // E2EE-META-002 (MUST, client): the family is decided by where the version lives.
   if ('version' in json) {
     // E2EE-META-100 (MUST, client): a 2.x document is signed, so it is read by the rules of its
     // signed text (no duplicate keys, canonical numbers, no lone surrogates; not inside the
-    // unsigned filedrop), the same parse the signature check makes: a document passes both or
+    // unsigned filedrop), the same rules the signature check applies: a document passes both or
     // neither.
-    return parseV2(parseJsonObject(text, 'the metadata document', SIGNED_DOCUMENT));
+    if (strict === undefined) throw strictError;
+    return parseV2(strict);
   }
   if (isObject(json.metadata) && 'version' in json.metadata) return parseLegacyDocument(json);
   throw new SealfoldError(M, 'the metadata document has no version');

@@ -5,6 +5,8 @@
  * @module
  */
 import { abytes, defaultRng, sha256Hex, type Rng } from '../_internal/bytes.js';
+import { SealfoldError } from '../errors/index.js';
+import { MAX_COUNTER } from './freshness.js';
 import { isDegenerate } from './inner.js';
 import type { InnerMetadata, MetadataFile } from './types.js';
 
@@ -45,8 +47,9 @@ export interface InnerChanges {
  * the new key's checksum if any (E2EE-META-037).
  */
 export function nextInner(previous: InnerMetadata, changes: InnerChanges = {}): InnerMetadata {
-  if (!Number.isSafeInteger(previous.counter + 1))
-    throw new RangeError('the counter cannot grow further');
+  // E2EE-META-073 (MUST, client): no counter above MAX_COUNTER is ever written.
+  if (!(previous.counter + 1 <= MAX_COUNTER))
+    throw new SealfoldError('COUNTER_IMPLAUSIBLE', 'the counter cannot grow further');
   const keyChecksums = [...previous.keyChecksums];
   if (changes.newMetadataKey !== undefined) {
     const c = sha256Hex(abytes(changes.newMetadataKey, 'newMetadataKey', 16));

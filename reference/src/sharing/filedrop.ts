@@ -36,11 +36,18 @@ import {
 } from '../_internal/bytes.js';
 import { rsaOaepUnwrap, rsaOaepWrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError, isSealfoldError, typed, type E2eeCode } from '../errors/index.js';
-import { parseCertificate, verifyUserCertificate } from '../certs/index.js';
+import {
+  acceptUserCertificates,
+  parseCertificate,
+  verifyUserCertificate,
+  type PinStore,
+} from '../certs/index.js';
+import { verifyMetadataSignature } from '../signature/index.js';
 import { encryptFile, newObjectId } from '../files/index.js';
 import {
   MAX_INNER_LENGTH,
   innerFromJson,
+  parseMetadataDocumentV2,
   validateFiledropEntryShape,
   type MetadataFile,
 } from '../metadata/index.js';
@@ -63,11 +70,75 @@ export interface CreateFiledropEntryOptions {
   readonly content: Uint8Array;
   readonly filename: string;
   readonly mimetype?: string;
-  /** The folder's members as listed in the root document (userId + certificate PEM). */
+  /**
+   * The folder's members (userId + certificate PEM), as {@link verifiedFiledropRecipients}
+   * returns them: never the fetched `users` list unverified (E2EE-SHARE-036).
+   */
   readonly recipients: readonly FolderMember[];
   /** When given, every recipient certificate must be issued by this server key. */
   readonly serverPublicKey?: Uint8Array | string;
   readonly rng?: Rng;
+}
+
+/** Options of {@link verifiedFiledropRecipients}. */
+export interface FiledropRecipientsOptions {
+  /** The root document as fetched (`GET /meta-data/{rootId}`). */
+  readonly document: string;
+  /** Its `X-NC-E2EE-SIGNATURE` (absent → SIGNATURE_MISSING). */
+  readonly signature: string | undefined;
+  /** The pinned server key: every member certificate must be issued by it. */
+  readonly serverPublicKey: Uint8Array;
+  /** The uploader's pins: first sight pins, a different key is KEY_CHANGED. */
+  readonly pins: PinStore;
+  /** The members of the last version of this folder the uploader verified, if it has one. */
+  readonly previousMembers?: readonly FolderMember[];
+}
+
+/** The verified recipients of a filedrop. */
+export interface FiledropRecipients {
+  /** The members of the verified root document, as listed. */
+  readonly members: FolderMember[];
+  /** Those whose key this verification pinned (first contact: checked against nothing). */
+  readonly firstContact: string[];
+}
+
+/**
+ * The recipients of a filedrop: the members of the fetched root document, and only once that
+ * document is verified as far as someone who cannot decrypt it can verify it. The document
+ * parses; its signature verifies and was made by a listed member (and, when the uploader knows
+ * an earlier version, by one of that version's members); every listed certificate is valid under
+ * the pinned server key and matches its pin. The counter and `deleted` flag are encrypted, so
+ * freshness cannot be checked (spec/08-sharing.md §5.1 says what that leaves open).
+ *
+ * @throws METADATA_MALFORMED, SIGNATURE_MISSING, SIGNATURE_MALFORMED, SIGNATURE_INVALID,
+ *   SIGNER_NOT_MEMBER, the certificate codes, KEY_CHANGED. Nothing is pinned unless every
+ *   check passed.
+ */
+export async function verifiedFiledropRecipients(
+  opts: FiledropRecipientsOptions,
+): Promise<FiledropRecipients> {
+  const doc = parseMetadataDocumentV2(opts.document);
+  const members = doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
+  // E2EE-SHARE-036 (MUST, client): the root document is signed by a listed member (and by a
+  // member of the version the uploader last verified, E2EE-SEC-054).
+  await verifyMetadataSignature({
+    outer: opts.document,
+    signature: opts.signature,
+    members,
+    ...(opts.previousMembers ? { previousMembers: opts.previousMembers } : {}),
+  });
+  // E2EE-SHARE-036 (MUST, client): every recipient's certificate is validated against the
+  // pinned server key and checked against its pin before a key is wrapped for it (E2EE-CERT-035).
+  const accepted = await acceptUserCertificates(members, {
+    serverPublicKey: opts.serverPublicKey,
+    pins: opts.pins,
+  });
+  return {
+    members,
+    firstContact: members
+      .filter((_, i) => accepted[i]!.pin.status === 'pinned')
+      .map((m) => m.userId),
+  };
 }
 
 /**

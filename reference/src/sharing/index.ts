@@ -21,7 +21,10 @@ export {
   createFiledropEntry,
   mergeFiledrop,
   openFiledropEntry,
+  verifiedFiledropRecipients,
   type CreateFiledropEntryOptions,
+  type FiledropRecipients,
+  type FiledropRecipientsOptions,
   type FiledropEntry,
   type RejectedFiledropEntry,
 } from './filedrop.js';

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { abytes, equalBytes } from '../_internal/bytes.js';
-import { bytesOf, decodeDer } from '../_internal/pkijs.js';
-import { typed } from '../errors/index.js';
+import { bytesOf } from '../_internal/pkijs.js';
+import { parseCertificateParts } from '../certs/_parse.js';
 import { pemDecode } from '../pem/index.js';
 import type { SignerId } from './_cms.js';
 
@@ -28,8 +28,9 @@ export interface LoadedCertificate {
 const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
 /**
- * Parses a PEM or DER certificate; CERT_MALFORMED (PEM_MALFORMED for a broken PEM block). A
- * certificate byte-identical to one in `known` is that one, not parsed again.
+ * Parses a PEM or DER certificate with the certs module's one parser; CERT_MALFORMED
+ * (PEM_MALFORMED for a broken PEM block). A certificate byte-identical to one in `known` is that
+ * one, not parsed again.
  */
 export function loadCertificate(
   input: CertificateInput,
@@ -39,11 +40,8 @@ export function loadCertificate(
   const der = typeof input === 'string' ? pemDecode(input, 'CERTIFICATE') : abytes(input, what);
   const same = known.find((k) => equalBytes(k.der, der));
   if (same !== undefined) return same;
-  const pki = decodeDer(pkijs.Certificate, der, 'CERT_MALFORMED', what);
-  const publicKey = typed('CERT_MALFORMED', `${what} does not parse as X.509`, () => {
-    return new X509Certificate(Buffer.from(der)).publicKey;
-  });
-  return { der: new Uint8Array(der), pki, publicKey };
+  const parts = parseCertificateParts(der);
+  return { der: parts.cert.der, pki: parts.pki, publicKey: parts.subjectKey };
 }
 
 /** The certificate's subjectKeyIdentifier extension, or SHA-1 of its key (RFC 5280 §4.2.1.2 (1)). */

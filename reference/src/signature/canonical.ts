@@ -26,6 +26,8 @@ import {
   assertJsonValue,
   canonicalJson,
   parseJson,
+  SIGNED_METADATA_TEXT,
+  UNSIGNED_METADATA_KEY,
   type JsonObject,
   type JsonValue,
 } from '../_internal/json.js';
@@ -36,21 +38,19 @@ import {
  */
 export type MetadataDocumentInput = string | Uint8Array | object;
 
-/**
- * The top-level key excluded from the signature (filedrop is written by anonymous uploaders):
- * inside it only RFC 8259 syntax is checked (E2EE-META-105).
- */
-export const UNSIGNED_TOP_LEVEL_KEY = 'filedrop';
-
-const CANONICAL = { laxTopLevelKey: UNSIGNED_TOP_LEVEL_KEY } as const;
+/** The top-level key excluded from the signature (E2EE-META-105). */
+export const UNSIGNED_TOP_LEVEL_KEY = UNSIGNED_METADATA_KEY;
 
 /** Parses or checks an outer document and returns it as a JSON object. */
 export function toJsonObject(outer: MetadataDocumentInput): JsonObject {
   let value: JsonValue;
-  if (typeof outer === 'string') value = parseJson(outer, CANONICAL);
+  if (typeof outer === 'string') value = parseJson(outer, SIGNED_METADATA_TEXT);
   else if (outer instanceof Uint8Array) {
     abytes(outer, 'outer');
-    value = parseJson(fromUtf8(outer, 'metadata document', 'METADATA_MALFORMED'), CANONICAL);
+    value = parseJson(
+      fromUtf8(outer, 'metadata document', 'METADATA_MALFORMED'),
+      SIGNED_METADATA_TEXT,
+    );
   } else if (outer !== null && typeof outer === 'object') {
     value = assertJsonValue(outer, UNSIGNED_TOP_LEVEL_KEY);
   } else throw new TypeError(`"outer" must be a string, Uint8Array or object, got ${typeof outer}`);

@@ -121,13 +121,14 @@ export async function verifyMetadataSignature(
   opts: VerifyMetadataSignatureOptions,
 ): Promise<VerifiedMetadataSignature> {
   const { outer, signature } = opts;
+  // spec/06-signature.md §6, steps 1-4: the document parses, the signature is present and
+  // decodes, the member certificates parse; then the cryptographic checks.
+  const contents = signedContentCandidates(outer);
   // E2EE-META-120 (MUST, client): a 2.x document without a signature is rejected.
   if (signature === undefined || signature === null || signature === '') {
     throw new SealfoldError('SIGNATURE_MISSING', 'the metadata has no signature');
   }
   if (typeof signature !== 'string') throw new TypeError('"signature" must be a base64 string');
-  // Encoding and structure first: the document, the signature, the member certificates.
-  const contents = signedContentCandidates(outer);
   const decoded = decodeSignature(signature);
   const members = loadMembers(opts.members, 'members');
   const previous =

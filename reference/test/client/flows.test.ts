@@ -208,7 +208,7 @@ function flowsAgainst(profile: 'nc32' | 'nc30'): void {
     });
 
     it('E2EE-API-312: a filedrop is posted without a lock and merged by a member', async () => {
-      const dropped = await dropFile(devices.carol!, 'e2e', {
+      const { fileId: dropped } = await dropFile(devices.carol!, 'e2e', {
         filename: 'dropped.txt',
         content: text('drop'),
       });

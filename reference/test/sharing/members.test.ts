@@ -151,17 +151,18 @@ describe('sharing/members', () => {
     f.step(r);
     const previous = r.state.members.map((m) => ({ ...m }));
     await expect(openAs(f.server, 'alice', previous)).resolves.toBeDefined();
-    // bob (removed, colluding with the server) writes a root document re-adding himself.
-    const forged = await createFolder(ctxOf(world.users.bob!), ROOT);
-    f.server.docs.set(ROOT, {
-      document: forged.metadata[0]!.document,
-      signature: forged.metadata[0]!.signature,
+    // bob (removed, colluding with the server) writes a root document re-adding himself, with
+    // the key wrapped for alice too, so that only the previous-member rule can refuse it.
+    const bob = ctxOf(world.users.bob!);
+    const created = await createFolder(bob, ROOT);
+    const forged = await addMember(created.state, bob, member('alice'), {
+      serverPublicKey: world.server.spkiDer,
+      pins: new MemoryPinStore(),
     });
-    await expect(openAs(f.server, 'alice', previous)).rejects.toThrow(
-      expect.objectContaining({
-        code: expect.stringMatching(/SIGNER_NOT_MEMBER|METADATA_KEY_MISSING/),
-      }),
-    );
+    const root = forged.metadata.find((m) => m.folderId === ROOT)!;
+    f.server.docs.set(ROOT, { document: root.document, signature: root.signature });
+    await expect(openAs(f.server, 'alice')).resolves.toBeDefined();
+    await expect(openAs(f.server, 'alice', previous)).rejects.toThrow(code('SIGNER_NOT_MEMBER'));
   });
 
   it('E2EE-SEC-052: E2EE-SHARE-026: removal reports exposed files; re-encryption gives every file a new key so nothing the removed member held opens the stored bodies', async () => {

@@ -111,6 +111,9 @@ export function lockFolder(ctx: E2eeContext, user: string, id: number, req: Lock
         `received counter is not greater than the stored one (${stored})`,
       );
     }
+    // E2EE-LOCK-073 (SHOULD, server): no lock counter jumps more than 2^20 past the stored one.
+    if (counter - stored > 2 ** 20)
+      throw new E2eeFailure('LOCK_COUNTER_NOT_GREATER', 'counter jump');
   }
   const token = newLockToken(ctx);
   const now = ctx.now();
