@@ -45,6 +45,7 @@ export function isBlocking(r: TestResult): boolean {
  * One verdict per claimed profile: CERTIFIABLE iff no in-scope result is FAIL, UNSUPPORTED,
  * TIMEOUT or ERROR (WARNs are allowed and listed by the report, SKIPs carry their reason).
  * A deviation never changes a verdict: it only changes the exit code in development mode.
+ * E2EE-CONF-010.
  */
 export function verdictsFor(
   claims: readonly string[],
@@ -66,7 +67,8 @@ export function verdictsFor(
 /**
  * The exit code: 2 when any result is ERROR or TIMEOUT (the run is inconclusive); else 1 when a
  * deviation entry is stale or a claimed profile is blocked by a result that no applied
- * deviation expects; else 0.
+ * deviation expects; else 0. E2EE-CONF-011, E2EE-CONF-041 (a matched deviation counts only in
+ * development mode, E2EE-CONF-040).
  */
 export function exitCodeFor(
   input: Pick<Report, 'claims' | 'results' | 'deviations'>,
@@ -92,7 +94,7 @@ export function buildReport(input: ReportInput): Report {
     run: input.run,
     subjects: input.subjects,
     claims: input.claims,
-    summary: summarize(input.results),
+    summary: summarize(input.results), // E2EE-CONF-202
     verdicts,
     results: input.results,
     deviations: input.deviations,
