@@ -14,6 +14,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/cert-verify.js'),
   },
   {
+    name: 'certify compare',
+    summary: 'show what regressed between two conformance reports (report.json)',
+    load: () => import('./commands/certify-compare.js'),
+  },
+  {
     name: 'file decrypt',
     summary: 'decrypt a file body (ciphertext‖tag) to OUT, written only if the tag verifies',
     load: () => import('./commands/file-decrypt.js'),
