@@ -6,6 +6,8 @@
  *
  * NOTE TO THE RUNNER (helper A): this file is stable. Changes are additive only and are listed
  * here, newest first.
+ * - v1, additive (helper A): `ServerSubject.faults`, the mock's fault switches that were on, so
+ *   that `certify replay` restarts the same server.
  * - v1 (initial): as below. `buildReport` (./build.ts) fills `summary`, `verdicts` and
  *   `exitCode` from `results`, `claims` and `deviations`; the runner supplies everything else.
  *
@@ -73,6 +75,8 @@ export interface ServerSubject {
   capabilities: Record<string, unknown> | null;
   /** Features the target declares (e.g. `management`, `short-lock-ttl`). */
   features: string[];
+  /** Embedded mock only: the fault switches that were on (absent: none). */
+  faults?: string[];
 }
 
 export interface ReportSubjects {
