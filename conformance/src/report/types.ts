@@ -8,6 +8,12 @@
  * here, newest first.
  * - v1, additive (helper A): `ServerSubject.faults`, the mock's fault switches that were on, so
  *   that `certify replay` restarts the same server.
+ * - Writers: `writeReports(report, {json, junit, html}, plantedSecrets)` (./write.ts) renders,
+ *   schema-validates and secret-checks all requested artefacts before writing any; it throws a
+ *   plain Error (harness bug) when the report is invalid or a planted secret survived redaction.
+ *   Test ids must match `<group>/<slug>` (lower case, digits, `-`, `.`, `_`), `group` must be the
+ *   part before the slash, requirement ids `E2EE-AREA-NNN`, SKIP needs a `reason`, `run.id`
+ *   `[A-Za-z0-9._-]{1,128}`, timestamps ISO 8601 (see spec/schemas/conformance-report.schema.json).
  * - v1 (initial): as below. `buildReport` (./build.ts) fills `summary`, `verdicts` and
  *   `exitCode` from `results`, `claims` and `deviations`; the runner supplies everything else.
  *
