@@ -1,0 +1,16 @@
+/**
+ * The server check battery of `sealfold certify server`: every check, in report order. Each
+ * check's id is stable forever (never reused or renumbered) and cites the requirement IDs it
+ * evidences.
+ *
+ * @module
+ */
+import type { ServerCheck } from '../check.js';
+import { KEY_CHECKS } from './keys.js';
+import { LOCKING_CHECKS } from './locking.js';
+
+export const SERVER_CHECKS: readonly ServerCheck[] = [
+  ...KEY_CHECKS,
+  ...LOCKING_CHECKS,
+  // The property-based model run (`../model/`) adds its check(s) here.
+];
