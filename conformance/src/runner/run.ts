@@ -53,7 +53,14 @@ export interface PreparedTarget {
 
 /** Progress events for a console (or any other observer). */
 export type RunEvent =
-  | { type: 'run-start'; runId: string; statusProfile: string; total: number; groups: string[] }
+  | {
+      type: 'run-start';
+      runId: string;
+      statusProfile: string;
+      total: number;
+      /** Test groups in first-run order, with the number of tests in each. */
+      groups: Array<{ name: string; size: number }>;
+    }
   | { type: 'test-start'; testId: string; group: string }
   | { type: 'test-end'; result: TestResult }
   | { type: 'cleanup-problem'; message: string }
@@ -191,7 +198,9 @@ export async function runChecks(opts: RunOptions): Promise<RunOutcome> {
   };
 
   const checks = opts.checks.filter((c) => selected(c, opts.only));
-  const groups = [...new Set(checks.map((c) => groupOf(c.id)))];
+  const sizes = new Map<string, number>();
+  for (const c of checks) sizes.set(groupOf(c.id), (sizes.get(groupOf(c.id)) ?? 0) + 1);
+  const groups = [...sizes].map(([name, size]) => ({ name, size }));
   opts.onEvent?.({
     type: 'run-start',
     runId,
@@ -247,6 +256,7 @@ export async function runChecks(opts: RunOptions): Promise<RunOutcome> {
     reportedVersion: server.reportedVersion,
     capabilities: server.capabilities,
     features: [...target.claims.features],
+    ...(target.faults && target.faults.length > 0 ? { faults: [...target.faults] } : {}),
   };
   const report = buildReport(
     // Redacted once more as a whole: a secret planted by a later test may occur in an earlier one.
