@@ -241,6 +241,12 @@ export function renderHtml(
             ${server.kind} ${server.baseUrl}, status profile ${server.statusProfile}, version
             ${server.reportedVersion ?? 'not advertised'}
           </dd>
+          ${
+            server.faults?.length
+              ? markup`<dt>Faults on</dt>
+                <dd id="faults">${server.faults.join(', ')} (deliberate misbehaviour of the mock)</dd>`
+              : ''
+          }
           <dt>Claims</dt>
           <dd>
             ${report.claims.server.join(', ')}${server.features.length ? `; features ${server.features.join(', ')}` : ''}

@@ -134,6 +134,14 @@ function verdictSuite(report: Report): XmlNode {
           '@_name': 'server.statusProfile',
           '@_value': xmlText(report.subjects.server.statusProfile),
         },
+        ...(report.subjects.server.faults?.length
+          ? [
+              {
+                '@_name': 'server.faults',
+                '@_value': xmlText(report.subjects.server.faults.join(' ')),
+              },
+            ]
+          : []),
       ],
     },
     testcase: report.verdicts.map((v) => ({

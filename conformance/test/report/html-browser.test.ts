@@ -114,7 +114,7 @@ describe.skipIf(!executablePath && !inCi)(
 
     it('every in-page link, requirement links included, resolves to an element (E2EE-CONF-221)', async () => {
       const links = await page.evaluate(() =>
-        [...document.querySelectorAll('a[href]')].map((a) => {
+        Array.from(document.querySelectorAll('a[href]')).map((a) => {
           const href = a.getAttribute('href')!;
           const target = href.startsWith('#')
             ? document.getElementById(decodeURIComponent(href.slice(1)))

@@ -82,6 +82,10 @@ describe('HTML report (E2EE-CONF-220, E2EE-CONF-221)', () => {
       'PUT /ocs/v2.php/apps/end_to_end_encryption/api/v1/public-key</code> → 200',
     );
     expect(page).toContain('no reply: ECONNRESET');
+    expect(page).not.toContain('Faults on');
+    const faulty = fullReport();
+    faulty.subjects.server.faults = ['accept-second-public-key'];
+    expect(renderHtml(faulty, texts)).toMatch(/<dd id="faults">accept-second-public-key/);
   });
 
   it('refuses to write a page in which a planted secret survived (E2EE-CONF-230)', () => {
