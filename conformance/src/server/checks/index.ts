@@ -8,9 +8,11 @@
 import type { ServerCheck } from '../check.js';
 import { KEY_CHECKS } from './keys.js';
 import { LOCKING_CHECKS } from './locking.js';
+import { SHARING_CHECKS } from './sharing.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...KEY_CHECKS,
   ...LOCKING_CHECKS,
+  ...SHARING_CHECKS,
   // The property-based model run (`../model/`) adds its check(s) here.
 ];
