@@ -55,6 +55,8 @@ export async function main(
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
+    stderrIsTty: process.stderr.isTTY === true,
+    env: process.env,
   },
 ): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -83,7 +85,7 @@ export async function main(
     });
   } catch (e) {
     io.stderr(`sealfold ${command.name.join(' ')}: ${(e as Error).message}\n`);
-    return 2;
+    return command.usageExitCode ?? 2;
   }
   if (parsed.values.help) {
     io.stdout(commandHelp(command));
@@ -101,7 +103,7 @@ export async function main(
     const json = parsed.values.json === true;
     if (e instanceof UsageError) {
       io.stderr(`sealfold ${command.name.join(' ')}: ${e.message}\n`);
-      return 2;
+      return command.usageExitCode ?? 2;
     }
     if (e instanceof SealfoldError) {
       if (json)

@@ -9,9 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Replay } from '../core/results.js';
 import { EXIT } from '../core/results.js';
-import { writeHtmlReport } from '../report/html.js';
-import { writeJsonReport } from '../report/json.js';
-import { writeJunit } from '../report/junit.js';
+import { writeReports as writeArtefacts, type ReportTargets } from '../report/write.js';
 import type { Report, RunMode } from '../report/types.js';
 import type { ServerCheck, ServerProfile } from '../server/check.js';
 import {
@@ -86,6 +84,21 @@ function suffixed(file: string, label: string | null): string {
   return `${file.slice(0, file.length - ext.length)}-${label}${ext}`;
 }
 
+/** Where this run's artefacts go; several runs get a sub-folder or a suffix each. */
+function reportTargets(opts: CertifyOptions, cwd: string, label: string | null): ReportTargets {
+  const t: ReportTargets = {};
+  if (opts.outDir !== null) {
+    const dir = resolve(cwd, opts.outDir ?? join('.sealfold', 'certify'));
+    t.json = join(label === null ? dir : join(dir, label), 'report.json');
+  }
+  if (opts.junit) t.junit = resolve(cwd, suffixed(opts.junit, label));
+  if (opts.html) {
+    const dir = resolve(cwd, opts.html);
+    t.html = label === null ? dir : join(dir, label);
+  }
+  return t;
+}
+
 function writeReports(
   opts: CertifyOptions,
   cwd: string,
@@ -93,25 +106,11 @@ function writeReports(
   report: Report,
   secrets: string[],
 ): CertifyRun['paths'] {
-  const paths: CertifyRun['paths'] = {};
-  if (opts.outDir !== null) {
-    const dir = resolve(cwd, opts.outDir ?? join('.sealfold', 'certify'));
-    const file = join(label === null ? dir : join(dir, label), 'report.json');
-    mkdirSync(dirname(file), { recursive: true });
-    writeJsonReport(file, report, secrets);
-    paths.json = file;
+  const targets = reportTargets(opts, cwd, label);
+  for (const file of [targets.json, targets.junit]) {
+    if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
   }
-  if (opts.junit) {
-    const file = resolve(cwd, suffixed(opts.junit, label));
-    mkdirSync(dirname(file), { recursive: true });
-    writeJunit(file, report, secrets);
-    paths.junit = file;
-  }
-  if (opts.html) {
-    const dir = resolve(cwd, opts.html);
-    paths.html = writeHtmlReport(label === null ? dir : join(dir, label), report, { secrets });
-  }
-  return paths;
+  return writeArtefacts(report, targets, secrets);
 }
 
 function applyOverrides(t: PreparedTarget, opts: CertifyOptions): PreparedTarget {

@@ -114,7 +114,6 @@ export function summaryText(result: CertifyResult, quiet: boolean): string {
     }
     for (const [kind, path] of Object.entries(run.paths)) out.push(`  ${kind}: ${path}`);
   }
-  if (result.error) out.push(`sealfold certify: ${result.error}`);
   out.push(`exit code ${result.exitCode}: ${EXIT_MEANING[result.exitCode] ?? ''}`);
   return out.join('\n') + '\n';
 }
