@@ -1,0 +1,194 @@
+/**
+ * The commands of the property-based model run as plain data, their fast-check generator, and
+ * the one-line form a report shows. A command names things symbolically (an actor, a path from a
+ * small pool, a folder slot, "the token this actor holds"), so that any command is meaningful in
+ * any state: the model decides what the server must answer, including every refusal.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import type { ModelActor } from './model.js';
+
+/** Which token a request carries: the one the actor holds, one it held before, or none. */
+export type TokenChoice = 'mine' | 'stale' | 'none';
+/** The counter a lock sends, relative to the stored counter (E2EE-LOCK-010, E2EE-LOCK-011). */
+export type CounterChoice = 'next' | 'skip' | 'same' | 'lower' | 'zero';
+
+export type Command =
+  | { op: 'lock'; actor: ModelActor; counter: CounterChoice }
+  | { op: 'unlock'; actor: ModelActor; token: TokenChoice; abort: boolean }
+  | {
+      op: 'meta';
+      actor: ModelActor;
+      kind: 'post' | 'put' | 'delete';
+      folder: number;
+      token: TokenChoice;
+      doc: number;
+    }
+  | { op: 'put'; actor: ModelActor; path: string[]; token: TokenChoice; body: number }
+  | { op: 'mkcol'; actor: ModelActor; path: string[]; token: TokenChoice }
+  | { op: 'delete'; actor: ModelActor; path: string[]; token: TokenChoice }
+  | { op: 'move'; actor: ModelActor; from: string[]; to: string[]; token: TokenChoice }
+  | { op: 'read'; actor: ModelActor; path: string[] }
+  | { op: 'share'; recipient: ModelActor; sub: string | null; perms: number }
+  | { op: 'unshare'; actor: ModelActor; recipient: ModelActor }
+  | { op: 'filedrop'; actor: ModelActor; folder: number; entry: number };
+
+/** Which command families a run draws from (by the target's claims). */
+export interface Families {
+  sharing: boolean;
+  filedrop: boolean;
+}
+
+/** Sub-folders live one level below the top folder; files at either level. */
+const FOLDER_NAMES = ['d1', 'd2'] as const;
+const FILE_NAMES = ['f1', 'f2'] as const;
+
+/**
+ * The commands every run starts with, two transactions as clients leave a new folder: the first
+ * document (its commit stores no counter, E2EE-LOCK-012), then an update under a lock whose
+ * counter skips a value (E2EE-LOCK-011), so that the random part starts from a stored counter
+ * of 2 and every counter choice is live. The documents are the spaced and the reordered layout.
+ */
+export const SETUP: readonly Command[] = [
+  { op: 'lock', actor: 'alice', counter: 'next' },
+  { op: 'meta', actor: 'alice', kind: 'post', folder: 0, token: 'mine', doc: 1 },
+  { op: 'unlock', actor: 'alice', token: 'mine', abort: false },
+  { op: 'lock', actor: 'alice', counter: 'skip' },
+  { op: 'meta', actor: 'alice', kind: 'put', folder: 0, token: 'mine', doc: 2 },
+  { op: 'unlock', actor: 'alice', token: 'mine', abort: false },
+];
+
+const token = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<TokenChoice>('mine') },
+  { weight: 1, arbitrary: fc.constant<TokenChoice>('stale') },
+  { weight: 1, arbitrary: fc.constant<TokenChoice>('none') },
+);
+const counter = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<CounterChoice>('next') },
+  { weight: 1, arbitrary: fc.constant<CounterChoice>('skip') },
+  { weight: 2, arbitrary: fc.constant<CounterChoice>('same') },
+  { weight: 1, arbitrary: fc.constant<CounterChoice>('lower') },
+  { weight: 1, arbitrary: fc.constant<CounterChoice>('zero') },
+);
+const filePath = fc.oneof(
+  fc.tuple(fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
+  fc.tuple(fc.constantFrom(...FOLDER_NAMES), fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
+);
+const folderPath = fc.constantFrom(...FOLDER_NAMES).map((d) => [d]);
+const slot = fc.nat({ max: 7 });
+const small = fc.nat({ max: 999 });
+
+/**
+ * The command generator. Without sharing, bob and carol are outsiders whose every request must
+ * be refused; with it they act as often as alice.
+ */
+export function commandArbitrary(f: Families): fc.Arbitrary<Command> {
+  const actor = f.sharing
+    ? fc.constantFrom<ModelActor>('alice', 'bob', 'carol')
+    : fc.oneof(
+        { weight: 6, arbitrary: fc.constant<ModelActor>('alice') },
+        { weight: 1, arbitrary: fc.constantFrom<ModelActor>('bob', 'carol') },
+      );
+  const recipient = fc.constantFrom<ModelActor>('bob', 'carol');
+  const w = (weight: number, arbitrary: fc.Arbitrary<Command>) => ({ weight, arbitrary });
+  const arbs = [
+    w(3, fc.record({ op: fc.constant('lock' as const), actor, counter })),
+    w(3, fc.record({ op: fc.constant('unlock' as const), actor, token, abort: fc.boolean() })),
+    w(
+      4,
+      fc.record({
+        op: fc.constant('meta' as const),
+        actor,
+        kind: fc.constantFrom('post' as const, 'put' as const, 'delete' as const),
+        folder: slot,
+        token,
+        doc: small,
+      }),
+    ),
+    w(3, fc.record({ op: fc.constant('put' as const), actor, path: filePath, token, body: small })),
+    w(2, fc.record({ op: fc.constant('mkcol' as const), actor, path: folderPath, token })),
+    w(
+      2,
+      fc.record({
+        op: fc.constant('delete' as const),
+        actor,
+        path: fc.oneof(filePath, folderPath),
+        token,
+      }),
+    ),
+    w(
+      2,
+      fc.oneof(
+        fc.record({ op: fc.constant('move' as const), actor, from: filePath, to: filePath, token }),
+        fc.record({
+          op: fc.constant('move' as const),
+          actor,
+          from: folderPath,
+          to: folderPath,
+          token,
+        }),
+      ),
+    ),
+    w(1, fc.record({ op: fc.constant('read' as const), actor, path: filePath })),
+  ];
+  if (f.sharing)
+    arbs.push(
+      w(
+        2,
+        fc.record({
+          op: fc.constant('share' as const),
+          recipient,
+          sub: fc.oneof(
+            { weight: 4, arbitrary: fc.constant(null) },
+            { weight: 1, arbitrary: fc.constantFrom<string>(...FOLDER_NAMES) },
+          ),
+          perms: fc.constantFrom(31, 1),
+        }),
+      ),
+      w(1, fc.record({ op: fc.constant('unshare' as const), actor, recipient })),
+    );
+  if (f.filedrop)
+    arbs.push(
+      w(2, fc.record({ op: fc.constant('filedrop' as const), actor, folder: slot, entry: small })),
+    );
+  return fc.oneof(...arbs);
+}
+
+/** Random command lists of at most `maxCommands` commands. */
+export function commandsArbitrary(f: Families, maxCommands: number): fc.Arbitrary<Command[]> {
+  return fc.array(commandArbitrary(f), {
+    minLength: 1,
+    maxLength: Math.max(1, maxCommands),
+    size: 'max', // lengths up to the budget, not fast-check's default of about ten
+  });
+}
+
+/** One readable line per command, as reports show shrunk counterexamples. */
+export function describeCommand(c: Command): string {
+  const p = (segs: readonly string[]) => segs.join('/');
+  switch (c.op) {
+    case 'lock':
+      return `${c.actor} lock top counter=${c.counter}`;
+    case 'unlock':
+      return `${c.actor} ${c.abort ? 'abort' : 'unlock'} top token=${c.token}`;
+    case 'meta':
+      return `${c.actor} meta-data ${c.kind} folder#${c.folder} token=${c.token} doc#${c.doc}`;
+    case 'put':
+      return `${c.actor} PUT ${p(c.path)} token=${c.token} body#${c.body}`;
+    case 'mkcol':
+      return `${c.actor} MKCOL ${p(c.path)} token=${c.token}`;
+    case 'delete':
+      return `${c.actor} DELETE ${p(c.path)} token=${c.token}`;
+    case 'move':
+      return `${c.actor} MOVE ${p(c.from)} -> ${p(c.to)} token=${c.token}`;
+    case 'read':
+      return `${c.actor} GET ${p(c.path)}`;
+    case 'share':
+      return `alice share ${c.sub === null ? 'top' : c.sub} with ${c.recipient} permissions=${c.perms}`;
+    case 'unshare':
+      return `${c.actor} delete the share with ${c.recipient}`;
+    case 'filedrop':
+      return `${c.actor} filedrop folder#${c.folder} entry#${c.entry}`;
+  }
+}

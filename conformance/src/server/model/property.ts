@@ -1,0 +1,116 @@
+/**
+ * The property-based model run as fast-check drives it (conformance-design §3.6): random command
+ * lists, each run against a fresh case folder on the target and against the model, shrunk to a
+ * short failing list when they disagree. The failure carries the seed, the counterexample path
+ * and the shrunk commands (`details.replay`), and a context with `replay` set runs exactly that
+ * case again (`sealfold certify replay`).
+ *
+ * Budget (`ctx.budget`): `numRuns` cases of at most `maxCommands` commands, within `wallClockMs`.
+ * The wall clock is enforced by the run itself: after it, no case sends another command and the
+ * remaining runs and shrink attempts end at once, so a live server is never hammered past it.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import type { Replay } from '../../core/results.js';
+import { CheckFailure, CheckSkipped, type CheckContext } from '../check.js';
+import {
+  SETUP,
+  commandsArbitrary,
+  describeCommand,
+  type Command,
+  type Families,
+} from './commands.js';
+import { Divergence, HarnessProblem, ModelCase } from './run.js';
+import { isModelProfile } from './statuses.js';
+
+/** The shrunk commands as report lines (setup commands are implicit). */
+function describeCase(commands: readonly Command[]): string[] {
+  return commands.map(describeCommand);
+}
+
+/**
+ * Runs the model property against the target of `ctx`.
+ * @throws CheckFailure with `details.replay` when model and target disagree.
+ * @throws CheckSkipped when the status profile is one the model does not know.
+ * @throws Error (harness) when the target cannot host a case (e.g. MKCOL refused).
+ */
+export async function runModelProperty(ctx: CheckContext, families: Families): Promise<void> {
+  const profile = ctx.statusProfile;
+  if (!isModelProfile(profile))
+    throw new CheckSkipped(`the model knows the status profiles nc30 and nc32, not ${profile}`);
+  const base = ctx
+    .runFolder('alice')
+    .split('/')
+    .filter((s) => s !== '');
+  const started = Date.now();
+  const deadline = started + ctx.budget.wallClockMs;
+  let cases = 0;
+  const tally = { accepted: 0, refused: 0 };
+  let harness: unknown;
+  const cleanupProblems: string[] = [];
+
+  const property = fc.asyncProperty(
+    commandsArbitrary(families, ctx.budget.maxCommands),
+    async (commands) => {
+      // After a harness problem or past the wall clock every further run ends at once.
+      if (harness !== undefined || Date.now() > deadline || ctx.signal.aborted) return;
+      cases++;
+      const one = new ModelCase(ctx, {
+        profile,
+        recipients: families.sharing,
+        base,
+        name: `model-${cases}-${randomBytes(4).toString('hex')}`,
+        deadline,
+      });
+      try {
+        await one.create();
+        await one.run([...SETUP, ...commands]);
+      } catch (e) {
+        if (e instanceof Divergence) throw e;
+        harness = e;
+      } finally {
+        tally.accepted += one.tally.accepted;
+        tally.refused += one.tally.refused;
+        const problem = await one.cleanup().catch((e: unknown) => `cleanup: ${String(e)}`);
+        if (problem !== undefined) cleanupProblems.push(problem);
+      }
+    },
+  );
+
+  const replay = ctx.replay;
+  const out = await fc.check(
+    property,
+    replay
+      ? { seed: replay.seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: true }
+      : { seed: ctx.seed, numRuns: Math.max(1, ctx.budget.numRuns) },
+  );
+
+  ctx.note(
+    `${cases} case(s) in ${Date.now() - started} ms (budget: ${ctx.budget.numRuns} runs, ` +
+      `${ctx.budget.maxCommands} commands, ${ctx.budget.wallClockMs} ms); ` +
+      `${tally.accepted} requests accepted and ${tally.refused} refused as the model expected` +
+      (replay ? `; replay of seed ${replay.seed} path ${replay.path ?? '(none)'}` : ''),
+  );
+  for (const p of cleanupProblems.slice(0, 5)) ctx.note(p);
+  if (harness !== undefined)
+    throw harness instanceof HarnessProblem ? new Error(harness.message) : harness;
+  ctx.signal.throwIfAborted();
+  if (!out.failed) return;
+
+  const err = out.errorInstance;
+  if (!(err instanceof Divergence)) throw err instanceof Error ? err : new Error(String(err));
+  const commands = out.counterexample?.[0] ?? [];
+  const details: Replay = {
+    seed: out.seed,
+    path: out.counterexamplePath ?? '',
+    commands: describeCase(commands),
+  };
+  ctx.note(`setup before the commands: ${SETUP.map(describeCommand).join('; ')}`);
+  throw new CheckFailure(`model and server disagree at ${err.message}`, {
+    expected: err.expected,
+    actual: err.actual,
+    replay: details,
+  });
+}
