@@ -50,7 +50,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:80r
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f6}pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f9;padding:.5rem;margin:.25rem 0}
-.status{font-weight:600}.PASS,.CERTIFIABLE{color:#17692b}.FAIL,.UNSUPPORTED,.NOT-CERTIFIABLE{color:#b3261e}
+.status{font-weight:600}td a,.nowrap{white-space:nowrap}.PASS,.CERTIFIABLE{color:#17692b}.FAIL,.UNSUPPORTED,.NOT-CERTIFIABLE{color:#b3261e}
 .WARN{color:#8a5a00}.SKIP{color:#555}.TIMEOUT,.ERROR{color:#7b1fa2}
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}dl.meta dt{font-weight:600}
 .evidence{border:1px solid #ddd;padding:.5rem 1rem;margin:1rem 0}.muted{color:#666}
@@ -79,9 +79,15 @@ function headers(h: Record<string, string> | undefined): SafeHtml {
   return markup`<pre>${Object.entries(h).map(([k, v]) => `${k}: ${v}\n`)}</pre>`;
 }
 
-function exchange(x: HttpExchange, i: number): SafeHtml {
+/** Exchanges shown unfolded: the last ones, which are usually what the failure is about. */
+const UNFOLDED_EXCHANGES = 2;
+
+function exchange(x: HttpExchange, i: number, all: readonly HttpExchange[]): SafeHtml {
   const outcome = x.status !== undefined ? String(x.status) : `no reply: ${x.error ?? 'unknown'}`;
-  return markup`<details class="exchange" open>
+  // Earlier exchanges stay folded (a <details> needs no script to open), so that a test with many
+  // requests does not bury its last ones.
+  const open = i >= all.length - UNFOLDED_EXCHANGES;
+  return markup`<details class="exchange" ${open ? 'open' : ''}>
     <summary>
       #${i + 1} ${x.actor} <code>${x.method} ${x.path}</code> → ${outcome} (${x.durationMs} ms)
     </summary>
@@ -172,7 +178,7 @@ function resultRow(r: TestResult): SafeHtml {
     <td>${requirementLinks(r.requirements)}</td>
     <td>${r.level}</td>
     <td>${r.importance}</td>
-    <td>${(r.durationMs / 1000).toFixed(3)} s</td>
+    <td class="nowrap">${(r.durationMs / 1000).toFixed(3)} s</td>
     <td>${detail}${link}</td>
   </tr>`;
 }

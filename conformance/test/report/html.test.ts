@@ -88,6 +88,23 @@ describe('HTML report (E2EE-CONF-220, E2EE-CONF-221)', () => {
     expect(renderHtml(faulty, texts)).toMatch(/<dd id="faults">accept-second-public-key/);
   });
 
+  it('shows every HTTP exchange of a test, the last two unfolded (E2EE-CONF-221)', () => {
+    const report = fullReport();
+    const failing = report.results[1]!;
+    const one = failing.evidence.http[0]!;
+    failing.evidence.http = [1, 2, 3, 4].map((n) => ({ ...one, path: `/req/${n}` }));
+    const page = renderHtml(report, texts);
+    const details = [...page.matchAll(/<details class="exchange" ?(open)?>\s*<summary>\s*#(\d)/g)];
+    // the first four are the failing test's; the ERROR test's single exchange follows, unfolded
+    expect(details.slice(0, 5).map((m) => [m[2], m[1] ?? 'folded'])).toEqual([
+      ['1', 'folded'],
+      ['2', 'folded'],
+      ['3', 'open'],
+      ['4', 'open'],
+      ['1', 'open'],
+    ]);
+  });
+
   it('refuses to write a page in which a planted secret survived (E2EE-CONF-230)', () => {
     const leaky = fullReport([
       result({
