@@ -75,7 +75,7 @@ export const FAULTS = {
   },
   'crash-on-malformed': {
     breaks: 'E2EE-API-007',
-    description: 'a malformed OCS request (a 400 refusal) ends in a 500 instead',
+    description: 'malformed OCS input (an INPUT_MALFORMED refusal) ends in a 500 instead of a 4xx',
   },
   'leak-authorization-in-log': {
     breaks: 'E2EE-SEC-060',

@@ -113,7 +113,7 @@ export function ocsErrorHandler(profile: Profile, log: Logger, faults: FaultSwit
     const refused = toProblem(err, profile);
     // E2EE-API-007 (MUST, server): malformed input is a 4xx, never a 5xx.
     const p =
-      refused.status === 400 && faults.on('crash-on-malformed')
+      refused.code === 'INPUT_MALFORMED' && faults.on('crash-on-malformed')
         ? toProblem(new Error('crash'), profile)
         : refused;
     // E2EE-SEC-062 (MUST NOT, server): an internal error is logged by class only, never by message.
