@@ -102,7 +102,7 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<Embedd
       claims: {
         profiles: opts.ca === 'softhsm' ? [...EMBEDDED_CLAIMS, 'server-hsm'] : EMBEDDED_CLAIMS,
         statusProfile: opts.statusProfile,
-        features: ['management'],
+        features: ['management', 'brute-force-limit'],
       },
       isolation: DEFAULT_ISOLATION,
       // Loopback and in-process: no rate limit, one test at a time (the actors are shared).
