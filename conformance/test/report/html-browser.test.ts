@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { writeHtmlReport } from '../../src/report/html.js';
+import { renderJunit } from '../../src/report/junit.js';
 import { fullReport, HOSTILE_BODY } from './_fixtures.js';
 
 /** Debian's chromium on PATH (`/usr/bin/chromium` once `.ci/run` installed it). */
@@ -138,6 +139,15 @@ describe.skipIf(!executablePath && !inCi)(
       await page.locator(`[id="test-${FAILING}"] a[href="#E2EE-API-022"]`).click();
       expect(new URL(page.url()).hash).toBe('#E2EE-API-022');
       expect(await page.locator('[id="E2EE-API-022"] + dd').isVisible()).toBe(true);
+    });
+
+    it("the JUnit file of the same report parses in Chromium's strict XML parser (E2EE-CONF-214)", async () => {
+      const xml = renderJunit(fullReport());
+      const problems = await page.evaluate((text) => {
+        const doc = new DOMParser().parseFromString(text, 'application/xml');
+        return Array.from(doc.getElementsByTagName('parsererror')).map((e) => e.textContent);
+      }, xml);
+      expect(problems).toEqual([]);
     });
 
     it('made no request besides the page itself (E2EE-CONF-220)', () => {
