@@ -38,6 +38,10 @@ export const command: Command = {
           `MUST/MUST NOT covered by tests: ${c.mustCovered}/${c.mustTotal}`,
           `covered by tests: ${c.coveredByTests}/${c.total}`,
           `cited by reference code: ${c.citedByReference}/${c.total}; by server-mock: ${c.citedByServer}/${c.total}`,
+          `checked by the conformance suite against a target: ${c.checkedBySuite}/${c.total} ` +
+            `(${c.suiteChecks} checks, ${c.suiteCitations} citations; ${c.checkedByBoth} also by ` +
+            `unit tests, ${c.checkedBySuite - c.checkedByBoth} by the suite only); ` +
+            `by unit tests only: ${c.coveredByTests - c.checkedByBoth}`,
           '',
         ].join('\n'),
       );

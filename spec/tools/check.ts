@@ -15,6 +15,7 @@ import addFormatsNs from 'ajv-formats';
 import { E2EE_CODES } from '../../reference/src/errors/index.js';
 import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './registry.js';
 import { idsCitedByCode, idsCitedByTest } from './citations.js';
+import { suiteChecks, suiteCitations } from './suite-citations.js';
 
 const addFormats = addFormatsNs.default;
 
@@ -27,6 +28,8 @@ const PARTS = ['reference', 'server-mock', 'conformance', 'cli', 'vectors', 'ben
 export interface RegistryEntry extends Requirement {
   tests: string[];
   code: string[];
+  /** Conformance-suite checks (test ids) that evidence this requirement against a target. */
+  suite: string[];
 }
 
 export interface CheckReport {
@@ -41,6 +44,13 @@ export interface CheckReport {
     coveredByTests: number;
     citedByReference: number;
     citedByServer: number;
+    /** Requirements checked by the conformance suite against a (live or mock) target. */
+    checkedBySuite: number;
+    /** ... by the suite and by unit tests. */
+    checkedByBoth: number;
+    /** Suite checks found, and their citations. */
+    suiteChecks: number;
+    suiteCitations: number;
   };
   requirements: RegistryEntry[];
 }
@@ -102,6 +112,16 @@ export function checkSpec(root: string): CheckReport {
     }
   }
 
+  // The conformance suite's checks cite requirements in their `requirements` arrays.
+  const checks = suiteChecks(root);
+  const bySuite = suiteCitations(checks);
+  for (const [id, testIds] of bySuite) {
+    const r = byId.get(id);
+    if (!r) problems.push(`${testIds[0]}: suite check cites unknown requirement ${id}`);
+    else if (r.withdrawn)
+      problems.push(`${testIds[0]}: suite check cites withdrawn requirement ${id}`);
+  }
+
   const specCodes = specErrorCodes(chapters);
   if (specCodes.join(',') !== E2EE_CODES.join(',')) {
     const missing = E2EE_CODES.filter((c) => !specCodes.includes(c));
@@ -145,6 +165,7 @@ export function checkSpec(root: string): CheckReport {
     ...r,
     tests: [...(tests.get(r.id) ?? [])].sort(),
     code: [...(code.get(r.id) ?? [])].sort(),
+    suite: [...new Set(bySuite.get(r.id) ?? [])].sort(),
   }));
   const live = entries.filter((r) => !r.withdrawn);
   const perLevel = Object.fromEntries(
@@ -163,6 +184,10 @@ export function checkSpec(root: string): CheckReport {
       coveredByTests: live.filter((r) => r.tests.length > 0).length,
       citedByReference: live.filter((r) => r.code.some((f) => f.startsWith('reference/'))).length,
       citedByServer: live.filter((r) => r.code.some((f) => f.startsWith('server-mock/'))).length,
+      checkedBySuite: live.filter((r) => r.suite.length > 0).length,
+      checkedByBoth: live.filter((r) => r.suite.length > 0 && r.tests.length > 0).length,
+      suiteChecks: checks.length,
+      suiteCitations: checks.reduce((n, c) => n + c.requirements.length, 0),
     },
     requirements: entries,
   };
@@ -184,6 +209,7 @@ export function writeRegistry(root: string, report: CheckReport): string {
       ...(r.withdrawn ? { withdrawn: true } : {}),
       tests: r.tests,
       code: r.code,
+      ...(r.suite.length > 0 ? { suite: r.suite } : {}),
     })),
   };
   writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
