@@ -35,8 +35,9 @@ function spellings(secret: string): string[] {
     bytes.toString('base64').replace(/=+$/, ''),
     bytes.toString('base64url'),
   ]);
-  // Forms shorter than 6 characters would redact ordinary words; secrets are longer than that.
-  return [...forms].filter((f) => f.length >= 6);
+  // Encoded forms shorter than 6 characters would redact ordinary words; the secret itself is
+  // always redacted, however short (a short password is still a password).
+  return [...forms].filter((f) => f === secret || f.length >= 6);
 }
 
 /** Replaces known secrets (and their encodings) in strings. One per run. */

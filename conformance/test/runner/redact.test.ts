@@ -55,3 +55,11 @@ describe('redaction at record time (E2EE-CONF-060)', () => {
     expect(r.leaksIn(new Uint8Array([1, 2, 3]))).toBeUndefined();
   });
 });
+
+describe('short secrets (E2EE-CONF-060)', () => {
+  it('E2EE-CONF-060: a short password is still redacted', () => {
+    const r = new Redactor();
+    r.add('pw42', 'bob');
+    expect(r.text('login pw42 failed')).toBe('login «secret:bob» failed');
+  });
+});
