@@ -1,24 +1,138 @@
+/**
+ * The model checks against the real mock server on loopback: they pass on the clean mock in both
+ * status profiles, they fail with a replayable case when a fault switch breaks what they
+ * evidence, and replaying the recorded case reproduces exactly that failure.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultName } from '../../../server-mock/src/faults.js';
+import { CheckFailure, type CheckContext } from '../../src/server/check.js';
+import type { Replay } from '../../src/core/results.js';
+import {
+  MODEL_CHECKS,
+  modelSharingCheck,
+  modelTransactionsCheck,
+} from '../../src/server/model/checks.js';
 import { startMockTarget, type MockTarget } from './_mock-target.js';
-import { modelTransactionsCheck } from '../../src/server/model/checks.js';
 
-describe('model run against the clean mock', () => {
+const ALL_CLAIMS = ['server-core', 'server-sharing', 'server-filedrop'] as const;
+const SMALL: CheckContext['budget'] = { numRuns: 12, maxCommands: 15, wallClockMs: 60_000 };
+
+let folders = 0;
+const folder = () => `conformance-model/t${++folders}`;
+
+async function failureOf(p: Promise<void>): Promise<CheckFailure> {
+  const e: unknown = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!(e instanceof CheckFailure)) throw new Error(`expected a CheckFailure, got ${String(e)}`);
+  return e;
+}
+
+for (const profile of ['nc30', 'nc32'] as const) {
+  describe(`model checks on the clean mock (${profile})`, () => {
+    let target: MockTarget;
+    beforeAll(async () => {
+      target = await startMockTarget(profile);
+    });
+    afterAll(() => target.close());
+
+    for (const check of MODEL_CHECKS)
+      it(`${check.id} passes: statuses per profile (E2EE-LOCK-071), listings and byte-exact metadata (E2EE-API-126) agree`, async () => {
+        const ctx = target.context({
+          profile,
+          claims: ALL_CLAIMS,
+          seed: 11,
+          budget: SMALL,
+          folder: folder(),
+        });
+        await check.run(ctx);
+        expect(ctx.notes[0]).toMatch(/^12 case\(s\)/);
+        // Not vacuous: the target accepted a good share of the commands and refused others.
+        const [, accepted, refused] = /(\d+) requests accepted and (\d+) refused/.exec(
+          ctx.notes[0]!,
+        )!;
+        expect(Number(accepted)).toBeGreaterThan(30);
+        expect(Number(refused)).toBeGreaterThan(10);
+      });
+  });
+}
+
+/** Each switch breaks one requirement the model run evidences. */
+const FAULTS: readonly { fault: FaultName; breaks: string }[] = [
+  { fault: 'commit-on-abort', breaks: 'E2EE-LOCK-055' },
+  { fault: 'accept-equal-counter', breaks: 'E2EE-LOCK-011' },
+  { fault: 'ignore-lock-token', breaks: 'E2EE-LOCK-002' },
+  { fault: 'metadata-not-byte-exact', breaks: 'E2EE-API-126' },
+];
+
+describe('model checks fail on a server that breaks what they evidence, with a replayable case', () => {
+  for (const { fault, breaks } of FAULTS)
+    it(`${fault} (breaks ${breaks}): FAIL with seed, path and shrunk commands; the replay fails the same way, and passes on the clean mock`, async () => {
+      expect(modelTransactionsCheck.requirements).toContain(breaks);
+      const faulty = await startMockTarget('nc32', [fault]);
+      const clean = await startMockTarget('nc32');
+      try {
+        const ctx = (t: MockTarget, replay?: Replay) =>
+          t.context({
+            profile: 'nc32',
+            claims: ['server-core'],
+            seed: 5,
+            budget: { numRuns: 40, maxCommands: 15, wallClockMs: 60_000 },
+            folder: folder(),
+            ...(replay ? { replay } : {}),
+          });
+        const first = await failureOf(modelTransactionsCheck.run(ctx(faulty)));
+        const replay = first.details.replay!;
+        expect(replay.seed).toBe(5);
+        expect(replay.path).toMatch(/^\d+(:\d+)*$/);
+        expect(replay.commands!.length).toBeGreaterThan(0);
+        expect(replay.commands!.length).toBeLessThanOrEqual(15);
+        expect(first.message).toMatch(/^model and server disagree at step \d+ /);
+
+        const again = await failureOf(modelTransactionsCheck.run(ctx(faulty, replay)));
+        expect(again.message).toBe(first.message);
+        expect(again.details.replay).toEqual(replay);
+        // The same case on a correct server passes: the failure is the fault's, not the case's.
+        await modelTransactionsCheck.run(ctx(clean, replay));
+      } finally {
+        await faulty.close();
+        await clean.close();
+      }
+    });
+});
+
+describe('budget', () => {
   let target: MockTarget;
   beforeAll(async () => {
     target = await startMockTarget('nc32');
   });
   afterAll(() => target.close());
 
-  it('passes', async () => {
+  it('the wall clock is enforced: no case starts and no command is sent after it', async () => {
     const ctx = target.context({
       profile: 'nc32',
-      claims: ['server-core'],
-      seed: 1,
-      budget: { numRuns: 5, maxCommands: 15, wallClockMs: 20_000 },
-      folder: 'conf/a',
+      claims: ALL_CLAIMS,
+      seed: 3,
+      budget: { numRuns: 10_000, maxCommands: 30, wallClockMs: 300 },
+      folder: folder(),
     });
-    await modelTransactionsCheck.run(ctx);
-    console.log(ctx.notes, ctx.requests());
-    expect(ctx.requests()).toBeGreaterThan(0);
+    const started = Date.now();
+    await modelSharingCheck.run(ctx);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const cases = Number(/^(\d+) case/.exec(ctx.notes[0]!)![1]);
+    expect(cases).toBeGreaterThan(0);
+    expect(cases).toBeLessThan(10_000);
+  });
+
+  it('an unknown status profile is SKIP, not a guess', async () => {
+    const ctx = target.context({
+      profile: 'nc99',
+      claims: ALL_CLAIMS,
+      seed: 3,
+      budget: SMALL,
+      folder: folder(),
+    });
+    await expect(modelTransactionsCheck.run(ctx)).rejects.toThrow(/status profiles nc30 and nc32/);
   });
 });

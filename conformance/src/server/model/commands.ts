@@ -76,25 +76,28 @@ const filePath = fc.oneof(
   fc.tuple(fc.constantFrom(...FOLDER_NAMES), fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
 );
 const folderPath = fc.constantFrom(...FOLDER_NAMES).map((d) => [d]);
-const slot = fc.nat({ max: 7 });
+/** Folder slots: 0 is the top folder, 1 the newest folder, 2 the one before, and so on. */
+const slot = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 3, arbitrary: fc.constant(1) },
+  { weight: 1, arbitrary: fc.nat({ max: 7 }) },
+);
 const small = fc.nat({ max: 999 });
+const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+type Weighted = { weight: number; arbitrary: fc.Arbitrary<Command> };
 
-/**
- * The command generator. Without sharing, bob and carol are outsiders whose every request must
- * be refused; with it they act as often as alice.
- */
-export function commandArbitrary(f: Families): fc.Arbitrary<Command> {
-  const actor = f.sharing
+function actorArbitrary(f: Families): fc.Arbitrary<ModelActor> {
+  return f.sharing
     ? fc.constantFrom<ModelActor>('alice', 'bob', 'carol')
     : fc.oneof(
-        { weight: 6, arbitrary: fc.constant<ModelActor>('alice') },
-        { weight: 1, arbitrary: fc.constantFrom<ModelActor>('bob', 'carol') },
+        w(6, fc.constant<ModelActor>('alice')),
+        w(1, fc.constantFrom<ModelActor>('bob', 'carol')),
       );
-  const recipient = fc.constantFrom<ModelActor>('bob', 'carol');
-  const w = (weight: number, arbitrary: fc.Arbitrary<Command>) => ({ weight, arbitrary });
-  const arbs = [
-    w(3, fc.record({ op: fc.constant('lock' as const), actor, counter })),
-    w(3, fc.record({ op: fc.constant('unlock' as const), actor, token, abort: fc.boolean() })),
+}
+
+/** The writes of a transaction (and, with random tokens, of interfering requests). */
+function writeArbitrary(f: Families, actor: fc.Arbitrary<ModelActor>): fc.Arbitrary<Command> {
+  const arbs: Weighted[] = [
     w(
       4,
       fc.record({
@@ -130,19 +133,35 @@ export function commandArbitrary(f: Families): fc.Arbitrary<Command> {
         }),
       ),
     ),
+  ];
+  if (f.filedrop)
+    arbs.push(
+      w(1, fc.record({ op: fc.constant('filedrop' as const), actor, folder: slot, entry: small })),
+    );
+  return fc.oneof(...arbs);
+}
+
+/**
+ * Any single command. Without sharing, bob and carol are outsiders whose every request must be
+ * refused; with it they act as often as alice.
+ */
+export function commandArbitrary(f: Families): fc.Arbitrary<Command> {
+  const actor = actorArbitrary(f);
+  const recipient = fc.constantFrom<ModelActor>('bob', 'carol');
+  const arbs: Weighted[] = [
+    w(3, fc.record({ op: fc.constant('lock' as const), actor, counter })),
+    w(3, fc.record({ op: fc.constant('unlock' as const), actor, token, abort: fc.boolean() })),
+    w(10, writeArbitrary(f, actor)),
     w(1, fc.record({ op: fc.constant('read' as const), actor, path: filePath })),
   ];
   if (f.sharing)
     arbs.push(
       w(
-        2,
+        3,
         fc.record({
           op: fc.constant('share' as const),
           recipient,
-          sub: fc.oneof(
-            { weight: 4, arbitrary: fc.constant(null) },
-            { weight: 1, arbitrary: fc.constantFrom<string>(...FOLDER_NAMES) },
-          ),
+          sub: fc.oneof(w(4, fc.constant(null)), w(1, fc.constantFrom<string>(...FOLDER_NAMES))),
           perms: fc.constantFrom(31, 1),
         }),
       ),
@@ -155,13 +174,53 @@ export function commandArbitrary(f: Families): fc.Arbitrary<Command> {
   return fc.oneof(...arbs);
 }
 
-/** Random command lists of at most `maxCommands` commands. */
+/**
+ * A transaction as clients run one: lock, one to four writes by the same actor, unlock or
+ * abort; optionally one other command (another actor's, a read, a share change) in the middle.
+ */
+function transactionArbitrary(f: Families): fc.Arbitrary<Command[]> {
+  return fc
+    .record({
+      actor: actorArbitrary(f),
+      counter,
+      writes: fc.array(writeArbitrary(f, fc.constant<ModelActor>('alice')), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      abort: fc.boolean(),
+      token,
+      other: fc.option(fc.tuple(commandArbitrary(f), fc.nat({ max: 4 }))),
+    })
+    .map(({ actor, counter: c, writes, abort, token: t, other }) => {
+      const body: Command[] = writes.map((x) => ({ ...x, actor }));
+      if (other) body.splice(other[1] % (body.length + 1), 0, other[0]);
+      return [
+        { op: 'lock', actor, counter: c },
+        ...body,
+        { op: 'unlock', actor, token: t, abort },
+      ] satisfies Command[];
+    });
+}
+
+/** Random command lists of at most `maxCommands` commands: transactions and single commands. */
 export function commandsArbitrary(f: Families, maxCommands: number): fc.Arbitrary<Command[]> {
-  return fc.array(commandArbitrary(f), {
-    minLength: 1,
-    maxLength: Math.max(1, maxCommands),
-    size: 'max', // lengths up to the budget, not fast-check's default of about ten
-  });
+  const max = Math.max(1, maxCommands);
+  return fc
+    .array(
+      fc.oneof(
+        w(3, transactionArbitrary(f)),
+        w(
+          2,
+          commandArbitrary(f).map((c) => [c]),
+        ),
+      ),
+      {
+        minLength: 1,
+        maxLength: Math.ceil(max / 2),
+        size: 'max', // lengths up to the budget, not fast-check's default of about ten
+      },
+    )
+    .map((groups) => groups.flat().slice(0, max));
 }
 
 /** One readable line per command, as reports show shrunk counterexamples. */

@@ -51,41 +51,51 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   let harness: unknown;
   const cleanupProblems: string[] = [];
 
+  /** The case in flight: fast-check's time limit abandons a run, the check still waits for it. */
+  let inflight: Promise<unknown> = Promise.resolve();
+  const runCase = async (commands: Command[]): Promise<void> => {
+    // After a harness problem or past the wall clock every further run ends at once.
+    if (harness !== undefined || Date.now() > deadline || ctx.signal.aborted) return;
+    cases++;
+    const one = new ModelCase(ctx, {
+      profile,
+      recipients: families.sharing,
+      base,
+      name: `model-${cases}-${randomBytes(4).toString('hex')}`,
+      deadline,
+    });
+    try {
+      await one.create();
+      await one.run([...SETUP, ...commands]);
+    } catch (e) {
+      if (e instanceof Divergence) throw e;
+      harness = e;
+    } finally {
+      tally.accepted += one.tally.accepted;
+      tally.refused += one.tally.refused;
+      const problem = await one.cleanup().catch((e: unknown) => `cleanup: ${String(e)}`);
+      if (problem !== undefined) cleanupProblems.push(problem);
+    }
+  };
   const property = fc.asyncProperty(
     commandsArbitrary(families, ctx.budget.maxCommands),
-    async (commands) => {
-      // After a harness problem or past the wall clock every further run ends at once.
-      if (harness !== undefined || Date.now() > deadline || ctx.signal.aborted) return;
-      cases++;
-      const one = new ModelCase(ctx, {
-        profile,
-        recipients: families.sharing,
-        base,
-        name: `model-${cases}-${randomBytes(4).toString('hex')}`,
-        deadline,
-      });
-      try {
-        await one.create();
-        await one.run([...SETUP, ...commands]);
-      } catch (e) {
-        if (e instanceof Divergence) throw e;
-        harness = e;
-      } finally {
-        tally.accepted += one.tally.accepted;
-        tally.refused += one.tally.refused;
-        const problem = await one.cleanup().catch((e: unknown) => `cleanup: ${String(e)}`);
-        if (problem !== undefined) cleanupProblems.push(problem);
-      }
+    (commands) => {
+      const p = runCase(commands);
+      inflight = p.catch(() => undefined);
+      return p;
     },
   );
 
   const replay = ctx.replay;
+  // The time limit stops generation and shrinking; the deadline above stops commands.
+  const plugins = [fc.interruptAfterTimeLimit(Math.max(1, deadline - Date.now()))];
   const out = await fc.check(
     property,
     replay
       ? { seed: replay.seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: true }
-      : { seed: ctx.seed, numRuns: Math.max(1, ctx.budget.numRuns) },
+      : { seed: ctx.seed, numRuns: Math.max(1, ctx.budget.numRuns), plugins },
   );
+  await inflight;
 
   ctx.note(
     `${cases} case(s) in ${Date.now() - started} ms (budget: ${ctx.budget.numRuns} runs, ` +
@@ -97,11 +107,12 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   if (harness !== undefined)
     throw harness instanceof HarnessProblem ? new Error(harness.message) : harness;
   ctx.signal.throwIfAborted();
-  if (!out.failed) return;
+  // A run the time limit interrupted before any failure is a pass within the budget.
+  if (!out.failed || out.counterexample === null) return;
 
   const err = out.errorInstance;
   if (!(err instanceof Divergence)) throw err instanceof Error ? err : new Error(String(err));
-  const commands = out.counterexample?.[0] ?? [];
+  const commands = (out.counterexample as [Command[]])[0];
   const details: Replay = {
     seed: out.seed,
     path: out.counterexamplePath ?? '',

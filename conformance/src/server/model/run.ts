@@ -172,9 +172,15 @@ export class ModelCase {
     return t === '' ? {} : { 'e2e-token': t };
   }
 
+  /** Slot 0 is the top folder, 1 the newest folder, 2 the one before, and so on. */
   private folderAt(slot: number): ModelNode {
     const f = this.model.folders;
-    return f[slot % f.length]!;
+    return f[(f.length - (slot % f.length)) % f.length]!;
+  }
+
+  /** A folder as reports name it: its place in creation order, not the target's file id. */
+  private folderName(f: ModelNode): string {
+    return `folder#${this.model.folders.indexOf(f)}`;
   }
 
   private diverge(what: string, expected: unknown, actual: unknown): never {
@@ -438,6 +444,6 @@ export class ModelCase {
         : {}),
     };
     if (JSON.stringify(got) !== JSON.stringify(want))
-      this.diverge(`${actor}'s GET meta-data of folder id ${f.id} differs`, want, got);
+      this.diverge(`${actor}'s GET meta-data of ${this.folderName(f)} differs`, want, got);
   }
 }
