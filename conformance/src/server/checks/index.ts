@@ -10,11 +10,12 @@ import { KEY_CHECKS } from './keys.js';
 import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
+import { MODEL_CHECKS } from '../model/checks.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...KEY_CHECKS,
   ...LOCKING_CHECKS,
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,
-  // The property-based model run (`../model/`) adds its check(s) here.
+  ...MODEL_CHECKS, // the property-based model run (`../model/`)
 ];

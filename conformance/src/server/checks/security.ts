@@ -272,8 +272,11 @@ function marker(ctx: CheckContext, label: string): string {
   return m;
 }
 
-/** Fails when the reply (body or headers) contains `secret`. */
+/** Fails when a refusal (body or headers) contains `secret`. */
 function assertNoEcho(reply: Reply, secret: string, what: string): void {
+  // Only refusals are judged: an accepted write legitimately echoes what it stored, and whether
+  // the server should have refused is for the checks of that requirement.
+  if (reply.status < 400) return;
   const text = reply.text() + JSON.stringify(reply.headers);
   if (text.includes(secret))
     throw new CheckFailure(
@@ -312,7 +315,6 @@ const noSecretInErrors: ServerCheck = {
       e2eePath('/public-key'),
       form({ csr: `garbage ${csr}` }),
     );
-    expectStatus(r1, 400, 'POST public-key with a malformed CSR');
     assertNoEcho(r1, csr, 'a malformed CSR');
 
     // In nc30 any non-empty blob is stored (E2EE-API-041), so only nc32 refuses (and could echo) it.
@@ -324,7 +326,6 @@ const noSecretInErrors: ServerCheck = {
         e2eePath('/private-key'),
         form({ privateKey: `${blob}|x|y` }),
       );
-      expectStatus(r2, 400, 'POST private-key with a malformed blob');
       assertNoEcho(r2, blob, 'a malformed private-key blob');
     }
 
@@ -340,7 +341,6 @@ const noSecretInErrors: ServerCheck = {
       `{"a": ${doc}`,
       fakeSignature(ctx.seed, 's'),
     );
-    expectStatus(r3, 400, 'PUT /meta-data with a document that is not JSON');
     assertNoEcho(r3, doc, 'a malformed metadata document');
     expectStatus(await unlock(ctx, 'mallory', f.id, token), 200, 'unlock');
   },
