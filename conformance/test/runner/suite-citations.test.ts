@@ -10,7 +10,9 @@ import { REPO_ROOT } from '../../src/runner/suite-info.js';
 
 describe("spec check knows the suite's citations (E2EE-CONF-002)", () => {
   it('E2EE-CONF-002: the parsed checks are exactly the runnable checks, with the same requirement lists', () => {
-    const parsed = new Map(suiteChecks(REPO_ROOT).map((c) => [c.id, [...c.requirements].sort()]));
+    const parsed = new Map(
+      suiteChecks(REPO_ROOT).map((c) => [c.id, c.requirements && [...c.requirements].sort()]),
+    );
     for (const c of SERVER_CHECKS) {
       expect(parsed.get(c.id), c.id).toEqual([...new Set(c.requirements)].sort());
     }
@@ -30,6 +32,20 @@ describe("spec check knows the suite's citations (E2EE-CONF-002)", () => {
       { id: 'lock/z', requirements: ['E2EE-LOCK-011'], file: 'x.ts' },
     ]);
     expect(suiteCitations(checksIn('x.ts', source)).get('E2EE-API-022')).toEqual(['keys/x']);
+  });
+
+  it('E2EE-CONF-002: follows spreads and same-file const arrays, and flags what it cannot read', () => {
+    const source = `
+      const BASE = ['E2EE-LOCK-001', 'E2EE-LOCK-002'] as const;
+      const a = { id: 'model/a', requirements: BASE };
+      const b = { id: 'model/b', requirements: [...BASE, 'E2EE-API-235'] };
+      const c = { id: 'model/c', requirements: computeThem() };
+    `;
+    expect(checksIn('m.ts', source).map((c) => [c.id, c.requirements])).toEqual([
+      ['model/a', ['E2EE-LOCK-001', 'E2EE-LOCK-002']],
+      ['model/b', ['E2EE-LOCK-001', 'E2EE-LOCK-002', 'E2EE-API-235']],
+      ['model/c', null],
+    ]);
   });
 
   it('E2EE-CONF-002: spec check reports per requirement whether the suite, unit tests or both check it', () => {
