@@ -98,7 +98,8 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   await inflight;
 
   ctx.note(
-    `${cases} case(s) in ${Date.now() - started} ms (budget: ${ctx.budget.numRuns} runs, ` +
+    `${cases} case(s), shrink attempts included, in ${Date.now() - started} ms ` +
+      `(budget: ${ctx.budget.numRuns} runs, ` +
       `${ctx.budget.maxCommands} commands, ${ctx.budget.wallClockMs} ms); ` +
       `${tally.accepted} requests accepted and ${tally.refused} refused as the model expected` +
       (replay ? `; replay of seed ${replay.seed} path ${replay.path ?? '(none)'}` : ''),
@@ -113,11 +114,15 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   const err = out.errorInstance;
   if (!(err instanceof Divergence)) throw err instanceof Error ? err : new Error(String(err));
   const commands = (out.counterexample as [Command[]])[0];
+  // Commands after the diverging step never ran; the replay (seed and path) still has them.
+  const ran = Math.max(0, err.step - SETUP.length);
   const details: Replay = {
     seed: out.seed,
     path: out.counterexamplePath ?? '',
-    commands: describeCase(commands),
+    commands: describeCase(commands.slice(0, ran)),
   };
+  if (commands.length > ran)
+    ctx.note(`${commands.length - ran} command(s) after the diverging step were not sent`);
   ctx.note(`setup before the commands: ${SETUP.map(describeCommand).join('; ')}`);
   throw new CheckFailure(`model and server disagree at ${err.message}`, {
     expected: err.expected,
