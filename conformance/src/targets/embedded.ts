@@ -107,7 +107,8 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<Embedd
       isolation: DEFAULT_ISOLATION,
       // Loopback and in-process: no rate limit, one test at a time (the actors are shared).
       limits: { maxRps: Infinity, parallelism: 1, testTimeoutMs: 60_000 },
-      budget: { numRuns: 10, maxCommands: 15, wallClockMs: 30_000 },
+      // The property-based checks stop at the wall-clock budget, which bounds the main job's time.
+      budget: { numRuns: 10, maxCommands: 15, wallClockMs: 20_000 },
       management: managementApi(server.url),
       faults: config.faults,
     };
