@@ -57,6 +57,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
     scope: 'battery',
   },
   { fault: 'commit-on-abort', fails: ['lock/abort-reverts'] },
+  { fault: 'no-stale-lock-rollback', fails: ['lock/stale-lock-rollback'] },
   { fault: 'metadata-not-byte-exact', fails: ['metadata/byte-exact'] },
   { fault: 'clear-e2ee-flag-with-content', fails: ['flags/flag-rules'] },
   {

@@ -60,6 +60,7 @@ export function createApp(opts: AppOptions): express.Express {
     faults,
     bruteForce: bruteForceGuard(() => clock.now(), faults),
     requests: requestHistory(),
+    lockTtl: { seconds: opts.config.lockTtlSeconds },
   });
   const { config, log } = deps;
   const routes = opts.routes ?? ROUTES;

@@ -53,6 +53,10 @@ export const FAULTS = {
     breaks: 'E2EE-LOCK-055',
     description: 'an abort commits the transaction instead of reverting it',
   },
+  'no-stale-lock-rollback': {
+    breaks: 'E2EE-LOCK-060',
+    description: 'locks older than the TTL are never rolled back',
+  },
   'metadata-not-byte-exact': {
     breaks: 'E2EE-API-126',
     description: 'metadata documents are re-serialised (JSON.parse + JSON.stringify) when stored',

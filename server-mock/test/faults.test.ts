@@ -105,3 +105,17 @@ describe('request history (E2EE-API-084)', () => {
     );
   });
 });
+
+describe('stale-lock TTL through the management API (E2EE-API-085)', () => {
+  it('E2EE-API-085: POST /__sealfold/lock-ttl sets the TTL in force; bad values change nothing', async () => {
+    const s = await testServer({ management: true, lockTtlSeconds: 600 }, ca);
+    const api = request(s.app);
+    expect((await api.get('/__sealfold/lock-ttl')).body).toEqual({ seconds: 600 });
+    for (const seconds of [0, -1, 1.5, '5', 31_536_001])
+      expect((await api.post('/__sealfold/lock-ttl').send({ seconds })).status).toBe(400);
+    expect((await api.get('/__sealfold/lock-ttl')).body).toEqual({ seconds: 600 });
+    const set = await api.post('/__sealfold/lock-ttl').send({ seconds: 2 });
+    expect(set.body).toEqual({ seconds: 2, previous: 600 });
+    expect((await api.get('/__sealfold/lock-ttl')).body).toEqual({ seconds: 2 });
+  });
+});

@@ -201,7 +201,8 @@ export function isStaleLock(lock: LockRecord, now: number, ttlMs: number): boole
  * management API, so an injected clock makes it deterministic.
  */
 export function rollbackStaleLocks(ctx: E2eeContext): number[] {
-  if (ctx.lockTtlMs === null) return [];
+  // E2EE-LOCK-060 (MUST, server): stale locks are rolled back.
+  if (ctx.lockTtlMs === null || ctx.faults.on('no-stale-lock-rollback')) return [];
   const now = ctx.now();
   const out: number[] = [];
   for (const [key, lock] of Object.entries(ctx.state.locks)) {

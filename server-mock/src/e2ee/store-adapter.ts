@@ -44,10 +44,12 @@ export function e2eeOptions(deps: {
   clock: { now(): number };
   config: { lockTtlSeconds: number };
   faults?: FaultSwitches;
+  /** The TTL as set at run time (management API); the configured one when absent. */
+  lockTtl?: { seconds: number };
 }): E2eeOptions {
   return {
     now: deps.clock.now(),
-    lockTtlMs: deps.config.lockTtlSeconds * 1000,
+    lockTtlMs: (deps.lockTtl?.seconds ?? deps.config.lockTtlSeconds) * 1000,
     ...(deps.faults ? { faults: deps.faults } : {}),
   };
 }

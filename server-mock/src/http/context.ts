@@ -35,6 +35,8 @@ export interface Deps {
   readonly bruteForce: BruteForceGuard;
   /** The most recent request-log entries, for the management API. */
   readonly requests: RequestHistory;
+  /** The stale-lock TTL in force: `config.lockTtlSeconds` until the management API changes it. */
+  readonly lockTtl: { seconds: number };
 }
 
 /** Per-request context, set by the app before any router runs. */

@@ -42,7 +42,15 @@ function optInt(v: unknown, name: string): number | undefined {
   return n;
 }
 
-export function managementRouter({ config, store, ca, clock, faults, requests }: Deps): Router {
+export function managementRouter({
+  config,
+  store,
+  ca,
+  clock,
+  faults,
+  requests,
+  lockTtl,
+}: Deps): Router {
   const r = Router();
 
   r.get('/', (_req, res) => {
@@ -63,6 +71,8 @@ export function managementRouter({ config, store, ca, clock, faults, requests }:
         'GET /faults',
         'POST /faults',
         'GET /requests',
+        'GET /lock-ttl',
+        'POST /lock-ttl',
       ],
     });
   });
@@ -196,6 +206,24 @@ export function managementRouter({ config, store, ca, clock, faults, requests }:
       throw problem('badRequest', `active must be an array of: ${FAULT_NAMES.join(', ')}`);
     faults.set(active);
     res.json(faultState());
+  });
+
+  r.get('/lock-ttl', (_req, res) => {
+    res.json({ seconds: lockTtl.seconds });
+  });
+  r.post('/lock-ttl', (req, res) => {
+    const seconds = obj(req.body).seconds;
+    // E2EE-API-085 (MUST, server): a TTL of 1..31536000 seconds replaces the one in force.
+    if (
+      typeof seconds !== 'number' ||
+      !Number.isInteger(seconds) ||
+      seconds < 1 ||
+      seconds > 31_536_000
+    )
+      throw problem('badRequest', 'seconds must be an integer 1..31536000');
+    const previous = lockTtl.seconds;
+    lockTtl.seconds = seconds;
+    res.json({ seconds, previous });
   });
 
   // E2EE-API-084 (MUST, server): the recent request log, exactly as it was logged.

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { CheckFailure, type Actor, type CheckContext, type ServerCheck } from '../check.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CheckFailure,
+  CheckSkipped,
+  type Actor,
+  type CheckContext,
+  type ServerCheck,
+} from '../check.js';
 import {
   committedFolder,
   dataString,
@@ -365,6 +372,83 @@ const abortReverts: ServerCheck = {
   },
 };
 
+/**
+ * Makes the stale-lock TTL short for the duration of `fn`: 1 s through the mock's management API
+ * (restored afterwards), or the target's own when it declares `short-lock-ttl` (at most 5 s).
+ * Returns how long to wait for a lock to become stale.
+ */
+async function withShortLockTtl(
+  ctx: CheckContext,
+  fn: (waitMs: number) => Promise<void>,
+): Promise<void> {
+  if (ctx.management === undefined) {
+    if (!ctx.features.includes('short-lock-ttl'))
+      throw new CheckSkipped(
+        'needs a short lock TTL: the feature short-lock-ttl (at most 5 s) or the mock',
+      );
+    return fn(6_000);
+  }
+  const set = (seconds: number) =>
+    ctx.request(null, 'POST', '/__sealfold/lock-ttl', {
+      bare: true,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds }),
+    });
+  const r = await set(1);
+  expectStatus(r, 200, 'management: set the lock TTL to 1 s');
+  const previous = (r.json() as { previous?: unknown }).previous;
+  try {
+    await fn(2_200);
+  } finally {
+    if (typeof previous === 'number') await set(previous);
+  }
+}
+
+const staleLockRollback: ServerCheck = {
+  id: 'lock/stale-lock-rollback',
+  title:
+    'A lock older than the TTL is rolled back: its writes are reverted and the folder can be locked',
+  requirements: ['E2EE-LOCK-060'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-core'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'stale-lock', doc('before'));
+    await withShortLockTtl(ctx, async (waitMs) => {
+      const token = await lock(ctx, 'alice', f.id, 2);
+      await stagedPut(ctx, f.segs, 'abandoned.bin', seededBytes(ctx.seed, 'a', 64), token);
+      expectStatus(
+        await writeMetadata(
+          ctx,
+          'alice',
+          'PUT',
+          f.id,
+          token,
+          doc('abandoned'),
+          fakeSignature(ctx.seed, 'a'),
+        ),
+        200,
+        'PUT /meta-data',
+      );
+      ctx.note(`waiting ${waitMs} ms for the lock to become stale`);
+      await sleep(waitMs, undefined, { signal: ctx.signal });
+      // A new lock (another token) is granted only once the stale one was rolled back.
+      const again = await lock(ctx, 'alice', f.id, 3);
+      expectEqual(
+        await listed(ctx, 'alice', f.segs, 'abandoned.bin'),
+        false,
+        'abandoned.bin listed',
+      );
+      expectEqual(
+        (await readMetadata(ctx, 'alice', f.id)).doc,
+        doc('before'),
+        'the document after the rollback',
+      );
+      expectStatus(await unlock(ctx, 'alice', f.id, again), 200, 'unlock');
+    });
+  },
+};
+
 const flagRules: ServerCheck = {
   id: 'flags/flag-rules',
   title: 'The E2EE flag is set on empty folders only and cannot be cleared while content exists',
@@ -454,6 +538,7 @@ export const LOCKING_CHECKS: readonly ServerCheck[] = [
   metadataByteExact,
   commitOnUnlock,
   abortReverts,
+  staleLockRollback,
   flagRules,
   nonE2eeClientsKeptOut,
 ];
