@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultName } from '../../../server-mock/src/faults.js';
-import { CheckFailure, type CheckContext } from '../../src/server/check.js';
+import { CheckFailure, type CheckContext, type Reply } from '../../src/server/check.js';
 import type { Replay } from '../../src/core/results.js';
 import {
   MODEL_CHECKS,
@@ -38,7 +38,7 @@ for (const profile of ['nc30', 'nc32'] as const) {
     afterAll(() => target.close());
 
     for (const check of MODEL_CHECKS)
-      it(`${check.id} passes: statuses per profile (E2EE-LOCK-071), listings and byte-exact metadata (E2EE-API-126) agree`, async () => {
+      it(`${check.id} passes: statuses per profile (E2EE-LOCK-071), listings and byte-exact metadata (E2EE-API-126) agree after every step (E2EE-CONF-301)`, async () => {
         const ctx = target.context({
           profile,
           claims: ALL_CLAIMS,
@@ -68,7 +68,7 @@ const FAULTS: readonly { fault: FaultName; breaks: string }[] = [
 
 describe('model checks fail on a server that breaks what they evidence, with a replayable case', () => {
   for (const { fault, breaks } of FAULTS)
-    it(`${fault} (breaks ${breaks}): FAIL with seed, path and shrunk commands; the replay fails the same way, and passes on the clean mock`, async () => {
+    it(`${fault} (breaks ${breaks}): FAIL naming the step (E2EE-CONF-301) with seed, path and shrunk commands; the replay fails the same way, and passes on the clean mock (E2EE-CONF-304)`, async () => {
       expect(modelTransactionsCheck.requirements).toContain(breaks);
       const faulty = await startMockTarget('nc32', [fault]);
       const clean = await startMockTarget('nc32');
@@ -110,7 +110,7 @@ describe('budget', () => {
   });
   afterAll(() => target.close());
 
-  it('the wall clock is enforced: no case starts and no command is sent after it', async () => {
+  it('the wall clock is enforced: no case starts and no command is sent after it (E2EE-CONF-302)', async () => {
     const ctx = target.context({
       profile: 'nc32',
       claims: ALL_CLAIMS,
@@ -126,7 +126,7 @@ describe('budget', () => {
     expect(cases).toBeLessThan(10_000);
   });
 
-  it('an unknown status profile is SKIP, not a guess', async () => {
+  it('an unknown status profile is SKIP, not a guess (E2EE-CONF-305)', async () => {
     const ctx = target.context({
       profile: 'nc99',
       claims: ALL_CLAIMS,
@@ -135,5 +135,63 @@ describe('budget', () => {
       folder: folder(),
     });
     await expect(modelTransactionsCheck.run(ctx)).rejects.toThrow(/status profiles nc30 and nc32/);
+  });
+});
+
+describe('case folders and harness problems', () => {
+  let target: MockTarget;
+  beforeAll(async () => {
+    target = await startMockTarget('nc32', ['commit-on-abort']);
+  });
+  afterAll(() => target.close());
+
+  /** The names in alice's run folder. */
+  async function leftovers(ctx: CheckContext, run: string): Promise<string[]> {
+    const res = await ctx.request('alice', 'PROPFIND', `/remote.php/dav/files/alice/${run}`, {
+      headers: { depth: '1' },
+    });
+    expect(res.status).toBe(207);
+    return [...res.text().matchAll(/<d:href>([^<]*)<\/d:href>/g)]
+      .map((m) => decodeURIComponent(m[1]!))
+      .filter((h) => !h.endsWith(`${run}/`));
+  }
+
+  it('every case works in a fresh folder that is removed when it ends, passed or failed (E2EE-CONF-303)', async () => {
+    const run = folder();
+    const ctx = target.context({
+      profile: 'nc32',
+      claims: ALL_CLAIMS,
+      seed: 5,
+      budget: { numRuns: 40, maxCommands: 15, wallClockMs: 60_000 },
+      folder: run,
+    });
+    await failureOf(modelTransactionsCheck.run(ctx)); // commit-on-abort: some cases fail
+    const cases = Number(/^(\d+) case/.exec(ctx.notes[0]!)![1]);
+    expect(cases).toBeGreaterThan(1);
+    expect(ctx.notes.filter((n) => n.startsWith('cleanup'))).toEqual([]);
+    expect(await leftovers(ctx, run)).toEqual([]);
+  });
+
+  it('a target that cannot host a case is ERROR, not a failure to shrink (E2EE-CONF-305)', async () => {
+    const ctx = target.context({
+      profile: 'nc32',
+      claims: ALL_CLAIMS,
+      seed: 5,
+      budget: SMALL,
+      folder: folder(),
+    });
+    const send = ctx.request.bind(ctx);
+    let mkcols = 0;
+    ctx.request = async (actor, method, path, o): Promise<Reply> => {
+      const reply = await send(actor, method, path, o);
+      if (method !== 'MKCOL' || !/model-\d+-/.test(path)) return reply;
+      mkcols++;
+      return { ...reply, status: 507 };
+    };
+    const e: unknown = await modelTransactionsCheck.run(ctx).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(Error);
+    expect(e).not.toBeInstanceOf(CheckFailure);
+    expect(String(e)).toMatch(/MKCOL of the case folder answered 507/);
+    expect(mkcols).toBe(1); // no further case, no shrinking
   });
 });

@@ -38,6 +38,7 @@ function describeCase(commands: readonly Command[]): string[] {
  */
 export async function runModelProperty(ctx: CheckContext, families: Families): Promise<void> {
   const profile = ctx.statusProfile;
+  // E2EE-CONF-305 (MUST, suite): SKIP under a status profile the model does not know.
   if (!isModelProfile(profile))
     throw new CheckSkipped(`the model knows the status profiles nc30 and nc32, not ${profile}`);
   const base = ctx
@@ -55,6 +56,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   let inflight: Promise<unknown> = Promise.resolve();
   const runCase = async (commands: Command[]): Promise<void> => {
     // After a harness problem or past the wall clock every further run ends at once.
+    // E2EE-CONF-302 (MUST, suite): no case starts after the wall clock.
     if (harness !== undefined || Date.now() > deadline || ctx.signal.aborted) return;
     cases++;
     const one = new ModelCase(ctx, {
@@ -69,6 +71,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
       await one.run([...SETUP, ...commands]);
     } catch (e) {
       if (e instanceof Divergence) throw e;
+      // E2EE-CONF-305 (MUST, suite): a harness problem is ERROR, never a case to shrink.
       harness = e;
     } finally {
       tally.accepted += one.tally.accepted;
@@ -91,6 +94,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   const plugins = [fc.interruptAfterTimeLimit(Math.max(1, deadline - Date.now()))];
   const out = await fc.check(
     property,
+    // E2EE-CONF-304 (MUST, suite): a replay runs exactly the recorded case, once.
     replay
       ? { seed: replay.seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: true }
       : { seed: ctx.seed, numRuns: Math.max(1, ctx.budget.numRuns), plugins },
@@ -116,6 +120,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   const commands = (out.counterexample as [Command[]])[0];
   // Commands after the diverging step never ran; the replay (seed and path) still has them.
   const ran = Math.max(0, err.step - SETUP.length);
+  // E2EE-CONF-304 (MUST, suite): seed, path and the readable commands up to the divergence.
   const details: Replay = {
     seed: out.seed,
     path: out.counterexamplePath ?? '',

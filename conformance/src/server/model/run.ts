@@ -105,10 +105,12 @@ export class ModelCase {
   async run(commands: readonly Command[]): Promise<number> {
     let ran = 0;
     for (const c of commands) {
+      // E2EE-CONF-302 (MUST, suite): no command is sent after the wall clock.
       if (Date.now() > this.opts.deadline || this.ctx.signal.aborted) break;
       this.step++;
       this.current = describeCommand(c);
       await this.apply(c);
+      // E2EE-CONF-301 (MUST, suite): the visible state is compared after every command.
       await this.observe();
       ran++;
     }
@@ -120,6 +122,7 @@ export class ModelCase {
    * fresh lock (its delete is staged in the plain parent, E2EE-LOCK-044). Returns a problem, if any.
    */
   async cleanup(): Promise<string | undefined> {
+    // E2EE-CONF-303 (MUST, suite): the case folder goes, whatever the case's result.
     const uid = this.uid(OWNER);
     const id = this.model.top.id;
     if (id === undefined) return undefined;
