@@ -29,23 +29,31 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class RateLimiter {
   readonly #intervalMs: number;
   #next = 0;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
-  constructor(maxRps: number, now: () => number = () => performance.now()) {
+  constructor(maxRps: number, clock: Clock = realClock) {
     if (!(maxRps > 0)) throw new RangeError('maxRps must be positive');
     this.#intervalMs = Number.isFinite(maxRps) ? 1000 / maxRps : 0;
-    this.#now = now;
+    this.#clock = clock;
   }
 
   /** Waits for the next free slot (rejects when `signal` aborts while waiting). */
   async acquire(signal?: AbortSignal): Promise<void> {
     if (this.#intervalMs === 0) return;
-    const now = this.#now();
+    const now = this.#clock.now();
     const slot = Math.max(now, this.#next);
     this.#next = slot + this.#intervalMs;
-    await sleep(slot - now, signal);
+    await this.#clock.sleep(slot - now, signal);
   }
 }
+
+/** Time as the rate limiter sees it (injectable, so that its schedule can be tested exactly). */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const realClock: Clock = { now: () => performance.now(), sleep };
 
 /**
  * Runs `work` for every item with at most `parallelism` in flight; results keep the items' order.
