@@ -165,6 +165,48 @@ describe('replay of a recorded case (E2EE-CONF-050)', () => {
   });
 });
 
+describe('replay of a property-based counterexample (E2EE-CONF-050)', () => {
+  it('E2EE-CONF-050: a failing model run records seed, path and commands, and certify replay re-runs that very case', async () => {
+    const out = join(dir, 'model');
+    const run = await cli([
+      'certify',
+      'server',
+      '--profile',
+      'nc32',
+      '--fault',
+      'commit-on-abort',
+      '--only',
+      'model/transactions',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(run.code, run.out + run.err).toBe(1);
+    const report = parseJsonReport(readFileSync(join(out, 'report.json'), 'utf8'));
+    const failed = report.results.find((r) => r.testId === 'model/transactions')!;
+    expect(failed.status).toBe('FAIL');
+    expect(failed.replay).toMatchObject({ seed: expect.any(Number), path: expect.any(String) });
+    expect(failed.replay!.commands!.length).toBeGreaterThan(0);
+
+    const again = await cli([
+      'certify',
+      'replay',
+      join(out, 'report.json'),
+      '--test',
+      'model/transactions',
+      '--json',
+    ]);
+    expect(again.code, again.err).toBe(1);
+    expect(again.err).toContain(
+      `replaying model/transactions: seed ${failed.replay!.seed}, path ${failed.replay!.path}`,
+    );
+    const doc = JSON.parse(again.out);
+    expect(doc).toMatchObject({ before: 'FAIL', after: 'FAIL', exitCode: 1 });
+    // The same counterexample, not a new search.
+    expect(doc.result.replay).toEqual(failed.replay);
+  });
+});
+
 describe('no secret in any artefact (E2EE-CONF-060, E2EE-CONF-061)', () => {
   it('E2EE-CONF-060 E2EE-CONF-061: planted markers and passwords appear in no report, JUnit, HTML or console line', async () => {
     const marker = 'PLANTED-m4rker-Zq81x-secret';
