@@ -155,6 +155,12 @@ export async function runChecks(opts: RunOptions): Promise<RunOutcome> {
   const info = suiteInfo();
   const problems = checkListProblems(opts.checks, info.requirements);
   if (problems.length > 0) throw new ConfigError(`the test list is unusable: ${problems[0]}`);
+  // E2EE-CONF-006 (MUST, suite): no verdict for a profile that no test examines.
+  for (const p of target.claims.profiles) {
+    if (!opts.checks.some((c) => c.profiles.includes(p))) {
+      throw new ConfigError(`the suite has no test for the profile ${p}, so it cannot be claimed`);
+    }
+  }
 
   const runId = opts.runId ?? newRunId();
   const seed = opts.seed ?? randomBytes(4).readUInt32BE(0) & 0x7fffffff;

@@ -232,6 +232,7 @@ describe('no secret in any artefact (E2EE-CONF-060, E2EE-CONF-061)', () => {
     const result = await certifyServer({
       target: { kind: 'embedded', statusProfiles: ['nc32'] },
       checks: [...SERVER_CHECKS.filter((c) => c.id.startsWith('keys/')), leaky],
+      claims: ['server-core'],
       outDir: out,
       junit: join(out, 'junit.xml'),
       html: join(out, 'html'),

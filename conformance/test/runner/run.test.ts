@@ -22,7 +22,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'sealfold-runner-'));
 
 beforeAll(async () => {
   mock = await startEmbeddedTarget({ statusProfile: 'nc32' });
-  target = { ...mock.target, limits: { ...mock.target.limits, testTimeoutMs: 5_000 } };
+  // Synthetic checks belong to server-core only; a claim no test belongs to is refused.
+  target = {
+    ...mock.target,
+    claims: { ...mock.target.claims, profiles: ['server-core'] },
+    limits: { ...mock.target.limits, testTimeoutMs: 5_000 },
+  };
 });
 afterAll(async () => {
   await mock.close();
@@ -63,7 +68,14 @@ describe('runner against the embedded mock', () => {
       }),
       synthetic('share/passes', async () => undefined, { profiles: ['server-sharing'] }),
     ];
-    const { report } = await runChecks({ checks, target, seed: 42 });
+    const { report } = await runChecks({
+      checks,
+      target: {
+        ...target,
+        claims: { ...target.claims, profiles: ['server-core', 'server-sharing'] },
+      },
+      seed: 42,
+    });
     const status = Object.fromEntries(report.results.map((r) => [r.testId, r.status]));
     expect(status).toEqual({
       'demo/passes': 'PASS',
@@ -83,7 +95,6 @@ describe('runner against the embedded mock', () => {
         blocking: ['demo/violates-must'],
       },
       { subject: 'server', profile: 'server-sharing', status: 'CERTIFIABLE', blocking: [] },
-      { subject: 'server', profile: 'server-filedrop', status: 'CERTIFIABLE', blocking: [] },
     ]);
     expect(report.exitCode).toBe(1);
     expect(report.run.seed).toBe(42);
@@ -173,6 +184,18 @@ describe('runner against the embedded mock', () => {
     }
   });
 
+  it('E2EE-CONF-006: a claimed profile that no test belongs to is refused', async () => {
+    await expect(
+      runChecks({
+        target: {
+          ...target,
+          claims: { ...target.claims, profiles: ['server-core', 'server-hsm'] },
+        },
+        checks: [pass('demo/a')],
+      }),
+    ).rejects.toThrow('the suite has no test for the profile server-hsm, so it cannot be claimed');
+  });
+
   it('E2EE-CONF-005: each test gets its own existing run folder and a seed from the run seed and its id', async () => {
     const seen: Array<{ folder: string; seed: number; status: number }> = [];
     const probe = async (ctx: Parameters<Parameters<typeof synthetic>[1]>[0]) => {
@@ -223,6 +246,17 @@ describe('runner against the embedded mock', () => {
     expect(await exists('alice', `${failing.runFolder}/demo--writes-then-fails`)).toBe(207);
   });
 
+  it('E2EE-CONF-020: the embedded mock claims what the suite tests, with its features and four fresh actors', () => {
+    expect(mock.target.claims).toEqual({
+      profiles: ['server-core', 'server-sharing', 'server-filedrop'],
+      statusProfile: 'nc32',
+      features: ['management', 'brute-force-limit'],
+    });
+    expect(Object.keys(mock.target.accounts)).toEqual(['alice', 'bob', 'carol', 'mallory']);
+    expect(new Set(Object.values(mock.target.accounts).map((a) => a.password)).size).toBe(4);
+    expect(mock.target.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
   it('E2EE-CONF-033: the report records the advertised version and E2EE capability', async () => {
     const { report } = await runChecks({ target, checks: [pass('demo/a')] });
     const s = report.subjects.server;
@@ -269,11 +303,15 @@ describe('pre-flight on accounts that hold keys (E2EE-CONF-031)', () => {
         },
       );
       expect(res.status).toBe(200);
-      await expect(runChecks({ target: m.target, checks: [pass('demo/a')] })).rejects.toThrow(
+      const core = {
+        ...m.target,
+        claims: { ...m.target.claims, profiles: ['server-core' as const] },
+      };
+      await expect(runChecks({ target: core, checks: [pass('demo/a')] })).rejects.toThrow(
         /bob \(bob\) already holds E2EE keys \(private-key\)/,
       );
       const allowed = await runChecks({
-        target: { ...m.target, isolation: { ...m.target.isolation, allowKeyReset: true } },
+        target: { ...core, isolation: { ...core.isolation, allowKeyReset: true } },
         checks: [pass('demo/a')],
       });
       expect(allowed.report.exitCode).toBe(0);
@@ -297,6 +335,7 @@ describe('certifyServer: deviations and modes (E2EE-CONF-040, E2EE-CONF-041)', (
     const result = await certifyServer({
       target: { kind: 'embedded', statusProfiles: ['nc32'] },
       checks,
+      claims: ['server-core'],
       mode,
       deviationsFile: file,
       outDir: null,
@@ -376,6 +415,7 @@ describe('certifyServer: reports on disk and several profiles (E2EE-CONF-011, E2
           if (ctx.statusProfile === 'nc30') throw new CheckFailure('deliberate on nc30');
         }),
       ],
+      claims: ['server-core'],
       outDir: out,
       junit: join(out, 'junit.xml'),
       html: join(out, 'html'),
@@ -386,11 +426,7 @@ describe('certifyServer: reports on disk and several profiles (E2EE-CONF-011, E2
     ]);
     expect(result.exitCode).toBe(1);
     expect(seenUrls.size).toBe(2);
-    expect(result.runs[0]!.report.claims.server).toEqual([
-      'server-core',
-      'server-sharing',
-      'server-filedrop',
-    ]);
+    expect(result.runs[0]!.report.claims.server).toEqual(['server-core']);
     expect(result.runs[0]!.paths).toEqual({
       json: join(out, 'nc30', 'report.json'),
       junit: join(out, 'junit-nc30.xml'),
