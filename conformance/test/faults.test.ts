@@ -80,6 +80,14 @@ describe('certify server against the clean mock', () => {
   }, 300_000);
 });
 
+describe('the battery does not depend on the order of its checks', () => {
+  it('E2EE-CONF-005: in reverse order every check still passes (each sets up what it needs)', async () => {
+    const out = await certify([...BATTERY].reverse(), ['nc32']);
+    expect(out.runs[0]!.byStatus('PASS').length, out.runs[0]!.all.join('\n')).toBe(BATTERY.length);
+    expect(out.exitCode).toBe(0);
+  }, 120_000);
+});
+
 describe('certify server against the mock with one fault switch on', () => {
   for (const row of FAULT_TABLE) {
     const profiles = row.statusProfiles ?? ['nc32'];
