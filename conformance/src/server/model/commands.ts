@@ -50,7 +50,7 @@ const FILE_NAMES = ['f1', 'f2'] as const;
  * counter skips a value (E2EE-LOCK-011), so that the random part starts from a stored counter
  * of 2 and every counter choice is live. The documents are the spaced and the reordered layout.
  */
-export const SETUP: readonly Command[] = [
+const SETUP: readonly Command[] = [
   { op: 'lock', actor: 'alice', counter: 'next' },
   { op: 'meta', actor: 'alice', kind: 'post', folder: 0, token: 'mine', doc: 1 },
   { op: 'unlock', actor: 'alice', token: 'mine', abort: false },
@@ -58,6 +58,13 @@ export const SETUP: readonly Command[] = [
   { op: 'meta', actor: 'alice', kind: 'put', folder: 0, token: 'mine', doc: 2 },
   { op: 'unlock', actor: 'alice', token: 'mine', abort: false },
 ];
+
+/** The setup of a run: with sharing, bob also gets a share, so recipients act from the start. */
+export function setupCommands(f: Families): readonly Command[] {
+  return f.sharing ? [...SETUP, { op: 'share', recipient: 'bob', sub: null, perms: 31 }] : SETUP;
+}
+
+const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 
 const token = fc.oneof(
   { weight: 8, arbitrary: fc.constant<TokenChoice>('mine') },
@@ -71,9 +78,17 @@ const counter = fc.oneof(
   { weight: 1, arbitrary: fc.constant<CounterChoice>('lower') },
   { weight: 1, arbitrary: fc.constant<CounterChoice>('zero') },
 );
+/** A transaction's lock: mostly the next counter, as clients send it. */
+const transactionCounter = fc.oneof(w(10, fc.constant<CounterChoice>('next')), w(1, counter));
 const filePath = fc.oneof(
-  fc.tuple(fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
-  fc.tuple(fc.constantFrom(...FOLDER_NAMES), fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
+  w(
+    3,
+    fc.tuple(fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
+  ),
+  w(
+    1,
+    fc.tuple(fc.constantFrom(...FOLDER_NAMES), fc.constantFrom(...FILE_NAMES)).map((p) => [...p]),
+  ),
 );
 const folderPath = fc.constantFrom(...FOLDER_NAMES).map((d) => [d]);
 /** Folder slots: 0 is the top folder, 1 the newest folder, 2 the one before, and so on. */
@@ -83,7 +98,6 @@ const slot = fc.oneof(
   { weight: 1, arbitrary: fc.nat({ max: 7 }) },
 );
 const small = fc.nat({ max: 999 });
-const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 type Weighted = { weight: number; arbitrary: fc.Arbitrary<Command> };
 
 function actorArbitrary(f: Families): fc.Arbitrary<ModelActor> {
@@ -182,7 +196,7 @@ function transactionArbitrary(f: Families): fc.Arbitrary<Command[]> {
   return fc
     .record({
       actor: actorArbitrary(f),
-      counter,
+      counter: transactionCounter,
       writes: fc.array(writeArbitrary(f, fc.constant<ModelActor>('alice')), {
         minLength: 1,
         maxLength: 4,

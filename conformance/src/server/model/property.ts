@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Replay } from '../../core/results.js';
 import { CheckFailure, CheckSkipped, type CheckContext } from '../check.js';
 import {
-  SETUP,
+  setupCommands,
   commandsArbitrary,
   describeCommand,
   type Command,
@@ -47,6 +47,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
     .filter((s) => s !== '');
   const started = Date.now();
   const deadline = started + ctx.budget.wallClockMs;
+  const setup = setupCommands(families);
   let cases = 0;
   const tally = { accepted: 0, refused: 0 };
   let harness: unknown;
@@ -68,7 +69,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
     });
     try {
       await one.create();
-      await one.run([...SETUP, ...commands]);
+      await one.run(setup, commands);
     } catch (e) {
       if (e instanceof Divergence) throw e;
       // E2EE-CONF-305 (MUST, suite): a harness problem is ERROR, never a case to shrink.
@@ -105,7 +106,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
     `${cases} case(s), shrink attempts included, in ${Date.now() - started} ms ` +
       `(budget: ${ctx.budget.numRuns} runs, ` +
       `${ctx.budget.maxCommands} commands, ${ctx.budget.wallClockMs} ms); ` +
-      `${tally.accepted} requests accepted and ${tally.refused} refused as the model expected` +
+      `${tally.accepted} random commands accepted and ${tally.refused} refused as the model expected` +
       (replay ? `; replay of seed ${replay.seed} path ${replay.path ?? '(none)'}` : ''),
   );
   for (const p of cleanupProblems.slice(0, 5)) ctx.note(p);
@@ -119,7 +120,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   if (!(err instanceof Divergence)) throw err instanceof Error ? err : new Error(String(err));
   const commands = (out.counterexample as [Command[]])[0];
   // Commands after the diverging step never ran; the replay (seed and path) still has them.
-  const ran = Math.max(0, err.step - SETUP.length);
+  const ran = Math.max(0, err.step - setup.length);
   // E2EE-CONF-304 (MUST, suite): seed, path and the readable commands up to the divergence.
   const details: Replay = {
     seed: out.seed,
@@ -128,7 +129,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   };
   if (commands.length > ran)
     ctx.note(`${commands.length - ran} command(s) after the diverging step were not sent`);
-  ctx.note(`setup before the commands: ${SETUP.map(describeCommand).join('; ')}`);
+  ctx.note(`setup before the commands: ${setup.map(describeCommand).join('; ')}`);
   throw new CheckFailure(`model and server disagree at ${err.message}`, {
     expected: err.expected,
     actual: err.actual,

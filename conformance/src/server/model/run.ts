@@ -73,8 +73,9 @@ export class ModelCase {
   private readonly shareIds = new Map<ModelActor, string>();
   /** Each recipient's path to the top folder, as the share API reports it. */
   private readonly mounts = new Map<ModelActor, string[]>();
-  /** Commands the target accepted (2xx) and refused, for the evidence notes. */
+  /** Random commands (not setup) the target accepted (2xx) and refused, for the evidence notes. */
   readonly tally = { accepted: 0, refused: 0 };
+  private counting = false;
   private step = 0;
   private current = '';
   /** The target's path before `/remote.php/dav/files/`, learned from its first listing. */
@@ -101,18 +102,19 @@ export class ModelCase {
       throw new HarnessProblem(`setting the encrypted flag answered ${flag.status}`);
   }
 
-  /** Runs the commands; returns how many ran before the deadline. */
-  async run(commands: readonly Command[]): Promise<number> {
+  /** Runs the setup, then the random commands; returns how many of those ran before the deadline. */
+  async run(setup: readonly Command[], commands: readonly Command[]): Promise<number> {
     let ran = 0;
-    for (const c of commands) {
+    for (const [i, c] of [...setup, ...commands].entries()) {
       // E2EE-CONF-302 (MUST, suite): no command is sent after the wall clock.
       if (Date.now() > this.opts.deadline || this.ctx.signal.aborted) break;
       this.step++;
       this.current = describeCommand(c);
+      this.counting = i >= setup.length;
       await this.apply(c);
       // E2EE-CONF-301 (MUST, suite): the visible state is compared after every command.
       await this.observe();
-      ran++;
+      if (this.counting) ran++;
     }
     return ran;
   }
@@ -191,8 +193,7 @@ export class ModelCase {
   }
 
   private expectStatus(expected: Expected, reply: Reply): void {
-    if (expected.status < 300) this.tally.accepted++;
-    else this.tally.refused++;
+    if (this.counting) this.tally[expected.status < 300 ? 'accepted' : 'refused']++;
     if (reply.status !== expected.status)
       this.diverge(
         `status ${reply.status}, the spec's model expects ${expected.status}`,
