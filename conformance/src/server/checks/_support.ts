@@ -264,12 +264,3 @@ export async function listed(
   expectStatus(r, 207, `PROPFIND ${segs.at(-1) ?? '/'}`);
   return parseListing(r.text(), segs).some((e) => e.name === name);
 }
-
-/** GET of a file as `actor`: its bytes, or the status when it is not 200. */
-export async function fetchFile(
-  ctx: CheckContext,
-  actor: Actor,
-  segs: readonly string[],
-): Promise<Reply> {
-  return dav(ctx, actor, 'GET', segs);
-}

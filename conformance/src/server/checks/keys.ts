@@ -108,7 +108,7 @@ async function requireNoCertificate(ctx: CheckContext, actor: Actor): Promise<vo
 }
 
 /** A fresh app password of `actor` through the mock's management API; undefined elsewhere. */
-export async function newAppPassword(ctx: CheckContext, actor: Actor): Promise<string | undefined> {
+async function newAppPassword(ctx: CheckContext, actor: Actor): Promise<string | undefined> {
   if (ctx.management === undefined) return undefined;
   const r = await ctx.request(
     null,
