@@ -78,7 +78,8 @@ describe('model checks fail on a server that breaks what they evidence, with a r
             profile: 'nc32',
             claims: ['server-core'],
             seed: 5,
-            budget: { numRuns: 40, maxCommands: 15, wallClockMs: 60_000 },
+            // The wall clock also ends shrinking; the case found so far replays all the same.
+            budget: { numRuns: 40, maxCommands: 15, wallClockMs: 20_000 },
             folder: folder(),
             ...(replay ? { replay } : {}),
           });

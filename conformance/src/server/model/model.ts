@@ -6,10 +6,11 @@
  * (spec/12 §6). Every operation returns the status the spec asks for in the model's status
  * profile (E2EE-LOCK-071), and changes the model exactly as the spec says the server changes.
  *
- * Written from the spec alone, independently of `server-mock/`. Where the spec leaves the order
- * of two refusals open, the model checks input first, then visibility, then the lock, then the
- * state (the order of the spec's own tables); the generator keeps most commands away from such
- * corners.
+ * Written from the spec alone, independently of `server-mock/` (E2EE-CONF-300). Where the spec
+ * leaves the order of two refusals open, the model checks the request's own input first (counter,
+ * token present), then what it addresses (a folder the user sees; a WebDAV path that resolves:
+ * 404, 409, 405), then the share's permissions, then the lock, then the metadata state (409,
+ * 404).
  *
  * Tokens are symbolic (`T1`, `T2`, …): the driver maps them to the tokens the target issued.
  *
