@@ -40,62 +40,67 @@ function files(root: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-describe('sealfold certify server, embedded (E2EE-CONF-020, E2EE-CONF-011)', () => {
-  it('E2EE-CONF-020 E2EE-CONF-011: `node bin/sealfold.js certify server` prints CERTIFIABLE for every profile of nc30 and nc32 and exits 0', async () => {
-    const out = join(dir, 'main-job');
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'certify',
-        'server',
-        '--out',
-        out,
-        '--junit',
-        join(out, 'junit.xml'),
-        '--html',
-        join(out, 'html'),
-      ],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    clearTimeout(timer);
-    expect(code, stdout + stderr).toBe(0);
-    for (const profile of ['nc30', 'nc32']) {
-      const section = stdout.slice(stdout.indexOf(`${profile}: mock server`));
-      for (const claim of ['server-core', 'server-sharing', 'server-filedrop']) {
-        expect(section).toMatch(new RegExp(`${claim}\\s+CERTIFIABLE`));
+// Child processes on a shared 2-core machine: minutes, not seconds, under load.
+describe(
+  'sealfold certify server, embedded (E2EE-CONF-020, E2EE-CONF-011)',
+  { timeout: 300_000 },
+  () => {
+    it('E2EE-CONF-020 E2EE-CONF-011: `node bin/sealfold.js certify server` prints CERTIFIABLE for every profile of nc30 and nc32 and exits 0', async () => {
+      const out = join(dir, 'main-job');
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          'certify',
+          'server',
+          '--out',
+          out,
+          '--junit',
+          join(out, 'junit.xml'),
+          '--html',
+          join(out, 'html'),
+        ],
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      clearTimeout(timer);
+      expect(code, stdout + stderr).toBe(0);
+      for (const profile of ['nc30', 'nc32']) {
+        const section = stdout.slice(stdout.indexOf(`${profile}: mock server`));
+        for (const claim of ['server-core', 'server-sharing', 'server-filedrop']) {
+          expect(section).toMatch(new RegExp(`${claim}\\s+CERTIFIABLE`));
+        }
+        const report = parseJsonReport(readFileSync(join(out, profile, 'report.json'), 'utf8'));
+        expect(report.exitCode).toBe(0);
+        expect(report.results.length).toBe(SERVER_CHECKS.length);
+        const junit = new XMLParser({ ignoreAttributes: false }).parse(
+          readFileSync(join(out, `junit-${profile}.xml`), 'utf8'),
+        );
+        expect(JSON.stringify(junit)).toContain('keys/');
+        expect(readFileSync(join(out, 'html', profile, 'index.html'), 'utf8')).toContain(
+          'CERTIFIABLE',
+        );
       }
-      const report = parseJsonReport(readFileSync(join(out, profile, 'report.json'), 'utf8'));
-      expect(report.exitCode).toBe(0);
-      expect(report.results.length).toBe(SERVER_CHECKS.length);
-      const junit = new XMLParser({ ignoreAttributes: false }).parse(
-        readFileSync(join(out, `junit-${profile}.xml`), 'utf8'),
-      );
-      expect(JSON.stringify(junit)).toContain('keys/');
-      expect(readFileSync(join(out, 'html', profile, 'index.html'), 'utf8')).toContain(
-        'CERTIFIABLE',
-      );
-    }
-    expect(stdout).not.toMatch(/NOT CERTIFIABLE/);
-    expect(stdout).toMatch(/exit code 0: every in-scope MUST passed/);
-  });
+      expect(stdout).not.toMatch(/NOT CERTIFIABLE/);
+      expect(stdout).toMatch(/exit code 0: every in-scope MUST passed/);
+    });
 
-  it('E2EE-CONF-011: a bad option is a configuration error (exit 3), not a usage error 2', async () => {
-    expect((await cli(['certify', 'server', '--profile', 'nc99'])).code).toBe(3);
-    expect((await cli(['certify', 'server', '--no-such-option'])).code).toBe(3);
-    expect(
-      (await cli(['certify', 'server', '--fault', 'no-such-fault', '--only', 'keys/'])).code,
-    ).toBe(3);
-  });
-});
+    it('E2EE-CONF-011: a bad option is a configuration error (exit 3), not a usage error 2', async () => {
+      expect((await cli(['certify', 'server', '--profile', 'nc99'])).code).toBe(3);
+      expect((await cli(['certify', 'server', '--no-such-option'])).code).toBe(3);
+      expect(
+        (await cli(['certify', 'server', '--fault', 'no-such-fault', '--only', 'keys/'])).code,
+      ).toBe(3);
+    });
+  },
+);
 
-describe('replay of a recorded case (E2EE-CONF-050)', () => {
+describe('replay of a recorded case (E2EE-CONF-050)', { timeout: 300_000 }, () => {
   it('E2EE-CONF-050: certify replay re-runs exactly the recorded test against the same mock, faults included', async () => {
     const failing = join(dir, 'faulty');
     const run = await cli([
@@ -165,7 +170,7 @@ describe('replay of a recorded case (E2EE-CONF-050)', () => {
   });
 });
 
-describe('replay of a property-based counterexample (E2EE-CONF-050)', () => {
+describe('replay of a property-based counterexample (E2EE-CONF-050)', { timeout: 300_000 }, () => {
   it('E2EE-CONF-050: a failing model run records seed, path and commands, and certify replay re-runs that very case', async () => {
     const out = join(dir, 'model');
     const run = await cli([
@@ -207,7 +212,7 @@ describe('replay of a property-based counterexample (E2EE-CONF-050)', () => {
   });
 });
 
-describe('no secret in any artefact (E2EE-CONF-060, E2EE-CONF-061)', () => {
+describe('no secret in any artefact (E2EE-CONF-060, E2EE-CONF-061)', { timeout: 300_000 }, () => {
   it('E2EE-CONF-060 E2EE-CONF-061: planted markers and passwords appear in no report, JUnit, HTML or console line', async () => {
     const marker = 'PLANTED-m4rker-Zq81x-secret';
     const leaky = synthetic('demo/plants-and-leaks', async (ctx) => {

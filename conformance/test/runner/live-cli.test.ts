@@ -122,119 +122,124 @@ async function propfind(user: string, password: string, path: string): Promise<n
   return res.status;
 }
 
-describe('certify a live server by URL (E2EE-CONF-021, E2EE-CONF-030, E2EE-CONF-031)', () => {
-  it('E2EE-CONF-021 E2EE-CONF-030 E2EE-CONF-033: a target file with env and file secrets certifies `sealfold serve`, then cleans up', async () => {
-    const file = targetFile('target.json');
-    const r = await certify(['server', '--target', file, '--plain', '--out', join(dir, 'out')]);
-    expect(r.code, r.out + r.err).toBe(0);
-    expect(r.out).toMatch(/server-core\s+CERTIFIABLE/);
-    expect(r.out).toMatch(/server-sharing\s+CERTIFIABLE/);
-    expect(r.out).toMatch(/server-filedrop\s+CERTIFIABLE/);
-    expect(r.out).not.toMatch(/NOT CERTIFIABLE/);
-    const report = parseJsonReport(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
-    expect(report.subjects.server).toMatchObject({
-      kind: 'live',
-      baseUrl: url,
-      statusProfile: 'nc32',
+// Child processes on a shared 2-core machine: minutes, not seconds, under load.
+describe(
+  'certify a live server by URL (E2EE-CONF-021, E2EE-CONF-030, E2EE-CONF-031)',
+  { timeout: 300_000 },
+  () => {
+    it('E2EE-CONF-021 E2EE-CONF-030 E2EE-CONF-033: a target file with env and file secrets certifies `sealfold serve`, then cleans up', async () => {
+      const file = targetFile('target.json');
+      const r = await certify(['server', '--target', file, '--plain', '--out', join(dir, 'out')]);
+      expect(r.code, r.out + r.err).toBe(0);
+      expect(r.out).toMatch(/server-core\s+CERTIFIABLE/);
+      expect(r.out).toMatch(/server-sharing\s+CERTIFIABLE/);
+      expect(r.out).toMatch(/server-filedrop\s+CERTIFIABLE/);
+      expect(r.out).not.toMatch(/NOT CERTIFIABLE/);
+      const report = parseJsonReport(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
+      expect(report.subjects.server).toMatchObject({
+        kind: 'live',
+        baseUrl: url,
+        statusProfile: 'nc32',
+      });
+      expect(report.subjects.server.reportedVersion).toMatch(/^32\./);
+      expect(report.results.filter((x) => x.status === 'PASS').length).toBeGreaterThan(10);
+      // Run folder and enrolled keys are gone: a second run finds fresh accounts again.
+      expect(
+        await propfind('conf-alice', PASSWORDS.alice, `sealfold-conformance/${report.run.id}`),
+      ).toBe(404);
+      for (const [, p] of Object.entries(PASSWORDS)) {
+        expect(JSON.stringify(report)).not.toContain(p);
+        expect(r.out + r.err).not.toContain(p);
+      }
     });
-    expect(report.subjects.server.reportedVersion).toMatch(/^32\./);
-    expect(report.results.filter((x) => x.status === 'PASS').length).toBeGreaterThan(10);
-    // Run folder and enrolled keys are gone: a second run finds fresh accounts again.
-    expect(
-      await propfind('conf-alice', PASSWORDS.alice, `sealfold-conformance/${report.run.id}`),
-    ).toBe(404);
-    for (const [, p] of Object.entries(PASSWORDS)) {
-      expect(JSON.stringify(report)).not.toContain(p);
-      expect(r.out + r.err).not.toContain(p);
-    }
-  });
 
-  it('E2EE-CONF-023: the short form takes ACTOR=USERID:ENVVAR and refuses a literal password without echoing it', async () => {
-    const users = ['alice', 'bob', 'carol'].map(
-      (a) => `--user=${a}=conf-${a}:SF_${a.toUpperCase()}`,
-    );
-    const ok = await certify(
-      [
+    it('E2EE-CONF-023: the short form takes ACTOR=USERID:ENVVAR and refuses a literal password without echoing it', async () => {
+      const users = ['alice', 'bob', 'carol'].map(
+        (a) => `--user=${a}=conf-${a}:SF_${a.toUpperCase()}`,
+      );
+      const ok = await certify(
+        [
+          'server',
+          '--url',
+          url,
+          ...users,
+          '--user=mallory=conf-mallory:SF_MALLORY',
+          '--only',
+          'keys/csr',
+          '--plain',
+          '--out',
+          join(dir, 'short'),
+        ],
+        { ...ENV, SF_MALLORY: PASSWORDS.mallory },
+      );
+      expect(ok.code, ok.out + ok.err).toBe(0);
+      expect(ok.out).toMatch(/server-core\s+CERTIFIABLE/);
+
+      const literal = await certify([
+        'server',
+        '--url',
+        url,
+        ...users,
+        `--user=mallory=conf-mallory:${PASSWORDS.mallory}`,
+      ]);
+      expect(literal.code).toBe(3);
+      expect(literal.err).toMatch(/--user must be ACTOR=USERID:ENVVAR/);
+      expect(literal.out + literal.err).not.toContain(PASSWORDS.mallory);
+
+      const unset = await certify([
         'server',
         '--url',
         url,
         ...users,
         '--user=mallory=conf-mallory:SF_MALLORY',
-        '--only',
-        'keys/csr',
-        '--plain',
-        '--out',
-        join(dir, 'short'),
-      ],
-      { ...ENV, SF_MALLORY: PASSWORDS.mallory },
-    );
-    expect(ok.code, ok.out + ok.err).toBe(0);
-    expect(ok.out).toMatch(/server-core\s+CERTIFIABLE/);
-
-    const literal = await certify([
-      'server',
-      '--url',
-      url,
-      ...users,
-      `--user=mallory=conf-mallory:${PASSWORDS.mallory}`,
-    ]);
-    expect(literal.code).toBe(3);
-    expect(literal.err).toMatch(/--user must be ACTOR=USERID:ENVVAR/);
-    expect(literal.out + literal.err).not.toContain(PASSWORDS.mallory);
-
-    const unset = await certify([
-      'server',
-      '--url',
-      url,
-      ...users,
-      '--user=mallory=conf-mallory:SF_MALLORY',
-    ]);
-    expect(unset.code).toBe(3);
-    expect(unset.err).toMatch(/\$SF_MALLORY, which is not set/);
-  });
-
-  it('E2EE-CONF-021 E2EE-CONF-022: an invalid target file, a literal secret or an unset variable is exit 3 before any request', async () => {
-    const literal = targetFile('literal.json', (d) => {
-      d.users.bob.secret = PASSWORDS.bob;
+      ]);
+      expect(unset.code).toBe(3);
+      expect(unset.err).toMatch(/\$SF_MALLORY, which is not set/);
     });
-    const a = await certify(['server', '--target', literal]);
-    expect(a.code).toBe(3);
-    expect(a.err).toMatch(/does not match conformance-target.schema.json: \/users\/bob\/secret/);
-    expect(a.out + a.err).not.toContain(PASSWORDS.bob);
 
-    const unknownKey = targetFile('extra.json', (d) => {
-      d.users.bob.password = 'x';
+    it('E2EE-CONF-021 E2EE-CONF-022: an invalid target file, a literal secret or an unset variable is exit 3 before any request', async () => {
+      const literal = targetFile('literal.json', (d) => {
+        d.users.bob.secret = PASSWORDS.bob;
+      });
+      const a = await certify(['server', '--target', literal]);
+      expect(a.code).toBe(3);
+      expect(a.err).toMatch(/does not match conformance-target.schema.json: \/users\/bob\/secret/);
+      expect(a.out + a.err).not.toContain(PASSWORDS.bob);
+
+      const unknownKey = targetFile('extra.json', (d) => {
+        d.users.bob.password = 'x';
+      });
+      expect((await certify(['server', '--target', unknownKey])).code).toBe(3);
+
+      const noEnv = await certify(['server', '--target', targetFile('target.json')], {
+        SF_ALICE: PASSWORDS.alice,
+      });
+      expect(noEnv.code).toBe(3);
+      expect(noEnv.err).toMatch(/\$SF_BOB, which is not set/);
+
+      const missing = await certify(['server', '--target', join(dir, 'nope.json')]);
+      expect(missing.code).toBe(3);
     });
-    expect((await certify(['server', '--target', unknownKey])).code).toBe(3);
 
-    const noEnv = await certify(['server', '--target', targetFile('target.json')], {
-      SF_ALICE: PASSWORDS.alice,
-    });
-    expect(noEnv.code).toBe(3);
-    expect(noEnv.err).toMatch(/\$SF_BOB, which is not set/);
-
-    const missing = await certify(['server', '--target', join(dir, 'nope.json')]);
-    expect(missing.code).toBe(3);
-  });
-
-  it('E2EE-CONF-031: refuses (exit 3) when an account already holds E2EE keys', async () => {
-    const res = await fetch(
-      `${url}/ocs/v2.php/apps/end_to_end_encryption/api/v1/private-key?format=json`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`conf-carol:${PASSWORDS.carol}`).toString('base64')}`,
-          'ocs-apirequest': 'true',
-          'user-agent': 'Mozilla/5.0 (Linux) mirall/3.16.0',
-          'x-e2ee-supported': 'true',
-          'content-type': 'application/x-www-form-urlencoded',
+    it('E2EE-CONF-031: refuses (exit 3) when an account already holds E2EE keys', async () => {
+      const res = await fetch(
+        `${url}/ocs/v2.php/apps/end_to_end_encryption/api/v1/private-key?format=json`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`conf-carol:${PASSWORDS.carol}`).toString('base64')}`,
+            'ocs-apirequest': 'true',
+            'user-agent': 'Mozilla/5.0 (Linux) mirall/3.16.0',
+            'x-e2ee-supported': 'true',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ privateKey: fakeKeyBlob(1, 'carol-has-one') }).toString(),
         },
-        body: new URLSearchParams({ privateKey: fakeKeyBlob(1, 'carol-has-one') }).toString(),
-      },
-    );
-    expect(res.status).toBe(200);
-    const r = await certify(['server', '--target', targetFile('target.json'), '--only', 'keys/']);
-    expect(r.code).toBe(3);
-    expect(r.err).toMatch(/carol \(conf-carol\) already holds E2EE keys/);
-  });
-});
+      );
+      expect(res.status).toBe(200);
+      const r = await certify(['server', '--target', targetFile('target.json'), '--only', 'keys/']);
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/carol \(conf-carol\) already holds E2EE keys/);
+    });
+  },
+);
