@@ -27,7 +27,8 @@ function topHelp(): string {
     'commands:',
     ...lines,
     '',
-    'Every command takes --help. Exit codes: 0 ok, 1 rejected input or failed check, 2 usage error.',
+    'Every command takes --help. Exit codes: 0 ok, 1 rejected input or failed check, 2 usage error',
+    '(the certify commands have their own: 0 conformant, 1 failures, 2 harness errors, 3 configuration).',
     '',
   ].join('\n');
 }
