@@ -101,10 +101,12 @@ export function createTestContext(
       // Created before the next request of this test is sent (lazily: most tests use one or two
       // actors, and every MKCOL counts against a live server's rate limit).
       if (!created.has(actor)) {
-        const p = (async () => {
-          await shared.limiter.acquire(signal);
-          await ensureFolder(shared.baseUrl, accountOf(actor), folder, signal);
-        })();
+        // The run folder exists since pre-flight: one MKCOL for the test's own folder.
+        const p = ensureFolder(shared.baseUrl, accountOf(actor), folder, {
+          signal,
+          known: shared.runFolder.split('/').length,
+          pace: () => shared.limiter.acquire(signal),
+        });
         p.catch(() => undefined);
         created.set(actor, p);
       }

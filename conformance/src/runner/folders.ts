@@ -16,20 +16,22 @@ type Acct = { name: string; userId: string; password: string };
 
 /**
  * Creates `folder` and its missing parents with MKCOL; 405 (already there) is fine. Anything else
- * is a harness error: the tests cannot write without their folder.
+ * is a harness error: the tests cannot write without their folder. `known` leading segments are
+ * taken to exist already, and `pace` runs before every request (the run's rate limit).
  */
 export async function ensureFolder(
   baseUrl: string,
   account: Acct,
   folder: string,
-  signal?: AbortSignal,
+  opts: { signal?: AbortSignal; known?: number; pace?: () => Promise<void> } = {},
 ): Promise<void> {
   const segments = folder.split('/').filter((s) => s !== '');
-  for (let i = 1; i <= segments.length; i++) {
+  for (let i = Math.max(1, (opts.known ?? 0) + 1); i <= segments.length; i++) {
+    await opts.pace?.();
     const res = await fetch(baseUrl + davPath(account.userId, segments.slice(0, i).join('/')), {
       method: 'MKCOL',
       headers: clientHeaders(account, false),
-      ...(signal ? { signal } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
     await res.arrayBuffer();
     if (res.status !== 201 && res.status !== 405) {

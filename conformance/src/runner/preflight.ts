@@ -155,9 +155,10 @@ export async function preflight(opts: {
     }
   }
   for (const actor of ACTORS) {
-    await opts.limiter.acquire();
     try {
-      await ensureFolder(opts.baseUrl, acct(actor, opts.accounts), opts.runFolder);
+      await ensureFolder(opts.baseUrl, acct(actor, opts.accounts), opts.runFolder, {
+        pace: () => opts.limiter.acquire(),
+      });
     } catch (e) {
       throw new ConfigError(`pre-flight: ${(e as Error).message}`);
     }
