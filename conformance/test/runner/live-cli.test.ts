@@ -45,7 +45,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'mallory.password'), `${PASSWORDS.mallory}\n`);
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--users', users, '--quiet'],
+    [BIN, 'serve', '--port', '0', '--management', '--users', users, '--quiet'],
     {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
