@@ -12,6 +12,7 @@ import {
   modelSharingCheck,
   modelTransactionsCheck,
 } from '../../src/server/model/checks.js';
+import { setupCommands } from '../../src/server/model/commands.js';
 import { startMockTarget, type MockTarget } from './_mock-target.js';
 
 const ALL_CLAIMS = ['server-core', 'server-sharing', 'server-filedrop'] as const;
@@ -79,7 +80,7 @@ describe('model checks fail on a server that breaks what they evidence, with a r
             claims: ['server-core'],
             seed: 5,
             // The wall clock also ends shrinking; the case found so far replays all the same.
-            budget: { numRuns: 40, maxCommands: 15, wallClockMs: 20_000 },
+            budget: { numRuns: 40, maxCommands: 15, wallClockMs: 45_000 },
             folder: folder(),
             ...(replay ? { replay } : {}),
           });
@@ -87,9 +88,10 @@ describe('model checks fail on a server that breaks what they evidence, with a r
         const replay = first.details.replay!;
         expect(replay.seed).toBe(5);
         expect(replay.path).toMatch(/^\d+(:\d+)*$/);
-        // The commands up to the diverging step (after the six setup commands of server-core).
+        // The commands up to the diverging step (after the setup commands).
+        const setup = setupCommands({ sharing: false, filedrop: false }).length;
         const step = Number(/^model and server disagree at step (\d+) /.exec(first.message)![1]);
-        expect(replay.commands!.length).toBe(Math.max(0, step - 6));
+        expect(replay.commands!.length).toBe(Math.max(0, step - setup));
         expect(replay.commands!.length).toBeLessThanOrEqual(15);
 
         const again = await failureOf(modelTransactionsCheck.run(ctx(faulty, replay)));

@@ -46,16 +46,21 @@ const FILE_NAMES = ['f1', 'f2'] as const;
 
 /**
  * The commands every run starts with, two transactions as clients leave a new folder: the first
- * document (its commit stores no counter, E2EE-LOCK-012), then an update under a lock whose
- * counter skips a value (E2EE-LOCK-011), so that the random part starts from a stored counter
- * of 2 and every counter choice is live. The documents are the spaced and the reordered layout.
+ * document (its commit stores no counter, E2EE-LOCK-012), then, under a lock whose counter skips
+ * a value (E2EE-LOCK-011), a file `f1`, a sub-folder `d1` with its first document and the top
+ * folder's next document. The random part thus starts from a stored counter of 2, with something
+ * to move, delete and read. The committed documents are in the spaced layout, so that the first
+ * comparison already checks that the target keeps them byte for byte (E2EE-API-126).
  */
 const SETUP: readonly Command[] = [
   { op: 'lock', actor: 'alice', counter: 'next' },
-  { op: 'meta', actor: 'alice', kind: 'post', folder: 0, token: 'mine', doc: 1 },
+  { op: 'meta', actor: 'alice', kind: 'post', folder: 0, token: 'mine', doc: 2 },
   { op: 'unlock', actor: 'alice', token: 'mine', abort: false },
   { op: 'lock', actor: 'alice', counter: 'skip' },
-  { op: 'meta', actor: 'alice', kind: 'put', folder: 0, token: 'mine', doc: 2 },
+  { op: 'put', actor: 'alice', path: ['f1'], token: 'mine', body: 1 },
+  { op: 'mkcol', actor: 'alice', path: ['d1'], token: 'mine' },
+  { op: 'meta', actor: 'alice', kind: 'post', folder: 1, token: 'mine', doc: 4 },
+  { op: 'meta', actor: 'alice', kind: 'put', folder: 0, token: 'mine', doc: 1 },
   { op: 'unlock', actor: 'alice', token: 'mine', abort: false },
 ];
 
