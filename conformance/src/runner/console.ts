@@ -114,6 +114,25 @@ export function summaryText(result: CertifyResult, quiet: boolean): string {
     }
     for (const [kind, path] of Object.entries(run.paths)) out.push(`  ${kind}: ${path}`);
   }
+  if (result.runs.length > 1) out.push('', ...verdictTable(result));
   out.push(`exit code ${result.exitCode}: ${EXIT_MEANING[result.exitCode] ?? ''}`);
   return out.join('\n') + '\n';
+}
+
+/** One row per claimed profile, one column per run (status profile): the verdicts side by side. */
+function verdictTable(result: CertifyResult): string[] {
+  const profiles = [...new Set(result.runs.flatMap((r) => r.report.claims.server))];
+  const cell = (run: CertifyResult['runs'][number], p: string) =>
+    run.report.verdicts.find((v) => v.profile === p)?.status ?? '-';
+  const rows = [
+    ['verdicts', ...result.runs.map((r) => r.label)],
+    ...profiles.map((p) => [p, ...result.runs.map((r) => cell(r, p))]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }

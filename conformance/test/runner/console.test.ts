@@ -124,4 +124,17 @@ describe('console of certify server (E2EE-CONF-010, E2EE-CONF-011)', () => {
       ].join('\n'),
     );
   });
+
+  it('E2EE-CONF-010: several runs end with the verdicts side by side', () => {
+    const r = report();
+    const run = (label: string) => ({ label, report: r, paths: {}, secrets: [] });
+    const text = summaryText({ exitCode: 1, runs: [run('nc30'), run('nc32')] }, true);
+    expect(text).toContain(
+      [
+        'verdicts     nc30             nc32',
+        'server-core  NOT CERTIFIABLE  NOT CERTIFIABLE',
+        'exit code 1: conformance failures',
+      ].join('\n'),
+    );
+  });
 });
