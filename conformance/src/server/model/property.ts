@@ -22,7 +22,7 @@ import {
   type Command,
   type Families,
 } from './commands.js';
-import { Divergence, HarnessProblem, ModelCase } from './run.js';
+import { Divergence, ModelCase } from './run.js';
 import { isModelProfile } from './statuses.js';
 
 /** The shrunk commands as report lines (setup commands are implicit). */
@@ -110,8 +110,7 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
       (replay ? `; replay of seed ${replay.seed} path ${replay.path ?? '(none)'}` : ''),
   );
   for (const p of cleanupProblems.slice(0, 5)) ctx.note(p);
-  if (harness !== undefined)
-    throw harness instanceof HarnessProblem ? new Error(harness.message) : harness;
+  if (harness !== undefined) throw harness;
   ctx.signal.throwIfAborted();
   // A run the time limit interrupted before any failure is a pass within the budget.
   if (!out.failed || out.counterexample === null) return;
