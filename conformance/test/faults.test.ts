@@ -36,6 +36,9 @@ async function certify(
   const out = await certifyServer({
     target: { kind: 'embedded', statusProfiles, faults },
     checks,
+    // Claim only the profiles the checks belong to: a profile no test examines cannot be claimed
+    // (E2EE-CONF-006), and the group-scoped rows run the checks of one or two profiles.
+    claims: [...new Set(checks.flatMap((c) => c.profiles))],
     seed: SEED,
     outDir: null,
   });
