@@ -207,7 +207,7 @@ async function run(): Promise<void> {
       ? `CERTIFIABLE ×${c.verdicts.length}`
       : `exit ${c.exitCode}`;
     rows.push({
-      measurement: `certify server, embedded mock ${c.statusProfile}, ${c.tests} tests: wall clock incl. start-up (s)`,
+      measurement: `certify server, embedded mock ${c.statusProfile}, ${c.tests} tests: wall clock including start-up (s)`,
       sealfold: `${fmt(c.ms / 1000, 1)} (${verdict})`,
       baseline: `${fmt(c.startupMs / 1000, 1)} (start-up: sealfold --help)`,
       ratio: fmt(c.ms / c.startupMs, 1),

@@ -58,6 +58,8 @@ describe('artefacts of a real run against the embedded mock (E2EE-CONF-200, E2EE
     const result = await certifyServer({
       target: { kind: 'embedded', statusProfiles: ['nc32'] },
       checks: [passes, leaksOnPurpose],
+      // Both checks are server-core; claiming a profile no check belongs to is refused (E2EE-CONF-006).
+      claims: ['server-core'],
       outDir: out,
       junit: join(out, 'junit.xml'),
       html: join(out, 'html'),
