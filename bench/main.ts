@@ -16,7 +16,9 @@
  * - start-up of the compiled CLI (`sealfold --help`, and a command that loads the reference)
  *   next to `node -e 0` in the same run (`_startup.ts`);
  * - revoking one member from a folder of 1,000 files totalling 1 GiB: time and bytes to
- *   re-upload, metadata-only rotation versus re-encrypting the whole folder (`_revocation.ts`).
+ *   re-upload, metadata-only rotation versus re-encrypting the whole folder (`_revocation.ts`);
+ * - the wall clock of `sealfold certify server` on the embedded mock per status profile, against
+ *   the CLI's start-up alone (`_certify.ts`; `--quick` runs only the `keys/` tests).
  *
  * Raw and reference runs encrypt with the same key and nonce; the bench checks that their bodies
  * are identical and that decryption gives the plaintext back, so both sides did the same work.
@@ -38,6 +40,7 @@ import { compileForNode } from './_compile.js';
 import { measureThroughput, median } from './_throughput.js';
 import { measureRevocation } from './_revocation.js';
 import { measureStartup } from './_startup.js';
+import { measureCertify } from './_certify.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MIB = 1024 * 1024;
@@ -288,6 +291,18 @@ async function run(): Promise<void> {
     baseline: `${rv.reencrypt.uploadBytes} (re-encrypt folder)`,
     ratio: fmt(rv.metadataOnly.uploadBytes / rv.reencrypt.uploadBytes, 6),
   });
+
+  for (const c of measureCertify(ROOT, quick ? 'keys/' : undefined)) {
+    const verdict = c.verdicts.every((v) => v === 'CERTIFIABLE')
+      ? `CERTIFIABLE ×${c.verdicts.length}`
+      : `exit ${c.exitCode}`;
+    rows.push({
+      measurement: `certify server, embedded mock ${c.statusProfile}, ${c.tests} tests: wall clock including start-up (s)`,
+      sealfold: `${fmt(c.ms / 1000, 1)} (${verdict})`,
+      baseline: `${fmt(c.startupMs / 1000, 1)} (start-up: sealfold --help)`,
+      ratio: fmt(c.ms / c.startupMs, 1),
+    });
+  }
 
   const loadAfter = loadavg();
   const peakFrom = [

@@ -14,6 +14,10 @@ export interface CommandIo {
   stderr: (text: string) => void;
   /** Working directory that relative paths are resolved against. */
   cwd: string;
+  /** True when stderr is a terminal (progress lines may be rewritten in place). */
+  stderrIsTty?: boolean;
+  /** Environment variables (secrets are read from here by name, never from argv). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Parsed arguments: option values by name, plus positionals. */
@@ -32,6 +36,11 @@ export interface Command {
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
   allowPositionals?: boolean;
+  /**
+   * Exit code for a usage error (bad option or value). Default 2; the `certify` commands use 3,
+   * their documented "configuration error" (spec/17-conformance.md §5).
+   */
+  usageExitCode?: number;
   /** Returns the exit code: 0 ok, 1 rejected input or failed check. */
   run(args: CommandArgs, io: CommandIo): Promise<number>;
 }

@@ -14,6 +14,21 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/cert-verify.js'),
   },
   {
+    name: 'certify compare',
+    summary: 'show what regressed between two conformance reports (report.json)',
+    load: () => import('./commands/certify-compare.js'),
+  },
+  {
+    name: 'certify replay',
+    summary: 're-run exactly one recorded test case of a report.json',
+    load: () => import('./commands/certify-replay.js'),
+  },
+  {
+    name: 'certify server',
+    summary: 'certify a Nextcloud-compatible E2EE server (the embedded mock without a target)',
+    load: () => import('./commands/certify-server.js'),
+  },
+  {
     name: 'file decrypt',
     summary: 'decrypt a file body (ciphertext‖tag) to OUT, written only if the tag verifies',
     load: () => import('./commands/file-decrypt.js'),

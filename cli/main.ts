@@ -28,7 +28,8 @@ function topHelp(): string {
     'commands:',
     ...lines,
     '',
-    'Every command takes --help. Exit codes: 0 ok, 1 rejected input or failed check, 2 usage error.',
+    'Every command takes --help. Exit codes: 0 ok, 1 rejected input or failed check, 2 usage error',
+    '(the certify commands have their own: 0 conformant, 1 failures, 2 harness errors, 3 configuration).',
     '`sealfold --version [--json]` prints the package, spec and test-vector versions.',
     '',
   ].join('\n');
@@ -57,6 +58,8 @@ export async function main(
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
+    stderrIsTty: process.stderr.isTTY === true,
+    env: process.env,
   },
 ): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -94,7 +97,7 @@ export async function main(
     });
   } catch (e) {
     io.stderr(`sealfold ${command.name.join(' ')}: ${(e as Error).message}\n`);
-    return 2;
+    return command.usageExitCode ?? 2;
   }
   if (parsed.values.help) {
     io.stdout(commandHelp(command));
@@ -112,7 +115,7 @@ export async function main(
     const json = parsed.values.json === true;
     if (e instanceof UsageError) {
       io.stderr(`sealfold ${command.name.join(' ')}: ${e.message}\n`);
-      return 2;
+      return command.usageExitCode ?? 2;
     }
     if (e instanceof SealfoldError) {
       if (json)

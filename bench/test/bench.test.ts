@@ -36,7 +36,11 @@ describe('npm run bench -- --quick', () => {
       'throughput, decrypt N MiB in memory, N KiB chunks, median of N (MiB/s)',
       'revoke N member, N files, N MiB: time (ms)',
       'revoke N member, N files, N MiB: bytes to re-upload',
+      'certify server, embedded mock ncN, N tests: wall clock including start-up (s)',
+      'certify server, embedded mock ncN, N tests: wall clock including start-up (s)',
     ]);
+    // The certify rows (--quick: keys/ only) end with the verdict of every claimed profile.
+    for (const row of rows.slice(8)) expect(row[1]).toMatch(/^[\d.]+ \(CERTIFIABLE ×3\)$/);
     // Memory cells: start / peak / +growth, for sealfold and for raw node:crypto.
     for (const row of rows.slice(0, 2)) {
       for (const cell of row.slice(1, 3)) {

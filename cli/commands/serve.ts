@@ -6,6 +6,7 @@
 import type { Command } from '../command.js';
 import { UsageError, optionalString } from '../command.js';
 import { parseConfig, describeConfig } from '../../server-mock/src/config.js';
+import { FAULT_NAMES } from '../../server-mock/src/faults.js';
 import { startServer } from '../../server-mock/src/main.js';
 import { jsonLineLogger } from '../../server-mock/src/log.js';
 import { isSealfoldError } from '../../reference/src/errors/index.js';
@@ -15,7 +16,7 @@ export const command: Command = {
   name: ['serve'],
   summary: 'run the mock Nextcloud E2EE server (test use only)',
   usage:
-    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management] [--strict-serial] [--lock-ttl SECONDS] [--quiet]',
+    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management] [--strict-serial] [--lock-ttl SECONDS] [--fault NAME]… [--quiet]',
   help: `Starts the mock server and prints its base URL on one line (stdout). It runs until SIGINT
 or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
 
@@ -29,6 +30,9 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
   --strict-serial     issue random certificate serials instead of Nextcloud's 0
   --lock-ttl SECONDS  age after which stale folder locks are rolled back (default 86400)
   --hsm-pin PIN       SoftHSM user PIN (default 1234, a published test PIN)
+  --fault NAME        turn on a fault switch (repeatable): deliberate misbehaviour that breaks
+                      one requirement, for conformance tests; every switch is named at start
+                      (${FAULT_NAMES.join(', ')})
   --quiet             no request log
 `,
   options: {
@@ -42,6 +46,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     'strict-serial': { type: 'boolean' },
     'lock-ttl': { type: 'string' },
     'hsm-pin': { type: 'string' },
+    fault: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
   },
   async run(args, io) {
@@ -61,6 +66,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
         lockTtlSeconds: optionalString(args, 'lock-ttl'),
         requestLog: args.values.quiet !== true,
         hsmUserPin: optionalString(args, 'hsm-pin'),
+        faults: Array.isArray(args.values.fault) ? args.values.fault : [],
       });
     } catch (e) {
       if (isSealfoldError(e)) throw new UsageError(e.message.replace(/^server config: /, ''));

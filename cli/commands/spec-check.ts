@@ -49,6 +49,10 @@ export const command: Command = {
           `covered by tests: ${c.coveredByTests}/${c.total}`,
           `cited by reference code: ${c.citedByReference}/${c.total}; by server-mock: ${c.citedByServer}/${c.total}`,
           `test vectors: ${c.vectors.vectors}; MUST/MUST NOT of ${VECTOR_AREAS.join(', ')} cited by vectors: ${c.vectors.areaMustsCited}/${c.vectors.areaMusts}, listed as not observable from bytes: ${c.vectors.notObservable} (vectors/uncovered.json)`,
+          `checked by the conformance suite against a target: ${c.checkedBySuite}/${c.total} ` +
+            `(${c.suiteChecks} checks, ${c.suiteCitations} citations; ${c.checkedByBoth} also by ` +
+            `unit tests, ${c.checkedBySuite - c.checkedByBoth} by the suite only); ` +
+            `by unit tests only: ${c.coveredByTests - c.checkedByBoth}`,
           '',
         ].join('\n'),
       );

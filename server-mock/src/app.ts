@@ -16,6 +16,9 @@ import { ocsErrorHandler, requireOcsHeader, CODE_HEADER } from './http/ocs.js';
 import { basicAuth, e2eeClientGate } from './http/auth.js';
 import { ROUTES, type Mount } from './http/routes.js';
 import { problem, toProblem } from './problems.js';
+import { faultSwitches, type FaultSwitches } from './faults.js';
+import { bruteForceGuard } from './http/_brute-force.js';
+import { requestHistory } from './http/_request-history.js';
 
 /** Largest accepted OCS request body (metadata documents can be large). */
 const BODY_LIMIT = '64mb';
@@ -26,6 +29,8 @@ export interface AppOptions {
   ca: CaSigner;
   clock?: Clock;
   log?: Logger;
+  /** The fault switches to consult; default: new switches set from `config.faults`. */
+  faults?: FaultSwitches;
   /** Routes to mount instead of {@link ROUTES} (tests). */
   routes?: readonly Mount[];
 }
@@ -44,12 +49,18 @@ function join(prefix: string, path: string): string {
 
 /** Creates the mock server's express app. */
 export function createApp(opts: AppOptions): express.Express {
+  const clock = opts.clock ?? systemClock;
+  const faults = opts.faults ?? faultSwitches(opts.config.faults);
   const deps: Deps = Object.freeze({
     config: opts.config,
     store: opts.store,
     ca: opts.ca,
-    clock: opts.clock ?? systemClock,
+    clock,
     log: opts.log ?? nullLogger,
+    faults,
+    bruteForce: bruteForceGuard(() => clock.now(), faults),
+    requests: requestHistory(),
+    lockTtl: { seconds: opts.config.lockTtlSeconds },
   });
   const { config, log } = deps;
   const routes = opts.routes ?? ROUTES;
@@ -59,18 +70,23 @@ export function createApp(opts: AppOptions): express.Express {
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     req.sealfold = { user: null, credential: null, ocsVersion: null, apiVersion: null };
-    if (config.requestLog) {
+    if (config.requestLog || config.management) {
       const start = process.hrtime.bigint();
       res.on('finish', () => {
         // E2EE-SEC-060 (MUST NOT, server): method, path, status, duration and user only.
-        log.write({
+        const entry = {
           type: 'request',
           method: req.method,
           path: redactPath(req.originalUrl),
           status: res.statusCode,
           ms: Number((process.hrtime.bigint() - start) / 1000n) / 1000,
           user: req.sealfold.user,
-        });
+          ...(faults.on('leak-authorization-in-log')
+            ? { authorization: req.get('authorization') ?? null }
+            : {}),
+        };
+        if (config.requestLog) log.write(entry);
+        if (config.management) deps.requests.add(entry);
       });
     }
     next();
@@ -86,7 +102,7 @@ export function createApp(opts: AppOptions): express.Express {
       req.sealfold.ocsVersion = v;
       next();
     });
-  app.use('/ocs', requireOcsHeader, ...bodies, basicAuth(opts.store));
+  app.use('/ocs', requireOcsHeader, ...bodies, basicAuth(opts.store, deps.bruteForce));
 
   const built = new Map<Mount, express.Router>();
   const routerOf = (m: Mount) => {
@@ -103,7 +119,7 @@ export function createApp(opts: AppOptions): express.Express {
             req.sealfold.apiVersion = api;
             next();
           },
-          e2eeClientGate(config.profile),
+          e2eeClientGate(config.profile, deps.faults),
           routerOf(m),
         );
     } else if (m.area === 'ocs') {
@@ -113,13 +129,13 @@ export function createApp(opts: AppOptions): express.Express {
       if (config.management)
         app.use(join(MANAGEMENT_PREFIX, m.path), express.json({ limit: '1mb' }), routerOf(m));
     } else {
-      app.use(m.path, basicAuth(opts.store), routerOf(m));
+      app.use(m.path, basicAuth(opts.store, deps.bruteForce), routerOf(m));
     }
   }
   app.use('/ocs', () => {
     throw problem('routeNotFound');
   });
-  app.use('/ocs', ocsErrorHandler(config.profile, log));
+  app.use('/ocs', ocsErrorHandler(config.profile, log, deps.faults));
 
   // Everything else: plain JSON errors.
   app.use(() => {

@@ -2,12 +2,14 @@
  * The mock server's configuration: every mode and switch, parsed once into a frozen, typed object
  * that is passed to constructors. Nothing else in `server-mock/` reads `process.env` or argv.
  *
- * Process-wide *modes* live here (`profile`, `ca`, `strictSerial`, `management`). Per-scenario
- * *faults* will be installed at run time through the management API, never through this object.
+ * Process-wide *modes* live here (`profile`, `ca`, `strictSerial`, `management`), and the fault
+ * switches that are on at start (`faults`); the management API can change the switches at run
+ * time (`faults.ts`).
  *
  * @module
  */
 import { SealfoldError } from '../../reference/src/errors/index.js';
+import { FAULT_NAMES, FAULTS, isFaultName, type FaultName } from './faults.js';
 
 /**
  * Which Nextcloud server behaviour the mock reproduces (spec/10-server-api.md §2).
@@ -71,6 +73,12 @@ export interface ServerConfig {
   readonly hsmUserPin: string;
   /** SoftHSM security-officer PIN, used only when the token is created. */
   readonly hsmSoPin: string;
+  /**
+   * Fault switches on at start (`faults.ts`): deliberate misbehaviour for conformance tests, each
+   * breaking one requirement. None by default; every one is named in the startup banner.
+   * Example: `npx sealfold serve --fault commit-on-abort --fault ignore-lock-token`
+   */
+  readonly faults: readonly FaultName[];
 }
 
 /** Prefix of the management API (only mounted when `management` is on). */
@@ -89,6 +97,7 @@ const DEFAULTS: ServerConfig = {
   requestLog: true,
   hsmUserPin: '1234',
   hsmSoPin: '12345678',
+  faults: [],
 };
 
 function bad(message: string): never {
@@ -111,6 +120,14 @@ function intIn(name: string, v: unknown, min: number, max: number): number {
 function str(name: string, v: unknown): string {
   if (typeof v !== 'string' || v === '') bad(`${name} must be a non-empty string`);
   return v;
+}
+
+function faultList(v: unknown): readonly FaultName[] {
+  if (!Array.isArray(v)) bad('faults must be an array of fault names');
+  for (const f of v)
+    if (!isFaultName(f))
+      bad(`unknown fault ${JSON.stringify(f)}; known: ${FAULT_NAMES.join(', ')}`);
+  return Object.freeze(FAULT_NAMES.filter((n) => (v as unknown[]).includes(n)));
 }
 
 function bool(name: string, v: unknown): boolean {
@@ -149,6 +166,7 @@ export function parseConfig(
     requestLog: bool('requestLog', v.requestLog),
     hsmUserPin: str('hsmUserPin', v.hsmUserPin),
     hsmSoPin: str('hsmSoPin', v.hsmSoPin),
+    faults: faultList(v.faults),
   });
 }
 
@@ -160,5 +178,8 @@ export function describeConfig(c: ServerConfig): string[] {
   if (c.management) lines.push(`management API enabled under ${MANAGEMENT_PREFIX}`);
   if (c.strictSerial) lines.push('strict serials: certificates get unique random serial numbers');
   if (c.lockTtlSeconds !== DEFAULTS.lockTtlSeconds) lines.push(`lock TTL ${c.lockTtlSeconds} s`);
+  // E2EE-API-083 (MUST, server): every fault switch that is on is announced at start.
+  for (const f of c.faults)
+    lines.push(`FAULT ${f}: ${FAULTS[f].description} (breaks ${FAULTS[f].breaks})`);
   return lines;
 }

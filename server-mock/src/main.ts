@@ -14,6 +14,7 @@ import { createApp } from './app.js';
 import { nullLogger, type Logger } from './log.js';
 import { systemClock, type Clock } from './http/context.js';
 import { loadUsersFile } from './users-file.js';
+import { faultSwitches, type FaultSwitches } from './faults.js';
 
 /** A started server. */
 export interface RunningServer {
@@ -22,6 +23,8 @@ export interface RunningServer {
   readonly port: number;
   readonly store: Store;
   readonly ca: CaSigner;
+  /** The live fault switches (also reachable through the management API). */
+  readonly faults: FaultSwitches;
   /** Stops accepting connections, snapshots the store and releases the CA. */
   close(): Promise<void>;
 }
@@ -53,7 +56,8 @@ export async function startServer(
   try {
     if (config.usersFile !== null) loadUsersFile(config.usersFile, store, clock.now());
     ca = opts.ca ?? (await openCa(config));
-    const app = createApp({ config, store, ca, clock, log });
+    const faults = faultSwitches(config.faults);
+    const app = createApp({ config, store, ca, clock, log, faults });
     const server: Server = createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -67,6 +71,7 @@ export async function startServer(
       port,
       store,
       ca: signer,
+      faults,
       close: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -144,6 +144,39 @@ describe('sealfold serve', () => {
     expect(err).toMatch(/^sealfold: INPUT_MALFORMED: users file: \/users\/0\/uid/);
   });
 
+  it('E2EE-API-083: --fault switches are named in the startup banner and listed by the management API', async () => {
+    const a = await serve([
+      '--fault',
+      'commit-on-abort',
+      '--fault',
+      'ignore-lock-token',
+      '--management',
+    ]);
+    const faults = (await (await fetch(`${a.url}/__sealfold/faults`)).json()) as {
+      active: string[];
+    };
+    expect(faults.active).toEqual(['ignore-lock-token', 'commit-on-abort']);
+    const banner = a
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('"startup"') && l.includes('FAULT '));
+    expect(banner.map((l) => (JSON.parse(l) as { message: string }).message.split(':')[0])).toEqual(
+      ['FAULT ignore-lock-token', 'FAULT commit-on-abort'],
+    );
+    a.child.kill('SIGTERM');
+    expect(await exited(a.child)).toBe(0);
+  });
+
+  it('E2EE-API-083: an unknown --fault is a usage error (exit 2)', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin', 'sealfold.js'), 'serve', '--port', '0', '--fault', 'no-such-fault'],
+      { cwd: root },
+    );
+    children.push(child);
+    expect(await exited(child)).toBe(2);
+  });
+
   it('rejects bad options as usage errors (exit 2)', async () => {
     const child = spawn(
       process.execPath,

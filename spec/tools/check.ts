@@ -16,6 +16,7 @@ import { E2EE_CODES } from '../../reference/src/errors/index.js';
 import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './registry.js';
 import { idsCitedByCode, idsCitedByTest } from './citations.js';
 import { vectorCoverage, type VectorCoverage } from './vector-citations.js';
+import { suiteChecks, suiteCitations } from './suite-citations.js';
 
 const addFormats = addFormatsNs.default;
 
@@ -30,6 +31,8 @@ export interface RegistryEntry extends Requirement {
   code: string[];
   /** How many test vectors (vectors/) cite it. */
   vectors: number;
+  /** Conformance-suite checks (test ids) that evidence this requirement against a target. */
+  suite: string[];
 }
 
 export interface CheckReport {
@@ -45,6 +48,13 @@ export interface CheckReport {
     citedByReference: number;
     citedByServer: number;
     vectors: VectorCoverage['counts'];
+    /** Requirements checked by the conformance suite against a (live or mock) target. */
+    checkedBySuite: number;
+    /** ... by the suite and by unit tests. */
+    checkedByBoth: number;
+    /** Suite checks found, and their citations. */
+    suiteChecks: number;
+    suiteCitations: number;
   };
   requirements: RegistryEntry[];
 }
@@ -109,6 +119,20 @@ export function checkSpec(root: string): CheckReport {
   // Vector citations, and the coverage of byte-observable MUSTs (spec/tools/vector-citations.ts).
   const vectors = vectorCoverage(root, requirements);
   problems.push(...vectors.problems);
+  // The conformance suite's checks cite requirements in their `requirements` arrays.
+  const checks = suiteChecks(root);
+  const bySuite = suiteCitations(checks);
+  for (const c of checks) {
+    if (c.requirements === null) {
+      problems.push(`${c.file}: suite check ${c.id}: its requirements cannot be read statically`);
+    }
+  }
+  for (const [id, testIds] of bySuite) {
+    const r = byId.get(id);
+    if (!r) problems.push(`${testIds[0]}: suite check cites unknown requirement ${id}`);
+    else if (r.withdrawn)
+      problems.push(`${testIds[0]}: suite check cites withdrawn requirement ${id}`);
+  }
 
   const specCodes = specErrorCodes(chapters);
   if (specCodes.join(',') !== E2EE_CODES.join(',')) {
@@ -154,6 +178,7 @@ export function checkSpec(root: string): CheckReport {
     tests: [...(tests.get(r.id) ?? [])].sort(),
     code: [...(code.get(r.id) ?? [])].sort(),
     vectors: vectors.perRequirement.get(r.id) ?? 0,
+    suite: [...new Set(bySuite.get(r.id) ?? [])].sort(),
   }));
   const live = entries.filter((r) => !r.withdrawn);
   const perLevel = Object.fromEntries(
@@ -173,6 +198,10 @@ export function checkSpec(root: string): CheckReport {
       citedByReference: live.filter((r) => r.code.some((f) => f.startsWith('reference/'))).length,
       citedByServer: live.filter((r) => r.code.some((f) => f.startsWith('server-mock/'))).length,
       vectors: vectors.counts,
+      checkedBySuite: live.filter((r) => r.suite.length > 0).length,
+      checkedByBoth: live.filter((r) => r.suite.length > 0 && r.tests.length > 0).length,
+      suiteChecks: checks.length,
+      suiteCitations: checks.reduce((n, c) => n + (c.requirements?.length ?? 0), 0),
     },
     requirements: entries,
   };
@@ -195,6 +224,7 @@ export function writeRegistry(root: string, report: CheckReport): string {
       tests: r.tests,
       code: r.code,
       ...(r.vectors > 0 ? { vectors: r.vectors } : {}),
+      ...(r.suite.length > 0 ? { suite: r.suite } : {}),
     })),
   };
   writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');

@@ -12,9 +12,22 @@
  * @module
  */
 
-export const AREAS = ['KEY', 'CERT', 'REC', 'META', 'FILE', 'SHARE', 'LOCK', 'API', 'SEC'] as const;
+export const AREAS = [
+  'KEY',
+  'CERT',
+  'REC',
+  'META',
+  'FILE',
+  'SHARE',
+  'LOCK',
+  'API',
+  'SEC',
+  // The conformance suite's own contract (spec/17-conformance.md).
+  'CONF',
+] as const;
 export const LEVELS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'] as const;
-export const SUBJECTS = ['client', 'server', 'both'] as const;
+/** `suite`: the conformance suite itself (spec/17-conformance.md), neither client nor server. */
+export const SUBJECTS = ['client', 'server', 'both', 'suite'] as const;
 
 export type Level = (typeof LEVELS)[number];
 export type Subject = (typeof SUBJECTS)[number];
@@ -41,7 +54,7 @@ export interface SpecFile {
 const ID = /E2EE-[A-Z]+-\d{3}/;
 const MARKER = new RegExp(
   String.raw`^<a id="(${ID.source})"></a>\*\*(${ID.source})\*\* ` +
-    String.raw`\((withdrawn; was )?(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY), (client|server|both)\):\s*(.*)$`,
+    String.raw`\((withdrawn; was )?(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY), (${SUBJECTS.join('|')})\):\s*(.*)$`,
 );
 /** Anything that looks like an attempt at an ID, well-formed or not. */
 const ID_LIKE = /\bE2EE-[A-Za-z]+-\d+\b/g;

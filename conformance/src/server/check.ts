@@ -61,9 +61,16 @@ export interface CheckContext {
   userId(actor: Actor): string;
   /**
    * The folder (a WebDAV path relative to the user's root, no leading slash) under which this
-   * test may write for `actor`; unique per test and cleaned up by the runner.
+   * test may write for `actor`; unique per test and cleaned up by the runner. The runner creates
+   * it (MKCOL) before the next request of the test is sent, so it exists when first used.
    */
   runFolder(actor: Actor): string;
+  /**
+   * The absolute URL of a path relative to the base URL (for WebDAV `Destination` headers).
+   * Added by the runner (helper A); optional only so that existing fakes keep compiling — the
+   * runner always sets it.
+   */
+  absoluteUrl?(path: string): string;
   /** One HTTP request as `actor` against the target; path is relative to the base URL. */
   request(actor: Actor | null, method: string, path: string, opts?: RequestOptions): Promise<Reply>;
   /**
@@ -137,4 +144,13 @@ export interface CheckEvidence {
   notes: string[];
   http: HttpExchange[];
   replay?: Replay;
+}
+
+/**
+ * Thrown by a check when the server says it does not implement what the check tests (e.g. it
+ * answers 501). Added by the runner (helper A): counts like FAIL when the check is in scope
+ * (spec/17-conformance.md §4).
+ */
+export class CheckUnsupported extends Error {
+  override readonly name = 'CheckUnsupported';
 }

@@ -8,6 +8,7 @@
 import { defaultRng, sha256Hex, type Rng } from '../../../reference/src/_internal/bytes.js';
 import { ancestry, type E2eeTree } from './tree.js';
 import type { E2eeState } from './state.js';
+import { NO_FAULTS, type FaultSwitches } from '../faults.js';
 
 /** One audited transaction event (E2EE-LOCK-065). Tokens appear only as a fingerprint. */
 export interface E2eeAuditEvent {
@@ -31,13 +32,15 @@ export interface E2eeContext {
   /** Locks older than this (and idle as long) are rolled back; `null` disables it (E2EE-LOCK-060). */
   readonly lockTtlMs: number | null;
   readonly audit: (e: E2eeAuditEvent) => void;
+  /** Fault switches (`../faults.ts`); all off unless a server set them. */
+  readonly faults: FaultSwitches;
 }
 
 /** Builds a context with production defaults for the clock, randomness, TTL (24 h) and audit. */
 export function e2eeContext(
   tree: E2eeTree,
   state: E2eeState,
-  opts: Partial<Pick<E2eeContext, 'now' | 'rng' | 'lockTtlMs' | 'audit'>> = {},
+  opts: Partial<Pick<E2eeContext, 'now' | 'rng' | 'lockTtlMs' | 'audit' | 'faults'>> = {},
 ): E2eeContext {
   return {
     tree,
@@ -46,6 +49,7 @@ export function e2eeContext(
     rng: opts.rng ?? defaultRng,
     lockTtlMs: opts.lockTtlMs === undefined ? 86_400_000 : opts.lockTtlMs,
     audit: opts.audit ?? (() => {}),
+    faults: opts.faults ?? NO_FAULTS,
   };
 }
 
@@ -69,7 +73,7 @@ export function lockView(ctx: E2eeContext, user: string, id: number, token: stri
     const lock = ctx.state.locks[String(a)];
     if (lock === undefined) continue;
     // E2EE-LOCK-002 (MUST, server): a lock with another token on the folder or an ancestor wins.
-    if (lock.token !== token) return 'other';
+    if (lock.token !== token && !ctx.faults.on('ignore-lock-token')) return 'other';
     mine = true;
   }
   return mine ? 'mine' : 'none';

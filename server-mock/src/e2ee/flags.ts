@@ -10,14 +10,15 @@ import type { E2eeContext } from './context.js';
 import { removeNode } from './_transaction.js';
 
 /** Throws FLAG_NOT_FOUND unless `id` is an empty folder the user sees and does not share. */
-function assertFlaggable(ctx: E2eeContext, user: string, id: number): void {
+function assertFlaggable(ctx: E2eeContext, user: string, id: number, clear: boolean): void {
   const node = ctx.tree.node(id);
   if (node === undefined || node.kind !== 'folder' || !ctx.tree.canAccess(user, id)) {
     throw new E2eeFailure('FLAG_NOT_FOUND', `no folder with id ${id}`);
   }
   // E2EE-API-111 (MUST, server): the flag changes only on an empty folder, so existing plaintext
   // never becomes "encrypted" and encrypted content never becomes plain.
-  if (ctx.tree.children(id).length > 0) {
+  const ignoreContent = clear && ctx.faults.on('clear-e2ee-flag-with-content');
+  if (ctx.tree.children(id).length > 0 && !ignoreContent) {
     throw new E2eeFailure('FLAG_NOT_FOUND', `folder with id ${id} not empty`);
   }
   if (ctx.tree.isSharedBy(user, id)) {
@@ -31,7 +32,7 @@ function assertFlaggable(ctx: E2eeContext, user: string, id: number): void {
  * @throws E2eeFailure FLAG_NOT_FOUND
  */
 export function setEncryptedFlag(ctx: E2eeContext, user: string, id: number): void {
-  assertFlaggable(ctx, user, id);
+  assertFlaggable(ctx, user, id, false);
   ctx.tree.setEncrypted(id, true);
   ctx.audit({ action: 'flag-set', user, folderId: id, tokenFingerprint: null });
 }
@@ -43,7 +44,7 @@ export function setEncryptedFlag(ctx: E2eeContext, user: string, id: number): vo
  * @throws E2eeFailure FLAG_NOT_FOUND
  */
 export function clearEncryptedFlag(ctx: E2eeContext, user: string, id: number): void {
-  assertFlaggable(ctx, user, id);
+  assertFlaggable(ctx, user, id, true);
   ctx.tree.setEncrypted(id, false);
   delete ctx.state.meta[String(id)];
   const lock = ctx.state.locks[String(id)];

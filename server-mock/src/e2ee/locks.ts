@@ -104,8 +104,12 @@ export function lockFolder(ctx: E2eeContext, user: string, id: number, req: Lock
   const rec = ctx.state.meta[key];
   if (counter !== null) {
     const stored = rec?.counter ?? 0;
+    const faults = ctx.faults;
     // E2EE-LOCK-011 (MUST, server): the counter must be strictly greater than the stored one.
-    if (stored >= counter) {
+    if (
+      (stored > counter && !faults.on('accept-stale-counter')) ||
+      (stored === counter && !faults.on('accept-equal-counter'))
+    ) {
       throw new E2eeFailure(
         'LOCK_COUNTER_NOT_GREATER',
         `received counter is not greater than the stored one (${stored})`,
@@ -171,7 +175,7 @@ export function unlockFolder(
   // The v1 API has no touched-folder records: its unlock also commits the locked folder itself.
   const extra = req.api === 'v1' ? [id] : [];
   let committed: number[] = [];
-  if (req.abort) {
+  if (req.abort && !ctx.faults.on('commit-on-abort')) {
     revertToken(ctx, lock.token, [...extra, id]);
   } else {
     committed = commitToken(ctx, lock.token, extra);
@@ -200,7 +204,8 @@ export function isStaleLock(lock: LockRecord, now: number, ttlMs: number): boole
  * management API, so an injected clock makes it deterministic.
  */
 export function rollbackStaleLocks(ctx: E2eeContext): number[] {
-  if (ctx.lockTtlMs === null) return [];
+  // E2EE-LOCK-060 (MUST, server): stale locks are rolled back.
+  if (ctx.lockTtlMs === null || ctx.faults.on('no-stale-lock-rollback')) return [];
   const now = ctx.now();
   const out: number[] = [];
   for (const [key, lock] of Object.entries(ctx.state.locks)) {

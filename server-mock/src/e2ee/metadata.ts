@@ -66,7 +66,11 @@ function checkWrite(
   needsDoc: boolean,
 ): void {
   // E2EE-API-121 (MUST, server): an uploaded document must be a JSON object.
-  if (needsDoc && (w.doc === undefined || parseJsonObject(w.doc) === null)) {
+  if (
+    needsDoc &&
+    (w.doc === undefined ||
+      (parseJsonObject(w.doc) === null && !ctx.faults.on('filedrop-lost-on-malformed-metadata')))
+  ) {
     throw new E2eeFailure('META_MALFORMED', 'metaData must be a JSON object');
   }
   if (w.api === 'v2') {
@@ -94,8 +98,10 @@ function checkWrite(
 /** Stores an intermediate document and records the folder as touched by the token. */
 function writeIntermediate(ctx: E2eeContext, id: number, w: MetadataWrite, doc: string): void {
   const rec = (ctx.state.meta[String(id)] ??= {});
+  const parsed = ctx.faults.on('metadata-not-byte-exact') ? parseJsonObject(doc) : null;
   rec.intermediate = {
-    doc,
+    // E2EE-API-126 (MUST, server): the document is kept byte-exact, never re-serialised.
+    doc: parsed === null ? doc : JSON.stringify(parsed),
     ...(w.api === 'v2' && w.signature !== '' ? { signature: w.signature } : {}),
   };
   if (w.token !== '') {

@@ -23,6 +23,7 @@ import { e2eeContext, type E2eeAuditEvent, type E2eeContext } from './context.js
 import { isStaleLock, rollbackStaleLocks } from './locks.js';
 import { emptyE2eeState, isE2eeState, type E2eeState } from './state.js';
 import type { E2eeTree, TreeNode } from './tree.js';
+import type { FaultSwitches } from '../faults.js';
 
 /** Key of the engine's document in the `documents` table. */
 export const E2EE_DOCUMENT = 'e2ee';
@@ -34,14 +35,23 @@ export interface E2eeOptions {
   /** Stale-lock TTL in milliseconds; `null` disables the rollback. */
   lockTtlMs: number | null;
   rng?: E2eeContext['rng'];
+  /** Fault switches (`../faults.ts`); all off when absent. */
+  faults?: FaultSwitches;
 }
 
 /** {@link E2eeOptions} from the app's dependencies (`Deps`). */
 export function e2eeOptions(deps: {
   clock: { now(): number };
   config: { lockTtlSeconds: number };
+  faults?: FaultSwitches;
+  /** The TTL as set at run time (management API); the configured one when absent. */
+  lockTtl?: { seconds: number };
 }): E2eeOptions {
-  return { now: deps.clock.now(), lockTtlMs: deps.config.lockTtlSeconds * 1000 };
+  return {
+    now: deps.clock.now(),
+    lockTtlMs: (deps.lockTtl?.seconds ?? deps.config.lockTtlSeconds) * 1000,
+    ...(deps.faults ? { faults: deps.faults } : {}),
+  };
 }
 
 /**
@@ -141,6 +151,7 @@ export function withE2ee<R>(
       now: () => opts.now,
       lockTtlMs: opts.lockTtlMs,
       ...(opts.rng ? { rng: opts.rng } : {}),
+      ...(opts.faults ? { faults: opts.faults } : {}),
       audit: (e) => auditEvent(tx, opts.now, e),
     });
     const out = fn(ctx, tx);

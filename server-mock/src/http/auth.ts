@@ -16,6 +16,8 @@ import { users } from '../store/index.js';
 import { problem } from '../problems.js';
 import type { Profile } from '../config.js';
 import { PROFILE_INFO } from '../profiles.js';
+import { NO_FAULTS, type FaultSwitches } from '../faults.js';
+import type { BruteForceGuard } from './_brute-force.js';
 
 /** Parses `Authorization: Basic base64(user:password)`; null when absent or not Basic. */
 export function parseBasic(
@@ -30,15 +32,28 @@ export function parseBasic(
   return { user: text.slice(0, i), password: text.slice(i + 1) };
 }
 
-/** Sets `req.sealfold.user` / `credential` from HTTP Basic; 401 for wrong credentials. */
-export function basicAuth(store: Store) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+/**
+ * Sets `req.sealfold.user` / `credential` from HTTP Basic; 401 for wrong credentials, 429 once
+ * the login name has too many recent failures from this address (E2EE-API-052).
+ */
+export function basicAuth(store: Store, guard: BruteForceGuard) {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const creds = parseBasic(req.get('authorization'));
     if (creds === null) return next();
     if (creds === 'malformed') throw problem('notLoggedIn');
+    const address = req.socket.remoteAddress ?? '';
+    // E2EE-API-052 (MUST, server): a throttled login is refused before the password is checked.
+    const throttled = guard.loginThrottled(creds.user, address);
+    if (throttled !== null) {
+      res.set('Retry-After', String(throttled.retryAfterSeconds));
+      throw problem('rateLimited', 'Too many failed logins; retry later');
+    }
     // E2EE-API-004 (MUST, server): authenticate with the login password or an app password.
     const kind = users.verifyLogin(store, creds.user, creds.password);
-    if (kind === null) throw problem('notLoggedIn');
+    if (kind === null) {
+      guard.loginFailed(creds.user, address);
+      throw problem('notLoggedIn');
+    }
     req.sealfold.user = creds.user;
     req.sealfold.credential = kind;
     next();
@@ -66,7 +81,9 @@ export function isE2eeClient(
   userAgent: string,
   supportedHeader: string | undefined,
   profile: Profile,
+  faults: FaultSwitches = NO_FAULTS,
 ): boolean {
+  if (faults.on('admit-non-e2ee-clients')) return true;
   for (const a of SUPPORTED_AGENTS) {
     const m = a.re.exec(userAgent);
     if (m) return atLeast([Number(m[1]), Number(m[2]), Number(m[3])], a.min);
@@ -77,10 +94,10 @@ export function isE2eeClient(
 }
 
 /** Middleware: the E2EE user-agent gate (403). */
-export function e2eeClientGate(profile: Profile) {
+export function e2eeClientGate(profile: Profile, faults: FaultSwitches = NO_FAULTS) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     // E2EE-API-006 (MUST, server): refuse E2EE API calls from clients that are not E2EE-capable.
-    if (!isE2eeClient(req.get('user-agent') ?? '', req.get('x-e2ee-supported'), profile))
+    if (!isE2eeClient(req.get('user-agent') ?? '', req.get('x-e2ee-supported'), profile, faults))
       throw problem('userAgentNotAllowed');
     next();
   };

@@ -10,6 +10,9 @@ import type { ServerConfig } from '../config.js';
 import type { Store } from '../store/index.js';
 import type { CaSigner } from '../ca/signer.js';
 import type { Logger } from '../log.js';
+import type { FaultSwitches } from '../faults.js';
+import type { BruteForceGuard } from './_brute-force.js';
+import type { RequestHistory } from './_request-history.js';
 import { problem } from '../problems.js';
 
 /** Time source in milliseconds since the epoch (injectable for tests). */
@@ -26,6 +29,14 @@ export interface Deps {
   readonly ca: CaSigner;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The live fault switches (all off unless set; `faults.ts`). */
+  readonly faults: FaultSwitches;
+  /** Failed-login and share-token failure counters (E2EE-API-052, E2EE-API-053). */
+  readonly bruteForce: BruteForceGuard;
+  /** The most recent request-log entries, for the management API. */
+  readonly requests: RequestHistory;
+  /** The stale-lock TTL in force: `config.lockTtlSeconds` until the management API changes it. */
+  readonly lockTtl: { seconds: number };
 }
 
 /** Per-request context, set by the app before any router runs. */
@@ -58,9 +69,11 @@ export function requireUser(req: Request): string {
  * Strict password confirmation (E2EE-API-060): the request must be authenticated with the
  * account's login password, not an app password.
  */
-export function requirePasswordConfirmation(req: Request): string {
+export function requirePasswordConfirmation(req: Request, faults: FaultSwitches): string {
   const uid = requireUser(req);
-  if (req.sealfold.credential !== 'login') throw problem('passwordConfirmationRequired');
+  // E2EE-API-060 (MUST, server): only the login password confirms (strict confirmation).
+  if (req.sealfold.credential !== 'login' && !faults.on('reset-without-confirmation'))
+    throw problem('passwordConfirmationRequired');
   return uid;
 }
 

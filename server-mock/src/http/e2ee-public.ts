@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { param, requirePasswordConfirmation, requireUser, type Deps } from './context.js';
 import { sendOcs, sendOcsError } from './ocs.js';
 import { e2eeHandler } from './_e2ee-handler.js';
@@ -33,10 +33,18 @@ const PERMISSION_CREATE = 4;
  * Who acts for a filedrop: the logged-in user, or for an anonymous request with a share token the
  * owner of a link share that has create permission and contains folder `id`.
  */
-function filedropActor(deps: Deps, req: Request, id: number): string {
+function filedropActor(deps: Deps, req: Request, res: Response, id: number): string {
   const shareToken = req.get('x-nc-e2ee-share-token') ?? param(req, 'shareToken');
   if (shareToken === undefined || shareToken === '') return requireUser(req);
+  const address = req.socket.remoteAddress ?? '';
+  // E2EE-API-053 (MUST, server): share-token guessing is throttled per remote address.
+  const throttled = deps.bruteForce.shareTokenThrottled(address);
+  if (throttled !== null) {
+    res.set('Retry-After', String(throttled.retryAfterSeconds));
+    throw problem('rateLimited', 'Too many unknown share tokens; retry later');
+  }
   const share = deps.store.list('shares').find((s) => s.shareType === 3 && s.token === shareToken);
+  if (share === undefined) deps.bruteForce.shareTokenFailed(address);
   const inside =
     share !== undefined &&
     (share.nodeId === id || tree.ancestors(deps.store, id).some((a) => a.id === share.nodeId));
@@ -58,7 +66,7 @@ export function e2eePublicRouter(deps: Deps): Router {
     e2eeHandler(deps, (req, res, id) => {
       if (req.sealfold.apiVersion === null || id === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid folder id');
-      const actor = filedropActor(deps, req, id);
+      const actor = filedropActor(deps, req, res, id);
       const raw = param(req, 'filedrop') ?? param(req, 'fileDrop');
       const merged = withE2ee(deps.store, e2eeOptions(deps), (ctx) =>
         addFiledrop(ctx, actor, id, raw),
@@ -72,7 +80,7 @@ export function e2eePublicRouter(deps: Deps): Router {
       if (req.sealfold.apiVersion === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid API version');
       // E2EE-API-060 (MUST, server): the reset needs the login password, not an app password.
-      const user = requirePasswordConfirmation(req);
+      const user = requirePasswordConfirmation(req, deps.faults);
       const deleted = withE2ee(deps.store, e2eeOptions(deps), (ctx, tx) =>
         resetEncryptedFolders(ctx, user, encryptedFoldersOf(tx, user)),
       );

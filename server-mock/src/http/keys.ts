@@ -73,11 +73,23 @@ function csrProblem(e: unknown): never {
   throw e;
 }
 
+/**
+ * The `private-key-not-byte-exact` fault: a "normalisation" that breaks clients, trimming the
+ * blob and dropping base64 padding from each `|` segment.
+ */
+function reencodeBlob(blob: string): string {
+  return blob
+    .trim()
+    .split('|')
+    .map((s) => s.replace(/=+$/, ''))
+    .join('|');
+}
+
 /** Nextcloud's `#[AnonRateLimit(limit: 6, period: 600)]` on `getPublicServerKey` (E2EE-API-051). */
 export const SERVER_KEY_ANON_LIMIT = 6;
 export const SERVER_KEY_ANON_PERIOD_MS = 600_000;
 
-export function keysRouter({ config, store, ca, clock }: Deps): Router {
+export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Deps): Router {
   const r = Router();
   const info = PROFILE_INFO[config.profile];
 
@@ -114,8 +126,9 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
   r.post('/public-key', async (req, res) => {
     const uid = requireUser(req);
     const owner = ownerForWrite(store, req, uid);
+    const replace = faults.on('accept-second-public-key');
     // E2EE-API-022 (MUST, server): an existing certificate is never replaced (409).
-    if (store.get('publicKeys', owner.key)) throw problem('publicKeyExists');
+    if (store.get('publicKeys', owner.key) && !replace) throw problem('publicKeyExists');
     const csr = requireParam(req, 'csr');
     // E2EE-API-024 (MUST, server): issue per chapter 13; 400 bad CSR, 403 CN mismatch.
     const issued = await issueCertificate({
@@ -124,10 +137,11 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
       signer: ca,
       now: new Date(clock.now()),
       serial: config.strictSerial ? 'random' : 'zero',
+      faults,
     }).catch(csrProblem);
     // E2EE-CERT-056 (MUST, server): store and audit atomically; a lost race answers 409.
     store.transact((tx) => {
-      if (tx.get('publicKeys', owner.key)) throw problem('publicKeyExists');
+      if (tx.get('publicKeys', owner.key) && !replace) throw problem('publicKeyExists');
       const now = clock.now();
       tx.put('publicKeys', owner.key, {
         owner: owner.key,
@@ -151,8 +165,9 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
 
   r.put('/public-key', (req, res) => {
     const uid = requireUser(req);
+    const replace = faults.on('accept-second-public-key');
     // E2EE-API-022 (MUST, server): an existing certificate is never replaced (409).
-    if (store.get('publicKeys', uid)) throw problem('publicKeyExists');
+    if (store.get('publicKeys', uid) && !replace) throw problem('publicKeyExists');
     const pem = requireParam(req, 'publicKey');
     let cert;
     try {
@@ -164,7 +179,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     // E2EE-API-023 (MUST, server): an uploaded certificate must name the user as its CN.
     if (cert.subjectCn !== uid) throw problem('certCnMismatch');
     store.transact((tx) => {
-      if (tx.get('publicKeys', uid)) throw problem('publicKeyExists');
+      if (tx.get('publicKeys', uid) && !replace) throw problem('publicKeyExists');
       const now = clock.now();
       tx.put('publicKeys', uid, {
         owner: uid,
@@ -186,7 +201,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
 
   r.delete('/public-key', (req, res) => {
     // E2EE-API-060 (MUST, server): deleting a key requires strict password confirmation.
-    const uid = requirePasswordConfirmation(req);
+    const uid = requirePasswordConfirmation(req, faults);
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
       const rec = tx.get('publicKeys', owner.key);
@@ -208,8 +223,18 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
     const token = req.get(SHARE_TOKEN_HEADER) ?? param(req, 'shareToken');
     let key: string;
     if (token !== undefined && token !== '') {
+      const address = req.socket.remoteAddress ?? '';
+      // E2EE-API-053 (MUST, server): share-token guessing is throttled per remote address.
+      const throttled = bruteForce.shareTokenThrottled(address);
+      if (throttled !== null) {
+        res.set('Retry-After', String(throttled.retryAfterSeconds));
+        throw problem('rateLimited', 'Too many unknown share tokens; retry later');
+      }
       // E2EE-API-044 (MUST, server): a link share's private key is served to holders of its token.
-      if (!linkShare(store, token)) throw problem('privateKeyNotFound');
+      if (!linkShare(store, token)) {
+        bruteForce.shareTokenFailed(address);
+        throw problem('privateKeyNotFound');
+      }
       key = `s:${token}`;
     } else key = requireUser(req);
     const rec = store.get('privateKeys', key);
@@ -221,17 +246,24 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
   r.post('/private-key', (req, res) => {
     const uid = requireUser(req);
     const owner = ownerForWrite(store, req, uid);
+    const replace = faults.on('accept-second-private-key');
     // E2EE-API-040 (MUST, server): an existing private key is never replaced (409).
-    if (store.get('privateKeys', owner.key)) throw problem('privateKeyExists');
+    if (store.get('privateKeys', owner.key) && !replace) throw problem('privateKeyExists');
     const blob = requireParam(req, 'privateKey');
     // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob; this also
     // refuses an unwrapped PEM private key (E2EE-API-043).
     if (info.validatesPrivateKey && !isValidPrivateKeyFormat(blob))
-      throw problem('privateKeyFormat');
+      // E2EE-SEC-062 (MUST NOT, server): the refusal never echoes the blob.
+      throw problem(
+        'privateKeyFormat',
+        faults.on('leak-secret-in-error') ? `Invalid private key format: ${blob}` : undefined,
+      );
+    // E2EE-API-040 (MUST, server): the blob is stored verbatim.
+    const stored = faults.on('private-key-not-byte-exact') ? reencodeBlob(blob) : blob;
     store.transact((tx) => {
-      if (tx.get('privateKeys', owner.key)) throw problem('privateKeyExists');
+      if (tx.get('privateKeys', owner.key) && !replace) throw problem('privateKeyExists');
       const now = clock.now();
-      tx.put('privateKeys', owner.key, { owner: owner.key, blob, createdAt: now });
+      tx.put('privateKeys', owner.key, { owner: owner.key, blob: stored, createdAt: now });
       // E2EE-API-061 (MUST, server): every stored or deleted key is audited in the same transaction.
       audit.append(tx, {
         time: now,
@@ -244,7 +276,7 @@ export function keysRouter({ config, store, ca, clock }: Deps): Router {
   });
 
   r.delete('/private-key', (req, res) => {
-    const uid = requirePasswordConfirmation(req);
+    const uid = requirePasswordConfirmation(req, faults);
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
       // E2EE-API-042 (MUST, server): 404 when there is no private key to delete.

@@ -2,8 +2,8 @@
  * The management API (`/__sealfold/…`, only with `--management`; E2EE-API-080..089): create users
  * and app passwords, reset state, read the audit log, the state fingerprint and the CA key. It
  * is test tooling on a loopback test server and has no authentication; never enable it on a
- * reachable interface. It is designed to grow (faults and adversary controls come later, each as
- * its own path).
+ * reachable interface. It grows one path per control: fault switches (`/faults`) and the recent
+ * request log (`/requests`) came with the conformance suite.
  *
  * Bodies and answers are plain JSON; errors are `{"error":{"code","message"}}`.
  *
@@ -16,6 +16,7 @@ import * as audit from '../audit.js';
 import { tree, users } from '../store/index.js';
 import { PEM_LABELS, pemEncode } from '../../../reference/src/pem/index.js';
 import { PROFILE_INFO } from '../profiles.js';
+import { FAULT_NAMES, FAULTS, isFaultName } from '../faults.js';
 
 /** Actor name used in audit records of management actions. */
 export const MANAGEMENT_ACTOR = 'management';
@@ -41,7 +42,15 @@ function optInt(v: unknown, name: string): number | undefined {
   return n;
 }
 
-export function managementRouter({ config, store, ca, clock }: Deps): Router {
+export function managementRouter({
+  config,
+  store,
+  ca,
+  clock,
+  faults,
+  requests,
+  lockTtl,
+}: Deps): Router {
   const r = Router();
 
   r.get('/', (_req, res) => {
@@ -59,6 +68,11 @@ export function managementRouter({ config, store, ca, clock }: Deps): Router {
         'GET /audit',
         'GET /state',
         'GET /ca',
+        'GET /faults',
+        'POST /faults',
+        'GET /requests',
+        'GET /lock-ttl',
+        'POST /lock-ttl',
       ],
     });
   });
@@ -175,6 +189,46 @@ export function managementRouter({ config, store, ca, clock }: Deps): Router {
       publicKeyPem: pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()),
       strictSerial: config.strictSerial,
     });
+  });
+
+  const faultState = () => ({
+    active: faults.list(),
+    known: FAULT_NAMES.map((name) => ({ name, ...FAULTS[name] })),
+  });
+  r.get('/faults', (_req, res) => {
+    res.json(faultState());
+  });
+  r.post('/faults', (req, res) => {
+    const b = obj(req.body);
+    const active = b.active;
+    // E2EE-API-083 (MUST, server): only known switches; an unknown name changes nothing.
+    if (!Array.isArray(active) || !active.every(isFaultName))
+      throw problem('badRequest', `active must be an array of: ${FAULT_NAMES.join(', ')}`);
+    faults.set(active);
+    res.json(faultState());
+  });
+
+  r.get('/lock-ttl', (_req, res) => {
+    res.json({ seconds: lockTtl.seconds });
+  });
+  r.post('/lock-ttl', (req, res) => {
+    const seconds = obj(req.body).seconds;
+    // E2EE-API-085 (MUST, server): a TTL of 1..31536000 seconds replaces the one in force.
+    if (
+      typeof seconds !== 'number' ||
+      !Number.isInteger(seconds) ||
+      seconds < 1 ||
+      seconds > 31_536_000
+    )
+      throw problem('badRequest', 'seconds must be an integer 1..31536000');
+    const previous = lockTtl.seconds;
+    lockTtl.seconds = seconds;
+    res.json({ seconds, previous });
+  });
+
+  // E2EE-API-084 (MUST, server): the recent request log, exactly as it was logged.
+  r.get('/requests', (_req, res) => {
+    res.json({ entries: requests.list() });
   });
 
   return r;

@@ -17,6 +17,7 @@ import { XMLBuilder } from 'fast-xml-parser';
 import { problem, toProblem } from '../problems.js';
 import type { Profile } from '../config.js';
 import type { Logger } from '../log.js';
+import { NO_FAULTS, type FaultSwitches } from '../faults.js';
 
 /** The response header that names the Sealfold error code of a refusal (E2EE-API-008). */
 export const CODE_HEADER = 'X-Sealfold-E2EE-Code';
@@ -106,10 +107,15 @@ export function requireOcsHeader(req: Request, _res: Response, next: NextFunctio
 }
 
 /** Express error handler that renders any error as an OCS envelope for `profile`. */
-export function ocsErrorHandler(profile: Profile, log: Logger) {
+export function ocsErrorHandler(profile: Profile, log: Logger, faults: FaultSwitches = NO_FAULTS) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    const p = toProblem(err, profile);
+    const refused = toProblem(err, profile);
+    // E2EE-API-007 (MUST, server): malformed input is a 4xx, never a 5xx.
+    const p =
+      refused.code === 'INPUT_MALFORMED' && faults.on('crash-on-malformed')
+        ? toProblem(new Error('crash'), profile)
+        : refused;
     // E2EE-SEC-062 (MUST NOT, server): an internal error is logged by class only, never by message.
     if (p.status >= 500)
       log.write({ type: 'error', error: (err as Error)?.name ?? 'unknown', code: p.code });

@@ -109,11 +109,11 @@ export function handleCopyMove(
     // E2EE-API-234 (MUST, server): Overwrite: F never replaces.
     if (!overwrite) throw dav.precondition('the destination exists');
     if (isShareRoot(existing)) throw dav.forbidden('cannot replace a received share');
-    assertPermission(existing, PERM.delete, 'replace the destination');
+    assertPermission(c.deps.faults, existing, PERM.delete, 'replace the destination');
   }
-  if (kind === 'MOVE') assertPermission(src, PERM.delete, 'move this');
-  else assertPermission(src, PERM.read, 'read this');
-  assertPermission(destParent, PERM.create, 'create here');
+  if (kind === 'MOVE') assertPermission(c.deps.faults, src, PERM.delete, 'move this');
+  else assertPermission(c.deps.faults, src, PERM.read, 'read this');
+  assertPermission(c.deps.faults, destParent, PERM.create, 'create here');
 
   const nowSec = Math.floor(c.nowMs / 1000);
   const actor = { user: c.uid, token: c.token };

@@ -24,14 +24,21 @@ import {
 import { removePlain } from './_e2ee-bridge.js';
 import { addressed, assertE2eeGate } from './webdav-read.js';
 import { hasBody, type DavContext } from './webdav.js';
+import type { FaultSwitches } from '../faults.js';
 
 /** OCS share permission bits. */
 export const PERM = { read: 1, update: 2, create: 4, delete: 8, share: 16 } as const;
 
 /** E2EE-API-235: the user's rights on `d` must include `bit`. */
-export function assertPermission(d: DavNode, bit: number, what: string): void {
+export function assertPermission(
+  faults: FaultSwitches,
+  d: DavNode,
+  bit: number,
+  what: string,
+): void {
   // E2EE-API-235 (MUST, server): recipients get only what the share grants.
-  if ((d.v.permissions & bit) === 0) throw dav.forbidden(`you may not ${what} here`);
+  if ((d.v.permissions & bit) === 0 && !faults.on('read-only-recipient-can-write'))
+    throw dav.forbidden(`you may not ${what} here`);
 }
 
 /** The existing parent folder of the addressed path (409 when it does not exist). */
@@ -86,8 +93,8 @@ export function handlePut(c: DavContext, _req: Request, res: Response): void {
   if (resolveDav(view, c.uid, segments)?.v.node.kind === 'folder') {
     throw dav.notAllowed('the target is a folder');
   }
-  if (existing) assertPermission(existing, PERM.update, 'change this file');
-  else assertPermission(parent, PERM.create, 'create files');
+  if (existing) assertPermission(c.deps.faults, existing, PERM.update, 'change this file');
+  else assertPermission(c.deps.faults, parent, PERM.create, 'create files');
   const nowSec = Math.floor(c.nowMs / 1000);
   const body = new Uint8Array(c.body);
   const [id, created] = withE2ee(c.deps.store, e2eeOptions(c.deps), (ctx, tx) => {
@@ -124,7 +131,7 @@ export function handleMkcol(c: DavContext, req: Request, res: Response): void {
   assertE2eeGate(view, c, parent.v.node.id);
   // E2EE-API-230 (MUST, server): an existing name answers 405.
   if (resolveDav(view, c.uid, segments) !== undefined) throw dav.notAllowed('the name exists');
-  assertPermission(parent, PERM.create, 'create folders');
+  assertPermission(c.deps.faults, parent, PERM.create, 'create folders');
   const nowSec = Math.floor(c.nowMs / 1000);
   const create = (tx: Tx, pid: number, n: string) => {
     if (tree.childByName(tx, pid, n) !== undefined) throw dav.notAllowed('the name exists');
@@ -154,7 +161,7 @@ export function handleDelete(c: DavContext, _req: Request, res: Response): void 
   if (!c.e2eeClient && containsEncrypted(view, d.v.node.id)) {
     throw new DavFailure(403, 'Forbidden', 'FORBIDDEN', 'the folder contains encrypted folders');
   }
-  assertPermission(d, PERM.delete, 'delete');
+  assertPermission(c.deps.faults, d, PERM.delete, 'delete');
   withE2ee(c.deps.store, e2eeOptions(c.deps), (ctx, tx) => {
     if (inEncryptedTree(tx, d.v.node.id)) {
       // E2EE-API-222 (MUST, server): DELETE in an encrypted tree is staged by the engine.

@@ -157,6 +157,7 @@ export function webdavRouter(deps: Deps): Router {
           req.get('user-agent') ?? '',
           req.get('x-e2ee-supported'),
           deps.config.profile,
+          deps.faults,
         ),
         token: lockToken(req),
         nowMs: deps.clock.now(),

@@ -1,0 +1,21 @@
+/**
+ * The server check battery of `sealfold certify server`: every check, in report order. Each
+ * check's id is stable forever (never reused or renumbered) and cites the requirement IDs it
+ * evidences.
+ *
+ * @module
+ */
+import type { ServerCheck } from '../check.js';
+import { KEY_CHECKS } from './keys.js';
+import { LOCKING_CHECKS } from './locking.js';
+import { SHARING_CHECKS } from './sharing.js';
+import { SECURITY_CHECKS } from './security.js';
+import { MODEL_CHECKS } from '../model/checks.js';
+
+export const SERVER_CHECKS: readonly ServerCheck[] = [
+  ...KEY_CHECKS,
+  ...LOCKING_CHECKS,
+  ...SHARING_CHECKS,
+  ...SECURITY_CHECKS,
+  ...MODEL_CHECKS, // the property-based model run (`../model/`)
+];

@@ -1,0 +1,242 @@
+/**
+ * Sharing and filedrop checks (spec/14-webdav-and-shares.md §7, spec/12-metadata-api.md §5): a
+ * share appears for its recipient, a read-only recipient cannot write, filedrop entries merge
+ * without a lock, and malformed metadata never destroys pending filedrop entries (the
+ * CVE-2023-35173 class, attacks SRV-4).
+ *
+ * @module
+ */
+import { CheckFailure, type Actor, type CheckContext, type ServerCheck } from '../check.js';
+import {
+  committedFolder,
+  dav,
+  e2eePath,
+  expectEqual,
+  expectStatus,
+  fakeSignature,
+  form,
+  inRunFolder,
+  listed,
+  lock,
+  makeFolder,
+  ocsData,
+  readMetadata,
+  seen,
+  sharesPath,
+  unlock,
+  writeMetadata,
+} from './_support.js';
+
+/** Share permission bits (OCS): read 1, update 2, create 4, delete 8, share 16. */
+const READ_ONLY = 1;
+const ALL = 31;
+
+/**
+ * Creates folder `name` with `hello.txt` in alice's run folder and shares it with `recipient`;
+ * returns the recipient's mount name and the content of `hello.txt`.
+ */
+async function sharedFolder(
+  ctx: CheckContext,
+  name: string,
+  recipient: Actor,
+  permissions: number,
+): Promise<{ mount: string; hello: string }> {
+  const segs = inRunFolder(ctx, 'alice', name);
+  await makeFolder(ctx, 'alice', segs);
+  const hello = `hello from alice ${ctx.seed}`;
+  expectStatus(
+    await dav(ctx, 'alice', 'PUT', [...segs, 'hello.txt'], { body: hello }),
+    201,
+    'PUT hello.txt',
+  );
+  const r = await ctx.request(
+    'alice',
+    'POST',
+    sharesPath(''),
+    form({
+      path: `/${segs.join('/')}`,
+      shareType: '0',
+      shareWith: ctx.userId(recipient),
+      permissions: String(permissions),
+    }),
+  );
+  expectStatus(r, 200, 'POST shares');
+  const target = (ocsData(r) as { file_target?: unknown } | undefined)?.file_target;
+  if (typeof target !== 'string')
+    throw new CheckFailure('the share has no file_target', {
+      expected: 'file_target',
+      actual: seen(r),
+    });
+  return { mount: target.replace(/^\/+/, ''), hello };
+}
+
+const shareVisible: ServerCheck = {
+  id: 'sharing/share-visible-to-recipient',
+  title: "A shared folder appears at the recipient's root and its files are readable there",
+  requirements: ['E2EE-API-250', 'E2EE-API-253', 'E2EE-API-202'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-sharing'],
+  async run(ctx) {
+    const { mount, hello } = await sharedFolder(ctx, 'for-bob', 'bob', ALL);
+    if (!(await listed(ctx, 'bob', [], mount)))
+      throw new CheckFailure(`the share is not listed at bob's root as ${mount}`, {
+        expected: mount,
+        actual: 'missing',
+      });
+    const got = await dav(ctx, 'bob', 'GET', [mount, 'hello.txt']);
+    expectStatus(got, 200, "GET hello.txt through bob's mount");
+    expectEqual(got.text(), hello, 'the shared file');
+  },
+};
+
+const readOnlyRecipient: ServerCheck = {
+  id: 'sharing/read-only-recipient-cannot-write',
+  title: 'A recipient of a read-only share reads but cannot create, change or delete (403)',
+  requirements: ['E2EE-API-235'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-sharing'],
+  async run(ctx) {
+    const { mount, hello } = await sharedFolder(ctx, 'read-only', 'carol', READ_ONLY);
+    const got = await dav(ctx, 'carol', 'GET', [mount, 'hello.txt']);
+    expectStatus(got, 200, 'GET through the read-only share');
+    expectStatus(
+      await dav(ctx, 'carol', 'PUT', [mount, 'new.txt'], { body: 'x' }),
+      403,
+      'PUT a new file',
+    );
+    expectStatus(
+      await dav(ctx, 'carol', 'PUT', [mount, 'hello.txt'], { body: 'changed' }),
+      403,
+      'PUT over hello.txt',
+    );
+    expectStatus(await dav(ctx, 'carol', 'MKCOL', [mount, 'dir']), 403, 'MKCOL');
+    expectStatus(await dav(ctx, 'carol', 'DELETE', [mount, 'hello.txt']), 403, 'DELETE hello.txt');
+    const after = await dav(
+      ctx,
+      'alice',
+      'GET',
+      inRunFolder(ctx, 'alice', 'read-only', 'hello.txt'),
+    );
+    expectEqual(after.text(), hello, "alice's file after the refused writes");
+  },
+};
+
+/** A filedrop upload as `actor` (no lock); the raw reply. */
+function dropEntries(ctx: CheckContext, actor: Actor, id: number, entries: string) {
+  return ctx.request(
+    actor,
+    'PUT',
+    e2eePath(`/meta-data/${id}/filedrop`),
+    form({ filedrop: entries }),
+  );
+}
+
+/** The `filedrop` member of a stored document, or a failure when the document is not JSON. */
+function filedropOf(doc: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(doc);
+  } catch {
+    throw new CheckFailure('the stored metadata document is not JSON', {
+      expected: 'a JSON object',
+      actual: doc.slice(0, 200),
+    });
+  }
+  const fd = (parsed as { filedrop?: unknown } | null)?.filedrop;
+  return fd !== null && typeof fd === 'object' ? (fd as Record<string, unknown>) : {};
+}
+
+const DOC = JSON.stringify({
+  metadata: { ciphertext: 'c', nonce: 'n', authenticationTag: 't' },
+  version: '2.0',
+});
+const ENTRY = {
+  ciphertext: 'drop',
+  nonce: 'n',
+  authenticationTag: 't',
+  users: [{ userId: 'x', encryptedFiledropKey: 'k' }],
+};
+
+const filedropMerge: ServerCheck = {
+  id: 'filedrop/merge-without-lock',
+  title: 'Filedrop entries merge into the committed document without a lock, keeping the rest',
+  requirements: ['E2EE-API-140', 'E2EE-API-144'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-filedrop'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'drop', DOC);
+    expectStatus(
+      await dropEntries(ctx, 'alice', f.id, JSON.stringify({ first: ENTRY })),
+      200,
+      'filedrop upload',
+    );
+    expectStatus(
+      await dropEntries(ctx, 'alice', f.id, JSON.stringify({ second: ENTRY })),
+      200,
+      'second filedrop upload',
+    );
+    const { doc } = await readMetadata(ctx, 'alice', f.id);
+    const fd = filedropOf(doc);
+    for (const name of ['first', 'second'])
+      if (!(name in fd))
+        throw new CheckFailure(`filedrop entry ${name} is missing`, {
+          expected: name,
+          actual: Object.keys(fd),
+        });
+    const rest = JSON.parse(doc) as Record<string, unknown>;
+    expectEqual(
+      JSON.stringify(rest['metadata']),
+      JSON.stringify(JSON.parse(DOC).metadata),
+      'the other members',
+    );
+  },
+};
+
+const malformedKeepsFiledrop: ServerCheck = {
+  id: 'filedrop/malformed-metadata-keeps-entries',
+  title:
+    'Malformed metadata or filedrop uploads are refused and never destroy pending filedrop entries',
+  requirements: ['E2EE-API-121', 'E2EE-API-142', 'E2EE-API-091'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-filedrop'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'pending', DOC);
+    expectStatus(
+      await dropEntries(ctx, 'alice', f.id, JSON.stringify({ pending: ENTRY })),
+      200,
+      'filedrop upload',
+    );
+    for (const bad of ['[]', '{"x":1}', 'not json'])
+      expectStatus(
+        await dropEntries(ctx, 'alice', f.id, bad),
+        400,
+        `filedrop upload ${JSON.stringify(bad)}`,
+      );
+    const token = await lock(ctx, 'alice', f.id, 2);
+    for (const bad of ['not json {', '[1,2]', '"a string"'])
+      expectStatus(
+        await writeMetadata(ctx, 'alice', 'PUT', f.id, token, bad, fakeSignature(ctx.seed, 'bad')),
+        400,
+        `PUT /meta-data ${JSON.stringify(bad)}`,
+      );
+    expectStatus(await unlock(ctx, 'alice', f.id, token), 200, 'unlock');
+    const fd = filedropOf((await readMetadata(ctx, 'alice', f.id)).doc);
+    if (!('pending' in fd))
+      throw new CheckFailure('the pending filedrop entry is gone', {
+        expected: 'pending',
+        actual: Object.keys(fd),
+      });
+  },
+};
+
+/** The sharing and filedrop checks, in report order. */
+export const SHARING_CHECKS: readonly ServerCheck[] = [
+  shareVisible,
+  readOnlyRecipient,
+  filedropMerge,
+  malformedKeepsFiledrop,
+];

@@ -1,0 +1,75 @@
+/**
+ * The per-switch proof of issue 7's "Done when": for every fault switch of the mock
+ * (server-mock/src/faults.ts), the server checks that must FAIL on a mock with that switch on, and
+ * so the requirement IDs they evidence. `faults.test.ts` runs `certifyServer` for each row and
+ * asserts FAIL on exactly these checks (every other check not FAIL) and exit code 1.
+ *
+ * A row may name more than one check when the broken requirement is evidenced by several (a
+ * second certificate also breaks the immutability across re-login), or when a check's set-up
+ * relies on what the switch breaks (`keys/second-private-key-rejected` reads back the blob it
+ * stored, which `private-key-not-byte-exact` changes).
+ */
+import type { FaultName } from '../../server-mock/src/faults.js';
+
+export interface FaultRow {
+  fault: FaultName;
+  /** The check ids that must FAIL, in battery order. */
+  fails: readonly string[];
+  /** Status profiles to run under (default nc32). */
+  statusProfiles?: readonly ('nc30' | 'nc32')[];
+  /**
+   * `battery`: run every check but the model run's and assert over all of them. Otherwise only the
+   * checks of the groups (`keys/…`, `lock/…`) of `fails` run, to keep the test short.
+   */
+  scope?: 'battery';
+}
+
+export const FAULT_TABLE: readonly FaultRow[] = [
+  {
+    fault: 'accept-second-public-key',
+    fails: ['keys/second-public-key-rejected', 'keys/immutable-across-relogin'],
+  },
+  { fault: 'accept-second-private-key', fails: ['keys/second-private-key-rejected'] },
+  { fault: 'sign-foreign-cn', fails: ['keys/csr-foreign-cn-refused'], scope: 'battery' },
+  { fault: 'skip-proof-of-possession', fails: ['keys/csr-proof-of-possession'] },
+  {
+    fault: 'private-key-not-byte-exact',
+    fails: ['keys/second-private-key-rejected', 'keys/private-key-byte-exact'],
+  },
+  {
+    fault: 'reset-without-confirmation',
+    fails: ['keys/delete-needs-password-confirmation'],
+    scope: 'battery',
+  },
+  {
+    fault: 'accept-stale-counter',
+    fails: ['metadata/counter-stale-refused'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  {
+    fault: 'accept-equal-counter',
+    fails: ['metadata/counter-equal-refused'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  {
+    fault: 'ignore-lock-token',
+    fails: ['lock/foreign-token-refused', 'lock/ancestor-lock'],
+    scope: 'battery',
+  },
+  { fault: 'commit-on-abort', fails: ['lock/abort-reverts'] },
+  { fault: 'no-stale-lock-rollback', fails: ['lock/stale-lock-rollback'] },
+  { fault: 'metadata-not-byte-exact', fails: ['metadata/byte-exact'] },
+  { fault: 'clear-e2ee-flag-with-content', fails: ['flags/flag-rules'] },
+  {
+    fault: 'filedrop-lost-on-malformed-metadata',
+    fails: ['filedrop/malformed-metadata-keeps-entries'],
+    scope: 'battery',
+  },
+  { fault: 'read-only-recipient-can-write', fails: ['sharing/read-only-recipient-cannot-write'] },
+  { fault: 'admit-non-e2ee-clients', fails: ['flags/non-e2ee-clients-kept-out'] },
+  { fault: 'crash-on-malformed', fails: ['security/fuzz-malformed-requests'], scope: 'battery' },
+  { fault: 'leak-authorization-in-log', fails: ['security/no-secret-in-logs'] },
+  // Only nc32 checks the blob's format (E2EE-API-041), so only nc32 has a refusal to leak it in.
+  { fault: 'leak-secret-in-error', fails: ['security/no-secret-in-errors'] },
+  { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
+];

@@ -1,0 +1,143 @@
+/**
+ * Fault switches: named, deterministic misbehaviour of the mock server (Pebble's lesson,
+ * conformance-design §3.7). Each switch breaks exactly one server requirement at the one place in
+ * the mock that enforces it (a single `faults.on('…')` guard), so that `sealfold certify server`
+ * can show that each of its checks fails on a server that breaks what the check evidences.
+ *
+ * Switches are off unless set: at start with `--fault NAME` (repeatable; the startup banner lists
+ * them) or at run time through the management API (`GET/POST /__sealfold/faults`). They never
+ * persist.
+ *
+ * @module
+ */
+
+/** Every fault switch: what it does and the requirement it breaks. A closed list. */
+export const FAULTS = {
+  'accept-second-public-key': {
+    breaks: 'E2EE-API-022',
+    description: 'a second POST/PUT public-key replaces the stored certificate instead of 409',
+  },
+  'accept-second-private-key': {
+    breaks: 'E2EE-API-040',
+    description: 'a second POST private-key replaces the stored blob instead of 409',
+  },
+  'sign-foreign-cn': {
+    breaks: 'E2EE-CERT-052',
+    description: 'the CA issues a certificate whatever common name the CSR names',
+  },
+  'skip-proof-of-possession': {
+    breaks: 'E2EE-CERT-051',
+    description: "the CA issues without verifying the CSR's self-signature",
+  },
+  'private-key-not-byte-exact': {
+    breaks: 'E2EE-API-040',
+    description: 'the private-key blob is stored with its base64 segments re-encoded (trimmed)',
+  },
+  'reset-without-confirmation': {
+    breaks: 'E2EE-API-060',
+    description: 'key deletes and the encrypted-files reset accept an app password',
+  },
+  'accept-stale-counter': {
+    breaks: 'E2EE-LOCK-011',
+    description: 'a lock whose counter is lower than the stored one is granted',
+  },
+  'accept-equal-counter': {
+    breaks: 'E2EE-LOCK-011',
+    description: 'a lock whose counter equals the stored one is granted',
+  },
+  'ignore-lock-token': {
+    breaks: 'E2EE-LOCK-002',
+    description: "the lock view treats another token's lock as the caller's own",
+  },
+  'commit-on-abort': {
+    breaks: 'E2EE-LOCK-055',
+    description: 'an abort commits the transaction instead of reverting it',
+  },
+  'no-stale-lock-rollback': {
+    breaks: 'E2EE-LOCK-060',
+    description: 'locks older than the TTL are never rolled back',
+  },
+  'metadata-not-byte-exact': {
+    breaks: 'E2EE-API-126',
+    description: 'metadata documents are re-serialised (JSON.parse + JSON.stringify) when stored',
+  },
+  'clear-e2ee-flag-with-content': {
+    breaks: 'E2EE-API-111',
+    description: 'DELETE /encrypted/{id} clears the flag of a folder that has content',
+  },
+  'filedrop-lost-on-malformed-metadata': {
+    breaks: 'E2EE-API-121',
+    description: 'a metadata PUT that is not a JSON object is stored (pending filedrops are lost)',
+  },
+  'read-only-recipient-can-write': {
+    breaks: 'E2EE-API-235',
+    description: "WebDAV writes ignore the share's permission bits",
+  },
+  'admit-non-e2ee-clients': {
+    breaks: 'E2EE-API-006',
+    description: 'the E2EE user-agent gate lets every client through',
+  },
+  'crash-on-malformed': {
+    breaks: 'E2EE-API-007',
+    description: 'malformed OCS input (an INPUT_MALFORMED refusal) ends in a 500 instead of a 4xx',
+  },
+  'leak-authorization-in-log': {
+    breaks: 'E2EE-SEC-060',
+    description: 'the request log records the Authorization header',
+  },
+  'leak-secret-in-error': {
+    breaks: 'E2EE-SEC-062',
+    description: 'a refused private-key upload echoes the blob in the error message',
+  },
+  'no-brute-force-limit': {
+    breaks: 'E2EE-API-052',
+    description: 'failed logins and share-token guesses are never throttled',
+  },
+} as const satisfies Record<string, { breaks: string; description: string }>;
+
+/** A fault switch name. */
+export type FaultName = keyof typeof FAULTS;
+
+/** All fault names, in the order of {@link FAULTS}. */
+export const FAULT_NAMES = Object.keys(FAULTS) as readonly FaultName[];
+
+/** True when `name` is a known fault switch. */
+export function isFaultName(name: unknown): name is FaultName {
+  return typeof name === 'string' && Object.hasOwn(FAULTS, name);
+}
+
+/** The live fault switches of one server: read by the enforcing code, set by the management API. */
+export interface FaultSwitches {
+  /** True when the switch is on. */
+  on(name: FaultName): boolean;
+  /** The switches that are on, in the order of {@link FAULTS}. */
+  list(): FaultName[];
+  /** Replaces the set of switches that are on. */
+  set(names: readonly FaultName[]): void;
+}
+
+/**
+ * Switches starting with `initial` on.
+ * @example
+ * const faults = faultSwitches(['commit-on-abort']);
+ * faults.on('commit-on-abort'); // true
+ */
+export function faultSwitches(initial: readonly FaultName[] = []): FaultSwitches {
+  let active = new Set<FaultName>(initial);
+  return {
+    on: (name) => active.has(name),
+    list: () => FAULT_NAMES.filter((n) => active.has(n)),
+    set: (names) => {
+      active = new Set(names);
+    },
+  };
+}
+
+/** Switches that are all off and cannot be turned on (engine contexts built outside a server). */
+export const NO_FAULTS: FaultSwitches = Object.freeze({
+  on: () => false,
+  list: () => [],
+  set: () => {
+    throw new TypeError('these fault switches are fixed off');
+  },
+});
