@@ -142,6 +142,26 @@ describe('refusals an operator can act on', () => {
   });
 });
 
+describe('browser sessions', () => {
+  it('E2EE-API-408: a request token or a session cookie replaces neither OCS-APIRequest nor credentials', async () => {
+    const s = await testServer();
+    const noHeader = await request(s.app)
+      .get(`${E2EE_V1}/private-key?format=json`)
+      .set('requesttoken', 'a-request-token')
+      .set('Cookie', 'nc_session_id=abc; oc_sessionPassphrase=def')
+      .set('User-Agent', DESKTOP_UA)
+      .auth('alice', CREDS.alice.app);
+    expect(noHeader.status).toBe(412);
+    const cookieOnly = await request(s.app)
+      .get(`${E2EE_V1}/private-key?format=json`)
+      .set('OCS-APIRequest', 'true')
+      .set('requesttoken', 'a-request-token')
+      .set('Cookie', 'nc_session_id=abc; nc_username=alice')
+      .set('User-Agent', DESKTOP_UA);
+    expect(cookieOnly.status).toBe(401);
+  });
+});
+
 describe('users file', () => {
   it('E2EE-API-405: a uid given twice is rejected and nobody is created', () => {
     const path = join(dir, 'dup.json');
