@@ -102,12 +102,10 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
       throw e;
     }
     const log = jsonLineLogger(io.stderr);
-    const server = await startServer(config, { log });
-    for (const line of [...startupLines(config, server), ...describeConfig(config)])
-      log.write({ type: 'startup', message: line });
-    log.write({ type: 'startup', message: 'TEST SERVER: do not store real data' });
-    io.stdout(server.url + '\n');
-    await new Promise<void>((done) => {
+    // The handlers are in place before the port opens: a script that sends SIGTERM as soon as the
+    // port answers must find them (E2EE-API-402); a signal during startup stops the server as soon
+    // as it has started.
+    const stopped = new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -116,6 +114,12 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    const server = await startServer(config, { log });
+    for (const line of [...startupLines(config, server), ...describeConfig(config)])
+      log.write({ type: 'startup', message: line });
+    log.write({ type: 'startup', message: 'TEST SERVER: do not store real data' });
+    io.stdout(server.url + '\n');
+    await stopped;
     await server.close();
     return 0;
   },
