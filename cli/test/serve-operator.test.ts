@@ -40,11 +40,11 @@ interface Run {
   url: Promise<string>;
 }
 
-function serve(args: string[]): Run {
+function serve(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
   const child = spawn(
     process.execPath,
     [join(root, 'bin', 'sealfold.js'), 'serve', '--port', '0', '--quiet', ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
   let out = '';
@@ -168,6 +168,16 @@ describe('sealfold serve for operators', () => {
     const r = serve(['--host', '0.0.0.0', '--management']);
     expect(await r.exit).toBe(2);
     expect(r.stderr()).toMatch(/non-loopback host 0\.0\.0\.0 .*--management-remote/);
+  });
+
+  it('E2EE-API-402: a server started through npx names the pid that stops it', async () => {
+    const viaNpx = serve([], { ...process.env, npm_command: 'exec' });
+    await viaNpx.url;
+    expect(startupMessages(viaNpx.stderr())).toContain(
+      `started through npx: stop it with kill ${viaNpx.child.pid}, not the npx pid`,
+    );
+    viaNpx.child.kill('SIGTERM');
+    expect(await viaNpx.exit).toBe(0);
   });
 
   it('E2EE-API-402: the README background block stops the server with kill $SERVER_PID', async () => {
