@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../../server-mock/src/main.js';
 import { jsonLineLogger } from '../../server-mock/src/log.js';
 import { isSealfoldError } from '../../reference/src/errors/index.js';
 import { resolve } from 'node:path';
+import { startedByNpx, watchLaunchers } from '../launcher-watch.js';
 
 /**
  * What an operator needs to see at startup (E2EE-API-404): where it listens, where its state is,
@@ -26,9 +27,9 @@ function startupLines(config: ServerConfig, server: RunningServer): string[] {
     `CA key ${s.caKey === 'new' ? 'new (generated now)' : 'loaded'} (${config.ca})`,
     `server key sha256 ${s.serverKeySha256}`,
   ];
-  // npm/npx do not forward SIGTERM to this process: `kill` of the npx pid leaves it running.
-  if (process.env.npm_command === 'exec')
-    lines.push(`started through npx: stop it with kill ${process.pid}, not the npx pid`);
+  // npm/npx do not forward SIGTERM; the server stops when npx ends (launcher-watch.ts).
+  if (startedByNpx(process.env))
+    lines.push(`started through npx: stops when npx ends; its own pid is ${process.pid}`);
   return lines;
 }
 
@@ -105,14 +106,18 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     // The handlers are in place before the port opens: a script that sends SIGTERM as soon as the
     // port answers must find them (E2EE-API-402); a signal during startup stops the server as soon
     // as it has started.
+    let unwatch = () => {};
     const stopped = new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        unwatch();
         done();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // E2EE-API-402 (MUST, server): under npx, `kill` reaches npm only; its end stops the server.
+      if (startedByNpx(process.env)) unwatch = watchLaunchers(stop);
     });
     const server = await startServer(config, { log });
     for (const line of [...startupLines(config, server), ...describeConfig(config)])

@@ -16,8 +16,20 @@ import { pemDecode } from '../../reference/src/pem/index.js';
 const root = repoRoot();
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-serve-op-'));
 const children: ChildProcess[] = [];
+/** Servers started below a launcher (not our children): killed by pid if a test failed. */
+const grandchildren: number[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const pid of grandchildren) {
+    // Only a pid that still runs our server (a finished server's pid may have been reused).
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes('sealfold') && cmdline.includes('serve')) process.kill(pid, 'SIGKILL');
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -40,11 +52,11 @@ interface Run {
   url: Promise<string>;
 }
 
-function serve(args: string[], env: NodeJS.ProcessEnv = process.env): Run {
+function serve(args: string[]): Run {
   const child = spawn(
     process.execPath,
     [join(root, 'bin', 'sealfold.js'), 'serve', '--port', '0', '--quiet', ...args],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
   let out = '';
@@ -170,14 +182,40 @@ describe('sealfold serve for operators', () => {
     expect(r.stderr()).toMatch(/non-loopback host 0\.0\.0\.0 .*--management-remote/);
   });
 
-  it('E2EE-API-402: a server started through npx names the pid that stops it', async () => {
-    const viaNpx = serve([], { ...process.env, npm_command: 'exec' });
-    await viaNpx.url;
-    expect(startupMessages(viaNpx.stderr())).toContain(
-      `started through npx: stop it with kill ${viaNpx.child.pid}, not the npx pid`,
+  it('E2EE-API-402: a server started through npx stops with exit 0 when its launcher ends', async () => {
+    // A launcher like npm's: a shell that runs the server and is then killed with SIGKILL.
+    const launcher = spawn(
+      'bash',
+      [
+        '-c',
+        `${JSON.stringify(process.execPath)} bin/sealfold.js serve --port 0 --quiet & wait $!`,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, npm_command: 'exec' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
-    viaNpx.child.kill('SIGTERM');
-    expect(await viaNpx.exit).toBe(0);
+    children.push(launcher);
+    let out = '';
+    let err = '';
+    launcher.stdout!.on('data', (d) => (out += d));
+    launcher.stderr!.on('data', (d) => (err += d));
+    const deadline = Date.now() + 60_000;
+    while (!/^http:\/\/\S+:(\d+)\n/.test(out) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const port = Number(/^http:\/\/\S+:(\d+)\n/.exec(out)?.[1]);
+    const pid = Number(/its own pid is (\d+)/.exec(err)?.[1]);
+    grandchildren.push(pid);
+    expect(startupMessages(err)).toContain(
+      `started through npx: stops when npx ends; its own pid is ${pid}`,
+    );
+    expect(await portIsFree(port)).toBe(false);
+    launcher.kill('SIGKILL');
+    const until = Date.now() + 10_000;
+    while (!(await portIsFree(port)) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await portIsFree(port)).toBe(true);
   });
 
   it('E2EE-API-402: the README background block stops the server with kill $SERVER_PID', async () => {
@@ -190,27 +228,31 @@ describe('sealfold serve for operators', () => {
     expect(killAt).toBeGreaterThan(0);
     const shell = spawn('bash', [], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(shell);
-    let out = '';
-    shell.stdout!.on('data', (d) => (out += d));
-    shell.stdin!.write(lines.slice(0, killAt).join('\n') + '\necho "pid=$SERVER_PID"\n');
+    let err = '';
+    shell.stderr!.on('data', (d) => (err += d));
+    shell.stdin!.write(lines.slice(0, killAt).join('\n') + '\n');
     // Wait (bounded) until the server answers on the documented port.
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     while ((await portIsFree(port)) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
     expect(await portIsFree(port)).toBe(false);
-    const pid = Number(/pid=(\d+)/.exec(out)?.[1]);
-    shell.stdin!.write(
-      lines.slice(killAt).join('\n') + '\nwait $SERVER_PID; echo "exit=$?"\nexit\n',
-    );
+    const serverPid = Number(/"listening on \S+ \(pid (\d+)\)"/.exec(err)?.[1]);
+    expect(serverPid).toBeGreaterThan(0);
+    grandchildren.push(serverPid);
+    shell.stdin!.write(lines.slice(killAt).join('\n') + '\nexit\n');
     await new Promise((r) => shell.on('exit', r));
-    expect(out).toMatch(/exit=0/);
+    const alive = () => {
+      try {
+        process.kill(serverPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const until = Date.now() + 10_000;
+    while ((alive() || !(await portIsFree(port))) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await portIsFree(port)).toBe(true);
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      alive = false;
-    }
-    expect(alive).toBe(false);
+    expect(alive()).toBe(false);
   });
 });
