@@ -4,19 +4,41 @@
  * @module
  */
 import type { Command } from '../command.js';
-import { UsageError, optionalString } from '../command.js';
-import { parseConfig, describeConfig } from '../../server-mock/src/config.js';
+import { UsageError, optionalString, readInputText } from '../command.js';
+import { parseConfig, describeConfig, type ServerConfig } from '../../server-mock/src/config.js';
 import { FAULT_NAMES } from '../../server-mock/src/faults.js';
-import { startServer } from '../../server-mock/src/main.js';
+import { startServer, type RunningServer } from '../../server-mock/src/main.js';
 import { jsonLineLogger } from '../../server-mock/src/log.js';
 import { isSealfoldError } from '../../reference/src/errors/index.js';
 import { resolve } from 'node:path';
+import { startedByNpx, watchLaunchers } from '../launcher-watch.js';
+
+/**
+ * What an operator needs to see at startup (E2EE-API-404): where it listens, where its state is,
+ * who was created, whether the CA key is new, and the server-key fingerprint clients will pin.
+ */
+function startupLines(config: ServerConfig, server: RunningServer): string[] {
+  const s = server.startup;
+  const lines = [
+    `listening on ${server.url} (pid ${process.pid})`,
+    config.dataDir === null ? 'state in memory only' : `data directory ${config.dataDir}`,
+    s.usersCreated.length === 0
+      ? 'users created: none'
+      : `users created: ${s.usersCreated.join(', ')}`,
+    `CA key ${s.caKey === 'new' ? 'new (generated now)' : 'loaded'} (${config.ca})`,
+    `server key sha256 ${s.serverKeySha256}`,
+  ];
+  // npm/npx do not forward SIGTERM; the server stops when npx ends (launcher-watch.ts).
+  if (startedByNpx(process.env))
+    lines.push(`started through npx: stops when npx ends; its own pid is ${process.pid}`);
+  return lines;
+}
 
 export const command: Command = {
   name: ['serve'],
   summary: 'run the mock Nextcloud E2EE server (test use only)',
   usage:
-    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management] [--strict-serial] [--lock-ttl SECONDS] [--fault NAME]… [--quiet]',
+    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management [--management-remote --management-token-file FILE]] [--strict-serial] [--lock-ttl SECONDS] [--fault NAME]… [--quiet]',
   help: `Starts the mock server and prints its base URL on one line (stdout). It runs until SIGINT
 or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
 
@@ -27,6 +49,10 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
   --ca B              software (default) or softhsm (SoftHSM2 via PKCS#11)
   --users FILE        create the users in FILE (spec/schemas/server-users.schema.json)
   --management        serve the management API under /__sealfold
+  --management-token-file FILE
+                      every management request must send the token in FILE (16+ characters)
+                      in the X-Sealfold-Management-Token header
+  --management-remote allow --management on a non-loopback --host (needs the token file)
   --strict-serial     issue random certificate serials instead of Nextcloud's 0
   --lock-ttl SECONDS  age after which stale folder locks are rolled back (default 86400)
   --hsm-pin PIN       SoftHSM user PIN (default 1234, a published test PIN)
@@ -43,6 +69,8 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     ca: { type: 'string' },
     users: { type: 'string' },
     management: { type: 'boolean' },
+    'management-remote': { type: 'boolean' },
+    'management-token-file': { type: 'string' },
     'strict-serial': { type: 'boolean' },
     'lock-ttl': { type: 'string' },
     'hsm-pin': { type: 'string' },
@@ -52,6 +80,12 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
   async run(args, io) {
     const dataDir = optionalString(args, 'data-dir');
     const users = optionalString(args, 'users');
+    const tokenFile = optionalString(args, 'management-token-file');
+    // The token comes from a file: secrets never go in argv, where `ps` shows them.
+    const managementToken =
+      tokenFile === undefined
+        ? null
+        : readInputText(io.cwd, tokenFile, '--management-token-file').trim();
     let config;
     try {
       config = parseConfig({
@@ -62,6 +96,8 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
         ca: optionalString(args, 'ca'),
         usersFile: users === undefined ? null : resolve(io.cwd, users),
         management: args.values.management === true,
+        managementRemote: args.values['management-remote'] === true,
+        managementToken,
         strictSerial: args.values['strict-serial'] === true,
         lockTtlSeconds: optionalString(args, 'lock-ttl'),
         requestLog: args.values.quiet !== true,
@@ -73,19 +109,28 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
       throw e;
     }
     const log = jsonLineLogger(io.stderr);
-    const server = await startServer(config, { log });
-    for (const line of describeConfig(config)) log.write({ type: 'startup', message: line });
-    log.write({ type: 'startup', message: 'TEST SERVER: do not store real data' });
-    io.stdout(server.url + '\n');
-    await new Promise<void>((done) => {
+    // The handlers are in place before the port opens: a script that sends SIGTERM as soon as the
+    // port answers must find them (E2EE-API-402); a signal during startup stops the server as soon
+    // as it has started.
+    let unwatch = () => {};
+    const stopped = new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        unwatch();
         done();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // E2EE-API-402 (MUST, server): under npx, `kill` reaches npm only; its end stops the server.
+      if (startedByNpx(process.env)) unwatch = watchLaunchers(stop);
     });
+    const server = await startServer(config, { log });
+    for (const line of [...startupLines(config, server), ...describeConfig(config)])
+      log.write({ type: 'startup', message: line });
+    log.write({ type: 'startup', message: 'TEST SERVER: do not store real data' });
+    io.stdout(server.url + '\n');
+    await stopped;
     await server.close();
     return 0;
   },

@@ -15,6 +15,7 @@ import { systemClock, type Clock, type Deps } from './http/context.js';
 import { ocsErrorHandler, requireOcsHeader, CODE_HEADER } from './http/ocs.js';
 import { basicAuth, e2eeClientGate } from './http/auth.js';
 import { ROUTES, type Mount } from './http/routes.js';
+import { requireManagementToken } from './http/management.js';
 import { problem, toProblem } from './problems.js';
 import { faultSwitches, type FaultSwitches } from './faults.js';
 import { bruteForceGuard } from './http/_brute-force.js';
@@ -73,7 +74,9 @@ export function createApp(opts: AppOptions): express.Express {
     if (config.requestLog || config.management) {
       const start = process.hrtime.bigint();
       res.on('finish', () => {
-        // E2EE-SEC-060 (MUST NOT, server): method, path, status, duration and user only.
+        const code = res.getHeader(CODE_HEADER);
+        // E2EE-SEC-060 (MUST NOT, server): method, path, status, duration and user only, and
+        // E2EE-API-404 (MUST, server): a refusal's error code.
         const entry = {
           type: 'request',
           method: req.method,
@@ -81,6 +84,7 @@ export function createApp(opts: AppOptions): express.Express {
           status: res.statusCode,
           ms: Number((process.hrtime.bigint() - start) / 1000n) / 1000,
           user: req.sealfold.user,
+          ...(typeof code === 'string' ? { code } : {}),
           ...(faults.on('leak-authorization-in-log')
             ? { authorization: req.get('authorization') ?? null }
             : {}),
@@ -127,7 +131,12 @@ export function createApp(opts: AppOptions): express.Express {
     } else if (m.area === 'management') {
       // E2EE-API-080 (MUST, server): off unless enabled; its paths then answer 404.
       if (config.management)
-        app.use(join(MANAGEMENT_PREFIX, m.path), express.json({ limit: '1mb' }), routerOf(m));
+        app.use(
+          join(MANAGEMENT_PREFIX, m.path),
+          requireManagementToken(config),
+          express.json({ limit: '1mb' }),
+          routerOf(m),
+        );
     } else {
       app.use(m.path, basicAuth(opts.store, deps.bruteForce), routerOf(m));
     }

@@ -52,6 +52,17 @@ export interface ServerConfig {
    */
   readonly management: boolean;
   /**
+   * Serve the management API on a non-loopback `host` (E2EE-API-403). Off by default: such a
+   * start is refused unless this is on and {@link managementToken} is set.
+   * Example: `npx sealfold serve --host 0.0.0.0 --management --management-remote --management-token-file token.txt`
+   */
+  readonly managementRemote: boolean;
+  /**
+   * Token every management request must carry in {@link MANAGEMENT_TOKEN_HEADER}; null = none.
+   * Read from a file by `sealfold serve --management-token-file` (secrets never go in argv).
+   */
+  readonly managementToken: string | null;
+  /**
    * Seconds after which a folder lock may be rolled back automatically (Nextcloud's
    * `automatic_rollback_ttl`, default 86400). Range 1..31536000.
    * Example: `npx sealfold serve --lock-ttl 60`
@@ -84,6 +95,18 @@ export interface ServerConfig {
 /** Prefix of the management API (only mounted when `management` is on). */
 export const MANAGEMENT_PREFIX = '/__sealfold';
 
+/** Header that carries the management token (E2EE-API-403). */
+export const MANAGEMENT_TOKEN_HEADER = 'X-Sealfold-Management-Token';
+
+/** Shortest accepted management token (a guessable token protects nothing). */
+export const MANAGEMENT_TOKEN_MIN_LENGTH = 16;
+
+/** True for hosts that only this machine reaches: `localhost`, 127.0.0.0/8 and `::1`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 const DEFAULTS: ServerConfig = {
   host: '127.0.0.1',
   port: 0,
@@ -92,6 +115,8 @@ const DEFAULTS: ServerConfig = {
   ca: 'software',
   usersFile: null,
   management: false,
+  managementRemote: false,
+  managementToken: null,
   lockTtlSeconds: 86400,
   strictSerial: false,
   requestLog: true,
@@ -153,14 +178,30 @@ export function parseConfig(
     ...DEFAULTS,
     ...Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)),
   };
+  const host = str('host', v.host);
+  const management = bool('management', v.management);
+  const managementRemote = bool('managementRemote', v.managementRemote);
+  const managementToken =
+    v.managementToken === null ? null : str('managementToken', v.managementToken);
+  if (managementToken !== null && managementToken.length < MANAGEMENT_TOKEN_MIN_LENGTH)
+    bad(`managementToken must have at least ${MANAGEMENT_TOKEN_MIN_LENGTH} characters`);
+  // E2EE-API-403 (MUST, server): the management API reaches beyond loopback only when asked for
+  // explicitly and protected by a token.
+  if (management && !isLoopbackHost(host) && !(managementRemote && managementToken !== null))
+    bad(
+      `management on the non-loopback host ${host} exposes reset and user creation to the network; ` +
+        'add --management-remote and --management-token-file FILE, or bind to 127.0.0.1',
+    );
   return Object.freeze({
-    host: str('host', v.host),
+    host,
     port: intIn('port', v.port, 0, 65535),
     dataDir: v.dataDir === null ? null : str('dataDir', v.dataDir),
     profile: oneOf('profile', v.profile, PROFILES),
     ca: oneOf('ca', v.ca, CA_BACKENDS),
     usersFile: v.usersFile === null ? null : str('usersFile', v.usersFile),
-    management: bool('management', v.management),
+    management,
+    managementRemote,
+    managementToken,
     lockTtlSeconds: intIn('lockTtlSeconds', v.lockTtlSeconds, 1, 31_536_000),
     strictSerial: bool('strictSerial', v.strictSerial),
     requestLog: bool('requestLog', v.requestLog),
@@ -175,7 +216,11 @@ export function describeConfig(c: ServerConfig): string[] {
   const lines = [
     `profile ${c.profile}, CA ${c.ca}, ${c.dataDir ? 'persistent data dir' : 'in-memory state'}`,
   ];
-  if (c.management) lines.push(`management API enabled under ${MANAGEMENT_PREFIX}`);
+  if (c.management)
+    lines.push(
+      `management API enabled under ${MANAGEMENT_PREFIX}` +
+        (c.managementToken === null ? '' : ` (requires the ${MANAGEMENT_TOKEN_HEADER} header)`),
+    );
   if (c.strictSerial) lines.push('strict serials: certificates get unique random serial numbers');
   if (c.lockTtlSeconds !== DEFAULTS.lockTtlSeconds) lines.push(`lock TTL ${c.lockTtlSeconds} s`);
   // E2EE-API-083 (MUST, server): every fault switch that is on is announced at start.

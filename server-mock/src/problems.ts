@@ -110,16 +110,19 @@ export function problemStatus(name: ProblemName): number {
 /** A refusal carrying its problem name; a SealfoldError so that logs and tests see its code. */
 export class HttpProblem extends SealfoldError {
   readonly problem: ProblemName;
-  constructor(name: ProblemName, message?: string) {
+  /** What the client can do about it; sent as `data.message` of the OCS envelope. */
+  readonly hint: string | undefined;
+  constructor(name: ProblemName, message?: string, hint?: string) {
     super(PROBLEMS[name].code, message ?? PROBLEMS[name].message);
     this.name = 'HttpProblem';
     this.problem = name;
+    this.hint = hint;
   }
 }
 
 /** Creates the problem `name` (throw it). */
-export function problem(name: ProblemName, message?: string): HttpProblem {
-  return new HttpProblem(name, message);
+export function problem(name: ProblemName, message?: string, hint?: string): HttpProblem {
+  return new HttpProblem(name, message, hint);
 }
 
 /** Status for a SealfoldError raised below the HTTP layer (store, CA) without a problem name. */
@@ -137,9 +140,14 @@ const STATUS_BY_CODE: Partial<Record<E2eeCode, ProblemName>> = {
 export function toProblem(
   e: unknown,
   profile: Profile,
-): { status: number; code: E2eeCode; message: string } {
+): { status: number; code: E2eeCode; message: string; hint?: string } {
   if (e instanceof HttpProblem)
-    return { status: problemStatus(e.problem), code: e.code, message: e.message };
+    return {
+      status: problemStatus(e.problem),
+      code: e.code,
+      message: e.message,
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    };
   // E2EE-LOCK-070 (MUST, server): transaction-API refusals get their profile's status.
   if (isE2eeFailure(e))
     return { status: statusFor(e.kind, profile), code: e.code, message: e.message };

@@ -38,7 +38,18 @@ export function validateUsersFile(doc: unknown): { users: UsersFileUser[] } {
       `users file: ${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`,
     );
   }
-  return doc as { users: UsersFileUser[] };
+  const file = doc as { users: UsersFileUser[] };
+  const seen = new Set<string>();
+  for (const [i, u] of file.users.entries()) {
+    // E2EE-API-405 (MUST, server): a uid given twice is an error, not a silently ignored entry.
+    if (seen.has(u.uid))
+      throw new SealfoldError(
+        'INPUT_MALFORMED',
+        `users file: /users/${i}/uid ${JSON.stringify(u.uid)} is already defined by an earlier entry`,
+      );
+    seen.add(u.uid);
+  }
+  return file;
 }
 
 /**

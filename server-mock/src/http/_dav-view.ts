@@ -28,6 +28,7 @@ export const PROPS = {
   getcontentlength: P(NS.d, 'getcontentlength'),
   getcontenttype: P(NS.d, 'getcontenttype'),
   resourcetype: P(NS.d, 'resourcetype'),
+  displayname: P(NS.d, 'displayname'),
   fileid: P(NS.oc, 'fileid'),
   id: P(NS.oc, 'id'),
   size: P(NS.oc, 'size'),
@@ -162,6 +163,11 @@ export function permissionString(view: StoreView, d: DavNode, e2eeClient: boolea
 export interface PropEnv {
   readonly profile: Profile;
   readonly e2eeClient: boolean;
+  /**
+   * Serve `nc:e2ee-metadata*` to clients that are not E2EE clients too (SEARCH, E2EE-API-271: the
+   * real app's property handler does not look at the client).
+   */
+  readonly metadataForEveryClient?: boolean;
   /** Committed metadata of a folder (document and signature), if any. */
   readonly metadata: (id: number) => { doc: string; signature: string } | undefined;
 }
@@ -176,6 +182,8 @@ export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<Pro
   if (!folder) props.set(PROPS.getcontentlength, String(n.content?.length ?? 0));
   if (!folder) props.set(PROPS.getcontenttype, 'application/octet-stream');
   props.set(PROPS.resourcetype, { elements: folder ? [P(NS.d, 'collection')] : [] });
+  // E2EE-API-270 (MUST, server): the name the user sees (mount name; staged suffix removed).
+  props.set(PROPS.displayname, d.segments.at(-1) ?? d.v.node.owner);
   props.set(PROPS.fileid, String(n.id));
   props.set(PROPS.id, ocFileId(n.id));
   props.set(PROPS.size, String(sizeOf(view, n)));
@@ -186,7 +194,8 @@ export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<Pro
   if (env.profile === 'nc32') {
     const encrypted = inEncryptedTree(view, n.id);
     props.set(PROPS.e2eeIsEncrypted, encrypted ? '1' : '0');
-    const meta = folder && encrypted && env.e2eeClient ? env.metadata(n.id) : undefined;
+    const served = env.e2eeClient || env.metadataForEveryClient === true;
+    const meta = folder && encrypted && served ? env.metadata(n.id) : undefined;
     if (meta !== undefined) {
       props.set(PROPS.e2eeMetadata, meta.doc);
       props.set(PROPS.e2eeMetadataSignature, meta.signature);

@@ -283,3 +283,33 @@ function textOf(node: OrderedNode): string {
     .map((c) => (typeof c['#text'] === 'string' ? c['#text'] : ''))
     .join('');
 }
+
+/** An element of a parsed request body: its Clark name, element children and text content. */
+export interface XmlElement {
+  readonly name: PropName;
+  readonly children: readonly XmlElement[];
+  /** The concatenated text directly inside the element (trimmed). */
+  readonly text: string;
+}
+
+function toElement(e: {
+  name: PropName;
+  node: OrderedNode;
+  scope: Map<string, string>;
+}): XmlElement {
+  const kids = childrenOf(e.node);
+  const text = kids
+    .map((k) => (typeof k['#text'] === 'string' ? k['#text'] : ''))
+    .join('')
+    .trim();
+  return { name: e.name, children: elements(kids, e.scope).map(toElement), text };
+}
+
+/**
+ * Parses a request body into an element tree (SEARCH bodies), with the limits of
+ * {@link parseXmlRoot}.
+ * @throws DavFailure 400 for a body that is not one well-formed XML element (E2EE-API-211).
+ */
+export function parseXmlElement(text: string): XmlElement {
+  return toElement(parseXmlRoot(text));
+}

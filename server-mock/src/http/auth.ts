@@ -93,12 +93,27 @@ export function isE2eeClient(
   );
 }
 
+const CLIENT_LIST = 'desktop (mirall) 3.0.0, Android 3.13.0 or iOS 3.0.5 and later';
+
+/**
+ * What a client refused by the user-agent gate can do (E2EE-API-407). It names no request bytes
+ * (the user agent is not echoed).
+ */
+export function e2eeGateHint(profile: Profile): string {
+  return PROFILE_INFO[profile].acceptsSupportedHeader
+    ? `Send the header X-E2EE-Supported: true, or the User-Agent of an E2EE client (${CLIENT_LIST}).`
+    : `This server (profile ${profile}) recognises E2EE clients by User-Agent only (${CLIENT_LIST}); ` +
+        'X-E2EE-Supported is not honoured before app 1.17.';
+}
+
 /** Middleware: the E2EE user-agent gate (403). */
 export function e2eeClientGate(profile: Profile, faults: FaultSwitches = NO_FAULTS) {
+  const hint = e2eeGateHint(profile);
   return (req: Request, _res: Response, next: NextFunction): void => {
     // E2EE-API-006 (MUST, server): refuse E2EE API calls from clients that are not E2EE-capable.
     if (!isE2eeClient(req.get('user-agent') ?? '', req.get('x-e2ee-supported'), profile, faults))
-      throw problem('userAgentNotAllowed');
+      // E2EE-API-407 (MUST, server): the refusal says how to pass the gate.
+      throw problem('userAgentNotAllowed', undefined, hint);
     next();
   };
 }

@@ -22,7 +22,7 @@ import { sendOcs } from './ocs.js';
 import { problem, type ProblemName } from '../problems.js';
 import { issueCertificate } from '../ca/issue.js';
 import { isValidPrivateKeyFormat } from './_private-key-format.js';
-import { slidingWindowLimiter } from './_rate-limit.js';
+import { slidingWindow } from './_rate-limit.js';
 import { PROFILE_INFO } from '../profiles.js';
 import * as audit from '../audit.js';
 import type { StoreView, ShareRecord } from '../store/index.js';
@@ -291,15 +291,17 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     sendOcs(req, res, []);
   });
 
-  const anonymousServerKey = slidingWindowLimiter(
-    SERVER_KEY_ANON_LIMIT,
-    SERVER_KEY_ANON_PERIOD_MS,
-    () => clock.now(),
+  const anonymousServerKey = slidingWindow(SERVER_KEY_ANON_LIMIT, SERVER_KEY_ANON_PERIOD_MS, () =>
+    clock.now(),
   );
   r.get('/server-key', async (req, res) => {
     // E2EE-API-051 (MUST, server): anonymous callers get 6 per 600 s per remote address.
-    if (req.sealfold.user === null && !anonymousServerKey(req.socket.remoteAddress ?? ''))
+    const address = req.socket.remoteAddress ?? '';
+    if (req.sealfold.user === null && !anonymousServerKey.accept(address)) {
+      // E2EE-API-406 (MUST, server): a 429 says when to try again.
+      res.set('Retry-After', String(anonymousServerKey.retryAfterSeconds(address)));
       throw problem('rateLimited');
+    }
     // E2EE-API-050 (MUST, server): the CA public key as an SPKI PEM.
     sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()) });
   });

@@ -9,7 +9,9 @@
  *
  * @module
  */
-import { Router } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { MANAGEMENT_TOKEN_HEADER, type ServerConfig } from '../config.js';
 import type { Deps } from './context.js';
 import { problem } from '../problems.js';
 import * as audit from '../audit.js';
@@ -40,6 +42,26 @@ function optInt(v: unknown, name: string): number | undefined {
   if (!Number.isSafeInteger(n))
     throw problem('badRequest', `${name} must be a non-negative integer`);
   return n;
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Middleware: with a configured management token, every management request must carry it in
+ * {@link MANAGEMENT_TOKEN_HEADER} (401 otherwise). Digests are compared in constant time.
+ */
+export function requireManagementToken(config: ServerConfig) {
+  const expected = config.managementToken === null ? null : digest(config.managementToken);
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const given = req.get(MANAGEMENT_TOKEN_HEADER);
+    // E2EE-API-403 (MUST, server): a token-protected management API refuses requests without it.
+    if (expected !== null && (given === undefined || !timingSafeEqual(digest(given), expected)))
+      throw problem(
+        'notLoggedIn',
+        `the management API requires the ${MANAGEMENT_TOKEN_HEADER} header`,
+      );
+    next();
+  };
 }
 
 export function managementRouter({

@@ -86,16 +86,21 @@ export function sendOcs(req: Request, res: Response, data: unknown, status = 200
   sendEnvelope(req, res, status, 'OK', data);
 }
 
-/** Sends an OCS error envelope with `data` = [] and the code header. */
+/**
+ * Sends an OCS error envelope with the code header; `data` is `[]`, or `{"message": hint}` when
+ * the refusal has a hint (Nextcloud's `DataResponse(['message' => …])` shape).
+ */
 export function sendOcsError(
   req: Request,
   res: Response,
   status: number,
   code: string,
   message: string,
+  hint?: string,
 ): void {
   res.set(CODE_HEADER, code);
-  sendEnvelope(req, res, status === 401 ? OCS_UNAUTHORISED : status, message, []);
+  const data = hint === undefined ? [] : { message: hint };
+  sendEnvelope(req, res, status === 401 ? OCS_UNAUTHORISED : status, message, data);
 }
 
 /**
@@ -119,6 +124,6 @@ export function ocsErrorHandler(profile: Profile, log: Logger, faults: FaultSwit
     // E2EE-SEC-062 (MUST NOT, server): an internal error is logged by class only, never by message.
     if (p.status >= 500)
       log.write({ type: 'error', error: (err as Error)?.name ?? 'unknown', code: p.code });
-    sendOcsError(req, res, p.status, p.code, p.message);
+    sendOcsError(req, res, p.status, p.code, p.message, p.hint);
   };
 }

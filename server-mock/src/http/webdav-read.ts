@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { StoreView } from '../store/index.js';
+import { e2eeGateHint } from './auth.js';
 import { DavFailure, dav } from './_dav-errors.js';
 import { hrefFor } from './_dav-paths.js';
 import { buildMultistatus, parsePropfind, type DavResponse, type PropName } from './_dav-xml.js';
@@ -53,7 +54,8 @@ export function assertE2eeGate(view: StoreView, c: DavContext, id: number): void
       403,
       'Forbidden',
       'FORBIDDEN',
-      'Client is not allowed to access end-to-end encrypted content',
+      // E2EE-API-407 (MUST, server): the refusal says how to pass the gate.
+      `Client is not allowed to access end-to-end encrypted content. ${e2eeGateHint(c.deps.config.profile)}`,
     );
   }
 }

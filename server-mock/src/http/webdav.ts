@@ -23,6 +23,7 @@ import { MAX_XML_BYTES, buildDavError } from './_dav-xml.js';
 import { handleGet, handlePropfind } from './webdav-read.js';
 import { handleDelete, handleMkcol, handlePut } from './webdav-write.js';
 import { handleCopyMove } from './webdav-copymove.js';
+import { handleSearch } from './webdav-search.js';
 
 /** Largest PUT body accepted (E2EE-API-231). */
 export const MAX_PUT_BYTES = 64 * 1024 * 1024;
@@ -190,5 +191,33 @@ export function webdavRouter(deps: Deps): Router {
   }
 
   r.use(prefix, renderError(deps));
+
+  // SEARCH is sent to the DAV root, not below files/<uid> (E2EE-API-271).
+  r.use('/remote.php/dav', (req: Request, res: Response, next: NextFunction) => {
+    if (req.method.toUpperCase() !== 'SEARCH' || req.path !== '/') return next();
+    const uid = req.sealfold.user;
+    if (uid === null)
+      throw new DavFailure(401, 'NotAuthenticated', 'AUTH_FAILED', 'No credentials');
+    if (Number(req.get('content-length') ?? 0) > MAX_XML_BYTES)
+      throw dav.tooLarge('the body is too large');
+    rawBody(MAX_XML_BYTES)(req, res, (e?: unknown) => {
+      if (e !== undefined) return next(e);
+      try {
+        rollbackStale(deps.store, e2eeOptions(deps));
+        const e2eeClient = isE2eeClient(
+          req.get('user-agent') ?? '',
+          req.get('x-e2ee-supported'),
+          deps.config.profile,
+        );
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        handleSearch(deps, uid, e2eeClient, body, res);
+      } catch (err) {
+        next(err);
+      }
+    });
+  });
+  r.use('/remote.php/dav', (err: unknown, req: Request, res: Response, next: NextFunction) =>
+    req.method.toUpperCase() === 'SEARCH' ? renderError(deps)(err, req, res, next) : next(err),
+  );
   return r;
 }

@@ -76,11 +76,15 @@ function leaks(text: string): string[] {
 }
 
 describe('no secrets in logs, audit records or errors', () => {
-  it('E2EE-SEC-060: the request log holds method, path, status, duration and user only', () => {
+  it('E2EE-SEC-060: the request log holds method, path, status, duration, user and a refusal code only', () => {
     expect(t.log.entries.length).toBeGreaterThanOrEqual(14);
     expect(leaks(JSON.stringify(t.log.entries))).toEqual([]);
-    for (const e of t.log.entries.filter((x) => x.type === 'request'))
-      expect(Object.keys(e).sort()).toEqual(['method', 'ms', 'path', 'status', 'type', 'user']);
+    const fields = ['method', 'ms', 'path', 'status', 'type', 'user'];
+    for (const e of t.log.entries.filter((x) => x.type === 'request')) {
+      const refused = (e.status as number) >= 400;
+      expect(Object.keys(e).sort()).toEqual(refused ? ['code', ...fields] : fields);
+      if (refused) expect(e.code).toMatch(/^[A-Z_]+$/);
+    }
     expect(redactPath(`/index.php/s/${M.token}/download?x=1`)).toBe('/index.php/s/*/download');
   });
 
