@@ -2,7 +2,10 @@
  * An independent check of the primitive and chain vectors: a second implementation that shares no
  * code with the generator or the reference (noble ciphers and hashes, node:crypto used directly,
  * the OpenSSL CLI for CMS, certificates and CSRs), reading only the committed JSON files. A
- * generator bug that also fooled the reference would show up here.
+ * generator bug that also fooled the reference would show up here. Scenario verdicts are not
+ * judged here: that needs a whole client state machine (marks, pins, placement), a second
+ * reference rather than a check of bytes; what is checked is every accepted step's fingerprint
+ * and the byte-level premise each scenario of the newer requirements rests on.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -633,5 +636,89 @@ describe('independent check: filedrop-entry (node OAEP, noble GCM, zlib)', () =>
         ).toEqual(t.expect);
       }
     }
+  });
+});
+
+describe('independent check: scenarios (node OAEP, noble GCM, zlib, node X509Certificate)', () => {
+  type ScenarioStep = {
+    root: { documentWire: string };
+    subfolders: Record<string, { documentWire: string }>;
+  };
+  const tests = load('scenarios/scenario.json').flatMap((g) => g.tests);
+  const byId = (id: string) => tests.find((t) => t.id === id)!;
+  const open = (t: T, s: ScenarioStep) => {
+    const root = openDocument(s.root.documentWire, t.in.userId, t.in.privateKeyPemWire);
+    const subs = Object.fromEntries(
+      Object.entries(s.subfolders).map(([id, d]) => [
+        id,
+        openDocument(d.documentWire, t.in.userId, undefined, root.key).inner,
+      ]),
+    );
+    return { root: root.inner, subs };
+  };
+  const fp = (inner: any) => ({ counter: inner.counter, digest: h256(canonical(inner)) });
+
+  it('every accepted step opens to the recorded counters and digests', () => {
+    for (const t of tests) {
+      t.in.steps.forEach((s: ScenarioStep, i: number) => {
+        const e = t.expect.steps[i];
+        if (e.result !== 'valid') return;
+        const { root, subs } = open(t, s);
+        const got = Object.fromEntries(Object.entries(subs).map(([id, inner]) => [id, fp(inner)]));
+        expect({ root: fp(root), subfolders: got }, `${t.id} step ${i}`).toEqual({
+          root: e.root,
+          subfolders: e.subfolders,
+        });
+      });
+    }
+  });
+
+  it('E2EE-META-073: the refused counters are above 2^31 - 1 or 2^20 above the accepted mark', () => {
+    const max = byId('scenario/counter-above-max');
+    expect(max.in.steps.map((s: ScenarioStep) => open(max, s).root.counter)).toEqual([
+      2 ** 31,
+      2 ** 31 - 1,
+    ]);
+    const jump = byId('scenario/counter-jump-above-max-step');
+    const [c0, c1, c2] = jump.in.steps.map((s: ScenarioStep) => open(jump, s).root.counter);
+    expect([c1 - c0, c2 - c0]).toEqual([2 ** 20 + 1, 2 ** 20]);
+  });
+
+  it('E2EE-CERT-081: the member PEM spellings are one DER each; the refused one is other DER for the same key', () => {
+    const t = byId('scenario/member-certificate-pem-variants');
+    const users = (i: number) =>
+      JSON.parse(t.in.steps[i].root.documentWire).users as {
+        userId: string;
+        certificate: string;
+      }[];
+    const der = (pem: string) => Buffer.from(new X509Certificate(pem).raw).toString('hex');
+    const first = users(0);
+    for (const i of [1, 2]) {
+      for (const [k, u] of users(i).entries()) {
+        expect(u.certificate, `${t.id} step ${i} ${u.userId}`).not.toBe(first[k]!.certificate);
+        expect(der(u.certificate), `${t.id} step ${i} ${u.userId}`).toBe(
+          der(first[k]!.certificate),
+        );
+      }
+    }
+    const bob0 = first.find((u) => u.userId === 'bob')!.certificate;
+    const bob3 = users(3).find((u) => u.userId === 'bob')!.certificate;
+    expect(der(bob3)).not.toBe(der(bob0));
+    expect(new X509Certificate(bob3).publicKey.equals(new X509Certificate(bob0).publicKey)).toBe(
+      true,
+    );
+  });
+
+  it('E2EE-SHARE-040: the misplaced documents share a nonce or a file id with another folder', () => {
+    const nonceOf = (d: { documentWire: string }) => JSON.parse(d.documentWire).metadata.nonce;
+    const twice = byId('scenario/subfolder-same-document-twice').in.steps[0] as ScenarioStep;
+    expect(new Set(Object.values(twice.subfolders).map(nonceOf)).size).toBe(1);
+    const mark = byId('scenario/subfolder-document-from-other-mark').in.steps as ScenarioStep[];
+    const [a, b] = Object.keys(mark[0]!.subfolders);
+    expect(nonceOf(mark[1]!.subfolders[b!]!)).toBe(nonceOf(mark[0]!.subfolders[a!]!));
+    const dup = byId('scenario/file-listed-by-two-folders');
+    const subs = Object.values(open(dup, dup.in.steps[0]).subs) as any[];
+    const files = subs.flatMap((inner) => Object.keys(inner.files));
+    expect(new Set(files).size).toBeLessThan(files.length);
   });
 });

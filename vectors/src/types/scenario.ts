@@ -5,7 +5,8 @@
  * (rollback, fork at an equal counter, injected member, removed checksum, substituted
  * certificate, downgrade, swapped sub-folder document, …). The client's persistent state (the
  * high-water marks, the pins, the last verified members) carries over between steps and is left
- * unchanged by a rejected step.
+ * unchanged by a rejected step. A step the actor wrote (`written: true`) is recorded as its marks
+ * (E2EE-META-076) instead of being read.
  *
  * @module
  */
@@ -15,15 +16,12 @@ import {
   decryptMetadata,
   loadHighWater,
   parseMetadataDocument,
-  parseMetadataDocumentV2,
-  stateOf,
+  stateOfWritten,
   versionOf,
-  type FolderHighWater,
+  type DecryptedMetadata,
 } from '../../../reference/src/metadata/index.js';
-import {
-  metadataSignedContent,
-  verifyMetadataSignature,
-} from '../../../reference/src/signature/index.js';
+import { commitTrust, readFolderTree } from '../../../reference/src/folders/index.js';
+import { metadataSignedContent } from '../../../reference/src/signature/index.js';
 import { acceptUserCertificate, MemoryPinStore } from '../../../reference/src/certs/index.js';
 import { MemoryStateStore } from '../../../reference/src/state/index.js';
 import { privateKeyFromPem, publicKeyFromPem } from '../../../reference/src/keys/index.js';
@@ -35,9 +33,10 @@ import type { GenContext } from '../context.js';
 import { b64, hex, sha256hex } from '../repr.js';
 import { buildDoc, fileEntry, type MemberSpec } from '../metadata-docs.js';
 import { buildCms } from '../cms.js';
+import { CN, DESKTOP_DN, issue } from '../ca.js';
 import { oaepWrapSeeded } from '../oaep.js';
 import { world, type Actor, type World } from '../world.js';
-import { strictPem } from '../pem-variants.js';
+import { strictPem, tolerantPems } from '../pem-variants.js';
 import type { VectorType } from '../vector-type.js';
 
 const TYPE = 'scenario';
@@ -55,6 +54,8 @@ interface Step {
   readonly subfolders: Record<string, Served>;
   /** The server key served at this step, when it differs from the scenario's. */
   readonly serverPublicKeyPemWire?: string;
+  /** True when the actor wrote (uploaded) these documents at this step instead of reading. */
+  readonly written?: true;
 }
 
 interface ScenarioIn {
@@ -74,7 +75,8 @@ type StepExpect =
   | { result: 'invalid'; error: string };
 
 // ---------------------------------------------------------------------------------------------
-// The passive client: reference functions composed in the order of spec/05 §6 and spec/06 §6.
+// The passive client: the reference's tree read (readFolderTree: spec/05 §6, spec/06 §6, placement
+// by nonce), the server-key pin, then one commit of pins and marks.
 
 interface ClientState {
   readonly marks: MemoryStateStore;
@@ -100,50 +102,26 @@ async function readStep(i: ScenarioIn, step: Step, st: ClientState): Promise<Ste
       'this runner reads legacy folders only as downgrade probes',
     );
   }
-  const rootDoc = parseMetadataDocumentV2(step.root.documentWire);
-  const members = rootDoc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
-  await verifyMetadataSignature({
-    outer: step.root.documentWire,
-    signature: step.root.signatureWire,
-    members,
-    ...(st.previousMembers ? { previousMembers: st.previousMembers } : {}),
-  });
-  const root = decryptMetadata({
-    document: rootDoc,
-    userId: i.userId,
-    privateKey,
-    serverPublicKey,
-  });
-  const proposed: [string, FolderHighWater][] = [[i.rootId, stateOf(root)]];
-  const out: StepExpect = {
-    result: 'valid',
-    root: { counter: root.inner.counter, digest: root.digest },
-    subfolders: {},
-  };
-  const queue = Object.keys(root.inner.folders);
-  const seen = new Set<string>([i.rootId]);
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    if (seen.has(id)) throw new SealfoldError('METADATA_MALFORMED', 'a sub-folder is listed twice');
-    seen.add(id);
-    const served = step.subfolders[id];
-    if (served === undefined)
-      throw new SealfoldError('NOT_FOUND', 'a listed sub-folder has no document');
-    await verifyMetadataSignature({
-      outer: served.documentWire,
-      signature: served.signatureWire,
-      members,
-      ...(st.previousMembers ? { previousMembers: st.previousMembers } : {}),
-    });
-    const sub = decryptMetadata({
-      document: served.documentWire,
+  if (step.written === true) return recordWritten(i, step, st);
+  // The reference's read of a top folder (spec/05 §6): signature, role, member certificates and
+  // pins, decryption, placement (E2EE-SHARE-040), freshness; nothing persisted yet.
+  const read = await readFolderTree(
+    {
+      rootId: i.rootId,
+      root: { document: step.root.documentWire, signature: step.root.signatureWire },
+      subfolders: Object.fromEntries(
+        Object.entries(step.subfolders).map(([id, s]) => [
+          id,
+          { document: s.documentWire, signature: s.signatureWire },
+        ]),
+      ),
       userId: i.userId,
-      rootMetadataKey: root.metadataKey,
-    });
-    proposed.push([id, stateOf(sub)]);
-    out.subfolders[id] = { counter: sub.inner.counter, digest: sub.digest };
-    queue.push(...Object.keys(sub.inner.folders));
-  }
+      privateKey,
+      ...(st.previousMembers ? { previousMembers: st.previousMembers } : {}),
+    },
+    { serverPublicKey, pins: st.pins, marks: st.marks },
+  );
+  const members = read.state.members.map((m) => ({ userId: m.userId, certificate: m.certificate }));
   // E2EE-CERT-031/-032/-035: every member certificate validated and checked against the pins.
   for (const m of members) {
     await acceptUserCertificate({
@@ -156,10 +134,58 @@ async function readStep(i: ScenarioIn, step: Step, st: ClientState): Promise<Ste
     });
   }
   // E2EE-META-065: the marks change only when every folder of the step passed.
-  for (const [id, next] of proposed) checkFreshness(await loadHighWater(st.marks, id), next);
-  for (const [id, next] of proposed) await acceptFolderState(st.marks, id, next);
+  await commitTrust(
+    { pins: st.pins, marks: st.marks },
+    read.documents.map((d) => d.pending),
+  );
   st.previousMembers = members;
+  return fingerprint(
+    read.documents.map((d) => [d.folderId, d.decrypted] as const),
+    i.rootId,
+  );
+}
+
+/** The fingerprint of a step: each folder's counter and digest. */
+function fingerprint(
+  docs: readonly (readonly [string, DecryptedMetadata])[],
+  rootId: string,
+): StepExpect {
+  const out: StepExpect = { result: 'valid', root: { counter: 0, digest: '' }, subfolders: {} };
+  for (const [id, d] of docs) {
+    const fp = { counter: d.inner.counter, digest: d.digest };
+    if (id === rootId) out.root = fp;
+    else out.subfolders[id] = fp;
+  }
   return out;
+}
+
+/**
+ * A step the actor wrote (E2EE-API-311): the client records each document it uploaded as its
+ * mark, checked against the mark it had, without a read. The generator gives the written bytes;
+ * the actor knows their inner documents, recovered here by decrypting its own output.
+ */
+async function recordWritten(i: ScenarioIn, step: Step, st: ClientState): Promise<StepExpect> {
+  const root = decryptMetadata({
+    document: step.root.documentWire,
+    userId: i.userId,
+    privateKey: privateKeyFromPem(i.privateKeyPemWire),
+  });
+  const docs: [string, DecryptedMetadata][] = [[i.rootId, root]];
+  for (const [id, s] of Object.entries(step.subfolders)) {
+    docs.push([
+      id,
+      decryptMetadata({
+        document: s.documentWire,
+        userId: i.userId,
+        rootMetadataKey: root.metadataKey,
+      }),
+    ]);
+  }
+  // E2EE-META-076 (MUST, client): the documents this client wrote are its marks.
+  const marks = docs.map(([id, d]) => [id, stateOfWritten(d.document, d.inner)] as const);
+  for (const [id, next] of marks) checkFreshness(await loadHighWater(st.marks, id), next);
+  for (const [id, next] of marks) await acceptFolderState(st.marks, id, next);
+  return fingerprint(docs, i.rootId);
 }
 
 /** Runs every step; a rejected step leaves the client state as it was. */
@@ -272,7 +298,8 @@ export const scenario: VectorType = {
         'server serves it (root and sub-folder documents with their signatures). The client keeps, across steps, a',
         'high-water mark per folder (spec/05 §7), certificate pins (spec/03 §4) and the members of the last',
         'verified version (E2EE-META-126). expect.steps[i] is the fingerprint after step i (root and sub-folder',
-        'counter and digest) or the rejection; a rejected step changes nothing.',
+        'counter and digest) or the rejection; a rejected step changes nothing. A step with written: true is one',
+        'the actor uploaded: its documents become the marks (E2EE-META-076), checked against the marks it had.',
       ],
       {
         Honest: {
@@ -329,6 +356,29 @@ export const scenario: VectorType = {
           bugType: 'BASIC',
           description: 'Member removal: new key, the removed member cannot read.',
           requirements: ['E2EE-SHARE-021', 'E2EE-SHARE-023', 'E2EE-META-041'],
+        },
+        PemVariant: {
+          bugType: 'TOLERANCE',
+          description:
+            'A member certificate listed in another PEM spelling is the same certificate; another DER is not.',
+          requirements: ['E2EE-CERT-081', 'E2EE-META-130'],
+        },
+        ImplausibleCounter: {
+          bugType: 'POLICY',
+          description: 'A counter above 2^31 - 1, or more than 2^20 above the mark.',
+          requirements: ['E2EE-META-073'],
+        },
+        OwnWrite: {
+          bugType: 'ROLLBACK',
+          description:
+            'The actor wrote a step (written: true); its documents are its marks, checked like read ones.',
+          requirements: ['E2EE-META-076'],
+        },
+        Misplaced: {
+          bugType: 'CONFUSED_DEPUTY',
+          description:
+            "A sub-folder served another folder's document (by nonce, in the read or in a mark), or a file listed by two folders.",
+          requirements: ['E2EE-SHARE-040'],
         },
       },
     );
@@ -828,8 +878,8 @@ export const scenario: VectorType = {
       add(
         'swapped-subfolder-documents',
         "A's document served as B and B's as A (same counter, both signed)",
-        ['SwappedSubfolder'],
-        ['E2EE-META-063'],
+        ['SwappedSubfolder', 'Misplaced'],
+        ['E2EE-META-063', 'E2EE-SHARE-040'],
         alice,
         rootId(),
         [
@@ -837,7 +887,8 @@ export const scenario: VectorType = {
             step('honest', d1, { [subA]: a, [subB]: bb }),
             ok(v1, { [subA]: innerA, [subB]: innerB }),
           ],
-          [step('swapped', d1, { [subA]: bb, [subB]: a }), no('COUNTER_ROLLBACK')],
+          // E2EE-SHARE-040: the marks name each document's folder by its nonce.
+          [step('swapped', d1, { [subA]: bb, [subB]: a }), no('METADATA_MISPLACED')],
           [
             step('honest again', d1, { [subA]: a, [subB]: bb }),
             ok(v1, { [subA]: innerA, [subB]: innerB }),
@@ -920,6 +971,216 @@ export const scenario: VectorType = {
           [step('v1', d1), ok(v1)],
           [step('deleted', d2), ok(v2)],
           [step('v1 replayed', d1), no('COUNTER_ROLLBACK')],
+        ],
+      );
+    }
+    // 11. The same member certificate in other PEM spellings; another certificate for the key.
+    {
+      const pems = (a: Actor) => new Map(tolerantPems('CERTIFICATE', a.certificateDer));
+      const v1 = newFolder([alice, bob]);
+      const v2 = withFile(next(v1), 'web.txt');
+      const v3 = withFile(next(v2), 'desktop.txt');
+      const v4 = withFile(next(v3), 'reissued.txt');
+      // Re-issued by the server for the same key: another serial, so other DER.
+      const reissuedBobDer = await issue({
+        issuerPkcs8: ctx.key('server').pkcs8,
+        subjectSpki: bob.key.spki,
+        subject: [...DESKTOP_DN, [CN, 'bob']],
+        notBefore: new Date(ctx.now.getTime() - 30 * 86_400_000),
+        serial: new Uint8Array([2]),
+      });
+      add(
+        'member-certificate-pem-variants',
+        'the members listed without final newline, with CRLF and other line widths: the same certificates (compared as DER); a re-issued certificate for the same key is not the one the signature embeds',
+        ['PemVariant'],
+        ['E2EE-CERT-081', 'E2EE-META-130'],
+        alice,
+        rootId(),
+        [
+          [step('v1, strict PEM', writeDoc(w, rng, v1, alice)), ok(v1)],
+          [
+            step(
+              'v2 by bob, PEM as the web client writes it (no final newline), bob with CRLF',
+              writeDoc(w, rng, v2, bob, {
+                members: [
+                  { actor: alice, certificatePem: pems(alice).get('no-final-newline')! },
+                  { actor: bob, certificatePem: pems(bob).get('crlf-65-no-final-newline')! },
+                ],
+              }),
+            ),
+            ok(v2),
+          ],
+          [
+            step(
+              'v3 by alice, 76-character lines',
+              writeDoc(w, rng, v3, alice, {
+                members: [
+                  { actor: alice, certificatePem: pems(alice).get('any-line-width-76')! },
+                  { actor: bob, certificatePem: pems(bob).get('crlf')! },
+                ],
+              }),
+            ),
+            ok(v3),
+          ],
+          [
+            step(
+              "v4 by bob lists a re-issued certificate for bob's key, the signature embeds the first",
+              writeDoc(w, rng, v4, bob, {
+                members: [
+                  { actor: alice },
+                  { actor: bob, certificatePem: strictPem('CERTIFICATE', reissuedBobDer) },
+                ],
+              }),
+            ),
+            no('SIGNATURE_INVALID'),
+          ],
+        ],
+      );
+    }
+    // 12. Implausible counters (E2EE-META-073).
+    {
+      const v1 = newFolder([alice, bob]);
+      const top = { ...withFile(next(v1), 'top.txt'), counter: 2 ** 31 - 1 };
+      const over = { ...withFile(next(v1), 'over.txt'), counter: 2 ** 31 };
+      add(
+        'counter-above-max',
+        'a first document at counter 2^31 is refused even without a mark; 2^31 - 1 is accepted',
+        ['ImplausibleCounter'],
+        ['E2EE-META-073'],
+        alice,
+        rootId(),
+        [
+          [step('counter 2^31', writeDoc(w, rng, over, bob)), no('COUNTER_IMPLAUSIBLE')],
+          [step('counter 2^31 - 1', writeDoc(w, rng, top, bob)), ok(top)],
+        ],
+      );
+      const jump = { ...withFile(next(v1), 'jump.txt'), counter: 1 + 2 ** 20 + 1 };
+      const edge = { ...withFile(next(v1), 'edge.txt'), counter: 1 + 2 ** 20 };
+      add(
+        'counter-jump-above-max-step',
+        'from a mark at 1, a document at 1 + 2^20 + 1 is refused; 1 + 2^20 is accepted',
+        ['ImplausibleCounter'],
+        ['E2EE-META-073'],
+        bob,
+        rootId(),
+        [
+          [step('v1', writeDoc(w, rng, v1, alice)), ok(v1)],
+          [step('counter 1 + 2^20 + 1', writeDoc(w, rng, jump, alice)), no('COUNTER_IMPLAUSIBLE')],
+          [step('counter 1 + 2^20', writeDoc(w, rng, edge, alice)), ok(edge)],
+        ],
+      );
+    }
+    // 13. The actor's own writes are its marks (E2EE-META-076).
+    {
+      const written = (comment: string, root: Served): Step => ({
+        ...step(comment, root),
+        written: true,
+      });
+      const v1 = newFolder([alice, bob]);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const v2 = withFile(next(v1), 'mine.txt');
+      const v2f = withFile(next(v1), 'theirs.txt');
+      add(
+        'own-write-is-the-mark',
+        'alice writes v2; another v2, and v1, served afterwards are refused; her v2 is accepted',
+        ['OwnWrite'],
+        ['E2EE-META-076'],
+        alice,
+        rootId(),
+        [
+          [step('v1 read', d1), ok(v1)],
+          [written('alice writes v2', writeDoc(w, rng, v2, alice)), ok(v2)],
+          [step('another v2 by bob', writeDoc(w, rng, v2f, bob)), no('COUNTER_ROLLBACK')],
+          [step('v1 again', d1), no('COUNTER_ROLLBACK')],
+          [step("alice's v2", writeDoc(w, rng, v2, alice)), ok(v2)],
+        ],
+      );
+      const k2 = rng(16);
+      const v2k = { ...next(v1), key: k2, checksums: [...v1.checksums, sha256hex(k2)] };
+      const v3old = withFile(next(v2k), 'old-key.txt');
+      v3old.key = v1.key;
+      v3old.checksums = [...v1.checksums];
+      add(
+        'own-write-key-checksum',
+        'alice writes a first version, then re-keys; a later version without the checksum she wrote is refused',
+        ['OwnWrite'],
+        ['E2EE-META-076', 'E2EE-META-064'],
+        alice,
+        rootId(),
+        [
+          [written('alice writes v1', d1), ok(v1)],
+          [
+            step('another v1 by bob', writeDoc(w, rng, withFile(v1, 'x.txt'), bob)),
+            no('COUNTER_ROLLBACK'),
+          ],
+          [written('alice re-keys (v2)', writeDoc(w, rng, v2k, alice)), ok(v2k)],
+          [
+            step('v3 by bob under the old key', writeDoc(w, rng, v3old, bob)),
+            no('KEY_CHECKSUM_REMOVED'),
+          ],
+        ],
+      );
+    }
+    // 14. Misplaced sub-folder documents (E2EE-SHARE-040).
+    {
+      const v1 = newFolder([alice, bob]);
+      const subA = hex(rng(16)),
+        subB = hex(rng(16));
+      v1.folders = { [subA]: 'A', [subB]: 'B' };
+      const fileA = hex(rng(16));
+      const filesA = { [fileA]: fileEntry(rng, 'in-a.txt', 'text/plain') };
+      const filesB = { [hex(rng(16))]: fileEntry(rng, 'in-b.txt', 'text/plain') };
+      const a = writeSub(rng, v1.key, 1, filesA, alice),
+        bb = writeSub(rng, v1.key, 1, filesB, bob);
+      const d1 = writeDoc(w, rng, v1, alice);
+      const innerA = { counter: 1, files: filesA, folders: {}, keyChecksums: [] },
+        innerB = { counter: 1, files: filesB, folders: {}, keyChecksums: [] };
+      const honest: [Step, StepExpect] = [
+        step('honest', d1, { [subA]: a, [subB]: bb }),
+        ok(v1, { [subA]: innerA, [subB]: innerB }),
+      ];
+      add(
+        'subfolder-same-document-twice',
+        "A's document served for A and for B in one read, on first sight",
+        ['Misplaced'],
+        ['E2EE-SHARE-040'],
+        bob,
+        rootId(),
+        [[step('A for both', d1, { [subA]: a, [subB]: a }), no('METADATA_MISPLACED')], honest],
+      );
+      const filesA2 = { ...filesA, [hex(rng(16))]: fileEntry(rng, 'more.txt', 'text/plain') };
+      const a2 = writeSub(rng, v1.key, 2, filesA2, alice);
+      const innerA2 = { counter: 2, files: filesA2, folders: {}, keyChecksums: [] };
+      add(
+        'subfolder-document-from-other-mark',
+        "A advances; A's old document (the one A's mark recorded) is then served for B",
+        ['Misplaced'],
+        ['E2EE-SHARE-040'],
+        alice,
+        rootId(),
+        [
+          honest,
+          [
+            step('A at 2, B served A at 1', d1, { [subA]: a2, [subB]: a }),
+            no('METADATA_MISPLACED'),
+          ],
+          [
+            step('A at 2, B honest', d1, { [subA]: a2, [subB]: bb }),
+            ok(v1, { [subA]: innerA2, [subB]: innerB }),
+          ],
+        ],
+      );
+      const bDup = writeSub(rng, v1.key, 2, { ...filesB, [fileA]: filesA[fileA]! }, bob);
+      add(
+        'file-listed-by-two-folders',
+        "B's document (signed, current key) also lists A's file",
+        ['Misplaced'],
+        ['E2EE-SHARE-040'],
+        alice,
+        rootId(),
+        [
+          [step("B lists A's file", d1, { [subA]: a, [subB]: bDup }), no('METADATA_MISPLACED')],
+          honest,
         ],
       );
     }
