@@ -131,13 +131,19 @@ export async function send(
   const reqBody = evidenceBody(body, headers['content-type'], redactor);
   if (reqBody !== undefined) base.requestBody = reqBody;
   const started = performance.now();
+  // One controller per request, fed by the test's signal: fetch keeps its abort listener on the
+  // signal it is given, and a test's long-lived signal collected thousands of them in a model run.
+  const perRequest = new AbortController();
+  const forward = () => perRequest.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) forward();
+  else opts.signal?.addEventListener('abort', forward, { once: true });
   try {
     const res = await fetch(opts.baseUrl + opts.path, {
       method: opts.method,
       headers,
       ...(body !== undefined ? { body } : {}),
       redirect: 'manual',
-      ...(opts.signal ? { signal: opts.signal } : {}),
+      signal: perRequest.signal,
     });
     const bytes = new Uint8Array(await res.arrayBuffer());
     const resHeaders = headerRecord(res.headers);
@@ -159,5 +165,7 @@ export async function send(
       error: redactor.text(`${err.name}: ${err.message}`),
     });
     throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', forward);
   }
 }
