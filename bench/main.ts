@@ -239,7 +239,9 @@ async function run(): Promise<void> {
         const speed = mib / (median(rs.map((r) => r.ms)) / 1000);
         // The peak of each child's first run; the later runs only add timings.
         const growth = Math.max(...rs.map((r) => r.peakMiB - r.baselineMiB));
-        return `${fmt(speed)} MiB/s, +${fmt(growth)} MiB`;
+        // The high-water mark is reset after the baseline, so a run that frees more than it
+        // allocates shows a negative growth: print its sign instead of '+-'.
+        return `${fmt(speed)} MiB/s, ${growth < 0 ? '' : '+'}${fmt(growth)} MiB`;
       };
       rows.push({
         measurement: `whole body in memory, ${op} ${mib} MiB: throughput, median of ${sf.length} × ${size.bodyRuns} (MiB/s); peak RSS minus start, worst of ${sf.length} (MiB)`,
