@@ -20,6 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -88,7 +89,7 @@ function scratchCopy(committed: boolean): string {
     if (tar.status !== 0) throw new Error(`git archive failed: ${String(tar.stderr)}`);
     const x = spawnSync('tar', ['-x', '-C', dir], { input: tar.stdout });
     if (x.status !== 0) throw new Error(`tar failed: ${String(x.stderr)}`);
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    linkShared(dir);
     return dir;
   }
   const files = git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
@@ -103,8 +104,18 @@ function scratchCopy(committed: boolean): string {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  linkShared(dir);
   return dir;
+}
+
+/**
+ * Links what the copy does not hold: node_modules, and the built dist/ when there is one. The
+ * adversarial tests start `sealfold serve` (the mock server, from dist/); the mutated client code
+ * runs from the sources in the copy, so an unmutated server build is the honest opponent.
+ */
+function linkShared(dir: string): void {
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  if (existsSync(join(ROOT, 'dist'))) symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'), 'dir');
 }
 
 /**

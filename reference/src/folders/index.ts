@@ -6,7 +6,8 @@
  *
  * Reading: `read.ts` is the one way a 2.x document is accepted (`readDocument`, and for a top
  * folder `readFolderTree` / `acceptFolder`); `openFolder` is that pipeline without pins and
- * freshness, for callers without persistent trust state.
+ * freshness, for callers without persistent trust state; `verifyRootWithoutDecrypting` is that
+ * pipeline with `decrypt` named as skipped, for a reader who is not a member (a filedrop uploader).
  *
  * @module
  */
@@ -40,6 +41,7 @@ export {
   readDocument,
   readFolderTree,
   SKIPPABLE_CHECKS,
+  verifyRootWithoutDecrypting,
   type AcceptedFolder,
   type FetchedDocument,
   type FolderHead,
@@ -51,4 +53,6 @@ export {
   type ReadFolderTreeInput,
   type SkippedCheck,
   type TrustState,
+  type VerifiedRoot,
+  type VerifyRootInput,
 } from './read.js';

@@ -8,7 +8,9 @@
  * the new pins and marks of every document of one read are written together by
  * {@link commitTrust}, after the whole input passed (E2EE-SEC-004, E2EE-META-074). A caller that
  * cannot run a step (the CLI has no pin store; a pure model test has no marks) names it in
- * `skip`: there is no silent way around a check.
+ * `skip`: there is no silent way around a check. A reader who is not a member (a filedrop
+ * uploader) cannot decrypt: {@link verifyRootWithoutDecrypting} runs the same steps with
+ * `decrypt` (and `freshness`, which reads the decrypted counter) named as skipped.
  *
  * @module
  */
@@ -66,8 +68,18 @@ export interface TrustState {
   readonly witness?: ForkWitness;
 }
 
-/** The checks a caller may skip, each by name. */
-export const SKIPPABLE_CHECKS = ['signature', 'certificates', 'pins', 'freshness'] as const;
+/**
+ * The checks a caller may skip, each by name. `decrypt` is steps 3 and 5-8 (the reader's own
+ * entry, its key, the inner document) and the own-key check of step 4: everything that needs the
+ * reader to be a member. Only {@link verifyRootWithoutDecrypting} skips it.
+ */
+export const SKIPPABLE_CHECKS = [
+  'signature',
+  'certificates',
+  'pins',
+  'decrypt',
+  'freshness',
+] as const;
 export type SkippedCheck = (typeof SKIPPABLE_CHECKS)[number];
 
 /** What a read will write once the whole input is accepted. */
@@ -135,26 +147,46 @@ function assertSkips(skip: readonly SkippedCheck[], trust: Partial<TrustState>):
   if (!s.has('freshness') && trust.marks === undefined) {
     throw new TypeError('"marks" is required unless "freshness" is skipped');
   }
+  // Freshness compares the decrypted counter and checksums.
+  if (s.has('decrypt') && !s.has('freshness')) {
+    throw new TypeError('"skip" must name "freshness" when it names "decrypt"');
+  }
   return s;
 }
 
+/** Who reads: the user a root wraps a key for, and the key that unwraps it. */
+interface Reader {
+  readonly userId: string;
+  /** RSA private key, PKCS#8 DER. */
+  readonly privateKey: Uint8Array;
+}
+
+/** What {@link runSteps} reads: a {@link ReadDocumentInput} without the reader. */
+type StepsInput = Omit<ReadDocumentInput, 'folderId' | 'userId' | 'privateKey'> & {
+  readonly folderId?: string;
+};
+
+/** What the steps found, before the caller shapes its result. */
+interface StepsResult {
+  readonly doc: MetadataDocumentV2;
+  readonly members: readonly FolderMember[];
+  readonly signer: VerifiedMetadataSignature | undefined;
+  /** Undefined exactly when `decrypt` was skipped. */
+  readonly decrypted: DecryptedMetadata | undefined;
+  readonly pending: PendingTrust;
+}
+
 /**
- * Reads one 2.x document through every check of spec/05-metadata.md §6 in order; persists
- * nothing (see {@link commitTrust}).
- *
- * @throws SealfoldError: parse (METADATA_MALFORMED, METADATA_VERSION_UNSUPPORTED, PEM_MALFORMED,
- *   CERT_MALFORMED), signature (SIGNATURE_*, SIGNER_NOT_MEMBER), role (METADATA_KEY_MISSING,
- *   METADATA_MALFORMED), certificates (CERT_UNTRUSTED, CERT_USER_MISMATCH, KEY_MISMATCH,
- *   KEY_CHANGED), decryption (KEY_UNWRAP_FAILED, AEAD_TAG_MISMATCH, METADATA_MALFORMED,
- *   METADATA_KEY_UNKNOWN), placement (METADATA_MISPLACED), freshness (COUNTER_IMPLAUSIBLE,
- *   DOWNGRADE, COUNTER_ROLLBACK, KEY_CHECKSUM_REMOVED).
+ * The steps of spec/05-metadata.md §6, in order, for {@link readDocument} and
+ * {@link verifyRootWithoutDecrypting}: the one implementation of every check. `reader` is
+ * undefined exactly when `decrypt` is skipped. Persists nothing.
  */
-export async function readDocument(
-  input: ReadDocumentInput,
+async function runSteps(
+  input: StepsInput,
+  reader: Reader | undefined,
   trust: Partial<TrustState>,
-  skip: readonly SkippedCheck[] = [],
-): Promise<ReadDocumentResult> {
-  const skips = assertSkips(skip, trust);
+  skips: ReadonlySet<SkippedCheck>,
+): Promise<StepsResult> {
   const isRoot = input.root === undefined;
   // 1. Parse once; the signature check reads the same parsed JSON (E2EE-META-100).
   const doc = input.parsed ?? parseMetadataDocumentV2(input.fetched.document);
@@ -179,17 +211,12 @@ export async function readDocument(
   }
 
   // 3. Role: a root wraps a key for this user; a sub-folder lists no users.
-  checkRole(doc, input.userId, isRoot);
+  if (reader !== undefined) checkRole(doc, reader.userId, isRoot);
 
   // 4. Member certificates against the pinned server key, then against the pins (read only).
   const pins: { identity: string; record: PinRecord }[] = [];
   if (isRoot && !skips.has('certificates')) {
-    const certs = checkMemberCertificates(
-      doc,
-      input.userId,
-      input.privateKey,
-      trust.serverPublicKey!,
-    );
+    const certs = checkMemberCertificates(doc, trust.serverPublicKey!, reader);
     if (!skips.has('pins')) {
       const now = trust.now ?? new Date();
       for (const [i, cert] of certs.entries()) {
@@ -203,13 +230,16 @@ export async function readDocument(
   }
 
   // 5-8. Unwrap, AEAD, inner document, key checksum (the metadata module).
-  const decrypted = isRoot
-    ? decryptMetadata({ document: doc, userId: input.userId, privateKey: input.privateKey })
-    : decryptMetadata({
-        document: doc,
-        userId: input.userId,
-        rootMetadataKey: input.root!.metadataKey,
-      });
+  let decrypted: DecryptedMetadata | undefined;
+  if (reader !== undefined) {
+    decrypted = isRoot
+      ? decryptMetadata({ document: doc, userId: reader.userId, privateKey: reader.privateKey })
+      : decryptMetadata({
+          document: doc,
+          userId: reader.userId,
+          rootMetadataKey: input.root!.metadataKey,
+        });
+  }
 
   // 9. Placement: a document another folder of this top folder was served is not this one's.
   const nonce = toHex(doc.nonce);
@@ -225,17 +255,85 @@ export async function readDocument(
   // 10. Freshness against the persisted mark (read only).
   const marks: { folderId: string; mark: FolderHighWater; firstSight: boolean }[] = [];
   if (!skips.has('freshness')) {
-    const previous = await loadHighWater(trust.marks!, input.folderId);
-    const mark = checkFreshness(previous, stateOf(decrypted));
-    marks.push({ folderId: input.folderId, mark, firstSight: previous === undefined });
+    const previous = await loadHighWater(trust.marks!, input.folderId!);
+    const mark = checkFreshness(previous, stateOf(decrypted!));
+    marks.push({ folderId: input.folderId!, mark, firstSight: previous === undefined });
   }
+  return { doc, members, signer, decrypted, pending: { pins, marks } };
+}
+
+/**
+ * Reads one 2.x document through every check of spec/05-metadata.md §6 in order; persists
+ * nothing (see {@link commitTrust}). It always decrypts: `skip` may not name `decrypt`.
+ *
+ * @throws SealfoldError: parse (METADATA_MALFORMED, METADATA_VERSION_UNSUPPORTED, PEM_MALFORMED,
+ *   CERT_MALFORMED), signature (SIGNATURE_*, SIGNER_NOT_MEMBER), role (METADATA_KEY_MISSING,
+ *   METADATA_MALFORMED), certificates (CERT_UNTRUSTED, CERT_USER_MISMATCH, KEY_MISMATCH,
+ *   KEY_CHANGED), decryption (KEY_UNWRAP_FAILED, AEAD_TAG_MISMATCH, METADATA_MALFORMED,
+ *   METADATA_KEY_UNKNOWN), placement (METADATA_MISPLACED), freshness (COUNTER_IMPLAUSIBLE,
+ *   DOWNGRADE, COUNTER_ROLLBACK, KEY_CHECKSUM_REMOVED).
+ */
+export async function readDocument(
+  input: ReadDocumentInput,
+  trust: Partial<TrustState>,
+  skip: readonly SkippedCheck[] = [],
+): Promise<ReadDocumentResult> {
+  if (skip.includes('decrypt')) {
+    throw new TypeError('readDocument decrypts; verifyRootWithoutDecrypting skips "decrypt"');
+  }
+  const skips = assertSkips(skip, trust);
+  const r = await runSteps(input, input, trust, skips);
   return Object.freeze({
     folderId: input.folderId,
-    decrypted,
-    members,
-    signer,
+    decrypted: r.decrypted!,
+    members: r.members,
+    signer: r.signer,
     skipped: Object.freeze([...skips]),
-    pending: { pins, marks },
+    pending: r.pending,
+  });
+}
+
+/** Input of {@link verifyRootWithoutDecrypting}: a root document, read by a non-member. */
+export interface VerifyRootInput {
+  readonly fetched: FetchedDocument;
+  /** The members of the last version of this folder the reader verified (E2EE-SEC-054). */
+  readonly previousMembers?: readonly FolderMember[];
+}
+
+/** A root document {@link verifyRootWithoutDecrypting} accepted. */
+export interface VerifiedRoot {
+  readonly document: MetadataDocumentV2;
+  /** The document's `users`, as listed. */
+  readonly members: readonly FolderMember[];
+  /** The verified signer; undefined only when `signature` was skipped. */
+  readonly signer: VerifiedMetadataSignature | undefined;
+  /** Always names `decrypt` and `freshness`, and whatever else the caller skipped. */
+  readonly skipped: readonly SkippedCheck[];
+  /** First-seen pins, for {@link commitTrust} once the whole input is accepted. */
+  readonly pending: PendingTrust;
+}
+
+/**
+ * The read pipeline for a reader who is not a member and so cannot decrypt (a filedrop
+ * uploader, spec/08-sharing.md §5.1): parse, signature and signer, member certificates and pins,
+ * in the order of {@link readDocument}, with `decrypt` and `freshness` named as skipped and
+ * reported in `skipped`. Persists nothing (see {@link commitTrust}).
+ *
+ * @throws the parse, signature and certificate codes of {@link readDocument}.
+ */
+export async function verifyRootWithoutDecrypting(
+  input: VerifyRootInput,
+  trust: Partial<TrustState>,
+  skip: readonly SkippedCheck[] = [],
+): Promise<VerifiedRoot> {
+  const skips = assertSkips([...skip, 'decrypt', 'freshness'], trust);
+  const r = await runSteps(input, undefined, trust, skips);
+  return Object.freeze({
+    document: r.doc,
+    members: r.members,
+    signer: r.signer,
+    skipped: Object.freeze([...skips]),
+    pending: r.pending,
   });
 }
 
@@ -245,15 +343,18 @@ export async function readDocument(
  * (E2EE-SEC-004, E2EE-META-074).
  */
 export async function commitTrust(
-  trust: Pick<TrustState, 'pins' | 'marks'>,
+  trust: Pick<TrustState, 'pins'> & Partial<Pick<TrustState, 'marks'>>,
   pending: readonly PendingTrust[],
 ): Promise<void> {
+  if (trust.marks === undefined && pending.some((p) => p.marks.length > 0)) {
+    throw new TypeError('"marks" is required to commit a read that checked freshness');
+  }
   // E2EE-SEC-012 (MUST, client): new pins are stored before the read returns.
   for (const p of pending)
     for (const { identity, record } of p.pins) await trust.pins.set(identity, record);
   // E2EE-META-065 (MUST, client): marks change only after every check of the read passed.
   for (const p of pending)
-    for (const { folderId, mark } of p.marks) await trust.marks.set(highWaterKey(folderId), mark);
+    for (const { folderId, mark } of p.marks) await trust.marks!.set(highWaterKey(folderId), mark);
 }
 
 /** Input of {@link readFolderTree}. */

@@ -65,16 +65,16 @@ const M = 'METADATA_MALFORMED' as const;
 
 /**
  * Step 4 of spec/05-metadata.md §6 for a root document: every member certificate is issued by
- * the pinned server key and names its member; this user's entry holds this user's key.
+ * the pinned server key and names its member; the reader's entry, when a reader is given (a
+ * member who decrypts), holds the reader's key.
  *
  * @returns the parsed member certificates, in the order of `users` (for the pin check).
  * @throws SealfoldError CERT_UNTRUSTED, CERT_USER_MISMATCH, KEY_MISMATCH.
  */
 export function checkMemberCertificates(
   doc: MetadataDocumentV2,
-  userId: string,
-  privateKey: Uint8Array,
   serverPublicKey: Uint8Array,
+  reader?: { readonly userId: string; readonly privateKey: Uint8Array },
 ): ParsedCertificate[] {
   const server = abytes(serverPublicKey, 'serverPublicKey');
   return doc.users.map((u, i) => {
@@ -84,7 +84,7 @@ export function checkMemberCertificates(
     // document has checked its encoding and key policy already; this is its one re-parse.
     const cert = verifyMember(u.certificateDer, u.userId, server, what);
     // E2EE-META-045 (MUST, client): this user's entry holds this user's own public key.
-    if (u.userId === userId && !holdsKey(cert, abytes(privateKey, 'privateKey'))) {
+    if (u.userId === reader?.userId && !holdsKey(cert, abytes(reader.privateKey, 'privateKey'))) {
       throw new SealfoldError('KEY_MISMATCH', `${what} does not hold this user's key`);
     }
     return cert;
@@ -149,7 +149,7 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
     const privateKey = abytes(opts.privateKey, 'privateKey');
     const own = ownEntry(doc, userId);
     if (opts.serverPublicKey !== undefined)
-      checkMemberCertificates(doc, userId, privateKey, opts.serverPublicKey);
+      checkMemberCertificates(doc, opts.serverPublicKey, { userId, privateKey });
     key = unwrapOwnKey(own, privateKey);
   } else {
     checkRole(doc, userId, false);

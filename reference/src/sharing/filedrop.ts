@@ -37,21 +37,20 @@ import {
 import { rsaOaepUnwrap, rsaOaepWrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError, isSealfoldError, typed, type E2eeCode } from '../errors/index.js';
 import {
-  acceptUserCertificates,
   parseCertificate,
+  pinIdentity,
   verifyUserCertificate,
   type PinStore,
 } from '../certs/index.js';
-import { verifyMetadataSignature } from '../signature/index.js';
 import { encryptFile, newObjectId } from '../files/index.js';
 import {
   MAX_INNER_LENGTH,
   innerFromJson,
-  parseMetadataDocumentV2,
   validateFiledropEntryShape,
   type MetadataFile,
 } from '../metadata/index.js';
 import { assertWritable, commit, docOf, objectIdInUse } from '../folders/_commit.js';
+import { commitTrust, verifyRootWithoutDecrypting } from '../folders/read.js';
 import { DEFAULT_MIMETYPE } from '../folders/operations.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';
 import { setOwn } from '../_internal/records.js';
@@ -117,26 +116,26 @@ export interface FiledropRecipients {
 export async function verifiedFiledropRecipients(
   opts: FiledropRecipientsOptions,
 ): Promise<FiledropRecipients> {
-  const doc = parseMetadataDocumentV2(opts.document);
-  const members = doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
-  // E2EE-SHARE-036 (MUST, client): the root document is signed by a listed member (and by a
-  // member of the version the uploader last verified, E2EE-SEC-054).
-  await verifyMetadataSignature({
-    outer: opts.document,
-    signature: opts.signature,
-    members,
-    ...(opts.previousMembers ? { previousMembers: opts.previousMembers } : {}),
-  });
-  // E2EE-SHARE-036 (MUST, client): every recipient's certificate is validated against the
-  // pinned server key and checked against its pin before a key is wrapped for it (E2EE-CERT-035).
-  const accepted = await acceptUserCertificates(members, {
-    serverPublicKey: opts.serverPublicKey,
-    pins: opts.pins,
-  });
+  // E2EE-SHARE-036 (MUST, client): the checks of the read pipeline, in its order (parse,
+  // signature and signer, certificates, pins), with "decrypt" named as skipped: an uploader
+  // is not a member.
+  const root = await verifyRootWithoutDecrypting(
+    {
+      fetched: { document: opts.document, signature: opts.signature },
+      ...(opts.previousMembers ? { previousMembers: opts.previousMembers } : {}),
+    },
+    {
+      serverPublicKey: opts.serverPublicKey,
+      pins: opts.pins,
+    },
+  );
+  // The whole document passed: only now are its first-seen keys pinned (E2EE-CERT-035).
+  await commitTrust({ pins: opts.pins }, [root.pending]);
+  const pinned = new Set(root.pending.pins.map((p) => p.identity));
   return {
-    members,
-    firstContact: members
-      .filter((_, i) => accepted[i]!.pin.status === 'pinned')
+    members: [...root.members],
+    firstContact: root.members
+      .filter((m) => pinned.has(pinIdentity('user', m.userId)))
       .map((m) => m.userId),
   };
 }

@@ -12,12 +12,13 @@ import {
   readDocument,
   readFolderTree,
   renameFile,
+  verifyRootWithoutDecrypting,
   type FolderHead,
   type FolderState,
   type ReadFolderTreeInput,
   type TrustState,
 } from '../../src/folders/index.js';
-import { addMember } from '../../src/sharing/index.js';
+import { addMember, verifiedFiledropRecipients } from '../../src/sharing/index.js';
 import { MemoryPinStore, parseCertificate, pinCertificate } from '../../src/certs/index.js';
 import {
   encryptMetadata,
@@ -445,5 +446,98 @@ describe('read pipeline: skipped checks are named (E2EE-META-075)', () => {
       ['signature', 'certificates', 'pins', 'freshness'],
     );
     expect(unsigned.signer).toBeUndefined();
+  });
+});
+
+describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE-036)', () => {
+  const memberRead = (fetched: { document: string; signature: string | undefined }) => ({
+    folderId: ROOT,
+    fetched,
+    userId: 'alice',
+    privateKey: world.users.alice!.pkcs8,
+  });
+
+  it('E2EE-META-075: verifying without decrypting names "decrypt" and "freshness" as skipped and pins nothing itself; readDocument cannot skip "decrypt"', async () => {
+    const { server } = await shared();
+    const t = trust();
+    const r = await verifyRootWithoutDecrypting({ fetched: server.docs.get(ROOT)! }, t);
+    expect([...r.skipped].sort()).toEqual(['decrypt', 'freshness']);
+    expect(r.signer?.signerUserId).toBe('alice');
+    expect(r.members.map((m) => m.userId)).toEqual(['alice', 'carol', 'bob']);
+    expect(r.pending.pins.map((p) => p.identity)).toEqual(['user:alice', 'user:carol', 'user:bob']);
+    expect(await userPins(t)).toBe(true);
+    await expect(
+      readDocument(memberRead(server.docs.get(ROOT)!), t, ['decrypt', 'freshness']),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it('E2EE-SHARE-036: E2EE-META-040: E2EE-META-074: with two faults in one document the filedrop uploader reports the fault the read pipeline reports, and pins nothing', async () => {
+    const earlier = new ServerStore();
+    earlier.record(await createFolder(alice, ROOT));
+    const untrusted = (await shared(rogueBob, rogueServer.spkiDer)).server.docs.get(ROOT)!;
+    const honest = (await shared()).server.docs.get(ROOT)!;
+    const pinnedElsewhere = async (userId: string) => {
+      const t = trust();
+      await pinCertificate(t.pins, userId, parseCertificate(bobElsewhere.certPem));
+      return t;
+    };
+    const carolOnly = [{ userId: 'carol', certificate: world.users.carol!.certPem }];
+    const cases = [
+      // signature (row 2) before certificates (row 4)
+      {
+        fetched: { ...untrusted, signature: earlier.docs.get(ROOT)!.signature },
+        t: trust(),
+        code: 'SIGNATURE_INVALID',
+      },
+      // certificates before pins (both row 4: every certificate is validated first)
+      {
+        fetched: untrusted,
+        t: await pinnedElsewhere('alice'),
+        pinned: 'alice',
+        code: 'CERT_UNTRUSTED',
+      },
+      // the signer of the last verified version (row 2) before pins (row 4)
+      {
+        fetched: honest,
+        t: await pinnedElsewhere('bob'),
+        pinned: 'bob',
+        previousMembers: carolOnly,
+        code: 'SIGNER_NOT_MEMBER',
+      },
+      // a changed key for the last member: the earlier first-seen members stay unpinned
+      { fetched: honest, t: await pinnedElsewhere('bob'), pinned: 'bob', code: 'KEY_CHANGED' },
+    ];
+    for (const c of cases) {
+      const previous = c.previousMembers ? { previousMembers: c.previousMembers } : {};
+      await expect(
+        readDocument({ ...memberRead(c.fetched), ...previous }, c.t, ['freshness']),
+      ).rejects.toMatchObject({ code: c.code });
+      await expect(
+        verifiedFiledropRecipients({
+          document: c.fetched.document,
+          signature: c.fetched.signature,
+          serverPublicKey: world.server.spkiDer,
+          pins: c.t.pins,
+          ...previous,
+        }),
+      ).rejects.toMatchObject({ code: c.code });
+      // Nothing was pinned: every member not pinned before the read is still unpinned.
+      for (const id of ['alice', 'carol', 'bob'].filter((u) => u !== c.pinned)) {
+        expect(await c.t.pins.get(`user:${id}`)).toBeUndefined();
+      }
+    }
+  });
+
+  it('E2EE-SHARE-036: E2EE-SHARE-037: an honest root gives its members as recipients; first-seen keys are pinned after the whole document passed and reported as first contact', async () => {
+    const { server } = await shared();
+    const t = trust();
+    await pinCertificate(t.pins, 'carol', parseCertificate(world.users.carol!.certPem));
+    const { document, signature } = server.docs.get(ROOT)!;
+    const opts = { document, signature, serverPublicKey: world.server.spkiDer, pins: t.pins };
+    const first = await verifiedFiledropRecipients(opts);
+    expect(first.members.map((m) => m.userId)).toEqual(['alice', 'carol', 'bob']);
+    expect(first.firstContact).toEqual(['alice', 'bob']);
+    expect(await t.pins.get('user:bob')).toBeDefined();
+    expect((await verifiedFiledropRecipients(opts)).firstContact).toEqual([]);
   });
 });
