@@ -70,7 +70,7 @@ describe('npm run bench -- --quick', () => {
     }
     // Shape, not speed: metadata-only revocation re-uploads fewer bytes than re-encryption.
     const bytes = rows
-      .at(-1)!
+      .find((row) => row[0]!.endsWith('bytes to re-upload'))!
       .slice(1, 3)
       .map((c) => Number(c.split(' ')[0]));
     expect(bytes[0]).toBeLessThan(bytes[1]!);
