@@ -72,4 +72,17 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   // Only nc32 checks the blob's format (E2EE-API-041), so only nc32 has a refusal to leak it in.
   { fault: 'leak-secret-in-error', fails: ['security/no-secret-in-errors'] },
   { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
+  {
+    fault: 'keys-exist-always-true',
+    fails: ['capabilities/end-to-end-encryption'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  { fault: 'public-keys-skip-missing', fails: ['keys/public-key-lookup-errors'] },
+  { fault: 'delete-absent-private-key-succeeds', fails: ['keys/absent-keys-not-found'] },
+  { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
+  {
+    fault: 'random-serial-by-default',
+    fails: ['certificate/issued-profile'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
 ];

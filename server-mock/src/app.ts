@@ -106,7 +106,7 @@ export function createApp(opts: AppOptions): express.Express {
       req.sealfold.ocsVersion = v;
       next();
     });
-  app.use('/ocs', requireOcsHeader, ...bodies, basicAuth(opts.store, deps.bruteForce));
+  app.use('/ocs', requireOcsHeader(faults), ...bodies, basicAuth(opts.store, deps.bruteForce));
 
   const built = new Map<Mount, express.Router>();
   const routerOf = (m: Mount) => {

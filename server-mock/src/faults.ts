@@ -93,6 +93,27 @@ export const FAULTS = {
     breaks: 'E2EE-API-052',
     description: 'failed logins and share-token guesses are never throttled',
   },
+  'keys-exist-always-true': {
+    breaks: 'E2EE-API-011',
+    description: "the capability's keys-exist is true for every caller, keys or not",
+  },
+  'public-keys-skip-missing': {
+    breaks: 'E2EE-API-021',
+    description:
+      'GET public-key leaves out named other users without a certificate instead of answering 404',
+  },
+  'delete-absent-private-key-succeeds': {
+    breaks: 'E2EE-API-042',
+    description: 'DELETE private-key answers [] when there is no private key instead of 404',
+  },
+  'random-serial-by-default': {
+    breaks: 'E2EE-CERT-053',
+    description: 'the CA issues random serial numbers outside strict-serial mode instead of 0',
+  },
+  'skip-ocs-csrf-check': {
+    breaks: 'E2EE-API-003',
+    description: 'OCS requests without the OCS-APIRequest: true header are served',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -116,7 +116,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     for (const id of ids) {
       const rec = store.get('publicKeys', id);
       if (rec) out[id] = rec.certificatePem;
-      else missing.push(id);
+      // E2EE-API-021 (MUST, server): every requested user without a public key is missing.
+      else if (id === uid || !faults.on('public-keys-skip-missing')) missing.push(id);
     }
     // E2EE-API-021 (MUST, server): 404 when any requested user has no public key.
     if (missing.length > 0) throw problem('publicKeysNotFound');
@@ -136,7 +137,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       expectedCn: owner.key,
       signer: ca,
       now: new Date(clock.now()),
-      serial: config.strictSerial ? 'random' : 'zero',
+      // E2EE-CERT-053 (MUST, server): serial 0 unless the operator chose strict-serial mode.
+      serial: config.strictSerial || faults.on('random-serial-by-default') ? 'random' : 'zero',
       faults,
     }).catch(csrProblem);
     // E2EE-CERT-056 (MUST, server): store and audit atomically; a lost race answers 409.
@@ -280,7 +282,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
       // E2EE-API-042 (MUST, server): 404 when there is no private key to delete.
-      if (!tx.del('privateKeys', owner.key)) throw problem('privateKeyNotFound');
+      if (!tx.del('privateKeys', owner.key) && !faults.on('delete-absent-private-key-succeeds'))
+        throw problem('privateKeyNotFound');
       audit.append(tx, {
         time: clock.now(),
         actor: uid,

@@ -7,6 +7,9 @@
  */
 import type { ServerCheck } from '../check.js';
 import { KEY_CHECKS } from './keys.js';
+import { CAPABILITY_CHECKS } from './capabilities.js';
+import { CERTIFICATE_PROFILE_CHECKS } from './certificate-profile.js';
+import { OCS_CHECKS } from './ocs.js';
 import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
@@ -14,6 +17,9 @@ import { MODEL_CHECKS } from '../model/checks.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...KEY_CHECKS,
+  ...CAPABILITY_CHECKS,
+  ...CERTIFICATE_PROFILE_CHECKS,
+  ...OCS_CHECKS,
   ...LOCKING_CHECKS,
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,

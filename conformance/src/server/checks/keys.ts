@@ -39,7 +39,10 @@ import {
 } from './_support.js';
 
 /** The certificate `actor` has on the server, or undefined (404). */
-async function storedCertificate(ctx: CheckContext, actor: Actor): Promise<string | undefined> {
+export async function storedCertificate(
+  ctx: CheckContext,
+  actor: Actor,
+): Promise<string | undefined> {
   const r = await ctx.request(actor, 'GET', e2eePath('/public-key'));
   if (r.status === 404) return undefined;
   expectStatus(r, 200, 'GET public-key');
@@ -81,7 +84,7 @@ function postCsr(ctx: CheckContext, actor: Actor, csrPem: string, password?: str
 }
 
 /** Ensures `actor` has a certificate (enrolling with a fresh key if none); returns its PEM. */
-async function ensureCertificate(ctx: CheckContext, actor: Actor): Promise<string> {
+export async function ensureCertificate(ctx: CheckContext, actor: Actor): Promise<string> {
   const have = await storedCertificate(ctx, actor);
   if (have !== undefined) return have;
   const r = await postCsr(ctx, actor, (await freshCsr(ctx.userId(actor))).pem);
@@ -90,7 +93,7 @@ async function ensureCertificate(ctx: CheckContext, actor: Actor): Promise<strin
 }
 
 /** Ensures `actor` has a private-key blob; returns it. */
-async function ensurePrivateKey(ctx: CheckContext, actor: Actor): Promise<string> {
+export async function ensurePrivateKey(ctx: CheckContext, actor: Actor): Promise<string> {
   const have = await storedPrivateKey(ctx, actor);
   if (have !== undefined) return have;
   const blob = fakeKeyBlob(ctx.seed, `${actor}-private-key`);
@@ -351,6 +354,58 @@ const deleteNeedsConfirmation: ServerCheck = {
   },
 };
 
+const publicKeyLookupErrors: ServerCheck = {
+  id: 'keys/public-key-lookup-errors',
+  title:
+    'GET public-key answers 404 when a named user has no certificate, 400 for a bad users list',
+  requirements: ['E2EE-API-021'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-core'],
+  async run(ctx) {
+    await ensureCertificate(ctx, 'alice');
+    await requireNoCertificate(ctx, 'mallory');
+    const lookup = (users: string) =>
+      ctx.request('alice', 'GET', `${e2eePath('/public-key')}&users=${encodeURIComponent(users)}`);
+    expectStatus(
+      await lookup(JSON.stringify([ctx.userId('mallory')])),
+      404,
+      'GET public-key naming a user without a certificate',
+    );
+    expectStatus(
+      await lookup(JSON.stringify([ctx.userId('alice')])),
+      200,
+      'GET public-key of self',
+    );
+    for (const bad of ['not json', '{"a":"b"}', '[1]'])
+      expectStatus(await lookup(bad), 400, `GET public-key with users=${bad}`);
+  },
+};
+
+const absentKeysNotFound: ServerCheck = {
+  id: 'keys/absent-keys-not-found',
+  title: 'GET and DELETE of a key the user does not have answer 404',
+  requirements: ['E2EE-API-042', 'E2EE-API-026'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  async run(ctx) {
+    // mallory never gets a key (the module comment), so both deletes find nothing.
+    await requireNoCertificate(ctx, 'mallory');
+    expectStatus(
+      await ctx.request('mallory', 'GET', e2eePath('/private-key')),
+      404,
+      'GET private-key without one',
+    );
+    for (const path of ['/private-key', '/public-key'])
+      expectStatus(
+        await ctx.request('mallory', 'DELETE', e2eePath(path)),
+        404,
+        `DELETE ${path} without one (login password)`,
+      );
+  },
+};
+
 /** The key checks, in report order. */
 export const KEY_CHECKS: readonly ServerCheck[] = [
   certificateIssuedToCaller,
@@ -361,4 +416,6 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   privateKeyByteExact,
   keysSurviveRelogin,
   deleteNeedsConfirmation,
+  publicKeyLookupErrors,
+  absentKeysNotFound,
 ];
