@@ -80,6 +80,11 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'public-keys-skip-missing', fails: ['keys/public-key-lookup-errors'] },
   { fault: 'delete-absent-private-key-succeeds', fails: ['keys/absent-keys-not-found'] },
   { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
+  // The served key is not the CA key either, so the issued certificate no longer verifies.
+  {
+    fault: 'weak-server-key',
+    fails: ['keys/certificate-issued-to-caller', 'certificate/server-key-rsa-2048'],
+  },
   {
     fault: 'random-serial-by-default',
     fails: ['certificate/issued-profile'],

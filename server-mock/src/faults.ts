@@ -114,6 +114,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-003',
     description: 'OCS requests without the OCS-APIRequest: true header are served',
   },
+  'weak-server-key': {
+    breaks: 'E2EE-CERT-080',
+    description: 'GET server-key serves an RSA-1024 key with exponent 3 instead of the CA key',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
 import { parseCertificate } from '../../../reference/src/certs/index.js';
@@ -83,6 +84,21 @@ function reencodeBlob(blob: string): string {
     .split('|')
     .map((s) => s.replace(/=+$/, ''))
     .join('|');
+}
+
+/**
+ * The `weak-server-key` fault: an RSA-1024 key with exponent 3 served as `server-key` (made once,
+ * on first use, so that a clean server never spends the time).
+ */
+let weakSpki: Uint8Array | undefined;
+function weakServerKeySpki(): Uint8Array {
+  weakSpki ??= new Uint8Array(
+    generateKeyPairSync('rsa', { modulusLength: 1024, publicExponent: 3 }).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    }),
+  );
+  return weakSpki;
 }
 
 /** Nextcloud's `#[AnonRateLimit(limit: 6, period: 600)]` on `getPublicServerKey` (E2EE-API-051). */
@@ -306,7 +322,9 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       throw problem('rateLimited');
     }
     // E2EE-API-050 (MUST, server): the CA public key as an SPKI PEM.
-    sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()) });
+    // E2EE-CERT-080 (MUST, server): that key is RSA-2048 with exponent 65537.
+    const spki = faults.on('weak-server-key') ? weakServerKeySpki() : await ca.publicKeySpki();
+    sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, spki) });
   });
 
   return r;
