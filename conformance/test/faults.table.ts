@@ -85,6 +85,8 @@ export const FAULT_TABLE: readonly FaultRow[] = [
     fault: 'weak-server-key',
     fails: ['keys/certificate-issued-to-caller', 'certificate/server-key-rsa-2048'],
   },
+  { fault: 'allow-reserved-suffix', fails: ['lock/reserved-suffix-refused'] },
+  { fault: 'reset-answers-without-deleting', fails: ['flags/encrypted-files-reset'] },
   {
     fault: 'random-serial-by-default',
     fails: ['certificate/issued-profile'],

@@ -118,6 +118,14 @@ export const FAULTS = {
     breaks: 'E2EE-CERT-080',
     description: 'GET server-key serves an RSA-1024 key with exponent 3 instead of the CA key',
   },
+  'allow-reserved-suffix': {
+    breaks: 'E2EE-LOCK-042',
+    description: 'WebDAV writes may address .e2e-to-save / .e2e-to-delete names themselves',
+  },
+  'reset-answers-without-deleting': {
+    breaks: 'E2EE-API-150',
+    description: 'DELETE encrypted-files answers the folder ids but deletes nothing',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */
