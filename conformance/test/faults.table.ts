@@ -92,4 +92,20 @@ export const FAULT_TABLE: readonly FaultRow[] = [
     fails: ['certificate/issued-profile'],
     statusProfiles: ['nc30', 'nc32'],
   },
+  // WebDAV (spec/14-webdav-and-shares.md), one check per switch.
+  { fault: 'dav-foreign-tree-readable', fails: ['webdav/own-tree-only'] },
+  { fault: 'unknown-properties-omitted', fails: ['webdav/propfind-bodies'] },
+  { fault: 'absent-depth-as-zero', fails: ['webdav/propfind-depth'] },
+  { fault: 'displayname-missing', fails: ['webdav/properties'] },
+  {
+    fault: 'is-encrypted-always-zero',
+    fails: ['webdav/encryption-properties'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  { fault: 'permissions-for-every-client', fails: ['webdav/permissions'] },
+  { fault: 'dav-405-without-allow', fails: ['webdav/no-property-writes'] },
+  { fault: 'mkcol-accepts-body', fails: ['webdav/mkcol'] },
+  { fault: 'get-folder-answers-200', fails: ['webdav/get-and-head'] },
+  { fault: 'delete-root-not-refused', fails: ['webdav/delete'] },
+  { fault: 'move-across-encryption-boundary', fails: ['webdav/move-across-encryption'] },
 ];

@@ -126,6 +126,53 @@ export const FAULTS = {
     breaks: 'E2EE-API-150',
     description: 'DELETE encrypted-files answers the folder ids but deletes nothing',
   },
+  'dav-foreign-tree-readable': {
+    breaks: 'E2EE-API-200',
+    description:
+      "WebDAV serves a request on another user's tree (as the caller's own) instead of 403",
+  },
+  'unknown-properties-omitted': {
+    breaks: 'E2EE-API-210',
+    description:
+      'PROPFIND leaves requested properties the node lacks out instead of a 404 propstat',
+  },
+  'absent-depth-as-zero': {
+    breaks: 'E2EE-API-212',
+    description: 'PROPFIND without a Depth header answers the node alone instead of Depth 1',
+  },
+  'displayname-missing': {
+    breaks: 'E2EE-API-270',
+    description: 'PROPFIND gives no d:displayname',
+  },
+  'is-encrypted-always-zero': {
+    breaks: 'E2EE-API-214',
+    description: 'nc:is-encrypted is 0 for every folder, whatever its E2EE flag',
+  },
+  'permissions-for-every-client': {
+    breaks: 'E2EE-API-216',
+    description:
+      'oc:permissions of nodes in encrypted trees are given to clients that are not E2EE clients',
+  },
+  'dav-405-without-allow': {
+    breaks: 'E2EE-API-224',
+    description: 'an unsupported WebDAV method is answered 405 without an Allow header',
+  },
+  'mkcol-accepts-body': {
+    breaks: 'E2EE-API-230',
+    description: 'MKCOL with a body creates the folder instead of answering 415',
+  },
+  'get-folder-answers-200': {
+    breaks: 'E2EE-API-232',
+    description: 'GET of a folder answers 200 with an empty body instead of 405',
+  },
+  'delete-root-not-refused': {
+    breaks: 'E2EE-API-233',
+    description: "DELETE of the user's root is not refused with 403",
+  },
+  'move-across-encryption-boundary': {
+    breaks: 'E2EE-API-223',
+    description: 'MOVE and COPY between encrypted and plain trees are carried out',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

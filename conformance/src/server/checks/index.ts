@@ -13,6 +13,7 @@ import { OCS_CHECKS } from './ocs.js';
 import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
+import { WEBDAV_CHECKS } from './webdav.js';
 import { MODEL_CHECKS } from '../model/checks.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
@@ -23,5 +24,6 @@ export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...LOCKING_CHECKS,
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,
+  ...WEBDAV_CHECKS,
   ...MODEL_CHECKS, // the property-based model run (`../model/`)
 ];
