@@ -88,6 +88,13 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'allow-reserved-suffix', fails: ['lock/reserved-suffix-refused'] },
   { fault: 'reset-answers-without-deleting', fails: ['flags/encrypted-files-reset'] },
   {
+    fault: 'v1-api-on-v2-folder',
+    fails: ['v1/refuses-v2-folder'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  // nc30 answers a foreign v2 lock with 403 too, so only nc32 tells the two apart.
+  { fault: 'v1-lock-conflict-as-v2', fails: ['v1/lock-without-counter'] },
+  {
     fault: 'random-serial-by-default',
     fails: ['certificate/issued-profile'],
     statusProfiles: ['nc30', 'nc32'],

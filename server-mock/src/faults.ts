@@ -173,6 +173,14 @@ export const FAULTS = {
     breaks: 'E2EE-API-223',
     description: 'MOVE and COPY between encrypted and plain trees are carried out',
   },
+  'v1-api-on-v2-folder': {
+    breaks: 'E2EE-API-130',
+    description: 'v1 lock, unlock and meta-data serve a folder whose document is 2.x',
+  },
+  'v1-lock-conflict-as-v2': {
+    breaks: 'E2EE-LOCK-013',
+    description: "a foreign v1 lock is answered with the v2 lock's profile status (423 in nc32)",
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -10,6 +10,7 @@ import { KEY_CHECKS } from './keys.js';
 import { CAPABILITY_CHECKS } from './capabilities.js';
 import { CERTIFICATE_PROFILE_CHECKS } from './certificate-profile.js';
 import { OCS_CHECKS } from './ocs.js';
+import { LEGACY_V1_CHECKS } from './legacy-v1.js';
 import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
@@ -22,6 +23,7 @@ export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...CERTIFICATE_PROFILE_CHECKS,
   ...OCS_CHECKS,
   ...LOCKING_CHECKS,
+  ...LEGACY_V1_CHECKS,
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,
   ...WEBDAV_CHECKS,
