@@ -115,4 +115,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'get-folder-answers-200', fails: ['webdav/get-and-head'] },
   { fault: 'delete-root-not-refused', fails: ['webdav/delete'] },
   { fault: 'move-across-encryption-boundary', fails: ['webdav/move-across-encryption'] },
+  { fault: 'search-ignores-where', fails: ['webdav/search-finds'] },
+  { fault: 'search-foreign-scope', fails: ['webdav/search-refusals'] },
+  { fault: 'search-applies-propfind-gate', fails: ['webdav/search-serves-metadata'] },
 ];

@@ -181,6 +181,19 @@ export const FAULTS = {
     breaks: 'E2EE-LOCK-013',
     description: "a foreign v1 lock is answered with the v2 lock's profile status (423 in nc32)",
   },
+  'search-ignores-where': {
+    breaks: 'E2EE-API-271',
+    description: 'SEARCH answers every node below the scope, whatever d:where says',
+  },
+  'search-foreign-scope': {
+    breaks: 'E2EE-API-272',
+    description:
+      "SEARCH with another user's tree as scope searches the caller's tree instead of 403",
+  },
+  'search-applies-propfind-gate': {
+    breaks: 'E2EE-API-273',
+    description: 'SEARCH serves nc:e2ee-metadata only to E2EE clients, like PROPFIND',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

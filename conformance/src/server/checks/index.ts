@@ -15,6 +15,7 @@ import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
 import { WEBDAV_CHECKS } from './webdav.js';
+import { WEBDAV_SEARCH_CHECKS } from './webdav-search.js';
 import { MODEL_CHECKS } from '../model/checks.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
@@ -27,5 +28,6 @@ export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,
   ...WEBDAV_CHECKS,
+  ...WEBDAV_SEARCH_CHECKS,
   ...MODEL_CHECKS, // the property-based model run (`../model/`)
 ];
