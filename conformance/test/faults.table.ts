@@ -80,6 +80,11 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'public-keys-skip-missing', fails: ['keys/public-key-lookup-errors'] },
   { fault: 'delete-absent-private-key-succeeds', fails: ['keys/absent-keys-not-found'] },
   { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
+  { fault: 'ocs-always-json', fails: ['ocs/envelope-formats'] },
+  { fault: 'ocs-v1-http-status-from-statuscode', fails: ['ocs/status-codes'] },
+  // The anonymous 401/997 is also part of the status codes (E2EE-API-002).
+  { fault: 'anonymous-refused-403', fails: ['ocs/status-codes', 'ocs/anonymous-refused'] },
+  { fault: 'params-query-first', fails: ['ocs/parameters-body-first'] },
   // The served key is not the CA key either, so the issued certificate no longer verifies.
   {
     fault: 'weak-server-key',

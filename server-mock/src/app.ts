@@ -70,7 +70,7 @@ export function createApp(opts: AppOptions): express.Express {
   app.set('etag', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    req.sealfold = { user: null, credential: null, ocsVersion: null, apiVersion: null };
+    req.sealfold = { user: null, credential: null, ocsVersion: null, apiVersion: null, faults };
     if (config.requestLog || config.management) {
       const start = process.hrtime.bigint();
       res.on('finish', () => {

@@ -194,6 +194,23 @@ export const FAULTS = {
     breaks: 'E2EE-API-273',
     description: 'SEARCH serves nc:e2ee-metadata only to E2EE clients, like PROPFIND',
   },
+  'ocs-always-json': {
+    breaks: 'E2EE-API-001',
+    description:
+      'OCS answers are JSON even when the client asked for XML (no format, no JSON Accept)',
+  },
+  'ocs-v1-http-status-from-statuscode': {
+    breaks: 'E2EE-API-002',
+    description: 'on /ocs/v1.php a refusal is answered with its error status instead of HTTP 200',
+  },
+  'anonymous-refused-403': {
+    breaks: 'E2EE-API-005',
+    description: 'an anonymous request to an endpoint acting for a user is answered 403, not 401',
+  },
+  'params-query-first': {
+    breaks: 'E2EE-API-009',
+    description: 'a request parameter in the query string wins over the one in the body',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

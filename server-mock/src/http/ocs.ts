@@ -29,7 +29,9 @@ export function wantsJson(req: Request): boolean {
   const f = (req.query as Record<string, unknown>).format;
   if (f === 'json') return true;
   if (f === 'xml') return false;
-  return /\bapplication\/json\b/i.test(req.get('accept') ?? '');
+  // E2EE-API-001 (MUST, server): XML unless JSON was asked for.
+  const json = /\bapplication\/json\b/i.test(req.get('accept') ?? '');
+  return json || (req.sealfold?.faults.on('ocs-always-json') ?? false);
 }
 
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
@@ -71,7 +73,9 @@ function sendEnvelope(
     message,
   };
   if (v1) Object.assign(meta, { totalitems: '', itemsperpage: '' });
-  const http = statuscode === OCS_UNAUTHORISED ? 401 : v1 ? 200 : statuscode;
+  // E2EE-API-002 (MUST, server): v2 answers the status code, v1 answers 200 (401 when anonymous).
+  const v1Ok = v1 && !req.sealfold.faults.on('ocs-v1-http-status-from-statuscode');
+  const http = statuscode === OCS_UNAUTHORISED ? 401 : v1Ok ? 200 : statuscode;
   res.status(http);
   if (wantsJson(req)) {
     res.type('application/json; charset=utf-8').send(JSON.stringify({ ocs: { meta, data } }));
