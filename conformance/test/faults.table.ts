@@ -123,4 +123,10 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'search-ignores-where', fails: ['webdav/search-finds'] },
   { fault: 'search-foreign-scope', fails: ['webdav/search-refusals'] },
   { fault: 'search-applies-propfind-gate', fails: ['webdav/search-serves-metadata'] },
+  // Checks that had no switch of their own (issue 7).
+  { fault: 'certificate-signature-corrupted', fails: ['keys/certificate-issued-to-caller'] },
+  { fault: 'lock-retry-as-new-lock', fails: ['lock/token-and-retry'] },
+  { fault: 'staged-saves-listed', fails: ['lock/commit-on-unlock'] },
+  { fault: 'share-not-listed-at-root', fails: ['sharing/share-visible-to-recipient'] },
+  { fault: 'filedrop-replaces-entries', fails: ['filedrop/merge-without-lock'] },
 ];

@@ -211,6 +211,30 @@ export const FAULTS = {
     breaks: 'E2EE-API-009',
     description: 'a request parameter in the query string wins over the one in the body',
   },
+  'certificate-signature-corrupted': {
+    breaks: 'E2EE-CERT-055',
+    description:
+      "an issued certificate's signature has one bit flipped, so server-key does not verify it",
+  },
+  'lock-retry-as-new-lock': {
+    breaks: 'E2EE-LOCK-003',
+    description:
+      'a lock retry with the current token is handled as a new lock and gets a new token',
+  },
+  'staged-saves-listed': {
+    breaks: 'E2EE-LOCK-046',
+    description: 'PROPFIND lists a staged X.e2e-to-save under the name X before the unlock',
+  },
+  'share-not-listed-at-root': {
+    breaks: 'E2EE-API-202',
+    description:
+      "a received share is left out of the recipient's root listing (still reachable by path)",
+  },
+  'filedrop-replaces-entries': {
+    breaks: 'E2EE-API-140',
+    description:
+      'a filedrop upload replaces the pending filedrop entries instead of merging into them',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -103,7 +103,7 @@ export function lockFolder(ctx: E2eeContext, user: string, id: number, req: Lock
   const key = String(id);
   const existing = ctx.state.locks[key];
   // E2EE-LOCK-003 (MUST, server): a retry with the current token returns the same token.
-  if (existing !== undefined) return existing.token;
+  if (existing !== undefined && !ctx.faults.on('lock-retry-as-new-lock')) return existing.token;
   const rec = ctx.state.meta[key];
   if (counter !== null) {
     const stored = rec?.counter ?? 0;

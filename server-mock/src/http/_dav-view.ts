@@ -10,7 +10,14 @@ import { tree } from '../store/index.js';
 import type { Visible } from '../store/tree.js';
 import type { Profile } from '../config.js';
 import type { FaultSwitches } from '../faults.js';
-import { DELETE_SUFFIX, hasReservedSuffix, readE2eeState, visibleName } from '../e2ee/index.js';
+import {
+  DELETE_SUFFIX,
+  SAVE_SUFFIX,
+  hasReservedSuffix,
+  readE2eeState,
+  stripSuffix,
+  visibleName,
+} from '../e2ee/index.js';
 import { NS, type PropName, type PropValue } from './_dav-xml.js';
 
 /** A node as addressed in one user's tree. */
@@ -118,14 +125,25 @@ export function resolveDav(
   return v ? { v, segments: [...segments] } : undefined;
 }
 
-/** The children of a folder as the user lists them (staged saves hidden, deletes renamed back). */
-export function listDav(view: StoreView, uid: string, folder: DavNode): DavNode[] {
+/**
+ * The children of a folder as the user lists them (staged saves hidden, deletes renamed back).
+ * `faults` is given by the PROPFIND listing, whose hiding of staged saves a switch can break.
+ */
+export function listDav(
+  view: StoreView,
+  uid: string,
+  folder: DavNode,
+  faults?: FaultSwitches,
+): DavNode[] {
   const encrypted = inEncryptedTree(view, folder.v.node.id);
   const out = new Map<string, DavNode>();
   for (const v of tree.listChildren(view, uid, folder.v.node.id)) {
     const stored = v.path.slice(v.path.lastIndexOf('/') + 1);
     // E2EE-API-215 (MUST, server): staged saves are not listed, staged deletes keep their name.
-    const name = encrypted || isPendingDelete(view, v.node) ? visibleName(stored) : stored;
+    const shown = encrypted || isPendingDelete(view, v.node) ? visibleName(stored) : stored;
+    // E2EE-LOCK-046 (MUST, server): readers see only committed state until the unlock.
+    const name =
+      shown ?? (faults?.on('staged-saves-listed') ? stripSuffix(stored, SAVE_SUFFIX) : null);
     if (name === null) continue;
     // A committed name wins over a staged delete of the same name.
     if (out.has(name) && stored !== name) continue;

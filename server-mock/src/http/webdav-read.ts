@@ -46,6 +46,14 @@ export function addressed(view: StoreView, c: DavContext): DavNode {
   return d;
 }
 
+/** A received share's mount in the recipient's root listing, left out under a fault switch. */
+function hiddenMount(c: DavContext, d: DavNode): boolean {
+  // E2EE-API-202 (MUST, server): the root lists one mount per received user share.
+  return (
+    d.segments.length === 1 && d.v.share !== null && c.deps.faults.on('share-not-listed-at-root')
+  );
+}
+
 /** E2EE-API-220: encrypted content is only for E2EE clients. */
 export function assertE2eeGate(view: StoreView, c: DavContext, id: number): void {
   // E2EE-API-220 (MUST, server): ordinary clients get 403 inside encrypted trees (SRV-8).
@@ -82,7 +90,7 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
   };
   const nodes =
     depth === 1 && target.v.node.kind === 'folder'
-      ? [target, ...listDav(view, c.uid, target)]
+      ? [target, ...listDav(view, c.uid, target, c.deps.faults).filter((d) => !hiddenMount(c, d))]
       : [target];
   const responses: DavResponse[] = nodes.map((d) => {
     const props = propertiesOf(view, d, env);
