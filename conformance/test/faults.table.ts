@@ -129,4 +129,5 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'staged-saves-listed', fails: ['lock/commit-on-unlock'] },
   { fault: 'share-not-listed-at-root', fails: ['sharing/share-visible-to-recipient'] },
   { fault: 'filedrop-replaces-entries', fails: ['filedrop/merge-without-lock'] },
+  { fault: 'dav-path-segments-unchecked', fails: ['webdav/path-segments'] },
 ];

@@ -235,6 +235,11 @@ export const FAULTS = {
     description:
       'a filedrop upload replaces the pending filedrop entries instead of merging into them',
   },
+  'dav-path-segments-unchecked': {
+    breaks: 'E2EE-API-201',
+    description:
+      'WebDAV path segments are used as decoded, without refusing names that are not valid (too long, with / or \\, controls)',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -122,7 +122,7 @@ export function webdavRouter(deps: Deps): Router {
     if (uid === null)
       throw new DavFailure(401, 'NotAuthenticated', 'AUTH_FAILED', 'No credentials');
     const path = req.originalUrl.split('?')[0]!;
-    const loc = parseDavPath(path);
+    const loc = parseDavPath(path, deps.faults);
     // E2EE-API-200 (MUST, server): a user reaches only their own tree.
     if (loc.user !== uid && !deps.faults.on('dav-foreign-tree-readable'))
       throw dav.forbidden('this is not your file tree');

@@ -562,9 +562,38 @@ const deletion: ServerCheck = {
   },
 };
 
+const pathSegments: ServerCheck = {
+  id: 'webdav/path-segments',
+  title:
+    'A path segment that is not valid percent-encoded UTF-8, holds / or \\ or a control character, or is longer than 250 bytes is refused with 400 and changes nothing',
+  requirements: ['E2EE-API-201'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: CORE,
+  async run(ctx) {
+    const run = inRunFolder(ctx, 'alice');
+    const base = davPath(ctx.userId('alice'), run);
+    // Raw segments, percent-encoded as sent (a URL parser would fold `%2e%2e` into `..` itself).
+    const bad = ['%zz', '%E0%A4%A', 'a%2Fb', 'a%5Cb', 'a%01b', 'y'.repeat(251)];
+    const label = (seg: string) => (seg.length > 20 ? `${seg.length} × y` : seg);
+    for (const seg of bad)
+      for (const method of ['GET', 'MKCOL']) {
+        const r = await ctx.request('alice', method, `${base}/${seg}`);
+        expectStatus(r, 400, `${method} of the segment ${label(seg)}`);
+      }
+    const after = multistatus(await propfindAs(ctx, 'alice', run, { depth: '1' }), 'PROPFIND');
+    expectEqual(
+      after.length,
+      1,
+      'entries of the run folder after the refused MKCOLs (itself only)',
+    );
+  },
+};
+
 /** The WebDAV checks, in report order. */
 export const WEBDAV_CHECKS: readonly ServerCheck[] = [
   foreignTree,
+  pathSegments,
   propfindBodies,
   depth,
   properties,
