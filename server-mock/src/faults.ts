@@ -240,6 +240,10 @@ export const FAULTS = {
     description:
       'WebDAV path segments are used as decoded, without refusing names that are not valid (too long, with / or \\, controls)',
   },
+  'skip-private-key-format-check': {
+    breaks: 'E2EE-API-041',
+    description: 'the nc32 profile stores a private-key blob of any format',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -270,7 +270,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     const blob = requireParam(req, 'privateKey');
     // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob; this also
     // refuses an unwrapped PEM private key (E2EE-API-043).
-    if (info.validatesPrivateKey && !isValidPrivateKeyFormat(blob))
+    const checksFormat = info.validatesPrivateKey && !faults.on('skip-private-key-format-check');
+    if (checksFormat && !isValidPrivateKeyFormat(blob))
       // E2EE-SEC-062 (MUST NOT, server): the refusal never echoes the blob.
       throw problem(
         'privateKeyFormat',

@@ -35,6 +35,7 @@ import {
   form,
   makeEncryptedFolder,
   ocsData,
+  seededBytes,
   seen,
 } from './_support.js';
 
@@ -406,6 +407,51 @@ const absentKeysNotFound: ServerCheck = {
   },
 };
 
+const privateKeyFormatNc32: ServerCheck = {
+  id: 'keys/private-key-format-checked',
+  title:
+    'In nc32, a private-key blob that is not ct|iv(12 bytes)|salt(40 bytes) is refused with 400',
+  requirements: ['E2EE-API-041'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  // nc30 stores any non-empty string (E2EE-API-041), so there is nothing to refuse there.
+  statusProfiles: ['nc32'],
+  async run(ctx) {
+    // mallory never has a key: a refused upload must leave her without one.
+    if ((await storedPrivateKey(ctx, 'mallory')) !== undefined)
+      throw new CheckSkipped(
+        'mallory already has a private key; this check needs a user without one',
+      );
+    const b64 = (n: number, label: string) =>
+      Buffer.from(seededBytes(ctx.seed, label, n)).toString('base64');
+    const ct = b64(1700, 'ct');
+    const malformed: [string, string][] = [
+      ['two segments', `${ct}|${b64(12, 'iv')}`],
+      ['an 11-byte iv', `${ct}|${b64(11, 'iv')}|${b64(40, 'salt')}`],
+      ['a 39-byte salt', `${ct}|${b64(12, 'iv')}|${b64(39, 'salt')}`],
+      [
+        'a ciphertext that is not base64',
+        `${ct.slice(0, 40)}*!|${b64(12, 'iv')}|${b64(40, 'salt')}`,
+      ],
+    ];
+    for (const [what, blob] of malformed) {
+      const r = await ctx.request(
+        'mallory',
+        'POST',
+        e2eePath('/private-key'),
+        form({ privateKey: blob }),
+      );
+      expectStatus(r, 400, `POST private-key with ${what}`);
+    }
+    if ((await storedPrivateKey(ctx, 'mallory')) !== undefined)
+      throw new CheckFailure('mallory has a private key after the refused uploads', {
+        expected: 404,
+        actual: 200,
+      });
+  },
+};
+
 /** The key checks, in report order. */
 export const KEY_CHECKS: readonly ServerCheck[] = [
   certificateIssuedToCaller,
@@ -418,4 +464,5 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   deleteNeedsConfirmation,
   publicKeyLookupErrors,
   absentKeysNotFound,
+  privateKeyFormatNc32,
 ];
