@@ -131,4 +131,5 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'share-not-listed-at-root', fails: ['sharing/share-visible-to-recipient'] },
   { fault: 'filedrop-replaces-entries', fails: ['filedrop/merge-without-lock'] },
   { fault: 'dav-path-segments-unchecked', fails: ['webdav/path-segments'] },
+  { fault: 'xml-dtd-accepted', fails: ['webdav/xml-body-limits'] },
 ];

@@ -244,6 +244,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-041',
     description: 'the nc32 profile stores a private-key blob of any format',
   },
+  'xml-dtd-accepted': {
+    breaks: 'E2EE-API-211',
+    description: 'PROPFIND bodies with a document type declaration are parsed instead of refused',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -74,7 +74,7 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
   const depth = parseDepth(
     req.get('depth') ?? (c.deps.faults.on('absent-depth-as-zero') ? '0' : undefined),
   );
-  const request = parsePropfind(c.body.toString('utf8'));
+  const request = parsePropfind(c.body.toString('utf8'), c.deps.faults);
   const view = c.deps.store;
   const target = addressed(view, c);
   assertE2eeGate(view, c, target.v.node.id);

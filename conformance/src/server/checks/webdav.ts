@@ -590,11 +590,40 @@ const pathSegments: ServerCheck = {
   },
 };
 
+const xmlLimits: ServerCheck = {
+  id: 'webdav/xml-body-limits',
+  title:
+    'A PROPFIND body with a document type declaration is refused with 400, one over 64 KiB with 413',
+  requirements: ['E2EE-API-211'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: CORE,
+  async run(ctx) {
+    const segs = inRunFolder(ctx, 'alice');
+    const dtd =
+      '<?xml version="1.0"?><!DOCTYPE d:propfind [<!ENTITY e "x">]>' +
+      '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>';
+    expectStatus(
+      await propfindAs(ctx, 'alice', segs, { depth: '0', body: dtd }),
+      400,
+      'PROPFIND with a DTD',
+    );
+    // Well-formed, 65 KiB of whitespace inside the document: only its size is wrong.
+    const big = `<?xml version="1.0"?><d:propfind xmlns:d="DAV:">${' '.repeat(65 * 1024)}<d:allprop/></d:propfind>`;
+    expectStatus(
+      await propfindAs(ctx, 'alice', segs, { depth: '0', body: big }),
+      413,
+      'PROPFIND with a 65 KiB body',
+    );
+  },
+};
+
 /** The WebDAV checks, in report order. */
 export const WEBDAV_CHECKS: readonly ServerCheck[] = [
   foreignTree,
   pathSegments,
   propfindBodies,
+  xmlLimits,
   depth,
   properties,
   encryptionProperties,
