@@ -248,6 +248,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-211',
     description: 'PROPFIND bodies with a document type declaration are parsed instead of refused',
   },
+  'share-token-keys-unchecked': {
+    breaks: 'E2EE-API-025',
+    description: 'key writes with a shareToken are accepted whoever owns (or not) the link share',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

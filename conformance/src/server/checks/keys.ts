@@ -452,6 +452,39 @@ const privateKeyFormatNc32: ServerCheck = {
   },
 };
 
+const shareTokenKeysOwnerOnly: ServerCheck = {
+  id: 'keys/share-token-writes-refused',
+  title: 'Key writes with a shareToken of a link share the caller does not own are refused (403)',
+  requirements: ['E2EE-API-025'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-core'],
+  async run(ctx) {
+    // A token no link share of mallory's has (a guess): the key would belong to `s:<token>`.
+    const token = Buffer.from(seededBytes(ctx.seed, 'share-token', 12)).toString('hex');
+    const key = await ctx.request(
+      'mallory',
+      'POST',
+      e2eePath('/private-key'),
+      form({ privateKey: fakeKeyBlob(ctx.seed, 'share-key'), shareToken: token }),
+    );
+    expectStatus(key, 403, 'POST private-key with a shareToken mallory does not own');
+    const csr = await ctx.request(
+      'mallory',
+      'POST',
+      e2eePath('/public-key'),
+      form({ csr: (await freshCsr(`s:${token}`)).pem, shareToken: token }),
+    );
+    expectStatus(csr, 403, 'POST public-key with a shareToken mallory does not own');
+    const del = await ctx.request(
+      'mallory',
+      'DELETE',
+      `${e2eePath('/public-key')}&shareToken=${token}`,
+    );
+    expectStatus(del, 403, 'DELETE public-key with a shareToken mallory does not own');
+  },
+};
+
 /** The key checks, in report order. */
 export const KEY_CHECKS: readonly ServerCheck[] = [
   certificateIssuedToCaller,
@@ -465,4 +498,5 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   publicKeyLookupErrors,
   absentKeysNotFound,
   privateKeyFormatNc32,
+  shareTokenKeysOwnerOnly,
 ];
