@@ -81,6 +81,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'delete-absent-private-key-succeeds', fails: ['keys/absent-keys-not-found'] },
   { fault: 'skip-private-key-format-check', fails: ['keys/private-key-format-checked'] },
   { fault: 'share-token-keys-unchecked', fails: ['keys/share-token-writes-refused'] },
+  { fault: 'uploaded-certificate-any-cn', fails: ['keys/uploaded-certificate-checked'] },
   { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
   { fault: 'ocs-always-json', fails: ['ocs/envelope-formats'] },
   { fault: 'ocs-v1-http-status-from-statuscode', fails: ['ocs/status-codes'] },

@@ -252,6 +252,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-025',
     description: 'key writes with a shareToken are accepted whoever owns (or not) the link share',
   },
+  'uploaded-certificate-any-cn': {
+    breaks: 'E2EE-API-023',
+    description: 'PUT public-key stores a certificate whatever user its CN names',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -197,7 +197,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       throw e;
     }
     // E2EE-API-023 (MUST, server): an uploaded certificate must name the user as its CN.
-    if (cert.subjectCn !== uid) throw problem('certCnMismatch');
+    if (cert.subjectCn !== uid && !faults.on('uploaded-certificate-any-cn'))
+      throw problem('certCnMismatch');
     store.transact((tx) => {
       if (tx.get('publicKeys', uid) && !replace) throw problem('publicKeyExists');
       const now = clock.now();

@@ -485,6 +485,29 @@ const shareTokenKeysOwnerOnly: ServerCheck = {
   },
 };
 
+const uploadedCertificateChecked: ServerCheck = {
+  id: 'keys/uploaded-certificate-checked',
+  title:
+    'PUT public-key refuses a value that is no PEM certificate, or one naming another user (400)',
+  requirements: ['E2EE-API-023'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-core'],
+  async run(ctx) {
+    await requireNoCertificate(ctx, 'mallory');
+    const alices = await ensureCertificate(ctx, 'alice');
+    const put = (publicKey: string) =>
+      ctx.request('mallory', 'PUT', e2eePath('/public-key'), form({ publicKey }));
+    expectStatus(await put('not a certificate'), 400, 'PUT public-key with no PEM');
+    expectStatus(await put(alices), 400, "PUT public-key with alice's certificate as mallory");
+    if ((await storedCertificate(ctx, 'mallory')) !== undefined)
+      throw new CheckFailure('mallory has a certificate after the refused uploads', {
+        expected: 404,
+        actual: 200,
+      });
+  },
+};
+
 /** The key checks, in report order. */
 export const KEY_CHECKS: readonly ServerCheck[] = [
   certificateIssuedToCaller,
@@ -499,4 +522,5 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   absentKeysNotFound,
   privateKeyFormatNc32,
   shareTokenKeysOwnerOnly,
+  uploadedCertificateChecked,
 ];
