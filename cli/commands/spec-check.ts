@@ -13,7 +13,9 @@ export const command: Command = {
   help: [
     'Reads spec/NN-*.md, writes spec/requirements.json and fails (exit 1) when an ID is malformed',
     'or duplicated, a test or source file cites an unknown ID, a MUST / MUST NOT has no test',
-    "citing it, the error-code table differs from the reference's list, or a schema is broken.",
+    "citing it, the error-code table differs from the reference's list, a schema is broken, or a",
+    'server MUST is neither checked by the conformance suite nor listed in',
+    'conformance/not-live-checkable.json.',
     '',
     'options:',
     '  --no-write  check only; do not rewrite spec/requirements.json',
@@ -33,6 +35,7 @@ export const command: Command = {
     // dependency that an installed package does not have.
     const { checkSpec, writeRegistry } = await import('../../spec/tools/check.js');
     const { VECTOR_AREAS } = await import('../../spec/tools/vector-citations.js');
+    const { NOT_LIVE_CHECKABLE } = await import('../../spec/tools/server-coverage.js');
     const report = checkSpec(root);
     if (args.values['no-write'] !== true) writeRegistry(root, report);
     if (args.values.json === true) {
@@ -53,6 +56,8 @@ export const command: Command = {
             `(${c.suiteChecks} checks, ${c.suiteCitations} citations; ${c.checkedByBoth} also by ` +
             `unit tests, ${c.checkedBySuite - c.checkedByBoth} by the suite only); ` +
             `by unit tests only: ${c.coveredByTests - c.checkedByBoth}`,
+          `server MUSTs: ${c.server.checked} checked by the suite, ${c.server.notLiveCheckable} not checkable live (${NOT_LIVE_CHECKABLE}), ` +
+            `${c.server.notYetChecked} observable but not yet checked, ${c.server.neither} neither (of ${c.server.serverMusts})`,
           '',
         ].join('\n'),
       );

@@ -72,4 +72,66 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   // Only nc32 checks the blob's format (E2EE-API-041), so only nc32 has a refusal to leak it in.
   { fault: 'leak-secret-in-error', fails: ['security/no-secret-in-errors'] },
   { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
+  {
+    fault: 'keys-exist-always-true',
+    fails: ['capabilities/end-to-end-encryption'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  { fault: 'public-keys-skip-missing', fails: ['keys/public-key-lookup-errors'] },
+  { fault: 'delete-absent-private-key-succeeds', fails: ['keys/absent-keys-not-found'] },
+  { fault: 'skip-private-key-format-check', fails: ['keys/private-key-format-checked'] },
+  { fault: 'share-token-keys-unchecked', fails: ['keys/share-token-writes-refused'] },
+  { fault: 'uploaded-certificate-any-cn', fails: ['keys/uploaded-certificate-checked'] },
+  { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
+  { fault: 'ocs-always-json', fails: ['ocs/envelope-formats'] },
+  { fault: 'ocs-v1-http-status-from-statuscode', fails: ['ocs/status-codes'] },
+  // The anonymous 401/997 is also part of the status codes (E2EE-API-002).
+  { fault: 'anonymous-refused-403', fails: ['ocs/status-codes', 'ocs/anonymous-refused'] },
+  { fault: 'params-query-first', fails: ['ocs/parameters-body-first'] },
+  // The served key is not the CA key either, so the issued certificate no longer verifies.
+  {
+    fault: 'weak-server-key',
+    fails: ['keys/certificate-issued-to-caller', 'certificate/server-key-rsa-2048'],
+  },
+  { fault: 'allow-reserved-suffix', fails: ['lock/reserved-suffix-refused'] },
+  { fault: 'reset-answers-without-deleting', fails: ['flags/encrypted-files-reset'] },
+  {
+    fault: 'v1-api-on-v2-folder',
+    fails: ['v1/refuses-v2-folder'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  // nc30 answers a foreign v2 lock with 403 too, so only nc32 tells the two apart.
+  { fault: 'v1-lock-conflict-as-v2', fails: ['v1/lock-without-counter'] },
+  {
+    fault: 'random-serial-by-default',
+    fails: ['certificate/issued-profile'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  // WebDAV (spec/14-webdav-and-shares.md), one check per switch.
+  { fault: 'dav-foreign-tree-readable', fails: ['webdav/own-tree-only'] },
+  { fault: 'unknown-properties-omitted', fails: ['webdav/propfind-bodies'] },
+  { fault: 'absent-depth-as-zero', fails: ['webdav/propfind-depth'] },
+  { fault: 'displayname-missing', fails: ['webdav/properties'] },
+  {
+    fault: 'is-encrypted-always-zero',
+    fails: ['webdav/encryption-properties'],
+    statusProfiles: ['nc30', 'nc32'],
+  },
+  { fault: 'permissions-for-every-client', fails: ['webdav/permissions'] },
+  { fault: 'dav-405-without-allow', fails: ['webdav/no-property-writes'] },
+  { fault: 'mkcol-accepts-body', fails: ['webdav/mkcol'] },
+  { fault: 'get-folder-answers-200', fails: ['webdav/get-and-head'] },
+  { fault: 'delete-root-not-refused', fails: ['webdav/delete'] },
+  { fault: 'move-across-encryption-boundary', fails: ['webdav/move-across-encryption'] },
+  { fault: 'search-ignores-where', fails: ['webdav/search-finds'] },
+  { fault: 'search-foreign-scope', fails: ['webdav/search-refusals'] },
+  { fault: 'search-applies-propfind-gate', fails: ['webdav/search-serves-metadata'] },
+  // Checks that had no switch of their own (issue 7).
+  { fault: 'certificate-signature-corrupted', fails: ['keys/certificate-issued-to-caller'] },
+  { fault: 'lock-retry-as-new-lock', fails: ['lock/token-and-retry'] },
+  { fault: 'staged-saves-listed', fails: ['lock/commit-on-unlock'] },
+  { fault: 'share-not-listed-at-root', fails: ['sharing/share-visible-to-recipient'] },
+  { fault: 'filedrop-replaces-entries', fails: ['filedrop/merge-without-lock'] },
+  { fault: 'dav-path-segments-unchecked', fails: ['webdav/path-segments'] },
+  { fault: 'xml-dtd-accepted', fails: ['webdav/xml-body-limits'] },
 ];

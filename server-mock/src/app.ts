@@ -70,7 +70,7 @@ export function createApp(opts: AppOptions): express.Express {
   app.set('etag', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    req.sealfold = { user: null, credential: null, ocsVersion: null, apiVersion: null };
+    req.sealfold = { user: null, credential: null, ocsVersion: null, apiVersion: null, faults };
     if (config.requestLog || config.management) {
       const start = process.hrtime.bigint();
       res.on('finish', () => {
@@ -106,7 +106,7 @@ export function createApp(opts: AppOptions): express.Express {
       req.sealfold.ocsVersion = v;
       next();
     });
-  app.use('/ocs', requireOcsHeader, ...bodies, basicAuth(opts.store, deps.bruteForce));
+  app.use('/ocs', requireOcsHeader(faults), ...bodies, basicAuth(opts.store, deps.bruteForce));
 
   const built = new Map<Mount, express.Router>();
   const routerOf = (m: Mount) => {

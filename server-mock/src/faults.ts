@@ -93,6 +93,169 @@ export const FAULTS = {
     breaks: 'E2EE-API-052',
     description: 'failed logins and share-token guesses are never throttled',
   },
+  'keys-exist-always-true': {
+    breaks: 'E2EE-API-011',
+    description: "the capability's keys-exist is true for every caller, keys or not",
+  },
+  'public-keys-skip-missing': {
+    breaks: 'E2EE-API-021',
+    description:
+      'GET public-key leaves out named other users without a certificate instead of answering 404',
+  },
+  'delete-absent-private-key-succeeds': {
+    breaks: 'E2EE-API-042',
+    description: 'DELETE private-key answers [] when there is no private key instead of 404',
+  },
+  'random-serial-by-default': {
+    breaks: 'E2EE-CERT-053',
+    description: 'the CA issues random serial numbers outside strict-serial mode instead of 0',
+  },
+  'skip-ocs-csrf-check': {
+    breaks: 'E2EE-API-003',
+    description: 'OCS requests without the OCS-APIRequest: true header are served',
+  },
+  'weak-server-key': {
+    breaks: 'E2EE-CERT-080',
+    description: 'GET server-key serves an RSA-1024 key with exponent 3 instead of the CA key',
+  },
+  'allow-reserved-suffix': {
+    breaks: 'E2EE-LOCK-042',
+    description: 'WebDAV writes may address .e2e-to-save / .e2e-to-delete names themselves',
+  },
+  'reset-answers-without-deleting': {
+    breaks: 'E2EE-API-150',
+    description: 'DELETE encrypted-files answers the folder ids but deletes nothing',
+  },
+  'dav-foreign-tree-readable': {
+    breaks: 'E2EE-API-200',
+    description:
+      "WebDAV serves a request on another user's tree (as the caller's own) instead of 403",
+  },
+  'unknown-properties-omitted': {
+    breaks: 'E2EE-API-210',
+    description:
+      'PROPFIND leaves requested properties the node lacks out instead of a 404 propstat',
+  },
+  'absent-depth-as-zero': {
+    breaks: 'E2EE-API-212',
+    description: 'PROPFIND without a Depth header answers the node alone instead of Depth 1',
+  },
+  'displayname-missing': {
+    breaks: 'E2EE-API-270',
+    description: 'PROPFIND gives no d:displayname',
+  },
+  'is-encrypted-always-zero': {
+    breaks: 'E2EE-API-214',
+    description: 'nc:is-encrypted is 0 for every folder, whatever its E2EE flag',
+  },
+  'permissions-for-every-client': {
+    breaks: 'E2EE-API-216',
+    description:
+      'oc:permissions of nodes in encrypted trees are given to clients that are not E2EE clients',
+  },
+  'dav-405-without-allow': {
+    breaks: 'E2EE-API-224',
+    description: 'an unsupported WebDAV method is answered 405 without an Allow header',
+  },
+  'mkcol-accepts-body': {
+    breaks: 'E2EE-API-230',
+    description: 'MKCOL with a body creates the folder instead of answering 415',
+  },
+  'get-folder-answers-200': {
+    breaks: 'E2EE-API-232',
+    description: 'GET of a folder answers 200 with an empty body instead of 405',
+  },
+  'delete-root-not-refused': {
+    breaks: 'E2EE-API-233',
+    description: "DELETE of the user's root is not refused with 403",
+  },
+  'move-across-encryption-boundary': {
+    breaks: 'E2EE-API-223',
+    description: 'MOVE and COPY between encrypted and plain trees are carried out',
+  },
+  'v1-api-on-v2-folder': {
+    breaks: 'E2EE-API-130',
+    description: 'v1 lock, unlock and meta-data serve a folder whose document is 2.x',
+  },
+  'v1-lock-conflict-as-v2': {
+    breaks: 'E2EE-LOCK-013',
+    description: "a foreign v1 lock is answered with the v2 lock's profile status (423 in nc32)",
+  },
+  'search-ignores-where': {
+    breaks: 'E2EE-API-271',
+    description: 'SEARCH answers every node below the scope, whatever d:where says',
+  },
+  'search-foreign-scope': {
+    breaks: 'E2EE-API-272',
+    description:
+      "SEARCH with another user's tree as scope searches the caller's tree instead of 403",
+  },
+  'search-applies-propfind-gate': {
+    breaks: 'E2EE-API-273',
+    description: 'SEARCH serves nc:e2ee-metadata only to E2EE clients, like PROPFIND',
+  },
+  'ocs-always-json': {
+    breaks: 'E2EE-API-001',
+    description:
+      'OCS answers are JSON even when the client asked for XML (no format, no JSON Accept)',
+  },
+  'ocs-v1-http-status-from-statuscode': {
+    breaks: 'E2EE-API-002',
+    description: 'on /ocs/v1.php a refusal is answered with its error status instead of HTTP 200',
+  },
+  'anonymous-refused-403': {
+    breaks: 'E2EE-API-005',
+    description: 'an anonymous request to an endpoint acting for a user is answered 403, not 401',
+  },
+  'params-query-first': {
+    breaks: 'E2EE-API-009',
+    description: 'a request parameter in the query string wins over the one in the body',
+  },
+  'certificate-signature-corrupted': {
+    breaks: 'E2EE-CERT-055',
+    description:
+      "an issued certificate's signature has one bit flipped, so server-key does not verify it",
+  },
+  'lock-retry-as-new-lock': {
+    breaks: 'E2EE-LOCK-003',
+    description:
+      'a lock retry with the current token is handled as a new lock and gets a new token',
+  },
+  'staged-saves-listed': {
+    breaks: 'E2EE-LOCK-046',
+    description: 'PROPFIND lists a staged X.e2e-to-save under the name X before the unlock',
+  },
+  'share-not-listed-at-root': {
+    breaks: 'E2EE-API-202',
+    description:
+      "a received share is left out of the recipient's root listing (still reachable by path)",
+  },
+  'filedrop-replaces-entries': {
+    breaks: 'E2EE-API-140',
+    description:
+      'a filedrop upload replaces the pending filedrop entries instead of merging into them',
+  },
+  'dav-path-segments-unchecked': {
+    breaks: 'E2EE-API-201',
+    description:
+      'WebDAV path segments are used as decoded, without refusing names that are not valid (too long, with / or \\, controls)',
+  },
+  'skip-private-key-format-check': {
+    breaks: 'E2EE-API-041',
+    description: 'the nc32 profile stores a private-key blob of any format',
+  },
+  'xml-dtd-accepted': {
+    breaks: 'E2EE-API-211',
+    description: 'PROPFIND bodies with a document type declaration are parsed instead of refused',
+  },
+  'share-token-keys-unchecked': {
+    breaks: 'E2EE-API-025',
+    description: 'key writes with a shareToken are accepted whoever owns (or not) the link share',
+  },
+  'uploaded-certificate-any-cn': {
+    breaks: 'E2EE-API-023',
+    description: 'PUT public-key stores a certificate whatever user its CN names',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -17,6 +17,7 @@ import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './
 import { idsCitedByCode, idsCitedByTest } from './citations.js';
 import { vectorCoverage, type VectorCoverage } from './vector-citations.js';
 import { suiteChecks, suiteCitations } from './suite-citations.js';
+import { serverCoverage, type ServerCoverage } from './server-coverage.js';
 
 const addFormats = addFormatsNs.default;
 
@@ -55,6 +56,8 @@ export interface CheckReport {
     /** Suite checks found, and their citations. */
     suiteChecks: number;
     suiteCitations: number;
+    /** Server MUSTs: checked by the suite, not checkable live, not yet checked, neither. */
+    server: ServerCoverage['counts'];
   };
   requirements: RegistryEntry[];
 }
@@ -133,6 +136,9 @@ export function checkSpec(root: string): CheckReport {
     else if (r.withdrawn)
       problems.push(`${testIds[0]}: suite check cites withdrawn requirement ${id}`);
   }
+  // Every server MUST is checked by the suite or explained (spec/tools/server-coverage.ts).
+  const server = serverCoverage(root, requirements, bySuite);
+  problems.push(...server.problems);
 
   const specCodes = specErrorCodes(chapters);
   if (specCodes.join(',') !== E2EE_CODES.join(',')) {
@@ -202,6 +208,7 @@ export function checkSpec(root: string): CheckReport {
       checkedByBoth: live.filter((r) => r.suite.length > 0 && r.tests.length > 0).length,
       suiteChecks: checks.length,
       suiteCitations: checks.reduce((n, c) => n + (c.requirements?.length ?? 0), 0),
+      server: server.counts,
     },
     requirements: entries,
   };

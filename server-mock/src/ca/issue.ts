@@ -164,6 +164,7 @@ export async function issueCertificate(opts: IssueOptions): Promise<IssuedCertif
   cert.tbsView = new Uint8Array(cert.encodeTBS().toBER());
   // E2EE-CERT-055 (MUST, server): signed with the CA key behind the port, not the subject key.
   const sig = await opts.signer.signSha256Rsa(new Uint8Array(cert.tbsView));
+  if (faults.on('certificate-signature-corrupted')) sig[sig.length - 1]! ^= 1;
   cert.signatureValue = new asn1js.BitString({ valueHex: sig });
   const der = bytesOf(cert.toSchema().toBER());
   return {

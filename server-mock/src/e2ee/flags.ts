@@ -68,7 +68,8 @@ export function resetEncryptedFolders(ctx: E2eeContext, user: string, flagged: n
     if (node === undefined || node.owner !== user || !node.encrypted || node.parentId === null) {
       continue;
     }
-    const removed = removeNode(ctx, id);
+    // E2EE-API-150 (MUST, server): the folder goes with everything below it.
+    const removed = ctx.faults.on('reset-answers-without-deleting') ? [] : removeNode(ctx, id);
     for (const [token, entries] of Object.entries(ctx.state.staged)) {
       ctx.state.staged[token] = entries.filter((e) => !removed.includes(e.id));
     }

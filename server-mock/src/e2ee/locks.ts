@@ -68,7 +68,7 @@ function assertLockableFolder(ctx: E2eeContext, user: string, id: number, unlock
 export function assertV1Folder(ctx: E2eeContext, id: number): void {
   const doc = ctx.state.meta[String(id)]?.doc;
   // E2EE-API-130 (MUST, server): the v1 API refuses a folder whose metadata is not v1.
-  if (doc !== undefined && !isV1Document(doc)) {
+  if (doc !== undefined && !isV1Document(doc) && !ctx.faults.on('v1-api-on-v2-folder')) {
     throw new E2eeFailure('META_V1_ON_V2', 'client version cannot handle this metadata version');
   }
 }
@@ -93,14 +93,17 @@ export function lockFolder(ctx: E2eeContext, user: string, id: number, req: Lock
   // E2EE-LOCK-002 (MUST, server): a lock with another token on the folder or an ancestor wins.
   if (lockView(ctx, user, id, req.token) === 'other') {
     throw new E2eeFailure(
-      req.api === 'v1' ? 'V1_LOCK_HELD_BY_OTHER' : 'LOCK_HELD_BY_OTHER',
+      // E2EE-LOCK-013 (MUST, server): the v1 lock answers a foreign lock with 403 in every profile.
+      req.api === 'v1' && !ctx.faults.on('v1-lock-conflict-as-v2')
+        ? 'V1_LOCK_HELD_BY_OTHER'
+        : 'LOCK_HELD_BY_OTHER',
       'file already locked',
     );
   }
   const key = String(id);
   const existing = ctx.state.locks[key];
   // E2EE-LOCK-003 (MUST, server): a retry with the current token returns the same token.
-  if (existing !== undefined) return existing.token;
+  if (existing !== undefined && !ctx.faults.on('lock-retry-as-new-lock')) return existing.token;
   const rec = ctx.state.meta[key];
   if (counter !== null) {
     const stored = rec?.counter ?? 0;

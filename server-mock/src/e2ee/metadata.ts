@@ -221,7 +221,9 @@ export function addFiledrop(
   ) {
     throw new E2eeFailure('META_MALFORMED', 'the stored metadata cannot take filedrop entries');
   }
-  const merged = { ...(old as Record<string, unknown> | undefined), ...entries };
+  // E2EE-API-140 (MUST, server): uploaded entries merge into the pending ones.
+  const pending = ctx.faults.on('filedrop-replaces-entries') ? undefined : old;
+  const merged = { ...(pending as Record<string, unknown> | undefined), ...entries };
   // E2EE-API-144 (MUST, server): merge into `filedrop`, keep every other member and the signature.
   rec.doc = JSON.stringify({ ...stored, filedrop: merged });
   ctx.audit({

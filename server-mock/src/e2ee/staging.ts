@@ -54,9 +54,10 @@ export function assertWriteAllowed(ctx: E2eeContext, actor: DavActor, targetId: 
   return token;
 }
 
-function assertPlainName(name: string): void {
+function assertPlainName(ctx: E2eeContext, name: string): void {
   // E2EE-LOCK-042 (MUST, server): clients cannot address the staging suffixes themselves.
-  if (hasReservedSuffix(name) || name === '' || name.includes('/')) {
+  const reserved = hasReservedSuffix(name) && !ctx.faults.on('allow-reserved-suffix');
+  if (reserved || name === '' || name.includes('/')) {
     throw new E2eeFailure('DAV_RESERVED_NAME', 'not allowed to create file with reserved suffix');
   }
 }
@@ -83,7 +84,7 @@ export function stagePut(
   name: string,
   write: (parentId: number, stagedName: string) => number,
 ): number {
-  assertPlainName(name);
+  assertPlainName(ctx, name);
   const token = assertWriteAllowed(ctx, actor, ctx.tree.child(parentId, name)?.id ?? parentId);
   const id = write(parentId, name + SAVE_SUFFIX);
   record(ctx, token, { id, op: 'save' });
@@ -117,7 +118,7 @@ export function stageDelete(ctx: E2eeContext, actor: DavActor, id: number): void
   if (node === undefined || node.parentId === null || !ctx.tree.canAccess(actor.user, id)) {
     throw new E2eeFailure('DAV_NOT_FOUND', 'file not found');
   }
-  assertPlainName(node.name);
+  assertPlainName(ctx, node.name);
   const token = assertWriteAllowed(ctx, actor, id);
   const target = node.name + DELETE_SUFFIX;
   const stale = ctx.tree.child(node.parentId, target);
@@ -155,8 +156,8 @@ export function stageMove(
     throw new E2eeFailure('DAV_NOT_FOUND', 'file not found');
   }
   assertSameTree(ctx.tree, srcId, destParentId);
-  assertPlainName(destName);
-  assertPlainName(src.name);
+  assertPlainName(ctx, destName);
+  assertPlainName(ctx, src.name);
   const token = assertWriteAllowed(ctx, actor, srcId);
   assertWriteAllowed(ctx, actor, destParentId);
   const staged = destName + SAVE_SUFFIX;
@@ -186,7 +187,7 @@ export function stageCopy(
     throw new E2eeFailure('DAV_NOT_FOUND', 'file not found');
   }
   assertSameTree(ctx.tree, srcId, destParentId);
-  assertPlainName(destName);
+  assertPlainName(ctx, destName);
   const token = assertWriteAllowed(ctx, actor, destParentId);
   const id = copy(srcId, destParentId, destName + SAVE_SUFFIX);
   record(ctx, token, { id, op: 'save' });

@@ -6,6 +6,7 @@
  */
 import { tree } from '../store/index.js';
 import { dav } from './_dav-errors.js';
+import { NO_FAULTS, type FaultSwitches } from '../faults.js';
 
 /** Where each user's files are served. */
 export const DAV_FILES_PREFIX = '/remote.php/dav/files/';
@@ -26,7 +27,7 @@ function checkSegment(seg: string): string {
   return seg;
 }
 
-function decodeSegment(raw: string): string {
+function decodeSegment(raw: string, faults: FaultSwitches): string {
   let seg: string;
   try {
     seg = decodeURIComponent(raw);
@@ -34,7 +35,8 @@ function decodeSegment(raw: string): string {
     // E2EE-API-201 (MUST, server): invalid percent-encoding is a client error, not a 500.
     throw dav.badRequest('invalid percent-encoding in the path');
   }
-  return checkSegment(seg);
+  // E2EE-API-201 (MUST, server): a decoded segment must be a valid name.
+  return faults.on('dav-path-segments-unchecked') ? seg : checkSegment(seg);
 }
 
 /**
@@ -42,16 +44,16 @@ function decodeSegment(raw: string): string {
  * Empty segments (`a//b`, a trailing `/`) are skipped; everything else must be a valid name.
  * @throws DavFailure 400 (E2EE-API-201), 404 when the path is not below the prefix
  */
-export function parseDavPath(path: string): DavLocation {
+export function parseDavPath(path: string, faults: FaultSwitches = NO_FAULTS): DavLocation {
   if (!path.startsWith(DAV_FILES_PREFIX)) throw dav.notFound('not a WebDAV files path');
   const raw = path.slice(DAV_FILES_PREFIX.length).split('/');
   const userRaw = raw[0] ?? '';
   if (userRaw === '') throw dav.notFound('no user in the WebDAV path');
-  const user = decodeSegment(userRaw);
+  const user = decodeSegment(userRaw, faults);
   const segments = raw
     .slice(1)
     .filter((s) => s !== '')
-    .map(decodeSegment);
+    .map((s) => decodeSegment(s, faults));
   return { user, segments };
 }
 

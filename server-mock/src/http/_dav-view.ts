@@ -9,7 +9,15 @@ import type { NodeRecord, StoreView } from '../store/index.js';
 import { tree } from '../store/index.js';
 import type { Visible } from '../store/tree.js';
 import type { Profile } from '../config.js';
-import { DELETE_SUFFIX, hasReservedSuffix, readE2eeState, visibleName } from '../e2ee/index.js';
+import type { FaultSwitches } from '../faults.js';
+import {
+  DELETE_SUFFIX,
+  SAVE_SUFFIX,
+  hasReservedSuffix,
+  readE2eeState,
+  stripSuffix,
+  visibleName,
+} from '../e2ee/index.js';
 import { NS, type PropName, type PropValue } from './_dav-xml.js';
 
 /** A node as addressed in one user's tree. */
@@ -117,14 +125,25 @@ export function resolveDav(
   return v ? { v, segments: [...segments] } : undefined;
 }
 
-/** The children of a folder as the user lists them (staged saves hidden, deletes renamed back). */
-export function listDav(view: StoreView, uid: string, folder: DavNode): DavNode[] {
+/**
+ * The children of a folder as the user lists them (staged saves hidden, deletes renamed back).
+ * `faults` is given by the PROPFIND listing, whose hiding of staged saves a switch can break.
+ */
+export function listDav(
+  view: StoreView,
+  uid: string,
+  folder: DavNode,
+  faults?: FaultSwitches,
+): DavNode[] {
   const encrypted = inEncryptedTree(view, folder.v.node.id);
   const out = new Map<string, DavNode>();
   for (const v of tree.listChildren(view, uid, folder.v.node.id)) {
     const stored = v.path.slice(v.path.lastIndexOf('/') + 1);
     // E2EE-API-215 (MUST, server): staged saves are not listed, staged deletes keep their name.
-    const name = encrypted || isPendingDelete(view, v.node) ? visibleName(stored) : stored;
+    const shown = encrypted || isPendingDelete(view, v.node) ? visibleName(stored) : stored;
+    // E2EE-LOCK-046 (MUST, server): readers see only committed state until the unlock.
+    const name =
+      shown ?? (faults?.on('staged-saves-listed') ? stripSuffix(stored, SAVE_SUFFIX) : null);
     if (name === null) continue;
     // A committed name wins over a staged delete of the same name.
     if (out.has(name) && stored !== name) continue;
@@ -163,6 +182,8 @@ export function permissionString(view: StoreView, d: DavNode, e2eeClient: boolea
 export interface PropEnv {
   readonly profile: Profile;
   readonly e2eeClient: boolean;
+  /** The server's fault switches, where the caller has them (PROPFIND). */
+  readonly faults?: FaultSwitches;
   /**
    * Serve `nc:e2ee-metadata*` to clients that are not E2EE clients too (SEARCH, E2EE-API-271: the
    * real app's property handler does not look at the client).
@@ -183,13 +204,17 @@ export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<Pro
   if (!folder) props.set(PROPS.getcontenttype, 'application/octet-stream');
   props.set(PROPS.resourcetype, { elements: folder ? [P(NS.d, 'collection')] : [] });
   // E2EE-API-270 (MUST, server): the name the user sees (mount name; staged suffix removed).
-  props.set(PROPS.displayname, d.segments.at(-1) ?? d.v.node.owner);
+  if (!env.faults?.on('displayname-missing'))
+    props.set(PROPS.displayname, d.segments.at(-1) ?? d.v.node.owner);
   props.set(PROPS.fileid, String(n.id));
   props.set(PROPS.id, ocFileId(n.id));
   props.set(PROPS.size, String(sizeOf(view, n)));
-  props.set(PROPS.permissions, permissionString(view, d, env.e2eeClient));
+  // E2EE-API-216 (MUST, server): empty in encrypted trees for clients that are not E2EE clients.
+  const asE2eeClient = env.e2eeClient || env.faults?.on('permissions-for-every-client') === true;
+  props.set(PROPS.permissions, permissionString(view, d, asE2eeClient));
   // E2EE-API-214 (MUST, server): the folder's own flag.
-  if (folder) props.set(PROPS.isEncrypted, n.encrypted ? '1' : '0');
+  const flag = n.encrypted && !env.faults?.on('is-encrypted-always-zero');
+  if (folder) props.set(PROPS.isEncrypted, flag ? '1' : '0');
   // E2EE-API-214 (MUST, server): the e2ee-* properties exist from app 1.17 on (profile nc32).
   if (env.profile === 'nc32') {
     const encrypted = inEncryptedTree(view, n.id);

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { NO_FAULTS, type FaultSwitches } from '../faults.js';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DavFailure } from './_dav-errors.js';
 
@@ -127,14 +128,18 @@ function childrenOf(node: OrderedNode): OrderedNode[] {
  * Parses a well-formed XML document into its single root element.
  * @throws DavFailure 400 for anything else (E2EE-API-211).
  */
-export function parseXmlRoot(text: string): {
+export function parseXmlRoot(
+  text: string,
+  faults: FaultSwitches = NO_FAULTS,
+): {
   name: PropName;
   node: OrderedNode;
   scope: Map<string, string>;
 } {
   if (Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) bad('the XML body is too large');
   // E2EE-API-211 (MUST, server): refuse DTDs (entity expansion, external entities).
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) bad('XML documents with a DOCTYPE are not accepted');
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) && !faults.on('xml-dtd-accepted'))
+    bad('XML documents with a DOCTYPE are not accepted');
   const valid = XMLValidator.validate(text);
   if (valid !== true) bad(`the body is not well-formed XML (line ${valid.err.line})`);
   let doc: OrderedNode[];
@@ -153,9 +158,9 @@ export function parseXmlRoot(text: string): {
  * @throws DavFailure 400 when the body is not a `{DAV:}propfind` with exactly one of
  *   `prop`, `propname`, `allprop` (E2EE-API-210).
  */
-export function parsePropfind(text: string): PropfindRequest {
+export function parsePropfind(text: string, faults: FaultSwitches = NO_FAULTS): PropfindRequest {
   if (text.trim() === '') return { kind: 'allprop', include: [] };
-  const root = parseXmlRoot(text);
+  const root = parseXmlRoot(text, faults);
   if (root.name !== '{DAV:}propfind') bad('the root element must be DAV: propfind');
   const parts = elements(childrenOf(root.node), root.scope);
   const kinds = parts.filter((p) =>

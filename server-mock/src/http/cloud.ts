@@ -12,7 +12,7 @@ import { requireUser } from './context.js';
 import { sendOcs } from './ocs.js';
 import { PROFILE_INFO, versionString } from '../profiles.js';
 
-export function cloudRouter({ config, store }: Deps): Router {
+export function cloudRouter({ config, store, faults }: Deps): Router {
   const r = Router();
   const info = PROFILE_INFO[config.profile];
   r.get('/capabilities', (req, res) => {
@@ -24,7 +24,8 @@ export function cloudRouter({ config, store }: Deps): Router {
       'api-version': info.apiVersion,
       // E2EE-API-011 (MUST, server): true exactly when both keys are stored.
       'keys-exist':
-        uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid),
+        faults.on('keys-exist-always-true') ||
+        (uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid)),
     };
     sendOcs(req, res, {
       version: {

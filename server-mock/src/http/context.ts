@@ -49,6 +49,8 @@ export interface RequestContext {
   ocsVersion: 1 | 2 | null;
   /** 1 or 2 for `/apps/end_to_end_encryption/api/v1|v2`; null elsewhere. */
   apiVersion: 1 | 2 | null;
+  /** The server's fault switches, for the guards in request helpers that receive no Deps. */
+  faults: FaultSwitches;
 }
 
 declare module 'express-serve-static-core' {
@@ -61,7 +63,8 @@ declare module 'express-serve-static-core' {
 export function requireUser(req: Request): string {
   // E2EE-API-005 (MUST, server): endpoints acting for a user refuse anonymous requests (401).
   const u = req.sealfold.user;
-  if (u === null) throw problem('notLoggedIn');
+  if (u === null)
+    throw problem(req.sealfold.faults.on('anonymous-refused-403') ? 'forbidden' : 'notLoggedIn');
   return u;
 }
 
@@ -89,10 +92,14 @@ export function param(req: Request, name: string): string | undefined {
       ? (body as Record<string, unknown>)[name]
       : undefined;
   const q = req.query as Record<string, unknown>;
-  const v = fromBody !== undefined ? fromBody : Object.hasOwn(q, name) ? q[name] : undefined;
+  const fromQuery = Object.hasOwn(q, name) ? q[name] : undefined;
+  // E2EE-API-009 (MUST, server): the body wins over the query string.
+  const [first, second] = req.sealfold?.faults.on('params-query-first')
+    ? [fromQuery, fromBody]
+    : [fromBody, fromQuery];
+  const v = first !== undefined ? first : second;
   if (v === undefined) return undefined;
   // E2EE-API-007 (MUST, server): a repeated or nested parameter is a 400, never a 500.
-  // E2EE-API-009 (MUST, server): body first, then the query string.
   if (typeof v !== 'string') throw problem('badRequest', `parameter ${name} must be a string`);
   return v;
 }

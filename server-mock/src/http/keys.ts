@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
 import { parseCertificate } from '../../../reference/src/certs/index.js';
@@ -52,8 +53,10 @@ function ownerForWrite(view: StoreView, req: Request, uid: string): KeyOwner {
   if (token === undefined || token === '') return { key: uid, object: `user:${uid}` };
   const share = linkShare(view, token);
   // E2EE-API-025 (MUST, server): only the share's owner manages its keys.
-  if (!share || share.owner !== uid) throw problem('shareNotOwned');
-  return { key: `s:${token}`, object: `share:${share.id}` };
+  const owned = share !== undefined && share.owner === uid;
+  if (!owned && !req.sealfold.faults.on('share-token-keys-unchecked'))
+    throw problem('shareNotOwned');
+  return { key: `s:${token}`, object: `share:${share?.id ?? 'unknown'}` };
 }
 
 /** Maps issuance/parsing errors to problems (layer order is the CA's; see ca/issue.ts). */
@@ -83,6 +86,21 @@ function reencodeBlob(blob: string): string {
     .split('|')
     .map((s) => s.replace(/=+$/, ''))
     .join('|');
+}
+
+/**
+ * The `weak-server-key` fault: an RSA-1024 key with exponent 3 served as `server-key` (made once,
+ * on first use, so that a clean server never spends the time).
+ */
+let weakSpki: Uint8Array | undefined;
+function weakServerKeySpki(): Uint8Array {
+  weakSpki ??= new Uint8Array(
+    generateKeyPairSync('rsa', { modulusLength: 1024, publicExponent: 3 }).publicKey.export({
+      type: 'spki',
+      format: 'der',
+    }),
+  );
+  return weakSpki;
 }
 
 /** Nextcloud's `#[AnonRateLimit(limit: 6, period: 600)]` on `getPublicServerKey` (E2EE-API-051). */
@@ -116,7 +134,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     for (const id of ids) {
       const rec = store.get('publicKeys', id);
       if (rec) out[id] = rec.certificatePem;
-      else missing.push(id);
+      // E2EE-API-021 (MUST, server): every requested user without a public key is missing.
+      else if (id === uid || !faults.on('public-keys-skip-missing')) missing.push(id);
     }
     // E2EE-API-021 (MUST, server): 404 when any requested user has no public key.
     if (missing.length > 0) throw problem('publicKeysNotFound');
@@ -136,7 +155,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       expectedCn: owner.key,
       signer: ca,
       now: new Date(clock.now()),
-      serial: config.strictSerial ? 'random' : 'zero',
+      // E2EE-CERT-053 (MUST, server): serial 0 unless the operator chose strict-serial mode.
+      serial: config.strictSerial || faults.on('random-serial-by-default') ? 'random' : 'zero',
       faults,
     }).catch(csrProblem);
     // E2EE-CERT-056 (MUST, server): store and audit atomically; a lost race answers 409.
@@ -177,7 +197,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       throw e;
     }
     // E2EE-API-023 (MUST, server): an uploaded certificate must name the user as its CN.
-    if (cert.subjectCn !== uid) throw problem('certCnMismatch');
+    if (cert.subjectCn !== uid && !faults.on('uploaded-certificate-any-cn'))
+      throw problem('certCnMismatch');
     store.transact((tx) => {
       if (tx.get('publicKeys', uid) && !replace) throw problem('publicKeyExists');
       const now = clock.now();
@@ -252,7 +273,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     const blob = requireParam(req, 'privateKey');
     // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob; this also
     // refuses an unwrapped PEM private key (E2EE-API-043).
-    if (info.validatesPrivateKey && !isValidPrivateKeyFormat(blob))
+    const checksFormat = info.validatesPrivateKey && !faults.on('skip-private-key-format-check');
+    if (checksFormat && !isValidPrivateKeyFormat(blob))
       // E2EE-SEC-062 (MUST NOT, server): the refusal never echoes the blob.
       throw problem(
         'privateKeyFormat',
@@ -280,7 +302,8 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
       // E2EE-API-042 (MUST, server): 404 when there is no private key to delete.
-      if (!tx.del('privateKeys', owner.key)) throw problem('privateKeyNotFound');
+      if (!tx.del('privateKeys', owner.key) && !faults.on('delete-absent-private-key-succeeds'))
+        throw problem('privateKeyNotFound');
       audit.append(tx, {
         time: clock.now(),
         actor: uid,
@@ -303,7 +326,9 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       throw problem('rateLimited');
     }
     // E2EE-API-050 (MUST, server): the CA public key as an SPKI PEM.
-    sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, await ca.publicKeySpki()) });
+    // E2EE-CERT-080 (MUST, server): that key is RSA-2048 with exponent 65537.
+    const spki = faults.on('weak-server-key') ? weakServerKeySpki() : await ca.publicKeySpki();
+    sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, spki) });
   });
 
   return r;

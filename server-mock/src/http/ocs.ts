@@ -29,7 +29,9 @@ export function wantsJson(req: Request): boolean {
   const f = (req.query as Record<string, unknown>).format;
   if (f === 'json') return true;
   if (f === 'xml') return false;
-  return /\bapplication\/json\b/i.test(req.get('accept') ?? '');
+  // E2EE-API-001 (MUST, server): XML unless JSON was asked for.
+  const json = /\bapplication\/json\b/i.test(req.get('accept') ?? '');
+  return json || (req.sealfold?.faults.on('ocs-always-json') ?? false);
 }
 
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
@@ -71,7 +73,9 @@ function sendEnvelope(
     message,
   };
   if (v1) Object.assign(meta, { totalitems: '', itemsperpage: '' });
-  const http = statuscode === OCS_UNAUTHORISED ? 401 : v1 ? 200 : statuscode;
+  // E2EE-API-002 (MUST, server): v2 answers the status code, v1 answers 200 (401 when anonymous).
+  const v1Ok = v1 && !req.sealfold.faults.on('ocs-v1-http-status-from-statuscode');
+  const http = statuscode === OCS_UNAUTHORISED ? 401 : v1Ok ? 200 : statuscode;
   res.status(http);
   if (wantsJson(req)) {
     res.type('application/json; charset=utf-8').send(JSON.stringify({ ocs: { meta, data } }));
@@ -104,11 +108,15 @@ export function sendOcsError(
 }
 
 /**
- * Requires `OCS-APIRequest: true` (E2EE-API-003): Nextcloud's CSRF protection for OCS.
+ * Middleware requiring `OCS-APIRequest: true` (E2EE-API-003): Nextcloud's CSRF protection for OCS.
  */
-export function requireOcsHeader(req: Request, _res: Response, next: NextFunction): void {
-  if ((req.get('ocs-apirequest') ?? '').toLowerCase() !== 'true') throw problem('csrfCheckFailed');
-  next();
+export function requireOcsHeader(faults: FaultSwitches = NO_FAULTS) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    // E2EE-API-003 (MUST, server): an OCS request without the header is refused with 412.
+    const missing = (req.get('ocs-apirequest') ?? '').toLowerCase() !== 'true';
+    if (missing && !faults.on('skip-ocs-csrf-check')) throw problem('csrfCheckFailed');
+    next();
+  };
 }
 
 /** Express error handler that renders any error as an OCS envelope for `profile`. */

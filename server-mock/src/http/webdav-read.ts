@@ -46,6 +46,14 @@ export function addressed(view: StoreView, c: DavContext): DavNode {
   return d;
 }
 
+/** A received share's mount in the recipient's root listing, left out under a fault switch. */
+function hiddenMount(c: DavContext, d: DavNode): boolean {
+  // E2EE-API-202 (MUST, server): the root lists one mount per received user share.
+  return (
+    d.segments.length === 1 && d.v.share !== null && c.deps.faults.on('share-not-listed-at-root')
+  );
+}
+
 /** E2EE-API-220: encrypted content is only for E2EE clients. */
 export function assertE2eeGate(view: StoreView, c: DavContext, id: number): void {
   // E2EE-API-220 (MUST, server): ordinary clients get 403 inside encrypted trees (SRV-8).
@@ -62,14 +70,18 @@ export function assertE2eeGate(view: StoreView, c: DavContext, id: number): void
 
 /** PROPFIND (E2EE-API-210..216). */
 export function handlePropfind(c: DavContext, req: Request, res: Response): void {
-  const depth = parseDepth(req.get('depth'));
-  const request = parsePropfind(c.body.toString('utf8'));
+  // E2EE-API-212 (MUST, server): an absent Depth is 1.
+  const depth = parseDepth(
+    req.get('depth') ?? (c.deps.faults.on('absent-depth-as-zero') ? '0' : undefined),
+  );
+  const request = parsePropfind(c.body.toString('utf8'), c.deps.faults);
   const view = c.deps.store;
   const target = addressed(view, c);
   assertE2eeGate(view, c, target.v.node.id);
   const state = readE2eeState(view);
   const env: PropEnv = {
     profile: c.deps.config.profile,
+    faults: c.deps.faults,
     e2eeClient: c.e2eeClient,
     metadata: (id) => {
       const m = state.meta[String(id)];
@@ -78,7 +90,7 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
   };
   const nodes =
     depth === 1 && target.v.node.kind === 'folder'
-      ? [target, ...listDav(view, c.uid, target)]
+      ? [target, ...listDav(view, c.uid, target, c.deps.faults).filter((d) => !hiddenMount(c, d))]
       : [target];
   const responses: DavResponse[] = nodes.map((d) => {
     const props = propertiesOf(view, d, env);
@@ -96,7 +108,10 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
       href,
       found: wanted.filter((k) => props.has(k)).map((k) => [k, props.get(k)!] as const),
       // E2EE-API-210 (MUST, server): unknown properties come back in a 404 propstat.
-      missing: request.kind === 'prop' ? wanted.filter((k) => !props.has(k)) : [],
+      missing:
+        request.kind === 'prop' && !c.deps.faults.on('unknown-properties-omitted')
+          ? wanted.filter((k) => !props.has(k))
+          : [],
     };
   });
   res
@@ -113,7 +128,8 @@ export function handleGet(c: DavContext, _req: Request, res: Response, head: boo
   assertE2eeGate(view, c, d.v.node.id);
   const n = d.v.node;
   // E2EE-API-232 (MUST, server): folders have no body to GET.
-  if (n.kind !== 'file') throw dav.notAllowed('GET is only implemented on files');
+  if (n.kind !== 'file' && !c.deps.faults.on('get-folder-answers-200'))
+    throw dav.notAllowed('GET is only implemented on files');
   const body = Buffer.from(n.content ?? new Uint8Array(0));
   res.status(200).set({
     'Content-Type': 'application/octet-stream',

@@ -27,6 +27,7 @@ import {
   type XmlElement,
 } from './_dav-xml.js';
 import type { Deps } from './context.js';
+import type { FaultSwitches } from '../faults.js';
 
 /** Most results one SEARCH returns (bounds the walk of a large tree). */
 export const MAX_SEARCH_RESULTS = 10_000;
@@ -143,12 +144,13 @@ function matches(c: Condition, d: DavNode, props: Map<PropName, PropValue>): boo
 }
 
 /** The user's location a scope href names (`/files/<uid>/…`, optionally under `/remote.php/dav`). */
-function scopeLocation(href: string, uid: string) {
+function scopeLocation(href: string, uid: string, faults: FaultSwitches) {
   const path = href.startsWith('/files/') ? `/remote.php/dav${href}` : href;
   if (!path.startsWith('/remote.php/dav/files/')) bad('the scope must be /files/<uid>/…');
   const loc = parseDavPath(path);
   // E2EE-API-272 (MUST, server): a user searches only their own tree.
-  if (loc.user !== uid) throw dav.forbidden('this is not your file tree');
+  if (loc.user !== uid && !faults.on('search-foreign-scope'))
+    throw dav.forbidden('this is not your file tree');
   return loc;
 }
 
@@ -175,7 +177,7 @@ export function handleSearch(
   res: Response,
 ): void {
   const query = parseSearch(body.toString('utf8'));
-  const loc = scopeLocation(query.scopeHref, uid);
+  const loc = scopeLocation(query.scopeHref, uid, deps.faults);
   const view = deps.store;
   const scope = resolveDav(view, uid, loc.segments);
   if (scope === undefined) throw dav.notFound('the search scope does not exist');
@@ -185,7 +187,7 @@ export function handleSearch(
     profile: deps.config.profile,
     e2eeClient,
     // E2EE-API-273 (MUST, server): like the real app, SEARCH serves metadata to every client.
-    metadataForEveryClient: true,
+    metadataForEveryClient: !deps.faults.on('search-applies-propfind-gate'),
     metadata: (id) => {
       const m = state.meta[String(id)];
       return m?.doc === undefined ? undefined : { doc: m.doc, signature: m.signature ?? '' };
@@ -196,7 +198,8 @@ export function handleSearch(
     if (responses.length >= query.limit) break;
     const props = propertiesOf(view, d, env);
     // E2EE-API-271 (MUST, server): only nodes that satisfy d:where, with the selected properties.
-    if (query.where !== null && !matches(query.where, d, props)) continue;
+    const where = deps.faults.on('search-ignores-where') ? null : query.where;
+    if (where !== null && !matches(where, d, props)) continue;
     responses.push({
       href: hrefFor(uid, d.segments, d.v.node.kind === 'folder'),
       found: query.select.filter((k) => props.has(k)).map((k) => [k, props.get(k)!] as const),

@@ -122,7 +122,8 @@ export function handlePut(c: DavContext, _req: Request, res: Response): void {
 /** MKCOL (E2EE-API-230, E2EE-API-222). */
 export function handleMkcol(c: DavContext, req: Request, res: Response): void {
   // E2EE-API-230 (MUST, server): MKCOL with a body is not understood.
-  if (hasBody(req)) throw dav.mediaType('MKCOL does not take a body');
+  if (hasBody(req) && !c.deps.faults.on('mkcol-accepts-body'))
+    throw dav.mediaType('MKCOL does not take a body');
   const { segments } = c.loc;
   if (segments.length === 0) throw dav.notAllowed('the root folder exists');
   const view = c.deps.store;
@@ -150,7 +151,8 @@ export function handleMkcol(c: DavContext, req: Request, res: Response): void {
 export function handleDelete(c: DavContext, _req: Request, res: Response): void {
   const { segments } = c.loc;
   // E2EE-API-233 (MUST, server): the user's root cannot be deleted.
-  if (segments.length === 0) throw dav.forbidden('cannot delete the root folder');
+  if (segments.length === 0 && !c.deps.faults.on('delete-root-not-refused'))
+    throw dav.forbidden('cannot delete the root folder');
   const view = c.deps.store;
   const d = addressed(view, c);
   // A name that only exists staged for deletion is already gone for this request.

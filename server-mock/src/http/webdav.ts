@@ -113,8 +113,8 @@ export function webdavRouter(deps: Deps): Router {
   r.use(prefix, (req: Request, res: Response, next: NextFunction) => {
     const method = req.method.toUpperCase();
     if (!(DAV_METHODS as readonly string[]).includes(method)) {
-      res.set('Allow', DAV_METHODS.join(', '));
       // E2EE-API-224 (MUST NOT, server): no PROPPATCH, LOCK, … (the flag changes only via the API).
+      if (!deps.faults.on('dav-405-without-allow')) res.set('Allow', DAV_METHODS.join(', '));
       throw dav.notAllowed(`${method} is not supported`);
     }
     const uid = req.sealfold.user;
@@ -122,9 +122,10 @@ export function webdavRouter(deps: Deps): Router {
     if (uid === null)
       throw new DavFailure(401, 'NotAuthenticated', 'AUTH_FAILED', 'No credentials');
     const path = req.originalUrl.split('?')[0]!;
-    const loc = parseDavPath(path);
+    const loc = parseDavPath(path, deps.faults);
     // E2EE-API-200 (MUST, server): a user reaches only their own tree.
-    if (loc.user !== uid) throw dav.forbidden('this is not your file tree');
+    if (loc.user !== uid && !deps.faults.on('dav-foreign-tree-readable'))
+      throw dav.forbidden('this is not your file tree');
     if (method === 'PUT' || method === 'PROPFIND') {
       const limit = method === 'PUT' ? MAX_PUT_BYTES : MAX_XML_BYTES;
       // E2EE-API-231 (MUST, server): an announced oversized body is refused before reading it

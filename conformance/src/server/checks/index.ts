@@ -7,15 +7,27 @@
  */
 import type { ServerCheck } from '../check.js';
 import { KEY_CHECKS } from './keys.js';
+import { CAPABILITY_CHECKS } from './capabilities.js';
+import { CERTIFICATE_PROFILE_CHECKS } from './certificate-profile.js';
+import { OCS_CHECKS } from './ocs.js';
+import { LEGACY_V1_CHECKS } from './legacy-v1.js';
 import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
+import { WEBDAV_CHECKS } from './webdav.js';
+import { WEBDAV_SEARCH_CHECKS } from './webdav-search.js';
 import { MODEL_CHECKS } from '../model/checks.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...KEY_CHECKS,
+  ...CAPABILITY_CHECKS,
+  ...CERTIFICATE_PROFILE_CHECKS,
+  ...OCS_CHECKS,
   ...LOCKING_CHECKS,
+  ...LEGACY_V1_CHECKS,
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,
+  ...WEBDAV_CHECKS,
+  ...WEBDAV_SEARCH_CHECKS,
   ...MODEL_CHECKS, // the property-based model run (`../model/`)
 ];

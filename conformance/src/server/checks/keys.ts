@@ -35,11 +35,15 @@ import {
   form,
   makeEncryptedFolder,
   ocsData,
+  seededBytes,
   seen,
 } from './_support.js';
 
 /** The certificate `actor` has on the server, or undefined (404). */
-async function storedCertificate(ctx: CheckContext, actor: Actor): Promise<string | undefined> {
+export async function storedCertificate(
+  ctx: CheckContext,
+  actor: Actor,
+): Promise<string | undefined> {
   const r = await ctx.request(actor, 'GET', e2eePath('/public-key'));
   if (r.status === 404) return undefined;
   expectStatus(r, 200, 'GET public-key');
@@ -81,7 +85,7 @@ function postCsr(ctx: CheckContext, actor: Actor, csrPem: string, password?: str
 }
 
 /** Ensures `actor` has a certificate (enrolling with a fresh key if none); returns its PEM. */
-async function ensureCertificate(ctx: CheckContext, actor: Actor): Promise<string> {
+export async function ensureCertificate(ctx: CheckContext, actor: Actor): Promise<string> {
   const have = await storedCertificate(ctx, actor);
   if (have !== undefined) return have;
   const r = await postCsr(ctx, actor, (await freshCsr(ctx.userId(actor))).pem);
@@ -90,7 +94,7 @@ async function ensureCertificate(ctx: CheckContext, actor: Actor): Promise<strin
 }
 
 /** Ensures `actor` has a private-key blob; returns it. */
-async function ensurePrivateKey(ctx: CheckContext, actor: Actor): Promise<string> {
+export async function ensurePrivateKey(ctx: CheckContext, actor: Actor): Promise<string> {
   const have = await storedPrivateKey(ctx, actor);
   if (have !== undefined) return have;
   const blob = fakeKeyBlob(ctx.seed, `${actor}-private-key`);
@@ -351,6 +355,159 @@ const deleteNeedsConfirmation: ServerCheck = {
   },
 };
 
+const publicKeyLookupErrors: ServerCheck = {
+  id: 'keys/public-key-lookup-errors',
+  title:
+    'GET public-key answers 404 when a named user has no certificate, 400 for a bad users list',
+  requirements: ['E2EE-API-021'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-core'],
+  async run(ctx) {
+    await ensureCertificate(ctx, 'alice');
+    await requireNoCertificate(ctx, 'mallory');
+    const lookup = (users: string) =>
+      ctx.request('alice', 'GET', `${e2eePath('/public-key')}&users=${encodeURIComponent(users)}`);
+    expectStatus(
+      await lookup(JSON.stringify([ctx.userId('mallory')])),
+      404,
+      'GET public-key naming a user without a certificate',
+    );
+    expectStatus(
+      await lookup(JSON.stringify([ctx.userId('alice')])),
+      200,
+      'GET public-key of self',
+    );
+    for (const bad of ['not json', '{"a":"b"}', '[1]'])
+      expectStatus(await lookup(bad), 400, `GET public-key with users=${bad}`);
+  },
+};
+
+const absentKeysNotFound: ServerCheck = {
+  id: 'keys/absent-keys-not-found',
+  title: 'GET and DELETE of a key the user does not have answer 404',
+  requirements: ['E2EE-API-042', 'E2EE-API-026'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  async run(ctx) {
+    // mallory never gets a key (the module comment), so both deletes find nothing.
+    await requireNoCertificate(ctx, 'mallory');
+    expectStatus(
+      await ctx.request('mallory', 'GET', e2eePath('/private-key')),
+      404,
+      'GET private-key without one',
+    );
+    for (const path of ['/private-key', '/public-key'])
+      expectStatus(
+        await ctx.request('mallory', 'DELETE', e2eePath(path)),
+        404,
+        `DELETE ${path} without one (login password)`,
+      );
+  },
+};
+
+const privateKeyFormatNc32: ServerCheck = {
+  id: 'keys/private-key-format-checked',
+  title:
+    'In nc32, a private-key blob that is not ct|iv(12 bytes)|salt(40 bytes) is refused with 400',
+  requirements: ['E2EE-API-041'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  // nc30 stores any non-empty string (E2EE-API-041), so there is nothing to refuse there.
+  statusProfiles: ['nc32'],
+  async run(ctx) {
+    // mallory never has a key: a refused upload must leave her without one.
+    if ((await storedPrivateKey(ctx, 'mallory')) !== undefined)
+      throw new CheckSkipped(
+        'mallory already has a private key; this check needs a user without one',
+      );
+    const b64 = (n: number, label: string) =>
+      Buffer.from(seededBytes(ctx.seed, label, n)).toString('base64');
+    const ct = b64(1700, 'ct');
+    const malformed: [string, string][] = [
+      ['two segments', `${ct}|${b64(12, 'iv')}`],
+      ['an 11-byte iv', `${ct}|${b64(11, 'iv')}|${b64(40, 'salt')}`],
+      ['a 39-byte salt', `${ct}|${b64(12, 'iv')}|${b64(39, 'salt')}`],
+      [
+        'a ciphertext that is not base64',
+        `${ct.slice(0, 40)}*!|${b64(12, 'iv')}|${b64(40, 'salt')}`,
+      ],
+    ];
+    for (const [what, blob] of malformed) {
+      const r = await ctx.request(
+        'mallory',
+        'POST',
+        e2eePath('/private-key'),
+        form({ privateKey: blob }),
+      );
+      expectStatus(r, 400, `POST private-key with ${what}`);
+    }
+    if ((await storedPrivateKey(ctx, 'mallory')) !== undefined)
+      throw new CheckFailure('mallory has a private key after the refused uploads', {
+        expected: 404,
+        actual: 200,
+      });
+  },
+};
+
+const shareTokenKeysOwnerOnly: ServerCheck = {
+  id: 'keys/share-token-writes-refused',
+  title: 'Key writes with a shareToken of a link share the caller does not own are refused (403)',
+  requirements: ['E2EE-API-025'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-core'],
+  async run(ctx) {
+    // A token no link share of mallory's has (a guess): the key would belong to `s:<token>`.
+    const token = Buffer.from(seededBytes(ctx.seed, 'share-token', 12)).toString('hex');
+    const key = await ctx.request(
+      'mallory',
+      'POST',
+      e2eePath('/private-key'),
+      form({ privateKey: fakeKeyBlob(ctx.seed, 'share-key'), shareToken: token }),
+    );
+    expectStatus(key, 403, 'POST private-key with a shareToken mallory does not own');
+    const csr = await ctx.request(
+      'mallory',
+      'POST',
+      e2eePath('/public-key'),
+      form({ csr: (await freshCsr(`s:${token}`)).pem, shareToken: token }),
+    );
+    expectStatus(csr, 403, 'POST public-key with a shareToken mallory does not own');
+    const del = await ctx.request(
+      'mallory',
+      'DELETE',
+      `${e2eePath('/public-key')}&shareToken=${token}`,
+    );
+    expectStatus(del, 403, 'DELETE public-key with a shareToken mallory does not own');
+  },
+};
+
+const uploadedCertificateChecked: ServerCheck = {
+  id: 'keys/uploaded-certificate-checked',
+  title:
+    'PUT public-key refuses a value that is no PEM certificate, or one naming another user (400)',
+  requirements: ['E2EE-API-023'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-core'],
+  async run(ctx) {
+    await requireNoCertificate(ctx, 'mallory');
+    const alices = await ensureCertificate(ctx, 'alice');
+    const put = (publicKey: string) =>
+      ctx.request('mallory', 'PUT', e2eePath('/public-key'), form({ publicKey }));
+    expectStatus(await put('not a certificate'), 400, 'PUT public-key with no PEM');
+    expectStatus(await put(alices), 400, "PUT public-key with alice's certificate as mallory");
+    if ((await storedCertificate(ctx, 'mallory')) !== undefined)
+      throw new CheckFailure('mallory has a certificate after the refused uploads', {
+        expected: 404,
+        actual: 200,
+      });
+  },
+};
+
 /** The key checks, in report order. */
 export const KEY_CHECKS: readonly ServerCheck[] = [
   certificateIssuedToCaller,
@@ -361,4 +518,9 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   privateKeyByteExact,
   keysSurviveRelogin,
   deleteNeedsConfirmation,
+  publicKeyLookupErrors,
+  absentKeysNotFound,
+  privateKeyFormatNc32,
+  shareTokenKeysOwnerOnly,
+  uploadedCertificateChecked,
 ];

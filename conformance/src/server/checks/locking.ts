@@ -25,10 +25,13 @@ import {
   listed,
   lock,
   lockRequest,
+  makeEncryptedFolder,
   makeFolder,
+  ocsData,
   profileStatus,
   readMetadata,
   seededBytes,
+  seen,
   unlock,
   writeMetadata,
 } from './_support.js';
@@ -528,6 +531,86 @@ const nonE2eeClientsKeptOut: ServerCheck = {
   },
 };
 
+const reservedSuffixRefused: ServerCheck = {
+  id: 'lock/reserved-suffix-refused',
+  title:
+    'A WebDAV write to a .e2e-to-save or .e2e-to-delete name in an encrypted folder is refused',
+  requirements: ['E2EE-LOCK-042'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-core'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'reserved', doc('reserved'));
+    const token = await lock(ctx, 'alice', f.id, 2);
+    // Even under the folder's own lock: the suffixes belong to the server's staging.
+    for (const name of ['forged.e2e-to-save', 'forged.e2e-to-delete'])
+      expectStatus(
+        await dav(ctx, 'alice', 'PUT', [...f.segs, name], {
+          token,
+          body: seededBytes(ctx.seed, name, 16),
+        }),
+        403,
+        `PUT ${name} under the lock`,
+      );
+    expectStatus(await unlock(ctx, 'alice', f.id, token, true), 200, 'unlock (abort)');
+  },
+};
+
+/** `DELETE /encrypted-files`: the account reset. */
+const RESET = '/ocs/v2.php/apps/end_to_end_encryption/api/v2/encrypted-files?format=json';
+
+const encryptedFilesReset: ServerCheck = {
+  id: 'flags/encrypted-files-reset',
+  title:
+    "The reset deletes the user's encrypted folders with their content, answers their ids ascending, keeps the rest",
+  requirements: ['E2EE-API-150'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-core'],
+  async run(ctx) {
+    // carol resets: alice's folders (and carol's plain folder) must survive it.
+    const first = await committedFolder(ctx, 'carol', 'reset-a', doc('a'));
+    const second = await makeEncryptedFolder(ctx, 'carol', 'reset-b');
+    const plain = inRunFolder(ctx, 'carol', 'reset-plain');
+    await makeFolder(ctx, 'carol', plain);
+    const others = await makeEncryptedFolder(ctx, 'alice', 'not-carols');
+    const r = await ctx.request('carol', 'DELETE', RESET);
+    if (r.status === 403)
+      throw new CheckSkipped(
+        "carol's credential is not the login password the reset needs (E2EE-API-060)",
+      );
+    expectStatus(r, 200, 'DELETE encrypted-files with the login password');
+    const ids = (ocsData(r) as { deletedIds?: unknown } | undefined)?.deletedIds;
+    const sorted = Array.isArray(ids) && ids.every((x, i) => i === 0 || ids[i - 1] < x);
+    if (!Array.isArray(ids) || !sorted || !ids.includes(first.id) || !ids.includes(second.id))
+      throw new CheckFailure(
+        'the reset does not answer the deleted folder ids in ascending order',
+        {
+          expected: `deletedIds ascending, with ${first.id} and ${second.id}`,
+          actual: seen(r),
+        },
+      );
+    const parent = inRunFolder(ctx, 'carol');
+    expectEqual(
+      await listed(ctx, 'carol', parent, 'reset-a'),
+      false,
+      'reset-a listed after the reset',
+    );
+    expectEqual(
+      await listed(ctx, 'carol', parent, 'reset-b'),
+      false,
+      'reset-b listed after the reset',
+    );
+    expectEqual(await listed(ctx, 'carol', parent, 'reset-plain'), true, 'the plain folder listed');
+    expectEqual(
+      await listed(ctx, 'alice', inRunFolder(ctx, 'alice'), 'not-carols'),
+      true,
+      "alice's encrypted folder listed",
+    );
+    expectEqual(ids.includes(others.id), false, "alice's folder among carol's deleted ids");
+  },
+};
+
 /** The locking, metadata and flag checks, in report order. */
 export const LOCKING_CHECKS: readonly ServerCheck[] = [
   counterEqualRefused,
@@ -541,4 +624,6 @@ export const LOCKING_CHECKS: readonly ServerCheck[] = [
   staleLockRollback,
   flagRules,
   nonE2eeClientsKeptOut,
+  reservedSuffixRefused,
+  encryptedFilesReset,
 ];

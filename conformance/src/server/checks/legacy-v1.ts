@@ -1,0 +1,88 @@
+/**
+ * The legacy v1 API (`/api/v1`, spec/11-locking.md §2 and spec/12-metadata-api.md §6): the v1
+ * lock takes no counter and answers a foreign lock with 403 in every status profile, and no v1
+ * endpoint touches a folder whose committed document is 2.x (a v1 client would downgrade it).
+ *
+ * @module
+ */
+import type { ServerCheck } from '../check.js';
+import {
+  committedFolder,
+  dataString,
+  expectStatus,
+  lock,
+  makeEncryptedFolder,
+  unlock,
+} from './_support.js';
+
+const E2EE_V1 = '/ocs/v2.php/apps/end_to_end_encryption/api/v1';
+
+/** A v1 path with `format=json`. */
+const v1Path = (path: string) => `${E2EE_V1}${path}?format=json`;
+
+/** A 2.x metadata document (the server reads only its version). */
+const V2_DOC = JSON.stringify({
+  metadata: { ciphertext: 'c', nonce: 'n', authenticationTag: 't' },
+  version: '2.0',
+});
+
+const v1LockNoCounter: ServerCheck = {
+  id: 'v1/lock-without-counter',
+  title: 'The v1 lock is granted without a counter and answers a foreign lock with 403',
+  requirements: ['E2EE-LOCK-013'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  async run(ctx) {
+    // A folder without metadata yet: neither v1 nor 2.x, so the v1 API may lock it.
+    const f = await makeEncryptedFolder(ctx, 'alice', 'v1-lock');
+    const first = await ctx.request('alice', 'POST', v1Path(`/lock/${f.id}`));
+    expectStatus(first, 200, 'v1 lock without a counter');
+    const token = dataString(first, 'e2e-token', 'v1 lock');
+    const again = await ctx.request('alice', 'POST', v1Path(`/lock/${f.id}`));
+    // 403 in every status profile, unlike the v2 lock's profile status (E2EE-LOCK-013).
+    expectStatus(again, 403, 'a second v1 lock without the token');
+    expectStatus(
+      await ctx.request('alice', 'DELETE', v1Path(`/lock/${f.id}`), {
+        headers: { 'e2e-token': token },
+      }),
+      200,
+      'v1 unlock',
+    );
+  },
+};
+
+const v1RefusesV2Folder: ServerCheck = {
+  id: 'v1/refuses-v2-folder',
+  title: 'v1 lock, unlock and meta-data refuse a folder whose committed document is 2.x (403)',
+  requirements: ['E2EE-API-130'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-core'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'v2-folder', V2_DOC);
+    expectStatus(
+      await ctx.request('alice', 'POST', v1Path(`/lock/${f.id}`)),
+      403,
+      'v1 lock of a 2.x folder',
+    );
+    expectStatus(
+      await ctx.request('alice', 'GET', v1Path(`/meta-data/${f.id}`)),
+      403,
+      'v1 GET meta-data of a 2.x folder',
+    );
+    // Under a v2 lock, the v1 unlock must still refuse (and leave the v2 lock in place).
+    const token = await lock(ctx, 'alice', f.id, 2);
+    expectStatus(
+      await ctx.request('alice', 'DELETE', v1Path(`/lock/${f.id}`), {
+        headers: { 'e2e-token': token },
+      }),
+      403,
+      'v1 unlock of a 2.x folder',
+    );
+    expectStatus(await unlock(ctx, 'alice', f.id, token, true), 200, 'v2 unlock (abort)');
+  },
+};
+
+/** The legacy v1 checks, in report order. */
+export const LEGACY_V1_CHECKS: readonly ServerCheck[] = [v1LockNoCounter, v1RefusesV2Folder];
