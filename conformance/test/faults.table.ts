@@ -72,6 +72,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   // Only nc32 checks the blob's format (E2EE-API-041), so only nc32 has a refusal to leak it in.
   { fault: 'leak-secret-in-error', fails: ['security/no-secret-in-errors'] },
   { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
+  { fault: 'no-retry-after', fails: ['security/brute-force-limit'] },
   {
     fault: 'keys-exist-always-true',
     fails: ['capabilities/end-to-end-encryption'],

@@ -93,6 +93,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-052',
     description: 'failed logins and share-token guesses are never throttled',
   },
+  'no-retry-after': {
+    breaks: 'E2EE-API-406',
+    description: 'a throttled login is answered 429 without Retry-After',
+  },
   'keys-exist-always-true': {
     breaks: 'E2EE-API-011',
     description: "the capability's keys-exist is true for every caller, keys or not",
