@@ -73,6 +73,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'leak-secret-in-error', fails: ['security/no-secret-in-errors'] },
   { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
   { fault: 'no-retry-after', fails: ['security/brute-force-limit'] },
+  { fault: 'no-server-key-rate-limit', fails: ['security/server-key-rate-limit'] },
   {
     fault: 'keys-exist-always-true',
     fails: ['capabilities/end-to-end-encryption'],

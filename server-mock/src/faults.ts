@@ -97,6 +97,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-406',
     description: 'a throttled login is answered 429 without Retry-After',
   },
+  'no-server-key-rate-limit': {
+    breaks: 'E2EE-API-051',
+    description: 'anonymous GET server-key is never throttled',
+  },
   'keys-exist-always-true': {
     breaks: 'E2EE-API-011',
     description: "the capability's keys-exist is true for every caller, keys or not",

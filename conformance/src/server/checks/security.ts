@@ -445,10 +445,40 @@ const bruteForceLimit: ServerCheck = {
   },
 };
 
+const serverKeyRateLimit: ServerCheck = {
+  id: 'security/server-key-rate-limit',
+  title: 'Anonymous GET server-key is answered 429 after 6 in 600 s; authenticated ones are not',
+  requirements: ['E2EE-API-051', 'E2EE-API-406'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  needs: ['server-key-rate-limit'],
+  async run(ctx) {
+    const limit = 6;
+    // An earlier run from this address may still count in the window: the 429 must come within
+    // `limit + 1` requests, and every request before it must be an ordinary 200.
+    let throttled: Reply | undefined;
+    for (let i = 0; i <= limit && throttled === undefined; i++) {
+      const r = await ctx.request(null, 'GET', e2eePath('/server-key'));
+      if (r.status === 429) throttled = r;
+      else expectStatus(r, 200, `anonymous server-key ${i + 1}`);
+    }
+    if (throttled === undefined)
+      throw new CheckFailure(`${limit + 1} anonymous server-key requests were never throttled`, {
+        expected: 429,
+        actual: 200,
+      });
+    expectRetryAfter(throttled, 'anonymous server-key');
+    const authed = await ctx.request('alice', 'GET', e2eePath('/server-key'));
+    expectStatus(authed, 200, 'authenticated server-key while the anonymous ones are throttled');
+  },
+};
+
 /** The server-security checks, in report order. */
 export const SECURITY_CHECKS: readonly ServerCheck[] = [
   fuzzMalformed,
   noSecretInErrors,
   noSecretInLogs,
   bruteForceLimit,
+  serverKeyRateLimit,
 ];
