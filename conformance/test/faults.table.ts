@@ -74,6 +74,8 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
   { fault: 'no-retry-after', fails: ['security/brute-force-limit'] },
   { fault: 'no-server-key-rate-limit', fails: ['security/server-key-rate-limit'] },
+  { fault: 'gate-refusal-without-hint', fails: ['sealfold/gate-refusal-says-how'] },
+  { fault: 'requesttoken-passes-csrf', fails: ['sealfold/no-browser-session'] },
   {
     fault: 'keys-exist-always-true',
     fails: ['capabilities/end-to-end-encryption'],

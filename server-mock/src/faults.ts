@@ -101,6 +101,14 @@ export const FAULTS = {
     breaks: 'E2EE-API-051',
     description: 'anonymous GET server-key is never throttled',
   },
+  'gate-refusal-without-hint': {
+    breaks: 'E2EE-API-407',
+    description: "the E2EE gate's OCS 403 carries no message saying how to pass it",
+  },
+  'requesttoken-passes-csrf': {
+    breaks: 'E2EE-API-408',
+    description: 'an OCS request with a requesttoken header passes without OCS-APIRequest',
+  },
   'keys-exist-always-true': {
     breaks: 'E2EE-API-011',
     description: "the capability's keys-exist is true for every caller, keys or not",

@@ -114,7 +114,11 @@ export function e2eeClientGate(profile: Profile, faults: FaultSwitches = NO_FAUL
     // E2EE-API-006 (MUST, server): refuse E2EE API calls from clients that are not E2EE-capable.
     if (!isE2eeClient(req.get('user-agent') ?? '', req.get('x-e2ee-supported'), profile, faults))
       // E2EE-API-407 (MUST, server): the refusal says how to pass the gate.
-      throw problem('userAgentNotAllowed', undefined, hint);
+      throw problem(
+        'userAgentNotAllowed',
+        undefined,
+        faults.on('gate-refusal-without-hint') ? undefined : hint,
+      );
     next();
   };
 }
