@@ -76,6 +76,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'no-server-key-rate-limit', fails: ['security/server-key-rate-limit'] },
   { fault: 'gate-refusal-without-hint', fails: ['sealfold/gate-refusal-says-how'] },
   { fault: 'requesttoken-passes-csrf', fails: ['sealfold/no-browser-session'] },
+  { fault: 'v1-post-needs-lock', fails: ['v1/metadata-without-signature-or-counter'] },
   {
     fault: 'keys-exist-always-true',
     fails: ['capabilities/end-to-end-encryption'],

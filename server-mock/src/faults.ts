@@ -109,6 +109,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-408',
     description: 'an OCS request with a requesttoken header passes without OCS-APIRequest',
   },
+  'v1-post-needs-lock': {
+    breaks: 'E2EE-API-131',
+    description: 'a v1 meta-data POST is refused without a lock, like a v2 one',
+  },
   'keys-exist-always-true': {
     breaks: 'E2EE-API-011',
     description: "the capability's keys-exist is true for every caller, keys or not",
