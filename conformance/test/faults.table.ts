@@ -78,6 +78,11 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'requesttoken-passes-csrf', fails: ['sealfold/no-browser-session'] },
   { fault: 'v1-post-needs-lock', fails: ['v1/metadata-without-signature-or-counter'] },
   {
+    fault: 'nc30-counter-rollback-not-500',
+    fails: ['metadata/counter-equal-refused', 'metadata/counter-stale-refused'],
+    statusProfiles: ['nc30'],
+  },
+  {
     fault: 'keys-exist-always-true',
     fails: ['capabilities/end-to-end-encryption'],
     statusProfiles: ['nc30', 'nc32'],

@@ -113,6 +113,10 @@ export const FAULTS = {
     breaks: 'E2EE-API-131',
     description: 'a v1 meta-data POST is refused without a lock, like a v2 one',
   },
+  'nc30-counter-rollback-not-500': {
+    breaks: 'E2EE-LOCK-072',
+    description: "nc30 answers a lock whose counter is not greater with nc32's 412, not 500",
+  },
   'keys-exist-always-true': {
     breaks: 'E2EE-API-011',
     description: "the capability's keys-exist is true for every caller, keys or not",
