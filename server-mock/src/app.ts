@@ -106,7 +106,12 @@ export function createApp(opts: AppOptions): express.Express {
       req.sealfold.ocsVersion = v;
       next();
     });
-  app.use('/ocs', requireOcsHeader(faults), ...bodies, basicAuth(opts.store, deps.bruteForce, faults));
+  app.use(
+    '/ocs',
+    requireOcsHeader(faults),
+    ...bodies,
+    basicAuth(opts.store, deps.bruteForce, faults),
+  );
 
   const built = new Map<Mount, express.Router>();
   const routerOf = (m: Mount) => {
