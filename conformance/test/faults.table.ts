@@ -53,7 +53,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   },
   {
     fault: 'ignore-lock-token',
-    // The v1 lock shares the token rule: a foreign v1 lock is no longer refused either.
+    // The v1 lock's foreign-lock 403 rests on the same lock view.
     fails: ['lock/foreign-token-refused', 'lock/ancestor-lock', 'v1/lock-without-counter'],
     scope: 'battery',
   },
@@ -70,7 +70,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'admit-non-e2ee-clients', fails: ['flags/non-e2ee-clients-kept-out'] },
   {
     fault: 'crash-on-malformed',
-    // A `users` list that is not JSON (E2EE-API-021) is malformed input too: it now gets a 500.
+    // A malformed `users` list is INPUT_MALFORMED too, so its 400 becomes the switch's 500.
     fails: ['keys/public-key-lookup-errors', 'security/fuzz-malformed-requests'],
     scope: 'battery',
   },
@@ -78,6 +78,16 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   // Only nc32 checks the blob's format (E2EE-API-041), so only nc32 has a refusal to leak it in.
   { fault: 'leak-secret-in-error', fails: ['security/no-secret-in-errors'] },
   { fault: 'no-brute-force-limit', fails: ['security/brute-force-limit'] },
+  { fault: 'no-retry-after', fails: ['security/brute-force-limit'] },
+  { fault: 'no-server-key-rate-limit', fails: ['security/server-key-rate-limit'] },
+  { fault: 'gate-refusal-without-hint', fails: ['sealfold/gate-refusal-says-how'] },
+  { fault: 'requesttoken-passes-csrf', fails: ['sealfold/no-browser-session'] },
+  { fault: 'v1-post-needs-lock', fails: ['v1/metadata-without-signature-or-counter'] },
+  {
+    fault: 'nc30-counter-rollback-not-500',
+    fails: ['metadata/counter-equal-refused', 'metadata/counter-stale-refused'],
+    statusProfiles: ['nc30'],
+  },
   {
     fault: 'keys-exist-always-true',
     fails: ['capabilities/end-to-end-encryption'],

@@ -106,7 +106,12 @@ export function createApp(opts: AppOptions): express.Express {
       req.sealfold.ocsVersion = v;
       next();
     });
-  app.use('/ocs', requireOcsHeader(faults), ...bodies, basicAuth(opts.store, deps.bruteForce));
+  app.use(
+    '/ocs',
+    requireOcsHeader(faults),
+    ...bodies,
+    basicAuth(opts.store, deps.bruteForce, faults),
+  );
 
   const built = new Map<Mount, express.Router>();
   const routerOf = (m: Mount) => {
@@ -138,7 +143,7 @@ export function createApp(opts: AppOptions): express.Express {
           routerOf(m),
         );
     } else {
-      app.use(m.path, basicAuth(opts.store, deps.bruteForce), routerOf(m));
+      app.use(m.path, basicAuth(opts.store, deps.bruteForce, faults), routerOf(m));
     }
   }
   app.use('/ocs', () => {

@@ -93,6 +93,30 @@ export const FAULTS = {
     breaks: 'E2EE-API-052',
     description: 'failed logins and share-token guesses are never throttled',
   },
+  'no-retry-after': {
+    breaks: 'E2EE-API-406',
+    description: 'a throttled login is answered 429 without Retry-After',
+  },
+  'no-server-key-rate-limit': {
+    breaks: 'E2EE-API-051',
+    description: 'anonymous GET server-key is never throttled',
+  },
+  'gate-refusal-without-hint': {
+    breaks: 'E2EE-API-407',
+    description: "the E2EE gate's OCS 403 carries no message saying how to pass it",
+  },
+  'requesttoken-passes-csrf': {
+    breaks: 'E2EE-API-408',
+    description: 'an OCS request with a requesttoken header passes without OCS-APIRequest',
+  },
+  'v1-post-needs-lock': {
+    breaks: 'E2EE-API-131',
+    description: 'a v1 meta-data POST is refused without a lock, like a v2 one',
+  },
+  'nc30-counter-rollback-not-500': {
+    breaks: 'E2EE-LOCK-072',
+    description: "nc30 answers a lock whose counter is not greater with nc32's 412, not 500",
+  },
   'keys-exist-always-true': {
     breaks: 'E2EE-API-011',
     description: "the capability's keys-exist is true for every caller, keys or not",

@@ -105,7 +105,7 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<Embedd
       claims: {
         profiles: EMBEDDED_CLAIMS,
         statusProfile: opts.statusProfile,
-        features: ['management', 'brute-force-limit'],
+        features: ['management', 'brute-force-limit', 'server-key-rate-limit', 'sealfold-mock'],
       },
       isolation: DEFAULT_ISOLATION,
       // Loopback and in-process: no rate limit, one test at a time (the actors are shared).

@@ -117,7 +117,9 @@ function writeIntermediate(ctx: E2eeContext, id: number, w: MetadataWrite, doc: 
  *   META_POST_NOT_LOCKED, META_EXISTS, META_V1_ON_V2
  */
 export function postMetadata(ctx: E2eeContext, user: string, id: number, w: MetadataWrite): void {
-  checkWrite(ctx, user, id, w, w.api === 'v2' ? 'META_POST_NOT_LOCKED' : null, true);
+  // E2EE-API-131 (MUST, server): a v1 POST needs no lock.
+  const needsLock = w.api === 'v2' || ctx.faults.on('v1-post-needs-lock');
+  checkWrite(ctx, user, id, w, needsLock ? 'META_POST_NOT_LOCKED' : null, true);
   const rec = ctx.state.meta[String(id)];
   // E2EE-API-123 (MUST, server): POST never replaces a document, committed or intermediate.
   if (rec?.doc !== undefined || rec?.intermediate !== undefined) {

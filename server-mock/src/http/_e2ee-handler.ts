@@ -38,7 +38,12 @@ export function e2eeHandler(
       fn(req, res, folderIdOf(req));
     } catch (e) {
       if (!isE2eeFailure(e)) return next(e);
-      sendOcsError(req, res, statusFor(e.kind, deps.config.profile), e.code, e.message);
+      // E2EE-LOCK-070 (MUST, server): each refusal gets the status of the configured profile;
+      // E2EE-LOCK-072: in nc30, 500 for a counter that is not greater.
+      const rollbackNot500 =
+        e.kind === 'LOCK_COUNTER_NOT_GREATER' && deps.faults.on('nc30-counter-rollback-not-500');
+      const status = rollbackNot500 ? 412 : statusFor(e.kind, deps.config.profile);
+      sendOcsError(req, res, status, e.code, e.message);
     }
   };
 }

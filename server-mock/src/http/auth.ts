@@ -36,7 +36,7 @@ export function parseBasic(
  * Sets `req.sealfold.user` / `credential` from HTTP Basic; 401 for wrong credentials, 429 once
  * the login name has too many recent failures from this address (E2EE-API-052).
  */
-export function basicAuth(store: Store, guard: BruteForceGuard) {
+export function basicAuth(store: Store, guard: BruteForceGuard, faults: FaultSwitches = NO_FAULTS) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const creds = parseBasic(req.get('authorization'));
     if (creds === null) return next();
@@ -45,7 +45,8 @@ export function basicAuth(store: Store, guard: BruteForceGuard) {
     // E2EE-API-052 (MUST, server): a throttled login is refused before the password is checked.
     const throttled = guard.loginThrottled(creds.user, address);
     if (throttled !== null) {
-      res.set('Retry-After', String(throttled.retryAfterSeconds));
+      // E2EE-API-406 (MUST, server): the 429 says when the window admits the next attempt.
+      if (!faults.on('no-retry-after')) res.set('Retry-After', String(throttled.retryAfterSeconds));
       throw problem('rateLimited', 'Too many failed logins; retry later');
     }
     // E2EE-API-004 (MUST, server): authenticate with the login password or an app password.
@@ -113,7 +114,11 @@ export function e2eeClientGate(profile: Profile, faults: FaultSwitches = NO_FAUL
     // E2EE-API-006 (MUST, server): refuse E2EE API calls from clients that are not E2EE-capable.
     if (!isE2eeClient(req.get('user-agent') ?? '', req.get('x-e2ee-supported'), profile, faults))
       // E2EE-API-407 (MUST, server): the refusal says how to pass the gate.
-      throw problem('userAgentNotAllowed', undefined, hint);
+      throw problem(
+        'userAgentNotAllowed',
+        undefined,
+        faults.on('gate-refusal-without-hint') ? undefined : hint,
+      );
     next();
   };
 }

@@ -320,7 +320,11 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
   r.get('/server-key', async (req, res) => {
     // E2EE-API-051 (MUST, server): anonymous callers get 6 per 600 s per remote address.
     const address = req.socket.remoteAddress ?? '';
-    if (req.sealfold.user === null && !anonymousServerKey.accept(address)) {
+    if (
+      req.sealfold.user === null &&
+      !faults.on('no-server-key-rate-limit') &&
+      !anonymousServerKey.accept(address)
+    ) {
       // E2EE-API-406 (MUST, server): a 429 says when to try again.
       res.set('Retry-After', String(anonymousServerKey.retryAfterSeconds(address)));
       throw problem('rateLimited');

@@ -114,7 +114,9 @@ export function requireOcsHeader(faults: FaultSwitches = NO_FAULTS) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     // E2EE-API-003 (MUST, server): an OCS request without the header is refused with 412.
     const missing = (req.get('ocs-apirequest') ?? '').toLowerCase() !== 'true';
-    if (missing && !faults.on('skip-ocs-csrf-check')) throw problem('csrfCheckFailed');
+    // E2EE-API-408 (MUST, server): a requesttoken (a browser session's CSRF token) is no substitute.
+    const session = faults.on('requesttoken-passes-csrf') && req.get('requesttoken') !== undefined;
+    if (missing && !session && !faults.on('skip-ocs-csrf-check')) throw problem('csrfCheckFailed');
     next();
   };
 }

@@ -14,6 +14,7 @@ import { LEGACY_V1_CHECKS } from './legacy-v1.js';
 import { LOCKING_CHECKS } from './locking.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { SECURITY_CHECKS } from './security.js';
+import { SEALFOLD_SERVER_CHECKS } from './sealfold-server.js';
 import { WEBDAV_CHECKS } from './webdav.js';
 import { WEBDAV_SEARCH_CHECKS } from './webdav-search.js';
 import { MODEL_CHECKS } from '../model/checks.js';
@@ -27,6 +28,7 @@ export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...LEGACY_V1_CHECKS,
   ...SHARING_CHECKS,
   ...SECURITY_CHECKS,
+  ...SEALFOLD_SERVER_CHECKS,
   ...WEBDAV_CHECKS,
   ...WEBDAV_SEARCH_CHECKS,
   ...MODEL_CHECKS, // the property-based model run (`../model/`)

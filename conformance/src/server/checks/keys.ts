@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { generateUserKeyPair } from '../../../../reference/src/keys/index.js';
+import { generateUserKeyPair, privateKeyToPem } from '../../../../reference/src/keys/index.js';
 import {
   createCsr,
   csrToPem,
@@ -410,8 +410,10 @@ const absentKeysNotFound: ServerCheck = {
 const privateKeyFormatNc32: ServerCheck = {
   id: 'keys/private-key-format-checked',
   title:
-    'In nc32, a private-key blob that is not ct|iv(12 bytes)|salt(40 bytes) is refused with 400',
-  requirements: ['E2EE-API-041'],
+    'In nc32, a private-key blob that is not ct|iv(12 bytes)|salt(40 bytes), such as an unwrapped PEM key or a mnemonic, is refused with 400',
+  // E2EE-API-043: private-key is the one endpoint of the API that takes key material, so the
+  // unwrapped forms are offered there; that no other endpoint takes them cannot be probed.
+  requirements: ['E2EE-API-041', 'E2EE-API-043'],
   level: 'MUST',
   importance: 'medium',
   profiles: ['server-core'],
@@ -426,7 +428,14 @@ const privateKeyFormatNc32: ServerCheck = {
     const b64 = (n: number, label: string) =>
       Buffer.from(seededBytes(ctx.seed, label, n)).toString('base64');
     const ct = b64(1700, 'ct');
+    // A throwaway key: an unwrapped private key must be refused, not stored (E2EE-API-043).
+    const unwrapped = privateKeyToPem((await generateUserKeyPair()).pkcs8);
     const malformed: [string, string][] = [
+      ['an unwrapped PEM private key', unwrapped],
+      [
+        'a mnemonic',
+        'abandon ability able about above absent absorb abstract absurd abuse access accident',
+      ],
       ['two segments', `${ct}|${b64(12, 'iv')}`],
       ['an 11-byte iv', `${ct}|${b64(11, 'iv')}|${b64(40, 'salt')}`],
       ['a 39-byte salt', `${ct}|${b64(12, 'iv')}|${b64(39, 'salt')}`],

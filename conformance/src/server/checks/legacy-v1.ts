@@ -5,11 +5,12 @@
  *
  * @module
  */
-import type { ServerCheck } from '../check.js';
+import { CheckFailure, type ServerCheck } from '../check.js';
 import {
   committedFolder,
   dataString,
   expectStatus,
+  form,
   lock,
   makeEncryptedFolder,
   unlock,
@@ -84,5 +85,74 @@ const v1RefusesV2Folder: ServerCheck = {
   },
 };
 
+/** A v1 metadata document (the server reads only its version). */
+const v1Doc = (label: string) =>
+  JSON.stringify({ metadata: { metadataKeys: { '0': label }, version: 1 }, files: {} });
+
+const v1MetadataNoLockNoSignature: ServerCheck = {
+  id: 'v1/metadata-without-signature-or-counter',
+  title:
+    'v1 meta-data takes no signature or counter: POST and DELETE need no lock, PUT the token parameter',
+  requirements: ['E2EE-API-131'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  async run(ctx) {
+    const f = await makeEncryptedFolder(ctx, 'alice', 'v1-metadata');
+    const meta = v1Path(`/meta-data/${f.id}`);
+    const first = v1Doc('first');
+    expectStatus(
+      await ctx.request('alice', 'POST', meta, form({ metaData: first })),
+      200,
+      'v1 POST meta-data without a lock or a signature',
+    );
+    const v1Lock = async () => {
+      const r = await ctx.request('alice', 'POST', v1Path(`/lock/${f.id}`));
+      expectStatus(r, 200, 'v1 lock without a counter');
+      return dataString(r, 'e2e-token', 'v1 lock');
+    };
+    const v1Unlock = async (token: string) =>
+      expectStatus(
+        await ctx.request('alice', 'DELETE', v1Path(`/lock/${f.id}`), {
+          headers: { 'e2e-token': token },
+        }),
+        200,
+        'v1 unlock',
+      );
+    const expectDoc = async (want: string, what: string) => {
+      const r = await ctx.request('alice', 'GET', meta);
+      expectStatus(r, 200, `v1 GET meta-data ${what}`);
+      const got = dataString(r, 'meta-data', 'v1 GET meta-data');
+      if (got !== want)
+        throw new CheckFailure(`v1 GET meta-data ${what}: not the document written`, {
+          expected: want,
+          actual: got,
+        });
+    };
+    // The v1 unlock commits the folder's own intermediate document.
+    await v1Unlock(await v1Lock());
+    await expectDoc(first, 'after the POST');
+    const second = v1Doc('second');
+    const token = await v1Lock();
+    // The token as the request parameter, not the header; no signature.
+    expectStatus(
+      await ctx.request('alice', 'PUT', meta, form({ metaData: second, 'e2e-token': token })),
+      200,
+      'v1 PUT meta-data with the e2e-token parameter and no signature',
+    );
+    await v1Unlock(token);
+    await expectDoc(second, 'after the PUT');
+    expectStatus(
+      await ctx.request('alice', 'DELETE', meta),
+      200,
+      'v1 DELETE meta-data without a lock',
+    );
+  },
+};
+
 /** The legacy v1 checks, in report order. */
-export const LEGACY_V1_CHECKS: readonly ServerCheck[] = [v1LockNoCounter, v1RefusesV2Folder];
+export const LEGACY_V1_CHECKS: readonly ServerCheck[] = [
+  v1LockNoCounter,
+  v1RefusesV2Folder,
+  v1MetadataNoLockNoSignature,
+];

@@ -11,6 +11,7 @@ import {
   CheckSkipped,
   type Actor,
   type CheckContext,
+  type Reply,
   type ServerCheck,
 } from '../check.js';
 import {
@@ -74,7 +75,13 @@ async function commitWithCounter(
 const counterEqualRefused: ServerCheck = {
   id: 'metadata/counter-equal-refused',
   title: "A lock whose counter equals the stored one is refused with the profile's status",
-  requirements: ['E2EE-LOCK-011', 'E2EE-LOCK-071', 'E2EE-LOCK-012'],
+  requirements: [
+    'E2EE-LOCK-011',
+    'E2EE-LOCK-071',
+    'E2EE-LOCK-012',
+    'E2EE-LOCK-070',
+    'E2EE-LOCK-072',
+  ],
   level: 'MUST',
   importance: 'critical',
   profiles: ['server-core'],
@@ -83,16 +90,26 @@ const counterEqualRefused: ServerCheck = {
     await commitWithCounter(ctx, 'alice', f.id, 2);
     const r = await lockRequest(ctx, 'alice', f.id, 2);
     expectStatus(r, profileStatus(ctx, 'counterNotGreater'), 'lock with the stored counter 2');
+    expectCounterCode(ctx, r, 'lock with the stored counter 2');
     // The refused lock holds nothing: the next counter locks (E2EE-LOCK-011 asks no direct successor).
     const token = await lock(ctx, 'alice', f.id, 4);
     expectStatus(await unlock(ctx, 'alice', f.id, token), 200, 'unlock');
   },
 };
 
+/**
+ * On a Sealfold server, the refusal names its error code too (E2EE-LOCK-070, spec/01-errors.md);
+ * a Nextcloud server has no such header, so only targets declaring `sealfold-mock` are held to it.
+ */
+function expectCounterCode(ctx: CheckContext, r: Reply, what: string): void {
+  if (!ctx.features.includes('sealfold-mock')) return;
+  expectEqual(r.headers['x-sealfold-e2ee-code'] ?? '', 'COUNTER_ROLLBACK', `${what}: the code`);
+}
+
 const counterStaleRefused: ServerCheck = {
   id: 'metadata/counter-stale-refused',
   title: "A lock whose counter is lower than the stored one is refused with the profile's status",
-  requirements: ['E2EE-LOCK-011', 'E2EE-LOCK-071'],
+  requirements: ['E2EE-LOCK-011', 'E2EE-LOCK-071', 'E2EE-LOCK-070', 'E2EE-LOCK-072'],
   level: 'MUST',
   importance: 'critical',
   profiles: ['server-core'],
@@ -101,6 +118,7 @@ const counterStaleRefused: ServerCheck = {
     await commitWithCounter(ctx, 'alice', f.id, 5);
     const r = await lockRequest(ctx, 'alice', f.id, 3);
     expectStatus(r, profileStatus(ctx, 'counterNotGreater'), 'lock with counter 3 after 5');
+    expectCounterCode(ctx, r, 'lock with counter 3 after 5');
     expectEqual((await readMetadata(ctx, 'alice', f.id)).doc, doc('c5'), 'the committed document');
   },
 };

@@ -390,10 +390,20 @@ const noSecretInLogs: ServerCheck = {
   },
 };
 
+/** Fails unless a 429 carries `Retry-After` with whole seconds ≥ 1 (E2EE-API-406). */
+function expectRetryAfter(reply: Reply, what: string): void {
+  const value = reply.headers['retry-after'] ?? '';
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new CheckFailure(`${what}: the 429 has no Retry-After of whole seconds ≥ 1`, {
+      expected: 'Retry-After: <seconds ≥ 1>',
+      actual: value === '' ? 'no Retry-After' : `Retry-After: ${value}`,
+    });
+}
+
 const bruteForceLimit: ServerCheck = {
   id: 'security/brute-force-limit',
   title: 'Repeated failed logins and share-token guesses are answered 429 with Retry-After',
-  requirements: ['E2EE-API-052', 'E2EE-API-053'],
+  requirements: ['E2EE-API-052', 'E2EE-API-053', 'E2EE-API-406'],
   level: 'MUST',
   importance: 'high',
   profiles: ['server-core'],
@@ -412,11 +422,7 @@ const bruteForceLimit: ServerCheck = {
     for (let i = 0; i < limit; i++) expectStatus(await guess(i), 401, `failed login ${i + 1}`);
     const throttled = await guess(limit);
     expectStatus(throttled, 429, `login attempt ${limit + 1}`);
-    if (!/^\d+$/.test(throttled.headers['retry-after'] ?? ''))
-      throw new CheckFailure('the 429 has no Retry-After seconds', {
-        expected: 'Retry-After',
-        actual: throttled.headers,
-      });
+    expectRetryAfter(throttled, `login attempt ${limit + 1}`);
 
     const token = (i: number) =>
       ctx.request(null, 'GET', e2eePath('/private-key'), {
@@ -428,7 +434,8 @@ const bruteForceLimit: ServerCheck = {
     for (let i = 0; i <= limit && !blocked; i++) {
       const r = await token(i);
       blocked = r.status === 429;
-      if (!blocked) expectStatus(r, 404, `unknown share token ${i + 1}`);
+      if (blocked) expectRetryAfter(r, `share-token guess ${i + 1}`);
+      else expectStatus(r, 404, `unknown share token ${i + 1}`);
     }
     if (!blocked)
       throw new CheckFailure(`${limit + 1} share-token guesses were never throttled`, {
@@ -438,10 +445,40 @@ const bruteForceLimit: ServerCheck = {
   },
 };
 
+const serverKeyRateLimit: ServerCheck = {
+  id: 'security/server-key-rate-limit',
+  title: 'Anonymous GET server-key is answered 429 after 6 in 600 s; authenticated ones are not',
+  requirements: ['E2EE-API-051', 'E2EE-API-406'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  needs: ['server-key-rate-limit'],
+  async run(ctx) {
+    const limit = 6;
+    // An earlier run from this address may still count in the window: the 429 must come within
+    // `limit + 1` requests, and every request before it must be an ordinary 200.
+    let throttled: Reply | undefined;
+    for (let i = 0; i <= limit && throttled === undefined; i++) {
+      const r = await ctx.request(null, 'GET', e2eePath('/server-key'));
+      if (r.status === 429) throttled = r;
+      else expectStatus(r, 200, `anonymous server-key ${i + 1}`);
+    }
+    if (throttled === undefined)
+      throw new CheckFailure(`${limit + 1} anonymous server-key requests were never throttled`, {
+        expected: 429,
+        actual: 200,
+      });
+    expectRetryAfter(throttled, 'anonymous server-key');
+    const authed = await ctx.request('alice', 'GET', e2eePath('/server-key'));
+    expectStatus(authed, 200, 'authenticated server-key while the anonymous ones are throttled');
+  },
+};
+
 /** The server-security checks, in report order. */
 export const SECURITY_CHECKS: readonly ServerCheck[] = [
   fuzzMalformed,
   noSecretInErrors,
   noSecretInLogs,
   bruteForceLimit,
+  serverKeyRateLimit,
 ];
