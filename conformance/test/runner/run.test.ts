@@ -250,7 +250,7 @@ describe('runner against the embedded mock', () => {
     expect(mock.target.claims).toEqual({
       profiles: ['server-core', 'server-sharing', 'server-filedrop'],
       statusProfile: 'nc32',
-      features: ['management', 'brute-force-limit'],
+      features: ['management', 'brute-force-limit', 'server-key-rate-limit', 'sealfold-mock'],
     });
     expect(Object.keys(mock.target.accounts)).toEqual(['alice', 'bob', 'carol', 'mallory']);
     expect(new Set(Object.values(mock.target.accounts).map((a) => a.password)).size).toBe(4);
