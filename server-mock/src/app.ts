@@ -12,7 +12,7 @@ import type { CaSigner } from './ca/signer.js';
 import type { Logger } from './log.js';
 import { nullLogger, redactPath } from './log.js';
 import { systemClock, type Clock, type Deps } from './http/context.js';
-import { ocsErrorHandler, requireOcsHeader, CODE_HEADER } from './http/ocs.js';
+import { ocsErrorHandler, requireOcsHeader, CODE_HEADER } from './http/ocs/envelope.js';
 import { basicAuth, e2eeClientGate } from './http/auth.js';
 import { ROUTES, type Mount } from './http/routes.js';
 import { requireManagementToken } from './http/management.js';

@@ -15,15 +15,15 @@
  */
 import type { Router } from 'express';
 import type { Deps } from './context.js';
-import { keysRouter } from './keys.js';
-import { cloudRouter } from './cloud.js';
+import { keysRouter } from './e2ee/keys.js';
+import { cloudRouter } from './ocs/cloud.js';
 import { statusRouter } from './status.js';
-import { webdavRouter } from './webdav.js';
-import { sharesRouter } from './shares.js';
+import { webdavRouter } from './dav/router.js';
+import { sharesRouter } from './ocs/shares.js';
 import { managementRouter } from './management.js';
-import { lockRouter } from './e2ee-lock.js';
-import { metadataRouter } from './e2ee-metadata.js';
-import { e2eePublicRouter } from './e2ee-public.js';
+import { lockRouter } from './e2ee/lock.js';
+import { metadataRouter } from './e2ee/metadata.js';
+import { e2eePublicRouter } from './e2ee/public.js';
 
 export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
 

@@ -7,11 +7,11 @@ import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Mount } from '../../src/http/routes.js';
-import { lockRouter } from '../../src/http/e2ee-lock.js';
-import { metadataRouter } from '../../src/http/e2ee-metadata.js';
-import { e2eePublicRouter } from '../../src/http/e2ee-public.js';
-import { webdavRouter } from '../../src/http/webdav.js';
-import { sharesRouter } from '../../src/http/shares.js';
+import { lockRouter } from '../../src/http/e2ee/lock.js';
+import { metadataRouter } from '../../src/http/e2ee/metadata.js';
+import { e2eePublicRouter } from '../../src/http/e2ee/public.js';
+import { webdavRouter } from '../../src/http/dav/router.js';
+import { sharesRouter } from '../../src/http/ocs/shares.js';
 import type { Profile } from '../../src/config.js';
 import { tree } from '../../src/store/index.js';
 import {

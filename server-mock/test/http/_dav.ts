@@ -6,8 +6,8 @@
 import request from 'supertest';
 import type { Profile } from '../../src/config.js';
 import type { Mount } from '../../src/http/routes.js';
-import { webdavRouter } from '../../src/http/webdav.js';
-import { sharesRouter } from '../../src/http/shares.js';
+import { webdavRouter } from '../../src/http/dav/router.js';
+import { sharesRouter } from '../../src/http/ocs/shares.js';
 import { lockFolder, postMetadata, setEncryptedFlag, unlockFolder } from '../../src/e2ee/index.js';
 import { DESKTOP_UA, PASSWORD, makeTreeServer, type TreeServer } from '../_support/tree-server.js';
 

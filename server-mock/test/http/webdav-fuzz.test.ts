@@ -18,7 +18,7 @@ import {
   parsePropfind,
   type DavResponse,
   type PropName,
-} from '../../src/http/_dav-xml.js';
+} from '../../src/http/dav/_xml.js';
 import { XMLBuilder } from 'fast-xml-parser';
 
 // XML 1.0 text: no control characters except tab/LF; no lone surrogates; no CR (normalised).

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { BROWSER_UA, DAV, DESKTOP_UA, PASSWORD, makeDavServer, propfindBody } from './_dav.js';
-import { parseMultistatusForTest, type DavResponse } from '../../src/http/_dav-xml.js';
+import { parseMultistatusForTest, type DavResponse } from '../../src/http/dav/_xml.js';
 
 type App = ReturnType<typeof makeDavServer>['app'];
 

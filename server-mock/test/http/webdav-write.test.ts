@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { DAV, PASSWORD, makeDavServer, type DavServer } from './_dav.js';
 import { tree } from '../../src/store/index.js';
-import { MAX_PUT_BYTES } from '../../src/http/webdav.js';
+import { MAX_PUT_BYTES } from '../../src/http/dav/router.js';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';

@@ -9,22 +9,22 @@
  * @module
  */
 import type { Request, Response } from 'express';
-import type { Tx } from '../store/index.js';
-import { tree } from '../store/index.js';
-import { e2eeOptions, stageCopy, stageMove, visibleName, withE2ee } from '../e2ee/index.js';
-import { DavFailure, dav } from './_dav-errors.js';
-import { parseDestination } from './_dav-paths.js';
+import type { Tx } from '../../store/index.js';
+import { tree } from '../../store/index.js';
+import { e2eeOptions, stageCopy, stageMove, visibleName, withE2ee } from '../../e2ee/index.js';
+import { DavFailure, dav } from './_errors.js';
+import { parseDestination } from './_paths.js';
 import {
   containsEncrypted,
   inEncryptedTree,
   isShareRoot,
   resolveDav,
   subtreeIds,
-} from './_dav-view.js';
+} from './_view.js';
 import { removePlain } from './_e2ee-bridge.js';
-import { addressed, assertE2eeGate } from './webdav-read.js';
-import { PERM, assertPermission, parentOf } from './webdav-write.js';
-import type { DavContext } from './webdav.js';
+import { addressed, assertE2eeGate } from './read.js';
+import { PERM, assertPermission, parentOf } from './write.js';
+import type { DavContext } from './_context.js';
 
 /** E2EE-API-234: `Overwrite: T` (default) or `F`; anything else is malformed. */
 export function parseOverwrite(header: string | undefined): boolean {

@@ -9,10 +9,10 @@
  * @module
  */
 import type { Request, Response } from 'express';
-import type { NodeRecord, StoreView, Tx } from '../store/index.js';
-import { tree } from '../store/index.js';
-import { e2eeOptions, stageDelete, stageMkcol, stagePut, withE2ee } from '../e2ee/index.js';
-import { DavFailure, dav } from './_dav-errors.js';
+import type { NodeRecord, StoreView, Tx } from '../../store/index.js';
+import { tree } from '../../store/index.js';
+import { e2eeOptions, stageDelete, stageMkcol, stagePut, withE2ee } from '../../e2ee/index.js';
+import { DavFailure, dav } from './_errors.js';
 import {
   containsEncrypted,
   inEncryptedTree,
@@ -20,11 +20,11 @@ import {
   ocFileId,
   resolveDav,
   type DavNode,
-} from './_dav-view.js';
+} from './_view.js';
 import { removePlain } from './_e2ee-bridge.js';
-import { addressed, assertE2eeGate } from './webdav-read.js';
-import { hasBody, type DavContext } from './webdav.js';
-import type { FaultSwitches } from '../faults.js';
+import { addressed, assertE2eeGate } from './read.js';
+import { hasBody, type DavContext } from './_context.js';
+import type { FaultSwitches } from '../../faults.js';
 
 /** OCS share permission bits. */
 export const PERM = { read: 1, update: 2, create: 4, delete: 8, share: 16 } as const;

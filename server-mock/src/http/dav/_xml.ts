@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { NO_FAULTS, type FaultSwitches } from '../faults.js';
+import { NO_FAULTS, type FaultSwitches } from '../../faults.js';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { DavFailure } from './_dav-errors.js';
+import { DavFailure } from './_errors.js';
 
 /** Namespaces used by Nextcloud's WebDAV, with the prefixes the server writes. */
 export const NS = {

@@ -5,11 +5,11 @@
  * @module
  */
 import type { Request, Response } from 'express';
-import type { StoreView } from '../store/index.js';
-import { e2eeGateHint } from './auth.js';
-import { DavFailure, dav } from './_dav-errors.js';
-import { hrefFor } from './_dav-paths.js';
-import { buildMultistatus, parsePropfind, type DavResponse, type PropName } from './_dav-xml.js';
+import type { StoreView } from '../../store/index.js';
+import { e2eeGateHint } from '../auth.js';
+import { DavFailure, dav } from './_errors.js';
+import { hrefFor } from './_paths.js';
+import { buildMultistatus, parsePropfind, type DavResponse, type PropName } from './_xml.js';
 import {
   ALLPROP_EXCLUDED,
   inEncryptedTree,
@@ -19,9 +19,9 @@ import {
   resolveDav,
   type DavNode,
   type PropEnv,
-} from './_dav-view.js';
-import { readE2eeState } from '../e2ee/index.js';
-import type { DavContext } from './webdav.js';
+} from './_view.js';
+import { readE2eeState } from '../../e2ee/index.js';
+import type { DavContext } from './_context.js';
 
 /**
  * E2EE-API-212: Depth `0`, `1` or absent (→ 1); `infinity` is refused with the

@@ -14,10 +14,10 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { XMLBuilder } from 'fast-xml-parser';
-import { problem, toProblem } from '../problems.js';
-import type { Profile } from '../config.js';
-import type { Logger } from '../log.js';
-import { NO_FAULTS, type FaultSwitches } from '../faults.js';
+import { problem, toProblem } from '../../problems.js';
+import type { Profile } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { NO_FAULTS, type FaultSwitches } from '../../faults.js';
 
 /** The response header that names the Sealfold error code of a refusal (E2EE-API-008). */
 export const CODE_HEADER = 'X-Sealfold-E2EE-Code';

@@ -13,9 +13,9 @@
  */
 
 import { Router } from 'express';
-import { param, requireUser, type Deps } from './context.js';
-import { sendOcs, sendOcsError } from './ocs.js';
-import { e2eeHandler, header } from './_e2ee-handler.js';
+import { param, requireUser, type Deps } from '../context.js';
+import { sendOcs, sendOcsError } from '../ocs/envelope.js';
+import { e2eeHandler, header } from './_handler.js';
 import {
   clearEncryptedFlag,
   deleteMetadata,
@@ -26,7 +26,7 @@ import {
   setEncryptedFlag,
   withE2ee,
   type LockApi,
-} from '../e2ee/index.js';
+} from '../../e2ee/index.js';
 
 /** Response header carrying the stored signature (protocol-notes §1.9). */
 export const SIGNATURE_HEADER = 'X-NC-E2EE-SIGNATURE';

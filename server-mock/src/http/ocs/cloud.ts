@@ -7,10 +7,10 @@
  * @module
  */
 import { Router } from 'express';
-import type { Deps } from './context.js';
-import { requireUser } from './context.js';
-import { sendOcs } from './ocs.js';
-import { PROFILE_INFO, versionString } from '../profiles.js';
+import type { Deps } from '../context.js';
+import { requireUser } from '../context.js';
+import { sendOcs } from './envelope.js';
+import { PROFILE_INFO, versionString } from '../../profiles.js';
 
 export function cloudRouter({ config, store, faults }: Deps): Router {
   const r = Router();

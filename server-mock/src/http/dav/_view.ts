@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { NodeRecord, StoreView } from '../store/index.js';
-import { tree } from '../store/index.js';
-import type { Visible } from '../store/tree.js';
-import type { Profile } from '../config.js';
-import type { FaultSwitches } from '../faults.js';
+import type { NodeRecord, StoreView } from '../../store/index.js';
+import { tree } from '../../store/index.js';
+import type { Visible } from '../../store/tree.js';
+import type { Profile } from '../../config.js';
+import type { FaultSwitches } from '../../faults.js';
 import {
   DELETE_SUFFIX,
   SAVE_SUFFIX,
@@ -17,8 +17,8 @@ import {
   readE2eeState,
   stripSuffix,
   visibleName,
-} from '../e2ee/index.js';
-import { NS, type PropName, type PropValue } from './_dav-xml.js';
+} from '../../e2ee/index.js';
+import { NS, type PropName, type PropValue } from './_xml.js';
 
 /** A node as addressed in one user's tree. */
 export interface DavNode {

@@ -2,8 +2,9 @@
  * The WebDAV router: `/remote.php/dav/files/<uid>/…` (spec/14-webdav-and-shares.md,
  * E2EE-API-200..236). This file authenticates, decodes the path, reads bodies within limits,
  * dispatches by method and renders every refusal as a Sabre-style `<d:error>` document with the
- * `X-Sealfold-E2EE-Code` header. The methods live in `webdav-read.ts` (PROPFIND, GET, HEAD),
- * `webdav-write.ts` (PUT, MKCOL, DELETE) and `webdav-copymove.ts` (MOVE, COPY).
+ * `X-Sealfold-E2EE-Code` header. The methods live in `read.ts` (PROPFIND, GET, HEAD),
+ * `write.ts` (PUT, MKCOL, DELETE), `copymove.ts` (MOVE, COPY) and `search.ts` (SEARCH); what they
+ * receive is `_context.ts`.
  *
  * Writes inside encrypted trees go through the E2EE transaction engine (`../e2ee/staging.ts`);
  * nothing here stages or commits by itself.
@@ -11,19 +12,20 @@
  * @module
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { Deps } from './context.js';
-import { CODE_HEADER } from './ocs.js';
-import { HttpProblem, toProblem } from '../problems.js';
-import { e2eeOptions, isE2eeFailure, rollbackStale, statusFor } from '../e2ee/index.js';
-import { isE2eeClient } from './auth.js';
-import { SealfoldError } from '../../../reference/src/errors/index.js';
-import { DavFailure, dav } from './_dav-errors.js';
-import { DAV_FILES_PREFIX, parseDavPath, type DavLocation } from './_dav-paths.js';
-import { MAX_XML_BYTES, buildDavError } from './_dav-xml.js';
-import { handleGet, handlePropfind } from './webdav-read.js';
-import { handleDelete, handleMkcol, handlePut } from './webdav-write.js';
-import { handleCopyMove } from './webdav-copymove.js';
-import { handleSearch } from './webdav-search.js';
+import type { Deps } from '../context.js';
+import { CODE_HEADER } from '../ocs/envelope.js';
+import { HttpProblem, toProblem } from '../../problems.js';
+import { e2eeOptions, isE2eeFailure, rollbackStale, statusFor } from '../../e2ee/index.js';
+import { isE2eeClient } from '../auth.js';
+import { SealfoldError } from '../../../../reference/src/errors/index.js';
+import { DavFailure, dav } from './_errors.js';
+import { DAV_FILES_PREFIX, parseDavPath, type DavLocation } from './_paths.js';
+import { MAX_XML_BYTES, buildDavError } from './_xml.js';
+import { handleGet, handlePropfind } from './read.js';
+import { handleDelete, handleMkcol, handlePut } from './write.js';
+import { handleCopyMove } from './copymove.js';
+import { handleSearch } from './search.js';
+import type { DavContext } from './_context.js';
 
 /** Largest PUT body accepted (E2EE-API-231). */
 export const MAX_PUT_BYTES = 64 * 1024 * 1024;
@@ -41,22 +43,6 @@ export const DAV_METHODS = [
   'COPY',
 ] as const;
 
-/** Everything a method handler needs about one request. */
-export interface DavContext {
-  readonly deps: Deps;
-  /** The authenticated user (== the `<uid>` path segment). */
-  readonly uid: string;
-  readonly loc: DavLocation;
-  /** Whether the request passes the E2EE client gate (E2EE-API-220, E2EE-API-221). */
-  readonly e2eeClient: boolean;
-  /** Lock token from the `e2e-token` header or `?e2e-token=`; undefined when absent. */
-  readonly token: string | undefined;
-  /** Request time, milliseconds since the epoch. */
-  readonly nowMs: number;
-  /** The request body (PUT, PROPFIND); empty for other methods. */
-  readonly body: Buffer;
-}
-
 function lockToken(req: Request): string | undefined {
   const header = req.get('e2e-token');
   if (header !== undefined && header !== '') return header;
@@ -64,12 +50,6 @@ function lockToken(req: Request): string | undefined {
   if (q === undefined) return undefined;
   if (typeof q !== 'string') throw dav.badRequest('e2e-token must be given once');
   return q === '' ? undefined : q;
-}
-
-/** True when the request announces a body (MKCOL must not have one, E2EE-API-230). */
-export function hasBody(req: Request): boolean {
-  const len = req.get('content-length');
-  return req.get('transfer-encoding') !== undefined || (len !== undefined && len !== '0');
 }
 
 const rawBody = (limit: number) => express.raw({ type: () => true, limit, inflate: false });

@@ -11,10 +11,10 @@
  */
 
 import { Router } from 'express';
-import { param, requireUser, type Deps } from './context.js';
-import { sendOcs, sendOcsError } from './ocs.js';
-import { e2eeHandler, header } from './_e2ee-handler.js';
-import { e2eeOptions, lockFolder, unlockFolder, withE2ee } from '../e2ee/index.js';
+import { param, requireUser, type Deps } from '../context.js';
+import { sendOcs, sendOcsError } from '../ocs/envelope.js';
+import { e2eeHandler, header } from './_handler.js';
+import { e2eeOptions, lockFolder, unlockFolder, withE2ee } from '../../e2ee/index.js';
 
 function notFound(
   req: Parameters<typeof sendOcsError>[0],

@@ -7,9 +7,9 @@
  */
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Deps } from './context.js';
-import { sendOcsError } from './ocs.js';
-import { e2eeOptions, isE2eeFailure, rollbackStale, statusFor } from '../e2ee/index.js';
+import type { Deps } from '../context.js';
+import { sendOcsError } from '../ocs/envelope.js';
+import { e2eeOptions, isE2eeFailure, rollbackStale, statusFor } from '../../e2ee/index.js';
 
 /** The `{id}` path parameter as a file id; `null` when it is not a positive decimal integer. */
 export function folderIdOf(req: Request): number | null {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { tree } from '../store/index.js';
-import { dav } from './_dav-errors.js';
-import { NO_FAULTS, type FaultSwitches } from '../faults.js';
+import { tree } from '../../store/index.js';
+import { dav } from './_errors.js';
+import { NO_FAULTS, type FaultSwitches } from '../../faults.js';
 
 /** Where each user's files are served. */
 export const DAV_FILES_PREFIX = '/remote.php/dav/files/';

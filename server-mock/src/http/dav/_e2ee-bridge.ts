@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { Tx } from '../store/index.js';
-import { tree } from '../store/index.js';
-import type { E2eeContext } from '../e2ee/index.js';
-import { DavFailure } from './_dav-errors.js';
+import type { Tx } from '../../store/index.js';
+import { tree } from '../../store/index.js';
+import type { E2eeContext } from '../../e2ee/index.js';
+import { DavFailure } from './_errors.js';
 
 /**
  * Deletes a node outside encrypted trees, and the metadata directories of every encrypted folder

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SealfoldError, type E2eeCode } from '../../../reference/src/errors/index.js';
+import { SealfoldError, type E2eeCode } from '../../../../reference/src/errors/index.js';
 
 /** Sabre exception names used by the mock (the part after `Sabre\DAV\Exception\`). */
 export type SabreException =

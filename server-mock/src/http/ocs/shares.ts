@@ -11,13 +11,13 @@
  * @module
  */
 import { Router, type Request } from 'express';
-import type { ShareRecord, StoreView } from '../store/index.js';
-import { tree } from '../store/index.js';
-import * as audit from '../audit.js';
-import { SealfoldError } from '../../../reference/src/errors/index.js';
-import type { Deps } from './context.js';
-import { requireUser } from './context.js';
-import { sendOcs } from './ocs.js';
+import type { ShareRecord, StoreView } from '../../store/index.js';
+import { tree } from '../../store/index.js';
+import * as audit from '../../audit.js';
+import { SealfoldError } from '../../../../reference/src/errors/index.js';
+import type { Deps } from '../context.js';
+import { requireUser } from '../context.js';
+import { sendOcs } from './envelope.js';
 
 /** `shareType` of a user share (the only type this API creates). */
 export const SHARE_TYPE_USER = 0;

@@ -13,18 +13,18 @@
  */
 
 import { Router, type Request, type Response } from 'express';
-import { param, requirePasswordConfirmation, requireUser, type Deps } from './context.js';
-import { sendOcs, sendOcsError } from './ocs.js';
-import { e2eeHandler } from './_e2ee-handler.js';
-import { problem } from '../problems.js';
-import { tree } from '../store/index.js';
+import { param, requirePasswordConfirmation, requireUser, type Deps } from '../context.js';
+import { sendOcs, sendOcsError } from '../ocs/envelope.js';
+import { e2eeHandler } from './_handler.js';
+import { problem } from '../../problems.js';
+import { tree } from '../../store/index.js';
 import {
   addFiledrop,
   e2eeOptions,
   encryptedFoldersOf,
   resetEncryptedFolders,
   withE2ee,
-} from '../e2ee/index.js';
+} from '../../e2ee/index.js';
 
 /** Share permission bit "create" (OCS). */
 const PERMISSION_CREATE = 4;

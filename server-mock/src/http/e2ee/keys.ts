@@ -14,19 +14,19 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { SealfoldError } from '../../../reference/src/errors/index.js';
-import { parseCertificate } from '../../../reference/src/certs/index.js';
-import { PEM_LABELS, pemEncode } from '../../../reference/src/pem/index.js';
-import type { Deps } from './context.js';
-import { param, requireParam, requirePasswordConfirmation, requireUser } from './context.js';
-import { sendOcs } from './ocs.js';
-import { problem, type ProblemName } from '../problems.js';
-import { issueCertificate } from '../ca/issue.js';
+import { SealfoldError } from '../../../../reference/src/errors/index.js';
+import { parseCertificate } from '../../../../reference/src/certs/index.js';
+import { PEM_LABELS, pemEncode } from '../../../../reference/src/pem/index.js';
+import type { Deps } from '../context.js';
+import { param, requireParam, requirePasswordConfirmation, requireUser } from '../context.js';
+import { sendOcs } from '../ocs/envelope.js';
+import { problem, type ProblemName } from '../../problems.js';
+import { issueCertificate } from '../../ca/issue.js';
 import { isValidPrivateKeyFormat } from './_private-key-format.js';
 import { slidingWindow } from './_rate-limit.js';
-import { PROFILE_INFO } from '../profiles.js';
-import * as audit from '../audit.js';
-import type { StoreView, ShareRecord } from '../store/index.js';
+import { PROFILE_INFO } from '../../profiles.js';
+import * as audit from '../../audit.js';
+import type { StoreView, ShareRecord } from '../../store/index.js';
 
 /** Header carrying a link-share token (app 1.17+); `shareToken` param on older apps. */
 const SHARE_TOKEN_HEADER = 'x-nc-e2ee-share-token';

@@ -13,11 +13,11 @@
  * @module
  */
 import type { Response } from 'express';
-import type { StoreView } from '../store/index.js';
-import { readE2eeState } from '../e2ee/index.js';
-import { dav } from './_dav-errors.js';
-import { hrefFor, parseDavPath } from './_dav-paths.js';
-import { listDav, propertiesOf, resolveDav, type DavNode, type PropEnv } from './_dav-view.js';
+import type { StoreView } from '../../store/index.js';
+import { readE2eeState } from '../../e2ee/index.js';
+import { dav } from './_errors.js';
+import { hrefFor, parseDavPath } from './_paths.js';
+import { listDav, propertiesOf, resolveDav, type DavNode, type PropEnv } from './_view.js';
 import {
   buildMultistatus,
   parseXmlElement,
@@ -25,9 +25,9 @@ import {
   type PropName,
   type PropValue,
   type XmlElement,
-} from './_dav-xml.js';
-import type { Deps } from './context.js';
-import type { FaultSwitches } from '../faults.js';
+} from './_xml.js';
+import type { Deps } from '../context.js';
+import type { FaultSwitches } from '../../faults.js';
 
 /** Most results one SEARCH returns (bounds the walk of a large tree). */
 export const MAX_SEARCH_RESULTS = 10_000;
