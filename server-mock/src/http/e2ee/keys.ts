@@ -13,7 +13,7 @@
  * @module
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { SealfoldError } from '../../../../reference/src/errors/index.js';
 import { parseCertificate } from '../../../../reference/src/certs/index.js';
 import { PEM_LABELS, pemEncode } from '../../../../reference/src/pem/index.js';
@@ -107,11 +107,22 @@ function weakServerKeySpki(): Uint8Array {
 export const SERVER_KEY_ANON_LIMIT = 6;
 export const SERVER_KEY_ANON_PERIOD_MS = 600_000;
 
-export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Deps): Router {
+export function keysRouter(deps: Deps): Router {
   const r = Router();
-  const info = PROFILE_INFO[config.profile];
+  r.get('/public-key', getPublicKeys(deps));
+  r.post('/public-key', postPublicKey(deps));
+  r.put('/public-key', putPublicKey(deps));
+  r.delete('/public-key', deletePublicKey(deps));
+  r.get('/private-key', getPrivateKey(deps));
+  r.post('/private-key', postPrivateKey(deps));
+  r.delete('/private-key', deletePrivateKey(deps));
+  r.get('/server-key', getServerKey(deps));
+  return r;
+}
 
-  r.get('/public-key', (req, res) => {
+/** GET /public-key */
+function getPublicKeys({ store, faults }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const raw = param(req, 'users');
     let wanted: string[] = [];
@@ -140,9 +151,12 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     // E2EE-API-021 (MUST, server): 404 when any requested user has no public key.
     if (missing.length > 0) throw problem('publicKeysNotFound');
     sendOcs(req, res, { 'public-keys': out });
-  });
+  };
+}
 
-  r.post('/public-key', async (req, res) => {
+/** POST /public-key */
+function postPublicKey({ config, store, ca, clock, faults }: Deps): RequestHandler {
+  return async (req, res) => {
     const uid = requireUser(req);
     const owner = ownerForWrite(store, req, uid);
     const replace = faults.on('accept-second-public-key');
@@ -181,9 +195,12 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       });
     });
     sendOcs(req, res, { 'public-key': issued.pem });
-  });
+  };
+}
 
-  r.put('/public-key', (req, res) => {
+/** PUT /public-key */
+function putPublicKey({ store, clock, faults }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const replace = faults.on('accept-second-public-key');
     // E2EE-API-022 (MUST, server): an existing certificate is never replaced (409).
@@ -218,9 +235,12 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       });
     });
     sendOcs(req, res, { 'public-key': pem });
-  });
+  };
+}
 
-  r.delete('/public-key', (req, res) => {
+/** DELETE /public-key */
+function deletePublicKey({ store, clock, faults }: Deps): RequestHandler {
+  return (req, res) => {
     // E2EE-API-060 (MUST, server): deleting a key requires strict password confirmation.
     const uid = requirePasswordConfirmation(req, faults);
     const owner = ownerForWrite(store, req, uid);
@@ -238,9 +258,12 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       });
     });
     sendOcs(req, res, []);
-  });
+  };
+}
 
-  r.get('/private-key', (req, res) => {
+/** GET /private-key */
+function getPrivateKey({ store, bruteForce }: Deps): RequestHandler {
+  return (req, res) => {
     const token = req.get(SHARE_TOKEN_HEADER) ?? param(req, 'shareToken');
     let key: string;
     if (token !== undefined && token !== '') {
@@ -262,9 +285,13 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     // E2EE-API-042 (MUST, server): 404 when there is no private key.
     if (!rec) throw problem('privateKeyNotFound');
     sendOcs(req, res, { 'private-key': rec.blob });
-  });
+  };
+}
 
-  r.post('/private-key', (req, res) => {
+/** POST /private-key */
+function postPrivateKey({ config, store, clock, faults }: Deps): RequestHandler {
+  const info = PROFILE_INFO[config.profile];
+  return (req, res) => {
     const uid = requireUser(req);
     const owner = ownerForWrite(store, req, uid);
     const replace = faults.on('accept-second-private-key');
@@ -295,9 +322,12 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       });
     });
     sendOcs(req, res, { 'private-key': blob });
-  });
+  };
+}
 
-  r.delete('/private-key', (req, res) => {
+/** DELETE /private-key */
+function deletePrivateKey({ store, clock, faults }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requirePasswordConfirmation(req, faults);
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
@@ -312,12 +342,15 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
       });
     });
     sendOcs(req, res, []);
-  });
+  };
+}
 
+/** GET /server-key */
+function getServerKey({ ca, clock, faults }: Deps): RequestHandler {
   const anonymousServerKey = slidingWindow(SERVER_KEY_ANON_LIMIT, SERVER_KEY_ANON_PERIOD_MS, () =>
     clock.now(),
   );
-  r.get('/server-key', async (req, res) => {
+  return async (req, res) => {
     // E2EE-API-051 (MUST, server): anonymous callers get 6 per 600 s per remote address.
     const address = req.socket.remoteAddress ?? '';
     if (
@@ -333,7 +366,5 @@ export function keysRouter({ config, store, ca, clock, faults, bruteForce }: Dep
     // E2EE-CERT-080 (MUST, server): that key is RSA-2048 with exponent 65537.
     const spki = faults.on('weak-server-key') ? weakServerKeySpki() : await ca.publicKeySpki();
     sendOcs(req, res, { 'public-key': pemEncode(PEM_LABELS.publicKey, spki) });
-  });
-
-  return r;
+  };
 }

@@ -6,16 +6,23 @@
  *
  * @module
  */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Deps } from '../context.js';
 import { requireUser } from '../context.js';
 import { sendOcs } from './envelope.js';
 import { PROFILE_INFO, versionString } from '../../profiles.js';
 
-export function cloudRouter({ config, store, faults }: Deps): Router {
+export function cloudRouter(deps: Deps): Router {
   const r = Router();
+  r.get('/capabilities', getCapabilities(deps));
+  r.get('/user', getCurrentUser(deps));
+  return r;
+}
+
+/** GET /capabilities */
+function getCapabilities({ config, store, faults }: Deps): RequestHandler {
   const info = PROFILE_INFO[config.profile];
-  r.get('/capabilities', (req, res) => {
+  return (req, res) => {
     const uid = req.sealfold.user;
     const [major, minor, micro] = info.serverVersion;
     // E2EE-API-010 (MUST, server): advertise the E2EE API version and whether the user's keys exist.
@@ -42,8 +49,12 @@ export function cloudRouter({ config, store, faults }: Deps): Router {
         'end-to-end-encryption': e2ee,
       },
     });
-  });
-  r.get('/user', (req, res) => {
+  };
+}
+
+/** GET /user */
+function getCurrentUser({ store }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const u = store.get('users', uid)!;
     sendOcs(req, res, {
@@ -53,6 +64,5 @@ export function cloudRouter({ config, store, faults }: Deps): Router {
       email: u.email,
       enabled: true,
     });
-  });
-  return r;
+  };
 }

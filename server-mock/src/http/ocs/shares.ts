@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { ShareRecord, StoreView } from '../../store/index.js';
 import { tree } from '../../store/index.js';
 import * as audit from '../../audit.js';
@@ -134,9 +134,16 @@ function checkCreate(view: StoreView, uid: string, req: Request) {
 /** The share router factory (area `ocs`, path `/apps/files_sharing/api/v1`). */
 export function sharesRouter(deps: Deps): Router {
   const r = Router();
-  const { store, clock } = deps;
+  r.post('/shares', createShare(deps));
+  r.get('/shares', listShares(deps));
+  r.get('/shares/:id', getShare(deps));
+  r.delete('/shares/:id', deleteShare(deps));
+  return r;
+}
 
-  r.post('/shares', (req, res) => {
+/** POST /shares */
+function createShare({ store, clock }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const { node, shareWith, permissions } = checkCreate(store, uid, req);
     const now = clock.now();
@@ -166,9 +173,12 @@ export function sharesRouter(deps: Deps): Router {
       return rec;
     });
     sendOcs(req, res, shareJson(store, share, uid));
-  });
+  };
+}
 
-  r.get('/shares', (req, res) => {
+/** GET /shares */
+function listShares({ store }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const withMe = field(req, 'shared_with_me');
     const path = field(req, 'path');
@@ -188,15 +198,21 @@ export function sharesRouter(deps: Deps): Router {
       res,
       list.sort((a, b) => a.id - b.id).map((s) => shareJson(store, s, uid)),
     );
-  });
+  };
+}
 
-  r.get('/shares/:id', (req, res) => {
+/** GET /shares/:id */
+function getShare({ store }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const s = visibleShare(store, uid, String(req.params['id']));
     sendOcs(req, res, [shareJson(store, s, uid)]);
-  });
+  };
+}
 
-  r.delete('/shares/:id', (req, res) => {
+/** DELETE /shares/:id */
+function deleteShare({ store, clock }: Deps): RequestHandler {
+  return (req, res) => {
     const uid = requireUser(req);
     const s = visibleShare(store, uid, String(req.params['id']));
     const now = clock.now();
@@ -217,7 +233,5 @@ export function sharesRouter(deps: Deps): Router {
       });
     });
     sendOcs(req, res, []);
-  });
-
-  return r;
+  };
 }
