@@ -49,6 +49,14 @@ export const FAULTS = {
     breaks: 'E2EE-LOCK-002',
     description: "the lock view treats another token's lock as the caller's own",
   },
+  'lock-unflagged-folder': {
+    breaks: 'E2EE-LOCK-200',
+    description: 'nc32 locks and unlocks a folder outside every encrypted tree instead of 403',
+  },
+  'read-only-recipient-locks': {
+    breaks: 'E2EE-LOCK-201',
+    description: 'nc32 lets a share recipient without update permission lock the folder',
+  },
   'commit-on-abort': {
     breaks: 'E2EE-LOCK-055',
     description: 'an abort commits the transaction instead of reverting it',
@@ -126,9 +134,9 @@ export const FAULTS = {
     description:
       'GET public-key leaves out named other users without a certificate instead of answering 404',
   },
-  'delete-absent-private-key-succeeds': {
+  'delete-absent-private-key-404': {
     breaks: 'E2EE-API-042',
-    description: 'DELETE private-key answers [] when there is no private key instead of 404',
+    description: 'DELETE private-key answers 404 when there is no private key instead of 200 []',
   },
   'random-serial-by-default': {
     breaks: 'E2EE-CERT-053',

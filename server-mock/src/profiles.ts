@@ -8,6 +8,10 @@
 import type { Profile } from './config.js';
 
 export interface ProfileInfo {
+  /** What the profile imitates, by release: the name used in the spec and the profile table. */
+  readonly imitates: string;
+  /** The end_to_end_encryption app releases whose behaviour the profile reproduces. */
+  readonly appVersions: string;
   /** Nextcloud server version reported by status.php and capabilities. */
   readonly serverVersion: readonly [number, number, number];
   /** end_to_end_encryption app version being modelled. */
@@ -18,22 +22,33 @@ export interface ProfileInfo {
   readonly validatesPrivateKey: boolean;
   /** Whether `X-E2EE-Supported: true` passes the user-agent gate (app ≥ 1.17). */
   readonly acceptsSupportedHeader: boolean;
+  /**
+   * Whether key deletion and the account reset need a strict password confirmation (app password
+   * refused; app 1.17.3 / 1.18.3 on, commits bebe93c9 and 63f9444c; E2EE-API-060).
+   */
+  readonly strictPasswordConfirmation: boolean;
 }
 
 export const PROFILE_INFO: Readonly<Record<Profile, ProfileInfo>> = Object.freeze({
   nc30: {
+    imitates: 'Nextcloud 28–30 with app 1.16.x',
+    appVersions: '1.14.6–1.16.4 (statuses of the whole 1.14–1.16 line; 1.16.4 reported)',
     serverVersion: [30, 0, 17],
     appVersion: '1.16.4',
     apiVersion: '2.0',
     validatesPrivateKey: false,
     acceptsSupportedHeader: false,
+    strictPasswordConfirmation: false,
   },
   nc32: {
+    imitates: 'Nextcloud 32 with app 1.18.4 (as shipped)',
+    appVersions: '1.18.4 exactly (1.18.0–1.18.3 differ, spec/11 §7)',
     serverVersion: [32, 0, 4],
     appVersion: '1.18.4',
     apiVersion: '2.0',
     validatesPrivateKey: true,
     acceptsSupportedHeader: true,
+    strictPasswordConfirmation: true,
   },
 });
 

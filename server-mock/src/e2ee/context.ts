@@ -9,6 +9,7 @@ import { defaultRng, sha256Hex, type Rng } from '../../../reference/src/_interna
 import { ancestry, type E2eeTree } from './tree.js';
 import type { E2eeState } from './state.js';
 import { NO_FAULTS, type FaultSwitches } from '../faults.js';
+import type { Profile } from '../config.js';
 
 /** One audited transaction event (E2EE-LOCK-065). Tokens appear only as a fingerprint. */
 export interface E2eeAuditEvent {
@@ -34,13 +35,17 @@ export interface E2eeContext {
   readonly audit: (e: E2eeAuditEvent) => void;
   /** Fault switches (`../faults.ts`); all off unless a server set them. */
   readonly faults: FaultSwitches;
+  /** The status profile: which release's refusals apply (`./profiles.ts`, `refuses`). */
+  readonly profile: Profile;
 }
 
 /** Builds a context with production defaults for the clock, randomness, TTL (24 h) and audit. */
 export function e2eeContext(
   tree: E2eeTree,
   state: E2eeState,
-  opts: Partial<Pick<E2eeContext, 'now' | 'rng' | 'lockTtlMs' | 'audit' | 'faults'>> = {},
+  opts: Partial<
+    Pick<E2eeContext, 'now' | 'rng' | 'lockTtlMs' | 'audit' | 'faults' | 'profile'>
+  > = {},
 ): E2eeContext {
   return {
     tree,
@@ -50,6 +55,7 @@ export function e2eeContext(
     lockTtlMs: opts.lockTtlMs === undefined ? 86_400_000 : opts.lockTtlMs,
     audit: opts.audit ?? (() => {}),
     faults: opts.faults ?? NO_FAULTS,
+    profile: opts.profile ?? 'nc32',
   };
 }
 

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { E2eeFailure } from './profiles.js';
+import { E2eeFailure, refuses } from './profiles.js';
+import { isEncryptedPath } from './tree.js';
 import { lockView, tokenFingerprint, type E2eeContext } from './context.js';
 import { commitToken, revertToken } from './_transaction.js';
 import { isV1Document } from './_documents.js';
@@ -61,6 +62,24 @@ function assertLockableFolder(ctx: E2eeContext, user: string, id: number, unlock
   }
   if (node.parentId === null) {
     throw new E2eeFailure(kind, 'you are not allowed to lock the root');
+  }
+  // E2EE-LOCK-200 (MUST, server): from app 1.18.4 on, only a folder in an encrypted tree is locked.
+  const notEncrypted = unlock ? 'UNLOCK_NOT_ENCRYPTED' : 'LOCK_NOT_ENCRYPTED';
+  if (
+    refuses(notEncrypted, ctx.profile) &&
+    !isEncryptedPath(ctx.tree, id) &&
+    !ctx.faults.on('lock-unflagged-folder')
+  ) {
+    throw new E2eeFailure(notEncrypted, 'the folder is not end-to-end encrypted');
+  }
+  // E2EE-LOCK-201 (MUST, server): from app 1.18.4 on, a share recipient needs update permission.
+  const readOnly = unlock ? 'UNLOCK_READ_ONLY_SHARE' : 'LOCK_READ_ONLY_SHARE';
+  if (
+    refuses(readOnly, ctx.profile) &&
+    !ctx.tree.canUpdate(user, id) &&
+    !ctx.faults.on('read-only-recipient-locks')
+  ) {
+    throw new E2eeFailure(readOnly, 'the share does not allow changes');
   }
 }
 
@@ -168,8 +187,13 @@ export function unlockFolder(
   if (req.api === 'v1') assertV1Folder(ctx, id);
   const key = String(id);
   const lock = ctx.state.locks[key];
-  // E2EE-LOCK-021 (MUST, server): unlocking a folder that is not locked answers "not locked".
-  if (lock === undefined) throw new E2eeFailure('UNLOCK_NOT_LOCKED', 'file not locked');
+  // E2EE-LOCK-021 (MUST, server): unlocking a folder that is not locked answers "not locked";
+  // E2EE-LOCK-202 (MUST, server): an ancestor's lock held by the token keeps its 404 everywhere.
+  if (lock === undefined) {
+    if (req.api === 'v1') throw new E2eeFailure('V1_UNLOCK_NOT_LOCKED', 'file not locked');
+    const held = req.token !== '' && lockView(ctx, user, id, req.token) === 'mine';
+    throw new E2eeFailure(held ? 'UNLOCK_ANCESTOR_LOCKED' : 'UNLOCK_NOT_LOCKED', 'file not locked');
+  }
   // E2EE-LOCK-022 (MUST, server): only the lock's own token unlocks it, and nothing is committed
   // or reverted otherwise.
   if (lock.token !== req.token) {

@@ -163,8 +163,9 @@ export function deleteMetadata(
     w.api === 'v1' ? null : 'META_DELETE_NOT_LOCKED',
     false,
   );
+  // E2EE-API-125 (MUST, server): nothing committed is the real app's generic 400.
   if (ctx.state.meta[String(id)]?.doc === undefined) {
-    throw new E2eeFailure('META_NOT_FOUND', `could not find metadata for "${id}"`);
+    throw new E2eeFailure('META_DELETE_NOTHING_COMMITTED', 'cannot delete metadata');
   }
   writeIntermediate(ctx, id, { ...w, doc: '{}', signature: '' }, '{}');
 }

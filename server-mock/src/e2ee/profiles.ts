@@ -25,7 +25,10 @@ export { PROFILES, type Profile } from '../config.js';
 
 /**
  * Every failure situation of the transaction API: the error code it carries and its HTTP status
- * per profile `[nc30, nc32]`. This is the table of spec/11-locking.md §7 (E2EE-LOCK-071).
+ * per profile `[nc30, nc32]`. `null` means the profile's release does not refuse the request at
+ * all (the check came with a later release); the engine asks {@link refuses} before it raises such
+ * a failure. This is the table of spec/11-locking.md §7 (E2EE-LOCK-071) and, for the rows that
+ * differ between profiles, of the generated table in spec/10-server-api.md §2.1.
  */
 export const FAILURES = {
   // Lock (POST /lock/{id}).
@@ -33,12 +36,23 @@ export const FAILURES = {
   LOCK_HELD_BY_OTHER: { code: 'LOCK_CONFLICT', status: [403, 423] },
   LOCK_COUNTER_NOT_GREATER: { code: 'COUNTER_ROLLBACK', status: [500, 412] },
   LOCK_FORBIDDEN: { code: 'FORBIDDEN', status: [403, 403] },
+  /** The folder and its ancestors carry no encrypted flag (app 1.18.4, E2EE-LOCK-200). */
+  LOCK_NOT_ENCRYPTED: { code: 'FORBIDDEN', status: [null, 403] },
+  /** A share recipient without update permission (app 1.18.4, E2EE-LOCK-201). */
+  LOCK_READ_ONLY_SHARE: { code: 'FORBIDDEN', status: [null, 403] },
   V1_LOCK_HELD_BY_OTHER: { code: 'LOCK_CONFLICT', status: [403, 403] },
   // Unlock (DELETE /lock/{id}).
   UNLOCK_TOKEN_EMPTY: { code: 'INPUT_MALFORMED', status: [412, 400] },
   UNLOCK_WRONG_TOKEN: { code: 'LOCK_CONFLICT', status: [403, 403] },
-  UNLOCK_NOT_LOCKED: { code: 'NOT_FOUND', status: [404, 404] },
+  /** No lock on the folder or an ancestor holds the token (1.18.4's pre-check, E2EE-LOCK-021). */
+  UNLOCK_NOT_LOCKED: { code: 'NOT_FOUND', status: [404, 403] },
+  /** The folder has no lock of its own, but an ancestor's lock holds the token (E2EE-LOCK-202). */
+  UNLOCK_ANCESTOR_LOCKED: { code: 'NOT_FOUND', status: [404, 404] },
+  /** The v1 unlock has no pre-check in any release. */
+  V1_UNLOCK_NOT_LOCKED: { code: 'NOT_FOUND', status: [404, 404] },
   UNLOCK_FORBIDDEN: { code: 'FORBIDDEN', status: [403, 403] },
+  UNLOCK_NOT_ENCRYPTED: { code: 'FORBIDDEN', status: [null, 403] },
+  UNLOCK_READ_ONLY_SHARE: { code: 'FORBIDDEN', status: [null, 403] },
   // Metadata (/meta-data/{id}).
   META_TOKEN_EMPTY: { code: 'INPUT_MALFORMED', status: [412, 400] },
   META_SIGNATURE_EMPTY: { code: 'SIGNATURE_MISSING', status: [412, 400] },
@@ -48,6 +62,11 @@ export const FAILURES = {
   META_DELETE_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 412] },
   META_EXISTS: { code: 'ALREADY_EXISTS', status: [409, 409] },
   META_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
+  /**
+   * DELETE with no committed document: `MissingMetaDataException` falls into the controller's
+   * generic catch, "Cannot delete metadata" (every release, E2EE-API-125).
+   */
+  META_DELETE_NOTHING_COMMITTED: { code: 'NOT_FOUND', status: [400, 400] },
   META_V1_ON_V2: { code: 'UNSUPPORTED', status: [403, 403] },
   V1_META_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 403] },
   // Filedrop (PUT /meta-data/{id}/filedrop).
@@ -58,13 +77,20 @@ export const FAILURES = {
   FLAG_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
   // WebDAV inside encrypted folders.
   DAV_NO_TOKEN: { code: 'LOCK_CONFLICT', status: [403, 403] },
-  DAV_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [403, 403] },
+  /**
+   * A token that does not hold the lock: `LockPlugin` throws core's `FileLocked`, whose HTTP code
+   * is always 423 (every release; E2EE-LOCK-041).
+   */
+  DAV_NOT_LOCKED: { code: 'LOCK_CONFLICT', status: [423, 423] },
   DAV_RESERVED_NAME: { code: 'FORBIDDEN', status: [403, 403] },
   DAV_CROSS_TREE: { code: 'FORBIDDEN', status: [403, 403] },
   DAV_NOT_FOUND: { code: 'NOT_FOUND', status: [404, 404] },
   // User-agent gate (E2EE-API-006).
   CLIENT_NOT_ALLOWED: { code: 'FORBIDDEN', status: [403, 403] },
-} as const satisfies Record<string, { code: E2eeCode; status: readonly [number, number] }>;
+} as const satisfies Record<
+  string,
+  { code: E2eeCode; status: readonly [number | null, number | null] }
+>;
 
 /** One failure situation. */
 export type FailureKind = keyof typeof FAILURES;
@@ -87,7 +113,20 @@ export function isE2eeFailure(e: unknown, kind?: FailureKind): e is E2eeFailure 
   return e instanceof E2eeFailure && (kind === undefined || e.kind === kind);
 }
 
+/** Column of a profile in {@link FAILURES}. */
+export function profileIndex(profile: Profile): 0 | 1 {
+  return profile === 'nc30' ? 0 : 1;
+}
+
+/** Whether the profile's release refuses the situation at all (see {@link FAILURES}). */
+export function refuses(kind: FailureKind, profile: Profile): boolean {
+  return FAILURES[kind].status[profileIndex(profile)] !== null;
+}
+
 /** HTTP status of a failure situation under a profile (E2EE-LOCK-071). */
 export function statusFor(kind: FailureKind, profile: Profile): number {
-  return FAILURES[kind].status[profile === 'nc30' ? 0 : 1];
+  const status = FAILURES[kind].status[profileIndex(profile)];
+  // The engine raises only failures its profile refuses (`refuses`); anything else is a bug.
+  if (status === null) throw new Error(`${kind} is not refused in profile ${profile}`);
+  return status;
 }

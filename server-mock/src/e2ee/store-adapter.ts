@@ -24,6 +24,10 @@ import { isStaleLock, rollbackStaleLocks } from './locks.js';
 import { emptyE2eeState, isE2eeState, type E2eeState } from './state.js';
 import type { E2eeTree, TreeNode } from './tree.js';
 import type { FaultSwitches } from '../faults.js';
+import type { Profile } from '../config.js';
+
+/** Nextcloud's `Constants::PERMISSION_UPDATE`. */
+const PERMISSION_UPDATE = 2;
 
 /** Key of the engine's document in the `documents` table. */
 export const E2EE_DOCUMENT = 'e2ee';
@@ -37,12 +41,14 @@ export interface E2eeOptions {
   rng?: E2eeContext['rng'];
   /** Fault switches (`../faults.ts`); all off when absent. */
   faults?: FaultSwitches;
+  /** The status profile; `nc32` when absent. */
+  profile?: Profile;
 }
 
 /** {@link E2eeOptions} from the app's dependencies (`Deps`). */
 export function e2eeOptions(deps: {
   clock: { now(): number };
-  config: { lockTtlSeconds: number };
+  config: { lockTtlSeconds: number; profile?: Profile };
   faults?: FaultSwitches;
   /** The TTL as set at run time (management API); the configured one when absent. */
   lockTtl?: { seconds: number };
@@ -51,6 +57,7 @@ export function e2eeOptions(deps: {
     now: deps.clock.now(),
     lockTtlMs: (deps.lockTtl?.seconds ?? deps.config.lockTtlSeconds) * 1000,
     ...(deps.faults ? { faults: deps.faults } : {}),
+    ...(deps.config.profile ? { profile: deps.config.profile } : {}),
   };
 }
 
@@ -106,6 +113,8 @@ export function treeOf(tx: Tx, nowSec: number): E2eeTree {
       storeTree.setEncryptedFlag(tx, nowSec, id, encrypted);
     },
     canAccess: (user, id) => storeTree.visibleTo(tx, user, id) !== undefined,
+    canUpdate: (user, id) =>
+      ((storeTree.visibleTo(tx, user, id)?.permissions ?? 0) & PERMISSION_UPDATE) !== 0,
     isSharedBy: (user, id) => tx.list('shares').some((s) => s.nodeId === id && s.owner === user),
   };
 }
@@ -152,6 +161,7 @@ export function withE2ee<R>(
       lockTtlMs: opts.lockTtlMs,
       ...(opts.rng ? { rng: opts.rng } : {}),
       ...(opts.faults ? { faults: opts.faults } : {}),
+      ...(opts.profile ? { profile: opts.profile } : {}),
       audit: (e) => auditEvent(tx, opts.now, e),
     });
     const out = fn(ctx, tx);

@@ -35,6 +35,8 @@ export interface E2eeTree {
   setEncrypted(id: number, encrypted: boolean): void;
   /** True when `user` may see and use node `id` (owner, or shared with them). */
   canAccess(user: string, id: number): boolean;
+  /** True when `user` may change node `id`: the owner, or a share with update permission. */
+  canUpdate(user: string, id: number): boolean;
   /** True when `user` shares folder `id` with anyone (the flag cannot change then). */
   isSharedBy(user: string, id: number): boolean;
 }

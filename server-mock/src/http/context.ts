@@ -14,6 +14,7 @@ import type { FaultSwitches } from '../faults.js';
 import type { BruteForceGuard } from './_brute-force.js';
 import type { RequestHistory } from './_request-history.js';
 import { problem } from '../problems.js';
+import { PROFILE_INFO } from '../profiles.js';
 
 /** Time source in milliseconds since the epoch (injectable for tests). */
 export interface Clock {
@@ -70,10 +71,16 @@ export function requireUser(req: Request): string {
 
 /**
  * Strict password confirmation (E2EE-API-060): the request must be authenticated with the
- * account's login password, not an app password.
+ * account's login password, not an app password. Profiles imitating releases before the check
+ * existed (app 1.14–1.16) accept any credential (E2EE-API-420).
  */
-export function requirePasswordConfirmation(req: Request, faults: FaultSwitches): string {
+export function requirePasswordConfirmation(
+  req: Request,
+  { config, faults }: Pick<Deps, 'config' | 'faults'>,
+): string {
   const uid = requireUser(req);
+  // E2EE-API-420 (MUST NOT, server): only profiles of app 1.17.3+ ask for the confirmation.
+  if (!PROFILE_INFO[config.profile].strictPasswordConfirmation) return uid;
   // E2EE-API-060 (MUST, server): only the login password confirms (strict confirmation).
   if (req.sealfold.credential !== 'login' && !faults.on('reset-without-confirmation'))
     throw problem('passwordConfirmationRequired');

@@ -34,7 +34,7 @@ export const E2EE_ROUTES: readonly Mount[] = [
 ];
 
 export interface TestServer extends TreeServer {
-  share(folderId: number, recipient: string): void;
+  share(folderId: number, recipient: string, permissions?: number): void;
   linkShare(folderId: number, token: string, permissions: number): void;
   /** OCS request as `uid` (JSON, OCS header, desktop UA). */
   ocs(method: 'get' | 'post' | 'put' | 'delete', path: string, uid?: string): request.Test;
@@ -67,7 +67,7 @@ export function makeServer(profile: Profile, opts: TreeServerOptions = {}): Test
   const owner = (tx: Parameters<typeof tree.getNode>[0], id: number) => tree.getNode(tx, id)!.owner;
   return {
     ...base,
-    share: (folderId, recipient) =>
+    share: (folderId, recipient, permissions) =>
       void store.transact((tx) =>
         putUserShare(tx, {
           owner: owner(tx, folderId),
@@ -75,6 +75,7 @@ export function makeServer(profile: Profile, opts: TreeServerOptions = {}): Test
           recipient,
           mountName: `shared-${folderId}`,
           createdAt: clock.t,
+          ...(permissions === undefined ? {} : { permissions }),
         }),
       ),
     linkShare: (folderId, token, permissions) =>

@@ -122,6 +122,11 @@ export class MemTree implements E2eeTree {
     return false;
   }
 
+  /** Shares of this tree carry every permission: whoever sees a node may change it. */
+  canUpdate(user: string, id: number): boolean {
+    return this.canAccess(user, id);
+  }
+
   isSharedBy(user: string, id: number): boolean {
     return this.shares.some((s) => s.folderId === id && this.nodes.get(id)?.owner === user);
   }

@@ -178,7 +178,7 @@ describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
     expect((await s.ocs('post', `/v2/lock/${top}`).set('X-NC-E2EE-COUNTER', '3')).status).toBe(200);
   });
 
-  it('E2EE-LOCK-040: WebDAV writes inside an encrypted folder need the lock token; reserved names are refused', async () => {
+  it('E2EE-LOCK-040, E2EE-LOCK-041: WebDAV writes inside an encrypted folder need the lock token (403 without one, 423 with another); reserved names are refused', async () => {
     const s = makeServer(profile);
     const top = await newTopFolder(s);
     expect((await s.dav('PUT', `/vault/${UUID('1')}`).send('x')).status).toBe(403);
@@ -190,7 +190,7 @@ describe.each(['nc30', 'nc32'] as const)('flows, profile %s', (profile) => {
           .set('e2e-token', 'W'.repeat(64))
           .send('x')
       ).status,
-    ).toBe(403);
+    ).toBe(423);
     expect((await s.dav('PUT', `/vault/x.e2e-to-save`).set('e2e-token', t).send('x')).status).toBe(
       403,
     );

@@ -18,7 +18,8 @@ const STATUS = {
   lockForbidden: [403, 403],
   unlockEmpty: [412, 400],
   unlockWrong: [403, 403],
-  unlockNotLocked: [404, 404],
+  unlockNotLocked: [404, 403],
+  deleteNothing: [400, 400],
   headerEmpty: [412, 400],
   malformed: [400, 400],
   postNotLocked: [403, 403],
@@ -155,6 +156,15 @@ export class Model {
 
   ownerOf(n: MNode): string {
     return this.path(n).at(-1)!.home ?? '';
+  }
+
+  /**
+   * App 1.18.4's lock and unlock refusals that 1.14–1.16 lack: a folder outside every encrypted
+   * tree, and a share recipient without update permission (both 403).
+   */
+  private lockRefused(user: string, n: MNode): boolean {
+    if (this.profile === 'nc30') return false;
+    return !this.encTree(n) || ((this.visible(user, n)?.perms ?? 0) & UPDATE) === 0;
   }
 
   private encTree(n: MNode): boolean {
@@ -397,6 +407,7 @@ export class Model {
     if (counter === null) return { status: this.st('counterMissing') };
     if (!this.canSee(user, n) || n.kind !== 'folder' || n.parent === null)
       return { status: this.st('lockForbidden') };
+    if (this.lockRefused(user, n)) return { status: 403 };
     if (this.lockState(user, n, token) === 'other') return { status: this.st('lockedByOther') };
     if (n.lock) return { status: 200, token: n.lock.token };
     if ((n.meta?.counter ?? 0) >= counter) return { status: this.st('counterNotGreater') };
@@ -410,7 +421,9 @@ export class Model {
     if (token === '') return this.st('unlockEmpty');
     if (!this.canSee(user, n) || n.kind !== 'folder' || n.parent === null)
       return this.st('lockForbidden');
-    if (!n.lock) return this.st('unlockNotLocked');
+    if (this.lockRefused(user, n)) return 403;
+    if (!n.lock)
+      return this.lockState(user, n, token) === 'mine' ? 404 : this.st('unlockNotLocked');
     if (n.lock.token !== token) return this.st('unlockWrong');
     this.finish(token, !abort, abort ? [n] : []);
     if (n.meta) delete n.meta.icounter;
@@ -444,6 +457,7 @@ export class Model {
       );
     if (kind === 'post' && (n.meta?.doc !== undefined || n.meta?.idoc !== undefined))
       return this.st('exists');
+    if (kind === 'delete' && n.meta?.doc === undefined) return this.st('deleteNothing');
     if (kind !== 'post' && n.meta?.doc === undefined) return this.st('notFound');
     n.meta ??= {};
     n.meta.idoc = kind === 'delete' ? '{}' : (doc as string);
@@ -499,7 +513,7 @@ export class Model {
   /** The lock check of a write in an encrypted tree (spec/11 §4): 0 when allowed. */
   private davLock(user: string, target: MNode, token: string): number {
     if (token === '') return 403;
-    return this.lockState(user, target, token) === 'mine' ? 0 : 403;
+    return this.lockState(user, target, token) === 'mine' ? 0 : 423;
   }
 
   /** The E2EE gate (spec/14 §5): encrypted trees are for E2EE clients only. */
@@ -626,10 +640,9 @@ export class Model {
     return ex ? 204 : 201;
   }
 
-  get(user: string, segs: string[], ua: Ua): { status: number; body?: string } {
+  get(user: string, segs: string[], _ua: Ua): { status: number; body?: string } {
     const d = this.resolve(user, segs);
     if (!d) return { status: 404 };
-    if (this.gated(ua, d.node)) return { status: 403 };
     if (d.node.kind !== 'file') return { status: 405 };
     return { status: 200, body: d.node.content ?? '' };
   }

@@ -194,7 +194,22 @@ for (const profile of ['nc30', 'nc32'] as const) {
         ).toBe(404);
     });
 
-    it('E2EE-API-060: deleting keys needs the login password; an app password gets 403 and changes nothing', async () => {
+    it(`E2EE-API-060, E2EE-API-420: ${profile === 'nc30' ? 'an app password deletes keys (no confirmation before app 1.17.3)' : 'deleting keys needs the login password; an app password gets 403 and changes nothing'}`, async () => {
+      if (profile === 'nc30') {
+        // A user of its own, so that alice's keys stay for the tests below.
+        await addUser(t, 'nc30del');
+        const up = await ocs(t.app, 'post', `${E2EE_V1}/private-key`, ['nc30del', 'pw-nc30del'])
+          .type('form')
+          .send({ privateKey: validBlob() });
+        expect(up.status).toBe(200);
+        const app = t.store.transact((tx) =>
+          users.addAppPassword(tx, Date.now(), 'nc30del', 'device'),
+        );
+        const r = await ocs(t.app, 'delete', `${E2EE_V1}/private-key`, ['nc30del', app]);
+        expect(r.status).toBe(200);
+        expect(t.store.get('privateKeys', 'nc30del')).toBeUndefined();
+        return;
+      }
       const before = fp();
       for (const p of ['public-key', 'private-key']) {
         const r = await ocs(t.app, 'delete', `${E2EE_V1}/${p}`);
@@ -204,13 +219,15 @@ for (const profile of ['nc30', 'nc32'] as const) {
       expect(fp()).toBe(before);
     });
 
-    it('E2EE-API-026 E2EE-API-042 E2EE-API-061: DELETE removes the key, audits it, then answers 404', async () => {
+    it('E2EE-API-026 E2EE-API-042 E2EE-API-061: DELETE removes the key and audits it; a second DELETE answers 200 and audits nothing', async () => {
       const certFp = t.store.get('publicKeys', 'alice')!.fingerprint;
       for (const p of ['public-key', 'private-key']) {
         const r = await ocs(t.app, 'delete', `${E2EE_V1}/${p}`, ALICE_LOGIN);
         expect(r.status).toBe(200);
         expect(r.body.ocs.data).toEqual([]);
-        expect((await ocs(t.app, 'delete', `${E2EE_V1}/${p}`, ALICE_LOGIN)).status).toBe(404);
+        const again = await ocs(t.app, 'delete', `${E2EE_V1}/${p}`, ALICE_LOGIN);
+        expect(again.status).toBe(200);
+        expect(again.body.ocs.data).toEqual([]);
       }
       expect((await ocs(t.app, 'get', `${E2EE_V1}/private-key`)).status).toBe(404);
       const actions = audit.list(t.store, { actor: 'alice' }).map((a) => a.action);

@@ -193,7 +193,7 @@ describe('MOVE and COPY', () => {
     expect(tree.isInEncryptedTree(s.store, inner)).toBe(true);
   });
 
-  it('E2EE-API-222: inside encrypted trees MOVE/COPY need the token and are staged until unlock', async () => {
+  it('E2EE-API-222, E2EE-LOCK-041: inside encrypted trees MOVE/COPY need the token (403 without, 423 with another) and are staged until unlock', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     let t = s.lock(enc);
@@ -205,7 +205,7 @@ describe('MOVE and COPY', () => {
     await refused(
       s,
       s.dav('move', 'Enc/f').set('Destination', dest('Enc/sub/f')).set('e2e-token', 'x'.repeat(64)),
-      403,
+      423,
     );
     expect(
       (await s.dav('move', 'Enc/f').set('Destination', dest('Enc/sub/f')).set('e2e-token', t))
@@ -235,7 +235,7 @@ describe('writes inside encrypted trees', () => {
       await refused(s, s.dav('put', 'Enc/f').send('c'), 403);
       await refused(s, s.dav('mkcol', 'Enc/d'), 403);
       const t = s.lock(enc);
-      await refused(s, s.dav('put', 'Enc/f').set('e2e-token', 'wrong').send('c'), 403);
+      await refused(s, s.dav('put', 'Enc/f').set('e2e-token', 'wrong').send('c'), 423);
       await refused(
         s,
         s
@@ -260,13 +260,11 @@ describe('writes inside encrypted trees', () => {
       expect((await s.dav('delete', 'Enc/f').set('e2e-token', t2)).status).toBe(404);
       s.unlock(enc, t2, 'alice', true);
       expect(s.dump(enc)).toEqual(['/d/', '/f']);
-      // Another user's lock blocks the owner's token-less and wrong-token writes alike.
+      // A token that differs from the lock's (in its last character, whatever that is) is
+      // refused with 423, core's FileLocked (E2EE-LOCK-041).
       const t3 = s.lock(enc);
-      await refused(
-        s,
-        s.dav('put', 'Enc/g').set('e2e-token', t3.replace(/.$/, 'Z')).send('x'),
-        403,
-      );
+      const other = t3.slice(0, -1) + (t3.endsWith('Z') ? 'Y' : 'Z');
+      await refused(s, s.dav('put', 'Enc/g').set('e2e-token', other).send('x'), 423);
       s.unlock(enc, t3);
     },
   );

@@ -319,6 +319,41 @@ const keysSurviveRelogin: ServerCheck = {
   },
 };
 
+const deleteWithoutConfirmationNc30: ServerCheck = {
+  id: 'keys/delete-without-confirmation-nc30',
+  title: 'In nc30 an app password deletes a private key: app 1.14–1.16 asks no confirmation',
+  requirements: ['E2EE-API-420'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  statusProfiles: ['nc30'],
+  async run(ctx) {
+    const device = await newAppPassword(ctx, 'mallory');
+    if (device === undefined)
+      throw new CheckSkipped(
+        'needs an app password, which only the mock management API can create',
+      );
+    // mallory's key is uploaded here and deleted again, so mallory ends without one.
+    const blob = fakeKeyBlob(ctx.seed, 'mallory-nc30-delete');
+    const up = await ctx.request(
+      'mallory',
+      'POST',
+      e2eePath('/private-key'),
+      form({ privateKey: blob }),
+    );
+    expectStatus(up, 200, 'POST private-key (login password)');
+    const r = await ctx.request('mallory', 'DELETE', e2eePath('/private-key'), {
+      password: device,
+    });
+    expectStatus(r, 200, 'DELETE private-key with an app password');
+    expectStatus(
+      await ctx.request('mallory', 'GET', e2eePath('/private-key')),
+      404,
+      'GET private-key after the delete',
+    );
+  },
+};
+
 const deleteNeedsConfirmation: ServerCheck = {
   id: 'keys/delete-needs-password-confirmation',
   title:
@@ -327,6 +362,8 @@ const deleteNeedsConfirmation: ServerCheck = {
   level: 'MUST',
   importance: 'critical',
   profiles: ['server-core'],
+  // App 1.14–1.16 (profile nc30) has no password confirmation at all (E2EE-API-420).
+  statusProfiles: ['nc32'],
   async run(ctx) {
     const device = await newAppPassword(ctx, 'alice');
     if (device === undefined)
@@ -385,7 +422,8 @@ const publicKeyLookupErrors: ServerCheck = {
 
 const absentKeysNotFound: ServerCheck = {
   id: 'keys/absent-keys-not-found',
-  title: 'GET and DELETE of a key the user does not have answer 404',
+  title:
+    'GET of a private key the user does not have answers 404; DELETE of an absent key answers 200',
   requirements: ['E2EE-API-042', 'E2EE-API-026'],
   level: 'MUST',
   importance: 'medium',
@@ -398,10 +436,11 @@ const absentKeysNotFound: ServerCheck = {
       404,
       'GET private-key without one',
     );
+    // Every release's KeyStorage returns silently when there is nothing to delete.
     for (const path of ['/private-key', '/public-key'])
       expectStatus(
         await ctx.request('mallory', 'DELETE', e2eePath(path)),
-        404,
+        200,
         `DELETE ${path} without one (login password)`,
       );
   },
@@ -527,6 +566,7 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   privateKeyByteExact,
   keysSurviveRelogin,
   deleteNeedsConfirmation,
+  deleteWithoutConfirmationNc30,
   publicKeyLookupErrors,
   absentKeysNotFound,
   privateKeyFormatNc32,

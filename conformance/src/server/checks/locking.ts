@@ -143,7 +143,11 @@ const tokenRetry: ServerCheck = {
     expectStatus(retry, 200, 'a retry with the current token');
     expectEqual(dataString(retry, 'e2e-token', 'retry'), token, 'the token of the retry');
     expectStatus(await unlock(ctx, 'alice', f.id, token), 200, 'unlock');
-    expectStatus(await unlock(ctx, 'alice', f.id, token), 404, 'a second unlock');
+    expectStatus(
+      await unlock(ctx, 'alice', f.id, token),
+      profileStatus(ctx, 'unlockNotLocked'),
+      'a second unlock',
+    );
     const again = await lock(ctx, 'alice', f.id, 3);
     expectStatus(await unlock(ctx, 'alice', f.id, again), 200, 'unlock of the new lock');
   },
@@ -181,7 +185,7 @@ const foreignTokenRefused: ServerCheck = {
     );
     expectStatus(
       await dav(ctx, 'alice', 'PUT', [...f.segs, 'intruder.bin'], { token: other, body: 'x' }),
-      403,
+      423,
       'WebDAV PUT with another token',
     );
     expectStatus(await unlock(ctx, 'alice', f.id, other), 403, 'unlock with another token');
@@ -203,7 +207,7 @@ const ancestorLock: ServerCheck = {
   id: 'lock/ancestor-lock',
   title:
     "An ancestor's lock covers its sub-folders: its token writes there, other locks are refused",
-  requirements: ['E2EE-LOCK-002', 'E2EE-LOCK-031'],
+  requirements: ['E2EE-LOCK-002', 'E2EE-LOCK-031', 'E2EE-LOCK-202'],
   level: 'MUST',
   importance: 'high',
   profiles: ['server-core'],
@@ -229,11 +233,45 @@ const ancestorLock: ServerCheck = {
       profileStatus(ctx, 'lockedByOther'),
       'a new lock on the sub-folder while the top folder is locked',
     );
+    // The sub-folder has no lock of its own; the ancestor's lock holding the token is a 404
+    // in every profile, and commits nothing (E2EE-LOCK-202).
+    expectStatus(
+      await unlock(ctx, 'alice', sub, token),
+      404,
+      "unlock of the sub-folder with the top folder's token",
+    );
     expectStatus(await unlock(ctx, 'alice', top.id, token), 200, 'unlock of the top folder');
     expectEqual(
       (await readMetadata(ctx, 'alice', sub)).doc,
       doc('sub'),
       "the sub-folder's document",
+    );
+  },
+};
+
+const lockNeedsEncryptedFolder: ServerCheck = {
+  id: 'lock/needs-encrypted-folder',
+  title:
+    'In nc32 a folder without the encrypted flag (on it or an ancestor) cannot be locked or unlocked (403); nc30 locks it',
+  requirements: ['E2EE-LOCK-200'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-core'],
+  async run(ctx) {
+    const id = await makeFolder(ctx, 'alice', inRunFolder(ctx, 'alice', 'not-flagged'));
+    const r = await lockRequest(ctx, 'alice', id, 1);
+    // App 1.18.4 asks EncryptionManager::isEncryptedFile before it locks; 1.14–1.16 does not.
+    if (ctx.statusProfile === 'nc30') {
+      expectStatus(r, 200, 'lock of a folder without the flag (nc30)');
+      const token = dataString(r, 'e2e-token', 'lock');
+      expectStatus(await unlock(ctx, 'alice', id, token, true), 200, 'unlock (abort)');
+      return;
+    }
+    expectStatus(r, 403, 'lock of a folder without the flag');
+    expectStatus(
+      await unlock(ctx, 'alice', id, 'A'.repeat(64)),
+      403,
+      'unlock of a folder without the flag',
     );
   },
 };
@@ -636,6 +674,7 @@ export const LOCKING_CHECKS: readonly ServerCheck[] = [
   tokenRetry,
   foreignTokenRefused,
   ancestorLock,
+  lockNeedsEncryptedFolder,
   metadataByteExact,
   commitOnUnlock,
   abortReverts,

@@ -9,6 +9,7 @@
 import { CheckFailure, type Actor, type CheckContext, type ServerCheck } from '../check.js';
 import {
   committedFolder,
+  dataString,
   dav,
   e2eePath,
   expectEqual,
@@ -18,6 +19,8 @@ import {
   inRunFolder,
   listed,
   lock,
+  lockRequest,
+  makeEncryptedFolder,
   makeFolder,
   ocsData,
   readMetadata,
@@ -120,6 +123,43 @@ const readOnlyRecipient: ServerCheck = {
       inRunFolder(ctx, 'alice', 'read-only', 'hello.txt'),
     );
     expectEqual(after.text(), hello, "alice's file after the refused writes");
+  },
+};
+
+const readOnlyRecipientLock: ServerCheck = {
+  id: 'sharing/read-only-recipient-cannot-lock',
+  title:
+    'A recipient of a read-only share of an encrypted folder cannot lock it in nc32 (403); nc30 lets it',
+  requirements: ['E2EE-LOCK-201'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-sharing'],
+  async run(ctx) {
+    const { id, segs } = await makeEncryptedFolder(ctx, 'alice', 'read-only-lock');
+    const shared = await ctx.request(
+      'alice',
+      'POST',
+      sharesPath(''),
+      form({
+        path: `/${segs.join('/')}`,
+        shareType: '0',
+        shareWith: ctx.userId('carol'),
+        permissions: String(READ_ONLY),
+      }),
+    );
+    expectStatus(shared, 200, 'POST shares (read only)');
+    const r = await lockRequest(ctx, 'carol', id, 1);
+    // App 1.18.4 asks AccessManager::checkPermissions($id, true); app 1.14–1.16 does not.
+    if (ctx.statusProfile === 'nc30') {
+      expectStatus(r, 200, 'lock by the read-only recipient (nc30)');
+      const token = dataString(r, 'e2e-token', 'lock');
+      expectStatus(await unlock(ctx, 'carol', id, token, true), 200, 'unlock (abort)');
+    } else {
+      expectStatus(r, 403, 'lock by the read-only recipient');
+      // The owner still locks it: the refusal left no lock behind.
+      const token = await lock(ctx, 'alice', id, 1);
+      expectStatus(await unlock(ctx, 'alice', id, token, true), 200, "unlock of alice's lock");
+    }
   },
 };
 
@@ -237,6 +277,7 @@ const malformedKeepsFiledrop: ServerCheck = {
 export const SHARING_CHECKS: readonly ServerCheck[] = [
   shareVisible,
   readOnlyRecipient,
+  readOnlyRecipientLock,
   filedropMerge,
   malformedKeepsFiledrop,
 ];

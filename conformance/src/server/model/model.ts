@@ -97,6 +97,11 @@ export class ServerModel {
     return !n.gone && (actor === OWNER || this.shares.has(actor));
   }
 
+  /** A recipient without update permission may not lock or unlock where the profile says so. */
+  private readOnlyRefused(actor: ModelActor): boolean {
+    return this.st('readOnlyShare') !== 200 && (this.perms(actor) & PERM.update) === 0;
+  }
+
   private perms(actor: ModelActor): number {
     return actor === OWNER ? PERM.all : (this.shares.get(actor)?.perms ?? 0);
   }
@@ -129,6 +134,7 @@ export class ServerModel {
   lockTop(actor: ModelActor, counter: number, retryToken: string): Expected {
     if (!(counter >= 1)) return { status: this.st('counterMissing') }; // E2EE-LOCK-010
     if (!this.canSee(actor, this.top)) return { status: this.st('forbidden') }; // E2EE-LOCK-001
+    if (this.readOnlyRefused(actor)) return { status: this.st('readOnlyShare') }; // E2EE-LOCK-201
     if (this.lock && this.lock.token !== retryToken) return { status: this.st('lockedByOther') }; // E2EE-LOCK-002
     if (this.lock) return { status: 200, token: this.lock.token }; // E2EE-LOCK-003
     if (counter <= this.storedCounter()) return { status: this.st('counterNotGreater') }; // E2EE-LOCK-011
@@ -142,6 +148,7 @@ export class ServerModel {
   unlockTop(actor: ModelActor, token: string, abort: boolean): Expected {
     if (token === '') return { status: this.st('unlockEmpty') }; // E2EE-LOCK-020
     if (!this.canSee(actor, this.top)) return { status: this.st('forbidden') }; // E2EE-LOCK-023
+    if (this.readOnlyRefused(actor)) return { status: this.st('readOnlyShare') }; // E2EE-LOCK-201
     if (!this.lock) return { status: this.st('unlockNotLocked') }; // E2EE-LOCK-021
     if (this.lock.token !== token) return { status: this.st('unlockWrong') }; // E2EE-LOCK-022
     if (abort) this.revert(token);
@@ -215,7 +222,8 @@ export class ServerModel {
       return { status: this.st(kind === 'post' ? 'postNotLocked' : 'putNotLocked') }; // E2EE-LOCK-030
     const m = n.meta;
     if (kind === 'post' && (m?.doc !== undefined || m?.idoc !== undefined)) return { status: 409 }; // E2EE-API-123
-    if (kind !== 'post' && m?.doc === undefined) return { status: 404 }; // E2EE-API-124, E2EE-API-125
+    if (kind === 'delete' && m?.doc === undefined) return { status: 400 }; // E2EE-API-125
+    if (kind === 'put' && m?.doc === undefined) return { status: 404 }; // E2EE-API-124
     const dir = (n.meta ??= { counter: 0 });
     dir.idoc = kind === 'delete' ? '{}' : doc;
     if (kind === 'delete') delete dir.isig;
@@ -247,7 +255,8 @@ export class ServerModel {
 
   /** 0 when a write addressing `n` may go ahead under `token` (E2EE-LOCK-040, E2EE-LOCK-041). */
   private lockDenied(actor: ModelActor, n: ModelNode, token: string): number {
-    return token !== '' && this.lockView(actor, n, token) === 'mine' ? 0 : 403;
+    if (token === '') return 403; // E2EE-LOCK-040
+    return this.lockView(actor, n, token) === 'mine' ? 0 : 423; // E2EE-LOCK-041: core's FileLocked
   }
 
   /** The existing parent folder of `segs`, or undefined (409). */

@@ -24,8 +24,10 @@ const BY_PROFILE = {
   unlockEmpty: [412, 400],
   /** Unlock with another token (E2EE-LOCK-022). */
   unlockWrong: [403, 403],
-  /** Unlock of a folder that is not locked (E2EE-LOCK-021). */
-  unlockNotLocked: [404, 404],
+  /** Unlock of a folder that is not locked (E2EE-LOCK-021; app 1.18.4's pre-check: 403). */
+  unlockNotLocked: [404, 403],
+  /** Lock or unlock by a share recipient without update permission (E2EE-LOCK-201). */
+  readOnlyShare: [200, 403],
   /** Metadata write without `e2e-token` (E2EE-API-122). */
   tokenEmpty: [412, 400],
   /** Metadata POST while the lock view is not *mine* (E2EE-LOCK-030). */

@@ -125,7 +125,8 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
 export function handleGet(c: DavContext, _req: Request, res: Response, head: boolean): void {
   const view = c.deps.store;
   const d = addressed(view, c);
-  assertE2eeGate(view, c, d.v.node.id);
+  // E2EE-API-220 (MUST, server): GET and HEAD are not gated; the content is ciphertext, and the
+  // real app serves it to every client (Nextcloud's web client downloads without the header).
   const n = d.v.node;
   // E2EE-API-232 (MUST, server): folders have no body to GET.
   if (n.kind !== 'file' && !c.deps.faults.on('get-folder-answers-200'))

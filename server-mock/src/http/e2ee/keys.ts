@@ -239,15 +239,16 @@ function putPublicKey({ store, clock, faults }: Deps): RequestHandler {
 }
 
 /** DELETE /public-key */
-function deletePublicKey({ store, clock, faults }: Deps): RequestHandler {
+function deletePublicKey({ config, store, clock, faults }: Deps): RequestHandler {
   return (req, res) => {
     // E2EE-API-060 (MUST, server): deleting a key requires strict password confirmation.
-    const uid = requirePasswordConfirmation(req, faults);
+    const uid = requirePasswordConfirmation(req, { config, faults });
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
       const rec = tx.get('publicKeys', owner.key);
-      // E2EE-API-026 (MUST, server): 404 when there is no certificate to delete.
-      if (!rec) throw problem('publicKeyNotFound');
+      // E2EE-API-026 (MUST, server): nothing to delete is a success, like KeyStorage's silent
+      // return on NotFoundException (every release).
+      if (!rec) return;
       tx.del('publicKeys', owner.key);
       audit.append(tx, {
         time: clock.now(),
@@ -326,14 +327,16 @@ function postPrivateKey({ config, store, clock, faults }: Deps): RequestHandler 
 }
 
 /** DELETE /private-key */
-function deletePrivateKey({ store, clock, faults }: Deps): RequestHandler {
+function deletePrivateKey({ config, store, clock, faults }: Deps): RequestHandler {
   return (req, res) => {
-    const uid = requirePasswordConfirmation(req, faults);
+    const uid = requirePasswordConfirmation(req, { config, faults });
     const owner = ownerForWrite(store, req, uid);
     store.transact((tx) => {
-      // E2EE-API-042 (MUST, server): 404 when there is no private key to delete.
-      if (!tx.del('privateKeys', owner.key) && !faults.on('delete-absent-private-key-succeeds'))
-        throw problem('privateKeyNotFound');
+      // E2EE-API-042 (MUST, server): nothing to delete is a success (200 `[]`), as in every release.
+      if (!tx.del('privateKeys', owner.key)) {
+        if (faults.on('delete-absent-private-key-404')) throw problem('privateKeyNotFound');
+        return;
+      }
       audit.append(tx, {
         time: clock.now(),
         actor: uid,

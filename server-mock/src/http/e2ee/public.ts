@@ -80,7 +80,7 @@ export function e2eePublicRouter(deps: Deps): Router {
       if (req.sealfold.apiVersion === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid API version');
       // E2EE-API-060 (MUST, server): the reset needs the login password, not an app password.
-      const user = requirePasswordConfirmation(req, deps.faults);
+      const user = requirePasswordConfirmation(req, deps);
       const deleted = withE2ee(deps.store, e2eeOptions(deps), (ctx, tx) =>
         resetEncryptedFolders(ctx, user, encryptedFoldersOf(tx, user)),
       );
