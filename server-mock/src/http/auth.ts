@@ -61,11 +61,21 @@ export function basicAuth(store: Store, guard: BruteForceGuard, faults: FaultSwi
   };
 }
 
+/** A version part as the app's regexes write it: no leading zeros (`03.1.0` matches no client). */
+const PART = String.raw`(0|[1-9]\d*)`;
+const VERSION = `${PART}\\.${PART}\\.${PART}`;
+
 /** Minimum versions of the app's built-in user-agent list (`UserAgentManager`). */
 const SUPPORTED_AGENTS: readonly { re: RegExp; min: readonly number[] }[] = [
-  { re: /^Mozilla\/5\.0 \(Android\) Nextcloud-android\/(\d+)\.(\d+)\.(\d+)/, min: [3, 13, 0] },
-  { re: /^Mozilla\/5\.0 \([A-Za-z ]+\) (?:mirall|csyncoC)\/(\d+)\.(\d+)\.(\d+)/, min: [3, 0, 0] },
-  { re: /^Mozilla\/5\.0 \(iOS\) Nextcloud-iOS\/(\d+)\.(\d+)\.(\d+)/, min: [3, 0, 5] },
+  {
+    re: new RegExp(String.raw`^Mozilla/5\.0 \(Android\) Nextcloud-android/` + VERSION),
+    min: [3, 13, 0],
+  },
+  {
+    re: new RegExp(String.raw`^Mozilla/5\.0 \([A-Za-z ]+\) (?:mirall|csyncoC)/` + VERSION),
+    min: [3, 0, 0],
+  },
+  { re: new RegExp(String.raw`^Mozilla/5\.0 \(iOS\) Nextcloud-iOS/` + VERSION), min: [3, 0, 5] },
 ];
 
 function atLeast(v: number[], min: readonly number[]): boolean {
@@ -90,7 +100,8 @@ export function isE2eeClient(
     if (m) return atLeast([Number(m[1]), Number(m[2]), Number(m[3])], a.min);
   }
   return (
-    PROFILE_INFO[profile].acceptsSupportedHeader && (supportedHeader ?? '').toLowerCase() === 'true'
+    // E2EE-API-221 (MUST, server): the header counts only as exactly `true`, as in the app.
+    PROFILE_INFO[profile].acceptsSupportedHeader && supportedHeader === 'true'
   );
 }
 

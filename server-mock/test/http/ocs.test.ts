@@ -125,6 +125,11 @@ describe('OCS envelope', () => {
       false,
     );
     expect(isE2eeClient('Mozilla/5.0 (iOS) Nextcloud-iOS/3.0.5', undefined, 'nc30')).toBe(true);
+    // As the app's UserAgentManager: version parts without leading zeros, the header exactly `true`.
+    expect(isE2eeClient('Mozilla/5.0 (Linux) mirall/03.1.0', undefined, 'nc32')).toBe(false);
+    expect(isE2eeClient('Mozilla/5.0 (Linux) mirall/3.14.0', undefined, 'nc32')).toBe(true);
+    expect(isE2eeClient(browser, 'TRUE', 'nc32')).toBe(false);
+    expect(isE2eeClient(browser, 'true', 'nc32')).toBe(true);
     // Capabilities and status are not gated.
     expect(
       (await request(t.app).get(CAPS).set('OCS-APIRequest', 'true').set('User-Agent', browser))
