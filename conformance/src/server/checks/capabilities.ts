@@ -12,13 +12,10 @@ import { ensureCertificate, ensurePrivateKey, storedCertificate } from './keys.j
 
 const CAPABILITIES = '/ocs/v2.php/cloud/capabilities?format=json';
 
-/** The `end-to-end-encryption` capability object as `actor` (or anonymous) sees it. */
-async function e2eeCapability(
-  ctx: CheckContext,
-  actor: Actor | null,
-): Promise<Record<string, unknown>> {
+/** The `end-to-end-encryption` capability object as `actor` sees it. */
+async function e2eeCapability(ctx: CheckContext, actor: Actor): Promise<Record<string, unknown>> {
   const r = await ctx.request(actor, 'GET', CAPABILITIES);
-  expectStatus(r, 200, `GET capabilities as ${actor ?? 'anonymous'}`);
+  expectStatus(r, 200, `GET capabilities as ${actor}`);
   const data = ocsData(r) as { capabilities?: Record<string, unknown> } | undefined;
   const cap = data?.capabilities?.['end-to-end-encryption'];
   if (cap === null || typeof cap !== 'object')
@@ -46,18 +43,23 @@ const e2eeCapabilityCheck: ServerCheck = {
     expectEqual(alice['api-version'] as string, '2.0', 'capability api-version');
     expectEqual(alice['keys-exist'] as boolean, true, 'keys-exist for alice (both keys stored)');
     if ((await storedCertificate(ctx, 'mallory')) !== undefined)
-      ctx.note('mallory has a certificate; keys-exist is judged for the anonymous caller only');
+      ctx.note('mallory has a certificate; keys-exist false is not judged');
     else
       expectEqual(
         (await e2eeCapability(ctx, 'mallory'))['keys-exist'] as boolean,
         false,
         'keys-exist for mallory (no keys)',
       );
-    expectEqual(
-      (await e2eeCapability(ctx, null))['keys-exist'] as boolean,
-      false,
-      'keys-exist for an anonymous request',
-    );
+    // Every release answers an anonymous caller without the E2EE capability (E2EE-API-011).
+    const anon = await ctx.request(null, 'GET', CAPABILITIES);
+    expectStatus(anon, 200, 'GET capabilities as anonymous');
+    const anonCaps = (ocsData(anon) as { capabilities?: Record<string, unknown> } | undefined)
+      ?.capabilities;
+    if (anonCaps?.['end-to-end-encryption'] !== undefined)
+      throw new CheckFailure('an anonymous request gets the end-to-end-encryption capability', {
+        expected: 'no end-to-end-encryption capability',
+        actual: seen(anon),
+      });
   },
 };
 

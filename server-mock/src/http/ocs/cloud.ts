@@ -46,7 +46,8 @@ function getCapabilities({ config, store, faults }: Deps): RequestHandler {
       capabilities: {
         core: { pollinterval: 60, 'webdav-root': 'remote.php/webdav' },
         dav: { chunking: '1.0' },
-        'end-to-end-encryption': e2ee,
+        // E2EE-API-011 (MUST, server): anonymous callers get no E2EE capability (every release).
+        ...(uid === null ? {} : { 'end-to-end-encryption': e2ee }),
       },
     });
   };
