@@ -5,7 +5,7 @@
  * @module
  */
 import type { ParseArgsConfig } from 'node:util';
-import { readBoundedInput, type InputLimit } from './input.js';
+import { readBoundedInput, stdinUsedTwice, type InputLimit } from './input.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CommandIo {
@@ -87,6 +87,13 @@ export function readInputBytes(
   limit: InputLimit,
 ): Uint8Array {
   return readBoundedInput(cwd, file, option, limit);
+}
+
+/** Throws a usage error when more than one of `files` is `-`: standard input is read once. */
+export function atMostOneStdin(...files: ReadonlyArray<string | undefined>): void {
+  if (stdinUsedTwice(...files)) {
+    throw new UsageError('only one input can be standard input (-)');
+  }
 }
 
 /** Reads FILE as UTF-8 text; see {@link readInputBytes}. */

@@ -132,6 +132,6 @@ function tooLarge(what: string, limit: InputLimit): SealfoldError {
 }
 
 /** True when more than one of `files` is standard input, which can be read only once. */
-export function stdinUsedTwice(files: ReadonlyArray<string | undefined>): boolean {
+export function stdinUsedTwice(...files: ReadonlyArray<string | undefined>): boolean {
   return files.filter((f) => f === STDIN).length > 1;
 }

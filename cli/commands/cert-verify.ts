@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import {
+  atMostOneStdin,
   optionalString,
   printJson,
   readInputBytes,
@@ -71,6 +72,7 @@ export const command: Command = {
     if (serverId !== undefined && pinsFile === undefined) {
       throw new UsageError('--server-id needs --pins');
     }
+    atMostOneStdin(certFile, keyFile);
     const certificate = readPemOrDer(io.cwd, certFile, '--cert', LIMITS.certificate);
     const serverPublicKey = readPemOrDer(io.cwd, keyFile, '--server-key', LIMITS.key);
     let accepted: AcceptedCertificate | undefined;

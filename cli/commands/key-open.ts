@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  atMostOneStdin,
   optionalString,
   printJson,
   readInputText,
@@ -78,6 +79,7 @@ export const command: Command = {
     if (serverKeyFile !== undefined && certFile === undefined) {
       throw new UsageError('--server-key needs --certificate and --user');
     }
+    atMostOneStdin(blobFile, mnemonicFile, certFile, serverKeyFile);
     // CLI tolerance: a trailing line break (or other trailing whitespace) of the blob file.
     const blob = readInputText(io.cwd, blobFile, '--blob', LIMITS.keyBlob).replace(/\s+$/, '');
     const mnemonic =

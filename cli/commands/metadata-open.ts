@@ -12,6 +12,7 @@
  * @module
  */
 import {
+  atMostOneStdin,
   optionalString,
   printJson,
   readInputBytes,
@@ -177,6 +178,14 @@ export const command: Command = {
       throw new UsageError('--parent-signature needs --parent-metadata');
     }
 
+    atMostOneStdin(
+      metadataPath,
+      privateKeyPath,
+      signaturePath,
+      parentPath,
+      parentSignaturePath,
+      serverKeyPath,
+    );
     // Encoding and structure: every input parses before anything is verified.
     const text = unwrapOcs(
       readInputText(cwd, metadataPath, 'the metadata document', LIMITS.metadata),

@@ -117,8 +117,9 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     // port answers must find them (E2EE-API-402); a signal during startup stops the server as soon
     // as it has started.
     let unwatch = () => {};
+    let stop = () => {};
     const stopped = new Promise<void>((done) => {
-      const stop = () => {
+      stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         unwatch();
@@ -129,7 +130,14 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
       // E2EE-API-402 (MUST, server): under npx, `kill` reaches npm only; its end stops the server.
       if (startedByNpx(process.env)) unwatch = watchLaunchers(stop);
     });
-    const server = await startServer(config, { log });
+    let server: RunningServer;
+    try {
+      server = await startServer(config, { log });
+    } catch (e) {
+      // A server that did not start (a port in use, …) leaves no handler behind.
+      stop();
+      throw e;
+    }
     for (const line of [...startupLines(config, server), ...describeConfig(config)])
       log.write({ type: 'startup', message: line });
     log.write({ type: 'startup', message: 'TEST SERVER: do not store real data' });
