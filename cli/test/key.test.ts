@@ -192,7 +192,14 @@ describe('sealfold key new / key open', () => {
     expect([made.status, made.stderr]).toEqual([0, '']);
     const mnemonic = readFileSync(join(dir, 'dave', 'mnemonic.txt'), 'utf8');
     expectNoWords(made.stdout, mnemonic);
-    const opened = sh(['key', 'open', '--blob', 'dave/private-key.blob', '--mnemonic', mnemonic]);
+    const opened = sh([
+      'key',
+      'open',
+      '--blob',
+      'dave/private-key.blob',
+      '--mnemonic-file',
+      'dave/mnemonic.txt',
+    ]);
     expect(opened.status).toBe(0);
     expect(opened.stdout).toBe(readFileSync(join(dir, 'dave', 'private-key.pem'), 'utf8'));
     const wrong = sh(['key', 'open', '--blob', 'dave/private-key.blob', '--mnemonic', PLANTED]);
