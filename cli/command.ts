@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
+import { readBoundedInput, stdinUsedTwice, type InputLimit } from './input.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CommandIo {
@@ -41,6 +40,11 @@ export interface Command {
    * their documented "configuration error" (spec/17-conformance.md §5).
    */
   usageExitCode?: number;
+  /**
+   * Exit code for a refusal raised before the command's own work (a SealfoldError or an error of
+   * the environment). Default 1; the `certify` commands use 3, as for usage errors.
+   */
+  refusalExitCode?: number;
   /** Returns the exit code: 0 ok, 1 rejected input or failed check. */
   run(args: CommandArgs, io: CommandIo): Promise<number>;
 }
@@ -71,18 +75,33 @@ export function printJson(io: CommandIo, value: unknown): void {
   io.stdout(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Reads FILE (relative to `cwd`); an unreadable file is a usage error naming `option`. */
-export function readInputBytes(cwd: string, file: string, option: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(resolve(cwd, file)));
-  } catch (e) {
-    throw new UsageError(
-      `cannot read ${option} ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-    );
+/**
+ * Reads FILE (relative to `cwd`; `-` is standard input), at most what its format allows: see
+ * `cli/input.ts`. A missing file is NOT_FOUND, an unreadable one IO_FAILED, a larger one
+ * `limit.code`.
+ */
+export function readInputBytes(
+  cwd: string,
+  file: string,
+  option: string,
+  limit: InputLimit,
+): Uint8Array {
+  return readBoundedInput(cwd, file, option, limit);
+}
+
+/** Throws a usage error when more than one of `files` is `-`: standard input is read once. */
+export function atMostOneStdin(...files: ReadonlyArray<string | undefined>): void {
+  if (stdinUsedTwice(...files)) {
+    throw new UsageError('only one input can be standard input (-)');
   }
 }
 
 /** Reads FILE as UTF-8 text; see {@link readInputBytes}. */
-export function readInputText(cwd: string, file: string, option: string): string {
-  return Buffer.from(readInputBytes(cwd, file, option)).toString('utf8');
+export function readInputText(
+  cwd: string,
+  file: string,
+  option: string,
+  limit: InputLimit,
+): string {
+  return Buffer.from(readInputBytes(cwd, file, option, limit)).toString('utf8');
 }

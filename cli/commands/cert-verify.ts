@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import {
+  atMostOneStdin,
   optionalString,
   printJson,
   readInputBytes,
@@ -21,10 +22,16 @@ import {
   type AcceptedCertificate,
 } from '../../reference/src/certs/index.js';
 import { looksLikePem } from '../../reference/src/pem/index.js';
+import { LIMITS, type InputLimit } from '../input.js';
 
 /** Reads FILE as PEM text when it looks like PEM, else as DER bytes. */
-function readPemOrDer(cwd: string, file: string, option: string): string | Uint8Array {
-  const bytes = readInputBytes(cwd, file, option);
+function readPemOrDer(
+  cwd: string,
+  file: string,
+  option: string,
+  limit: InputLimit,
+): string | Uint8Array {
+  const bytes = readInputBytes(cwd, file, option, limit);
   const latin1 = Buffer.from(bytes).toString('latin1');
   return looksLikePem(latin1) ? Buffer.from(bytes).toString('utf8') : bytes;
 }
@@ -65,8 +72,9 @@ export const command: Command = {
     if (serverId !== undefined && pinsFile === undefined) {
       throw new UsageError('--server-id needs --pins');
     }
-    const certificate = readPemOrDer(io.cwd, certFile, '--cert');
-    const serverPublicKey = readPemOrDer(io.cwd, keyFile, '--server-key');
+    atMostOneStdin(certFile, keyFile);
+    const certificate = readPemOrDer(io.cwd, certFile, '--cert', LIMITS.certificate);
+    const serverPublicKey = readPemOrDer(io.cwd, keyFile, '--server-key', LIMITS.key);
     let accepted: AcceptedCertificate | undefined;
     const cert =
       pinsFile === undefined

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { UsageError, type Command, type CommandIo } from '../command.js';
+import { readInputText, UsageError, type Command, type CommandIo } from '../command.js';
+import { LIMITS } from '../input.js';
 import { SealfoldError } from '../../reference/src/errors/index.js';
 import {
   compareReports,
@@ -22,15 +21,7 @@ const INVALID_INPUT = 3;
 
 /** Reads and validates one report; the error names the argument, never the file's content. */
 function readReport(cwd: string, file: string, which: 'OLD' | 'NEW'): Report {
-  let text: string;
-  try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
-  } catch (e) {
-    throw new SealfoldError(
-      'INPUT_MALFORMED',
-      `cannot read ${which} ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-    );
-  }
+  const text = readInputText(cwd, file, which, LIMITS.json);
   return parseJsonReport(text, `${which} ${file}`);
 }
 
@@ -88,6 +79,7 @@ export const command: Command = {
   ].join('\n'),
   options: {},
   allowPositionals: true,
+  refusalExitCode: INVALID_INPUT,
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UsageError('expects two reports: OLD NEW');
     const json = args.values.json === true;

@@ -9,9 +9,8 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { UsageError, optionalString, printJson, type Command } from '../command.js';
+import { UsageError, optionalString, printJson, readInputText, type Command } from '../command.js';
+import { LIMITS } from '../input.js';
 import { SERVER_CHECKS } from '../../conformance/src/server/checks/index.js';
 import type { ServerProfile } from '../../conformance/src/server/check.js';
 import type { TargetSpec } from '../../conformance/src/runner/certify.js';
@@ -27,14 +26,8 @@ import { isSealfoldError } from '../../reference/src/errors/index.js';
 import { recordedArgv, runCertify, targetFrom } from './certify-server.js';
 
 function readReport(cwd: string, file: string): Report {
-  let text: string;
   try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  try {
-    return parseJsonReport(text, file);
+    return parseJsonReport(readInputText(cwd, file, 'REPORT', LIMITS.json), file);
   } catch (e) {
     if (isSealfoldError(e)) throw new UsageError(e.message);
     throw e;
@@ -90,6 +83,7 @@ exit codes: those of sealfold certify server, for the one test.
   },
   allowPositionals: true,
   usageExitCode: EXIT.config,
+  refusalExitCode: EXIT.config,
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError('give exactly one REPORT file');
     const testId = optionalString(args, 'test');

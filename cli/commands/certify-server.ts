@@ -190,6 +190,7 @@ timeouts; 3 configuration or pre-flight error.
     quiet: { type: 'boolean' },
   },
   usageExitCode: EXIT.config,
+  refusalExitCode: EXIT.config,
   async run(args, io) {
     const target = targetFrom(args);
     const mode = optionalString(args, 'mode') ?? 'certification';

@@ -5,11 +5,20 @@
  *
  * @module
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
 import { SealfoldError } from '../../reference/src/errors/index.js';
 import { fromBase64 } from '../../reference/src/_internal/bytes.js';
 import { decryptFileToPath, FILE_KEY_LENGTH } from '../../reference/src/files/index.js';
+
+/** True when both paths name one file (the same path, or the same inode through a link). */
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  const sa = statSync(a, { throwIfNoEntry: false });
+  const sb = statSync(b, { throwIfNoEntry: false });
+  return sa !== undefined && sb !== undefined && sa.dev === sb.dev && sa.ino === sb.ino;
+}
 
 export const command: Command = {
   name: ['file', 'decrypt'],
@@ -17,8 +26,9 @@ export const command: Command = {
   usage: '--key B64 --nonce B64 [--tag B64] IN OUT',
   help: [
     'Decrypts the file body IN (AES-128-GCM, ciphertext followed by the 16-byte tag) into OUT.',
-    'OUT is created only after the whole body authenticated; on any failure it is not created',
-    '(or left unchanged) and the command exits 1 with one line naming the error code.',
+    'OUT is created only after the whole body authenticated (a temporary file beside it, renamed',
+    'at the end); on any failure it is not created (or left unchanged) and the command exits 1',
+    'with one line naming the error code. OUT may not be IN (usage error, exit 2).',
     '',
     'options:',
     '  --key B64    the 16-byte file key from the metadata entry (base64)',
@@ -34,6 +44,8 @@ export const command: Command = {
     const tagText = optionalString(args, 'tag');
     if (args.positionals.length !== 2) throw new UsageError('expected two paths: IN OUT');
     const [inPath, outPath] = args.positionals.map((p) => resolve(io.cwd, p)) as [string, string];
+    // The plaintext would replace the ciphertext it is read from (by name or through a link).
+    if (sameFile(inPath, outPath)) throw new UsageError('OUT is IN: give another output path');
     const key = fromBase64(keyText, '--key');
     if (key.length !== FILE_KEY_LENGTH) {
       throw new SealfoldError('INPUT_MALFORMED', `"--key" must be ${FILE_KEY_LENGTH} bytes`);

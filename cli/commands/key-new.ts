@@ -5,9 +5,11 @@
  *
  * @module
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { printJson, requireString, type Command } from '../command.js';
+import { SealfoldError } from '../../reference/src/errors/index.js';
+import { UID_RE } from '../../server-mock/src/store/users.js';
 import { spkiFingerprint } from '../../reference/src/certs/index.js';
 import { kdfName, WRITE_KDF } from '../../reference/src/keyblob/index.js';
 import { privateKeyToPem } from '../../reference/src/keys/index.js';
@@ -21,9 +23,8 @@ export const KEY_FILES = {
   blob: 'private-key.blob',
 } as const;
 
-/** Writes a secret file readable by its owner only (an existing file is replaced, not reused). */
+/** Writes a new secret file readable by its owner only; an existing file is EEXIST. */
 function writeSecret(path: string, text: string): void {
-  rmSync(path, { force: true });
   writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
 }
 
@@ -33,7 +34,8 @@ export const command: Command = {
   usage: '--user ID --out DIR [--json]',
   help: [
     'Generates what a client makes on its first device and writes it to DIR (created if absent;',
-    'existing files of these names are replaced):',
+    'if any of these files exists already, nothing is written and the command exits 1 with',
+    'ALREADY_EXISTS: a key set is never replaced by accident):',
     '',
     `  ${KEY_FILES.mnemonic}       the 12-word mnemonic, one line (mode 0600; keep it secret)`,
     `  ${KEY_FILES.privateKey}    the private key, PKCS#8 PEM (mode 0600)`,
@@ -45,7 +47,8 @@ export const command: Command = {
     'The mnemonic is never printed. Open the blob again with `sealfold key open`.',
     '',
     'options:',
-    '  --user ID   the user id (the CSR subject is CN=ID)',
+    "  --user ID   the user id (the CSR subject is CN=ID): 1..64 of A-Z a-z 0-9 space _ . @ ' -,",
+    '              the ids a Nextcloud server accepts; any other is INPUT_MALFORMED',
     '  --out DIR   the output folder',
     '  --json      print the file paths and key fingerprint as JSON',
   ].join('\n'),
@@ -55,20 +58,33 @@ export const command: Command = {
   },
   async run(args, io) {
     const userId = requireString(args, 'user');
+    // A CSR for an id the server refuses would only fail later, at POST /public-key.
+    if (!UID_RE.test(userId)) {
+      throw new SealfoldError('INPUT_MALFORMED', "--user must be 1..64 of [A-Za-z0-9 _.@'-]");
+    }
     const dir = resolve(io.cwd, requireString(args, 'out'));
-    const e = await enrolUser({ userId });
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const files = {
       mnemonic: join(dir, KEY_FILES.mnemonic),
       privateKey: join(dir, KEY_FILES.privateKey),
       csr: join(dir, KEY_FILES.csr),
       blob: join(dir, KEY_FILES.blob),
     };
+    // Checked before the key is made, so that a refusal leaves the folder as it was; the
+    // exclusive writes below still refuse a file that appears in between.
+    const existing = Object.values(files).filter((f) => existsSync(f));
+    if (existing.length > 0) {
+      throw new SealfoldError(
+        'ALREADY_EXISTS',
+        `${existing.join(', ')} exist${existing.length === 1 ? 's' : ''}: a key set is never replaced; choose another --out`,
+      );
+    }
+    const e = await enrolUser({ userId });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     // E2EE-REC-006 (MUST NOT, client): the mnemonic goes to its 0600 file only, never to output.
     writeSecret(files.mnemonic, e.mnemonic.join(' ') + '\n');
     writeSecret(files.privateKey, privateKeyToPem(e.pkcs8));
-    writeFileSync(files.csr, e.csrPem);
-    writeFileSync(files.blob, e.blob);
+    writeFileSync(files.csr, e.csrPem, { flag: 'wx' });
+    writeFileSync(files.blob, e.blob, { flag: 'wx' });
     e.pkcs8.fill(0);
     const result = {
       ok: true,

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  atMostOneStdin,
   optionalString,
   printJson,
   readInputText,
@@ -17,6 +18,7 @@ import { sha256Hex } from '../../reference/src/_internal/bytes.js';
 import { decryptPrivateKey, kdfName } from '../../reference/src/keyblob/index.js';
 import { privateKeyToPem, publicKeyOf } from '../../reference/src/keys/index.js';
 import { recoverPrivateKey } from '../../reference/src/recovery/index.js';
+import { LIMITS } from '../input.js';
 
 export const command: Command = {
   name: ['key', 'open'],
@@ -77,19 +79,21 @@ export const command: Command = {
     if (serverKeyFile !== undefined && certFile === undefined) {
       throw new UsageError('--server-key needs --certificate and --user');
     }
+    atMostOneStdin(blobFile, mnemonicFile, certFile, serverKeyFile);
     // CLI tolerance: a trailing line break (or other trailing whitespace) of the blob file.
-    const blob = readInputText(io.cwd, blobFile, '--blob').replace(/\s+$/, '');
-    const mnemonic = inline ?? readInputText(io.cwd, mnemonicFile!, '--mnemonic-file');
+    const blob = readInputText(io.cwd, blobFile, '--blob', LIMITS.keyBlob).replace(/\s+$/, '');
+    const mnemonic =
+      inline ?? readInputText(io.cwd, mnemonicFile!, '--mnemonic-file', LIMITS.mnemonic);
     const opened =
       certFile === undefined
         ? await decryptPrivateKey(blob, mnemonic)
         : await recoverPrivateKey({
             blob,
             mnemonic,
-            certificate: readInputText(io.cwd, certFile, '--certificate'),
+            certificate: readInputText(io.cwd, certFile, '--certificate', LIMITS.certificate),
             userId: userId!,
             ...(serverKeyFile !== undefined && {
-              serverPublicKey: readInputText(io.cwd, serverKeyFile, '--server-key'),
+              serverPublicKey: readInputText(io.cwd, serverKeyFile, '--server-key', LIMITS.key),
             }),
           });
     // The canonical PEM (64-character lines), whatever line width the writer used.

@@ -12,6 +12,7 @@
  * @module
  */
 import {
+  atMostOneStdin,
   optionalString,
   printJson,
   readInputBytes,
@@ -21,6 +22,7 @@ import {
   type Command,
 } from '../command.js';
 import { toBase64 } from '../../reference/src/_internal/bytes.js';
+import { LIMITS } from '../input.js';
 import { isSealfoldError, SealfoldError } from '../../reference/src/errors/index.js';
 import {
   decryptLegacyFiledropEntry,
@@ -56,7 +58,7 @@ export function unwrapOcs(text: string): string {
 
 /** A key file: PEM with `label`, or DER. */
 function keyFile(cwd: string, path: string, label: string, what: string): Uint8Array {
-  const bytes = readInputBytes(cwd, path, what);
+  const bytes = readInputBytes(cwd, path, what, LIMITS.key);
   const text = Buffer.from(bytes).toString('utf8');
   return looksLikePem(text) ? pemDecode(text, label, 'KEY_MALFORMED') : bytes;
 }
@@ -71,7 +73,10 @@ interface SignatureReport {
 /** The `X-NC-E2EE-SIGNATURE` value from a file; a final line break is not part of it. */
 function signatureFile(cwd: string, path: string | undefined, what: string): string | undefined {
   if (path === undefined) return undefined;
-  return readInputText(cwd, path, `the signature of the ${what}`).replace(/\r?\n$/, '');
+  return readInputText(cwd, path, `the signature of the ${what}`, LIMITS.signature).replace(
+    /\r?\n$/,
+    '',
+  );
 }
 
 /** SIGNATURE_MISSING with the hint a command-line user needs. */
@@ -173,8 +178,18 @@ export const command: Command = {
       throw new UsageError('--parent-signature needs --parent-metadata');
     }
 
+    atMostOneStdin(
+      metadataPath,
+      privateKeyPath,
+      signaturePath,
+      parentPath,
+      parentSignaturePath,
+      serverKeyPath,
+    );
     // Encoding and structure: every input parses before anything is verified.
-    const text = unwrapOcs(readInputText(cwd, metadataPath, 'the metadata document'));
+    const text = unwrapOcs(
+      readInputText(cwd, metadataPath, 'the metadata document', LIMITS.metadata),
+    );
     const doc = parseMetadataDocument(text);
     const privateKey = keyFile(cwd, privateKeyPath, PEM_LABELS.privateKey, 'the private key');
     const serverKey =
@@ -184,7 +199,7 @@ export const command: Command = {
     const parentText =
       parentPath === undefined
         ? undefined
-        : unwrapOcs(readInputText(cwd, parentPath, 'the root folder document'));
+        : unwrapOcs(readInputText(cwd, parentPath, 'the root folder document', LIMITS.metadata));
 
     if (doc.family === 1) {
       if (signaturePath !== undefined || parentPath !== undefined) {

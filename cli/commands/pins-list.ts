@@ -4,15 +4,18 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { printJson, requireString, UsageError, type Command } from '../command.js';
+import { printJson, readInputBytes, requireString, type Command } from '../command.js';
+import { LIMITS } from '../input.js';
 import { FilePinStore, isPinVerified } from '../../reference/src/certs/index.js';
 
-/** A pin file given on the command line; a missing one is a usage error, never a new file. */
+/**
+ * A pin file given on the command line; a missing one is NOT_FOUND, never a new file, and one
+ * larger than a pin file may be is refused before the store parses it.
+ */
 export function existingPinStore(cwd: string, file: string): FilePinStore {
   const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new UsageError(`cannot read --pins ${file}: ENOENT`);
+  readInputBytes(cwd, file, '--pins', LIMITS.json);
   return new FilePinStore(path);
 }
 

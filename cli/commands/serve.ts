@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from '../command.js';
-import { UsageError, optionalString, readInputText } from '../command.js';
+import { UsageError, optionalString, readInputBytes, readInputText } from '../command.js';
 import { parseConfig, describeConfig, type ServerConfig } from '../../server-mock/src/config.js';
 import { FAULT_NAMES } from '../../server-mock/src/faults.js';
 import { startServer, type RunningServer } from '../../server-mock/src/main.js';
@@ -12,6 +12,7 @@ import { jsonLineLogger } from '../../server-mock/src/log.js';
 import { isSealfoldError } from '../../reference/src/errors/index.js';
 import { resolve } from 'node:path';
 import { startedByNpx, watchLaunchers } from '../launcher-watch.js';
+import { LIMITS } from '../input.js';
 
 /**
  * What an operator needs to see at startup (E2EE-API-404): where it listens, where its state is,
@@ -85,7 +86,10 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     const managementToken =
       tokenFile === undefined
         ? null
-        : readInputText(io.cwd, tokenFile, '--management-token-file').trim();
+        : readInputText(io.cwd, tokenFile, '--management-token-file', LIMITS.token).trim();
+    // The server reads the users file itself; this read gives a missing, unreadable or oversized
+    // file the same code and exit as every other input of the command line.
+    if (users !== undefined) readInputBytes(io.cwd, users, '--users', LIMITS.json);
     let config;
     try {
       config = parseConfig({
@@ -113,8 +117,9 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     // port answers must find them (E2EE-API-402); a signal during startup stops the server as soon
     // as it has started.
     let unwatch = () => {};
+    let stop = () => {};
     const stopped = new Promise<void>((done) => {
-      const stop = () => {
+      stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         unwatch();
@@ -125,7 +130,14 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
       // E2EE-API-402 (MUST, server): under npx, `kill` reaches npm only; its end stops the server.
       if (startedByNpx(process.env)) unwatch = watchLaunchers(stop);
     });
-    const server = await startServer(config, { log });
+    let server: RunningServer;
+    try {
+      server = await startServer(config, { log });
+    } catch (e) {
+      // A server that did not start (a port in use, …) leaves no handler behind.
+      stop();
+      throw e;
+    }
     for (const line of [...startupLines(config, server), ...describeConfig(config)])
       log.write({ type: 'startup', message: line });
     log.write({ type: 'startup', message: 'TEST SERVER: do not store real data' });

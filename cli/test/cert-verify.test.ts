@@ -129,7 +129,7 @@ describe('sealfold cert verify', () => {
     expect(readFileSync(join(dir, 'pins.json'), 'utf8')).toBe(before);
   });
 
-  it('exit 2 for usage errors (missing option, unreadable file, --server-id without --pins)', async () => {
+  it('exit 2 for usage errors (missing option, --server-id without --pins); a missing file is exit 1 NOT_FOUND', async () => {
     expect((await run(['cert', 'verify', '--cert', 'bob.pem', '--user', 'bob'])).code).toBe(2);
     expect(
       (
@@ -143,8 +143,8 @@ describe('sealfold cert verify', () => {
           '--user',
           'bob',
         ])
-      ).code,
-    ).toBe(2);
+      ).err,
+    ).toBe('sealfold: NOT_FOUND: --cert missing.pem: ENOENT\n');
     expect((await run([...base, '--user', 'bob', '--server-id', 'x'])).code).toBe(2);
     expect((await run([...base, '--user', 'bob', '--bogus'])).code).toBe(2);
   });

@@ -129,7 +129,7 @@ describe('certify compare (E2EE-CONF-240, E2EE-CONF-241)', () => {
     writeFileSync(join(dir, 'v2.json'), JSON.stringify({ ...fullReport(base), reportVersion: 2 }));
     writeFileSync(join(dir, 'junit.xml'), '<testsuites/>');
     for (const [argv, pattern] of [
-      [[good, 'missing.json'], /cannot read NEW missing.json: ENOENT/],
+      [[good, 'missing.json'], /NOT_FOUND: NEW missing.json: ENOENT/],
       [['garbage.json', good], /OLD garbage.json is not JSON/],
       [
         [good, 'v2.json'],
@@ -140,7 +140,7 @@ describe('certify compare (E2EE-CONF-240, E2EE-CONF-241)', () => {
       const r = await run([...argv]);
       expect(r.code).toBe(3);
       expect(r.err).toMatch(pattern);
-      expect(r.err).toMatch(/^sealfold: INPUT_MALFORMED: /);
+      expect(r.err).toMatch(/^sealfold: (?:INPUT_MALFORMED|NOT_FOUND): /);
     }
     const j = await run([good, 'v2.json', '--json']);
     expect(j.code).toBe(3);

@@ -215,9 +215,13 @@ describe('sealfold metadata open', () => {
     expectRejected(r, 'CERT_UNTRUSTED');
   });
 
-  it('usage errors exit 2', async () => {
+  it('usage errors exit 2; a missing input file is exit 1 NOT_FOUND', async () => {
     expect((await run(['metadata', 'open', '--metadata', 'root.json'])).code).toBe(2);
-    expect((await run([...base, '--metadata', 'missing.json', '--no-signature'])).code).toBe(2);
+    const missing = await run([...base, '--metadata', 'missing.json', '--no-signature']);
+    expect([missing.code, missing.err]).toEqual([
+      1,
+      'sealfold: NOT_FOUND: the metadata document missing.json: ENOENT\n',
+    ]);
   });
 });
 

@@ -1,4 +1,11 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,13 +108,17 @@ describe('sealfold pins list / pins verify', () => {
     expect(listed.out).toMatch(new RegExp(`^user:bob  ${bobFingerprint}  verified 20\\d\\d-`, 'm'));
   });
 
-  it('E2EE-CERT-037: no pin for the user is NOT_FOUND; a malformed fingerprint is INPUT_MALFORMED; a missing pin file is a usage error (exit 2)', async () => {
+  it('E2EE-CERT-037: no pin for the user is NOT_FOUND; a malformed fingerprint is INPUT_MALFORMED; a missing pin file is NOT_FOUND (exit 1), never a new file', async () => {
     const verify = (file: string, user: string, fp: string) =>
       run(['pins', 'verify', '--pins', file, '--user', user, '--fingerprint', fp]);
     expect((await verify('pins.json', 'carol', bobFingerprint)).err).toMatch(/NOT_FOUND/);
     expect((await verify('pins.json', 'bob', 'abc')).err).toMatch(/INPUT_MALFORMED/);
     const missing = await run(['pins', 'list', '--pins', 'nope.json']);
-    expect(missing.code).toBe(2);
-    expect((await verify('nope.json', 'bob', bobFingerprint)).code).toBe(2);
+    expect([missing.code, missing.err]).toEqual([
+      1,
+      'sealfold: NOT_FOUND: --pins nope.json: ENOENT\n',
+    ]);
+    expect((await verify('nope.json', 'bob', bobFingerprint)).code).toBe(1);
+    expect(existsSync(join(dir, 'nope.json'))).toBe(false);
   });
 });

@@ -54,6 +54,8 @@ export const E2EE_CODES = [
   'LOCK_CONFLICT',
   'SERVER_RESPONSE_MALFORMED',
   'SERVER_ERROR',
+  // The local environment (files, folders, sockets), for the command line and the servers.
+  'IO_FAILED',
   'UNSUPPORTED',
 ] as const;
 

@@ -1,10 +1,11 @@
 /**
  * Test identities shaped like a Nextcloud server's: a server RSA key, and user certificates with
  * issuer == subject (CN=<user id>), serial 0, basicConstraints CA:TRUE, a subjectKeyIdentifier,
- * signed by the server key with sha256WithRSAEncryption. Generate them once per test file.
+ * signed by the server key with sha256WithRSAEncryption. The RSA keys come from the test-key
+ * pool (`test-keys.ts`), so that a file's identities are the same in every run.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { pkiEngine, subtle } from '../../src/_internal/pkijs.js';
 import { pemEncode } from '../../src/pem/index.js';
+import { nextTestKey } from './test-keys.js';
 
 export interface ServerKey {
   spkiDer: Uint8Array;
@@ -28,18 +30,20 @@ export interface Identity {
 }
 
 export function makeServerKey(): ServerKey {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const spkiDer = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+  const privateKey = nextTestKey();
+  const spkiDer = new Uint8Array(
+    createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
+  );
   return { spkiDer, publicKeyPem: pemEncode('PUBLIC KEY', spkiDer), privateKey };
 }
 
-/** Issues a certificate for `userId` (a fresh key pair unless `key` is given), signed by `server`. */
+/** Issues a certificate for `userId` (the pool's next key unless `key` is given), signed by `server`. */
 export async function makeIdentity(
   userId: string,
   server: ServerKey,
   opts: { key?: KeyObject; serial?: number } = {},
 ): Promise<Identity> {
-  const key = opts.key ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const key = opts.key ?? nextTestKey();
   const pkcs8 = new Uint8Array(key.export({ type: 'pkcs8', format: 'der' }));
   const spki = new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
   const cert = new pkijs.Certificate();

@@ -1,21 +1,22 @@
 /**
- * Per-file test setup shared by the reference tests: fresh RSA user key pairs and a scratch
- * folder. Both are set up once per test file (RSA-2048 generation is slow).
+ * Per-file test setup shared by the reference tests: RSA user key pairs from the test-key pool
+ * (`test-keys.ts`: pre-generated, the same in every run) and a scratch folder.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { generateUserKeyPair, type UserKeyPair } from '../../src/keys/index.js';
+import type { UserKeyPair } from '../../src/keys/index.js';
+import { nextTestKeyPair } from './test-keys.js';
 
 type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N
   ? R
   : Tuple<T, N, [...R, T]>;
 
-/** `n` fresh RSA-2048 user key pairs, generated in parallel. */
+/** `n` distinct RSA-2048 user key pairs from the test-key pool. */
 export async function userKeyPairs<N extends number>(n: N): Promise<Tuple<UserKeyPair, N>> {
-  const pairs = await Promise.all(Array.from({ length: n }, () => generateUserKeyPair()));
-  return pairs as Tuple<UserKeyPair, N>;
+  const pairs = Array.from({ length: n }, () => nextTestKeyPair());
+  return Promise.resolve(pairs as Tuple<UserKeyPair, N>);
 }
 
 /**

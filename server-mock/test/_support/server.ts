@@ -1,9 +1,9 @@
 /**
- * Test support for the mock server: one CA key and a few user key pairs per test file (RSA
- * generation is slow), an app factory with users alice and bob, and request helpers that send
+ * Test support for the mock server: one CA key and a few user key pairs per test file (from the
+ * pre-generated test-key pool), an app factory with users alice and bob, and request helpers that send
  * the headers a real E2EE client sends.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { nextTestKeyPair } from '../../../reference/test/_support/test-keys.js';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
@@ -26,13 +26,9 @@ export const CREDS = {
   bob: { login: 'bob-login-pw', app: 'bob-app-pw' },
 } as const;
 
-/** A fresh RSA-2048 key pair as PKCS#8 / SPKI DER. */
+/** An RSA-2048 key pair as PKCS#8 / SPKI DER: the test-key pool's next (distinct in a file). */
 export function rsaKeyPair(): { pkcs8: Uint8Array; spki: Uint8Array } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    pkcs8: new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' })),
-    spki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
-  };
+  return nextTestKeyPair();
 }
 
 /** A CSR PEM for `cn` made with `pkcs8` (reference client). */

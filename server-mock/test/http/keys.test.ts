@@ -164,8 +164,8 @@ for (const profile of ['nc30', 'nc32'] as const) {
         [`${b64(30)}|${b64(12)}=|${b64(40)}`, false], // inconsistent padding
         ['-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', false],
       ];
-      for (const [blob, valid] of cases) {
-        const u = `u${Math.random().toString(36).slice(2, 8)}`;
+      for (const [i, [blob, valid]] of cases.entries()) {
+        const u = `blob-${profile}-${i}`;
         await addUser(t, u); // a fresh user per case, so that 409 never masks the format check
         const before = fp();
         const r = await ocs(t.app, 'post', `${E2EE_V1}/private-key`, [u, 'pw-' + u])

@@ -54,6 +54,15 @@ async function refused(s: DavServer, req: Promise<{ status: number }>, status: n
   expect(s.store.fingerprint()).toBe(fp);
 }
 
+/**
+ * A token that differs from `token` in its last character. Replacing the last character with a
+ * fixed letter is the right token whenever the random token already ends in that letter.
+ */
+function wrongToken(token: string): string {
+  const last = token.at(-1);
+  return token.slice(0, -1) + (last === 'Z' ? 'Y' : 'Z');
+}
+
 describe('MKCOL', () => {
   it('E2EE-API-230: 201 with OC-FileId; 405 exists; 409 no parent; 415 with a body', async () => {
     const s = makeDavServer('nc32');
@@ -263,8 +272,9 @@ describe('writes inside encrypted trees', () => {
       // A token that differs from the lock's (in its last character, whatever that is) is
       // refused with 423, core's FileLocked (E2EE-LOCK-041).
       const t3 = s.lock(enc);
-      const other = t3.slice(0, -1) + (t3.endsWith('Z') ? 'Y' : 'Z');
-      await refused(s, s.dav('put', 'Enc/g').set('e2e-token', other).send('x'), 423);
+      expect(wrongToken(t3)).not.toBe(t3);
+      expect(wrongToken('abcZ')).not.toBe('abcZ');
+      await refused(s, s.dav('put', 'Enc/g').set('e2e-token', wrongToken(t3)).send('x'), 423);
       s.unlock(enc, t3);
     },
   );
