@@ -315,18 +315,37 @@ async function runHistory(
 }
 
 describe('folders and sharing: model-based histories', () => {
-  it('E2EE-SEC-050: E2EE-SEC-051: E2EE-SEC-052: E2EE-SEC-053: E2EE-SHARE-001: E2EE-SHARE-002: E2EE-SHARE-021: E2EE-SHARE-022: E2EE-SHARE-023: E2EE-SHARE-035: random histories (uploads, updates, renames, deletes, sub-folders, shares, unshares, filedrops) with 2-4 users keep every invariant', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(opArb, { minLength: 3, maxLength: 14 }),
-        fc.nat(255),
-        async (ops, seed) => {
-          await runHistory(ops, seed);
-        },
-      ),
-      { numRuns: 12 },
-    );
-  });
+  it(
+    'random histories (uploads, updates, renames, deletes, sub-folders, shares, unshares, filedrops) with 2-4 users keep every invariant',
+    {
+      meta: {
+        requirements: [
+          'E2EE-SEC-050',
+          'E2EE-SEC-051',
+          'E2EE-SEC-052',
+          'E2EE-SEC-053',
+          'E2EE-SHARE-001',
+          'E2EE-SHARE-002',
+          'E2EE-SHARE-021',
+          'E2EE-SHARE-022',
+          'E2EE-SHARE-023',
+          'E2EE-SHARE-035',
+        ],
+      },
+    },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(opArb, { minLength: 3, maxLength: 14 }),
+          fc.nat(255),
+          async (ops, seed) => {
+            await runHistory(ops, seed);
+          },
+        ),
+        { numRuns: 12 },
+      );
+    },
+  );
 
   it('E2EE-SEC-051: a fixed history with share, unshare, update and re-share keeps every invariant', async () => {
     const r = await runHistory(
