@@ -9,7 +9,7 @@
  * Failures: a malformed or duplicated ID; a test or implementation file citing an unknown ID, or
  * implementation code citing a withdrawn one; a MUST / MUST NOT with no test citing it; a test
  * title with more than three IDs; a range opening an enforcing line comment; the spec's error-code table differing
- * from `E2EE_CODES`; a JSON Schema that does not compile or a chapter linking a missing schema.
+ * from `E2EE_CODES`, or its fixed-message column from the reference's; a JSON Schema that does not compile or a chapter linking a missing schema.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsNs from 'ajv-formats';
-import { E2EE_CODES } from '../../reference/src/errors/index.js';
+import { E2EE_CODES, FIXED_MESSAGE_CODES } from '../../reference/src/errors/index.js';
 import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './registry.js';
 import { codeCitations, testCitations } from './citations.js';
 import { vectorCoverage, type VectorCoverage } from './vector-citations.js';
@@ -111,6 +111,13 @@ function byFileLine(a: string, b: string): number {
   return fa === fb ? Number(la) - Number(lb) : fa! < fb! ? -1 : 1;
 }
 
+/** Codes whose row in `spec/01-errors.md` says `yes` in the fixed-message column. */
+export function specFixedMessageCodes(chapters: SpecFile[]): string[] {
+  const errors = chapters.find((c) => c.path.endsWith('-errors.md'));
+  if (!errors) return [];
+  return [...errors.text.matchAll(/^\| `([A-Z_]+)` \| [a-z]+ \| yes \|/gm)].map((m) => m[1]!);
+}
+
 /** Runs every check against the repository at `root`. */
 export function checkSpec(root: string): CheckReport {
   const chapters = readChapters(root);
@@ -198,6 +205,13 @@ export function checkSpec(root: string): CheckReport {
         (missing.length ? `; not in spec: ${missing.join(', ')}` : '') +
         (extra.length ? `; not in code: ${extra.join(', ')}` : '') +
         (!missing.length && !extra.length ? '; same codes, different order' : ''),
+    );
+  }
+
+  const fixed = specFixedMessageCodes(chapters).sort().join(', ');
+  if (fixed !== [...FIXED_MESSAGE_CODES].sort().join(', ')) {
+    problems.push(
+      `spec/01-errors.md: the fixed-message codes (${fixed}) differ from the reference's (${[...FIXED_MESSAGE_CODES].sort().join(', ')})`,
     );
   }
 
