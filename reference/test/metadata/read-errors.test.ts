@@ -380,6 +380,14 @@ describe('reading', () => {
     );
   });
 
+  it('E2EE-META-045: the own-key check holds without a server key too (it is no option)', () => {
+    const t = edit(good(), (j) => (j.users[0].certificate = secondAlice.certPem));
+    expect(() => readAs(t, alice)).toThrow(code('KEY_MISMATCH'));
+    // Another member's foreign certificate is the trust check's concern, not this one's.
+    const other = edit(good(), (j) => (j.users[1].certificate = secondAlice.certPem));
+    expect(() => readAs(other, alice)).not.toThrow();
+  });
+
   it('E2EE-META-046: unwrap failure, and unwrapped keys of the wrong length or degenerate', () => {
     const t = edit(
       good(),
