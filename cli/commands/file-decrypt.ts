@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
 import { SealfoldError } from '../../reference/src/errors/index.js';
-import { fromBase64 } from '../../reference/src/_internal/bytes.js';
+import { fromBase64 } from '../../reference/src/bytes/index.js';
 import { decryptFileToPath, FILE_KEY_LENGTH } from '../../reference/src/files/index.js';
 
 export const command: Command = {

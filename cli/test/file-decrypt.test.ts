@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './_run.js';
 import { encryptFile } from '../../reference/src/files/index.js';
-import { toBase64 } from '../../reference/src/_internal/bytes.js';
+import { toBase64 } from '../../reference/src/bytes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ import {
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
-import { abytes } from '../../../reference/src/_internal/bytes.js';
+import { abytes } from '../../../reference/src/bytes/index.js';
 import { writeFileAtomic } from '../store/index.js';
 import type { CaSigner } from './signer.js';
 
