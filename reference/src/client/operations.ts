@@ -172,7 +172,7 @@ export async function shareFolder(
 
 /**
  * Revokes `userId`: a key rotation without them (no file content re-encrypted), then the OCS
- * share is deleted. `exposedFiles` lists what they may still hold keys for (E2EE-SEC-052).
+ * share is deleted. `exposedFiles` lists what they may still hold keys for (E2EE-SEC-801).
  */
 export async function unshareFolder(
   device: Device,

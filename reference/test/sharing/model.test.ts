@@ -188,7 +188,7 @@ async function runHistory(
         );
         if (!u) break;
         const r = await removeMember(state, ctx, u, { fetchedUserIds: memberIds });
-        // E2EE-SEC-052: every file the removed member could read is reported.
+        // E2EE-SEC-801: every file the removed member could read is reported.
         expect(r.exposedFiles.map((f) => f.fileId).sort()).toEqual([...files].sort());
         const h = held.get(u)!;
         windows.push({
@@ -322,7 +322,8 @@ describe('folders and sharing: model-based histories', () => {
         requirements: [
           'E2EE-SEC-050',
           'E2EE-SEC-051',
-          'E2EE-SEC-052',
+          'E2EE-SEC-800',
+          'E2EE-SEC-801',
           'E2EE-SEC-053',
           'E2EE-SHARE-001',
           'E2EE-SHARE-002',

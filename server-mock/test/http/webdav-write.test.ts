@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { DAV, PASSWORD, makeDavServer, type DavServer } from './_dav.js';
+import { BROWSER_UA, DAV, PASSWORD, makeDavServer, type DavServer } from './_dav.js';
 import { tree } from '../../src/store/index.js';
 import { MAX_PUT_BYTES } from '../../src/http/webdav.js';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -165,7 +165,7 @@ describe('MOVE and COPY', () => {
     void d;
   });
 
-  it('E2EE-API-223: no MOVE or COPY between encrypted and plain trees; encrypted folders are not copied', async () => {
+  it('E2EE-API-800: E2EE-API-801: no MOVE or COPY between encrypted and plain trees; encrypted folders are not copied', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     const t = s.lock(enc);
@@ -191,6 +191,21 @@ describe('MOVE and COPY', () => {
     await refused(s, s.dav('copy', 'P/holder').set('Destination', dest('holder2')), 403);
     expect((await s.dav('move', 'P/holder').set('Destination', dest('holder2'))).status).toBe(201);
     expect(tree.isInEncryptedTree(s.store, inner)).toBe(true);
+  });
+
+  it('E2EE-API-802: a client that is not an E2EE client may neither move nor delete a plain folder holding an encrypted one', async () => {
+    const s = makeDavServer('nc32');
+    const p = s.mkdir(s.root('alice'), 'P');
+    const holder = s.mkdir(p, 'holder');
+    const inner = s.mkdir(holder, 'E2');
+    s.engine((ctx) => ctx.tree.setEncrypted(inner, true));
+    const before = s.store.fingerprint();
+    const move = s.dav('move', 'P/holder', 'alice', BROWSER_UA).set('Destination', dest('moved'));
+    expect((await move).status).toBe(403);
+    expect((await s.dav('delete', 'P/holder', 'alice', BROWSER_UA)).status).toBe(403);
+    expect(s.store.fingerprint()).toEqual(before);
+    // The same move by an E2EE client is allowed (E2EE-API-800 only forbids crossing the boundary).
+    expect((await s.dav('move', 'P/holder').set('Destination', dest('moved'))).status).toBe(201);
   });
 
   it('E2EE-API-222: inside encrypted trees MOVE/COPY need the token and are staged until unlock', async () => {
