@@ -1,6 +1,6 @@
 /**
  * `sealfold file decrypt`: decrypts one file body (`ciphertext ‖ tag`) with the key, nonce and
- * tag from its metadata entry. OUT is written only when the tag verifies (E2EE-FILE-007): the
+ * tag from its metadata entry. OUT is written only when the tag verifies (E2EE-FILE-801): the
  * plaintext goes to a temporary file beside OUT that is renamed at the end, or removed on failure.
  *
  * @module

@@ -133,7 +133,7 @@ export interface DroppedFile {
 
 /**
  * Shares the top folder with `userId`: the OCS share, then a key rotation that wraps the new
- * metadata key for the recipient's validated and pinned certificate (E2EE-API-310). If the
+ * metadata key for the recipient's validated and pinned certificate (E2EE-API-804). If the
  * rotation fails, the share is withdrawn again. `warnings` names the recipient when its pin is
  * not verified (E2EE-CERT-039).
  */

@@ -134,7 +134,7 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(after.filter((s) => s.endsWith('/private-key'))).toEqual([]);
   });
 
-  it('E2EE-API-310: E2EE-CERT-032: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
+  it('E2EE-API-803: E2EE-CERT-032: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
     // alice pins bob's key by opening a folder bob shared with her.
     const first = await createTopFolder(device('bob'), 'bob-first');
     await shareFolder(device('bob'), first, 'alice');
@@ -417,7 +417,7 @@ describe('reference client against a malicious server over HTTP', () => {
     }
   });
 
-  it('E2EE-API-310: E2EE-SHARE-020: sharing with a pinned user whose certificate the server re-minted is KEY_CHANGED; the OCS share is withdrawn and the member set is unchanged', async () => {
+  it('E2EE-API-804: E2EE-SHARE-020: sharing with a pinned user whose certificate the server re-minted is KEY_CHANGED; the OCS share is withdrawn and the member set is unchanged', async () => {
     // alice pinned bob when she opened a folder bob shared (first tests).
     expect(await device('alice').pins.get(pinIdentity('user', 'bob'))).toBeDefined();
     const fakeBob = await server.mint('bob');
