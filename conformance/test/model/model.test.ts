@@ -97,7 +97,7 @@ describe(
   },
 );
 
-describe('staging, commit and abort (E2EE-LOCK-043..055, E2EE-API-215)', () => {
+describe('staging, commit and abort (E2EE-LOCK-043..055, E2EE-API-806, E2EE-API-807)', () => {
   it('staged saves are hidden and staged deletes listed until the unlock; commit renames deepest first', () => {
     const m = withDocument('nc32');
     const t = m.lockTop('alice', 1, '').token!;

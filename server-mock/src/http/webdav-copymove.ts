@@ -47,7 +47,7 @@ function copyTree(tx: Tx, nowSec: number, srcId: number, parentId: number, name:
   });
   const encrypted = tree.isInEncryptedTree(tx, srcId);
   for (const child of tx.childrenOf(srcId)) {
-    // Inside an encrypted tree a copy holds the committed state only (E2EE-API-215): staged saves
+    // Inside an encrypted tree a copy holds the committed state only (E2EE-API-806): staged saves
     // are left out and staged deletes keep their original names.
     const name = encrypted ? visibleName(child.name) : child.name;
     if (name !== null) copyTree(tx, nowSec, child.id, made.id, name);

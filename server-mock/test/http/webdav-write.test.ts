@@ -291,7 +291,7 @@ describe('the top encrypted folder deleted under a lock', () => {
   // Regression (found by the model-based test): the staged delete lived in the plain parent as
   // `Enc.e2e-to-delete`, so listings showed uncommitted state, and a new plain `Enc` could be
   // created there, which the abort then replaced (data loss).
-  it('E2EE-API-215 E2EE-LOCK-044: keeps its name in its plain parent until the unlock, and the name stays taken', async () => {
+  it('E2EE-API-807 E2EE-LOCK-044: keeps its name in its plain parent until the unlock, and the name stays taken', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     s.putFile(enc, 'f', 'c');
