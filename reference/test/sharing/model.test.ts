@@ -285,8 +285,8 @@ async function runHistory(
           expect(() =>
             decryptMetadata({ document: doc, userId: u.userId, privateKey: u.pkcs8 }),
           ).toThrow(expect.objectContaining({ code: 'METADATA_KEY_MISSING' }));
-          // Even a forged entry for them would need the new key wrapped to them: unwrapping
-          // another member's wrap fails.
+          // A forged entry for them that copies another member's entry is refused before any
+          // unwrap: its certificate does not hold their key (E2EE-META-045, unconditional).
           const other = doc.users[0]!;
           expect(() =>
             decryptMetadata({
@@ -294,7 +294,7 @@ async function runHistory(
               userId: u.userId,
               privateKey: u.pkcs8,
             }),
-          ).toThrow(expect.objectContaining({ code: 'KEY_UNWRAP_FAILED' }));
+          ).toThrow(expect.objectContaining({ code: 'KEY_MISMATCH' }));
         }
         for (const k of w.metaKeys) {
           expect(() => aesGcmDecrypt(k, doc.nonce, doc.ciphertext)).toThrow(
