@@ -21,7 +21,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { decryptFile, encryptFile } from '../reference/src/files/index.js';
-import { toHex } from '../reference/src/_internal/bytes.js';
+import { toHex } from '../reference/src/bytes/index.js';
 import { watchPeakRss } from './_peak-rss.js';
 import { median } from './_throughput.js';
 

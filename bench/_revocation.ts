@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { MemoryPinStore } from '../reference/src/certs/index.js';
 import { encryptFileStream, newObjectId } from '../reference/src/files/index.js';
-import { readChunks } from '../reference/src/files/_fs.js';
+import { readChunks } from '../reference/src/files/index.js';
 import {
   createFolder,
   createSubfolder,

@@ -23,8 +23,8 @@ import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { decryptFileToPath, encryptFileToPath } from '../reference/src/files/index.js';
-import { CHUNK_SIZE } from '../reference/src/files/_params.js';
-import { toHex } from '../reference/src/_internal/bytes.js';
+import { CHUNK_SIZE } from '../reference/src/files/index.js';
+import { toHex } from '../reference/src/bytes/index.js';
 import { watchPeakRss } from './_peak-rss.js';
 
 const MIB = 1024 * 1024;

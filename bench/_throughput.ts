@@ -12,7 +12,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { decryptFileStream, encryptFileStream } from '../reference/src/files/index.js';
-import { CHUNK_SIZE } from '../reference/src/files/_params.js';
+import { CHUNK_SIZE } from '../reference/src/files/index.js';
 
 const MIB = 1024 * 1024;
 

@@ -35,7 +35,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHUNK_SIZE } from '../reference/src/files/_params.js';
+import { CHUNK_SIZE } from '../reference/src/files/index.js';
 import { compileForNode } from './_compile.js';
 import { measureThroughput, median } from './_throughput.js';
 import { measureRevocation } from './_revocation.js';

@@ -10,10 +10,10 @@
  * named test files pass unmutated (a red baseline would "kill" every mutant) and that every
  * mutant's `find` text occurs exactly once (otherwise the mutant is stale and fails the run).
  *
- * Slow (one vitest run per mutant), so not part of `npm test`. `--markdown` prints the list as
- * kill-table rows instead of running it; `--stale-only` only checks that every mutant still
- * applies; `--committed` judges HEAD instead of the working tree; `--json` adds a JSON summary
- * of a run.
+ * Slow (one vitest run per mutant), so `npm test` only checks that every mutant still applies
+ * (`--stale-only`); CI (`.ci/run`) runs the whole set after `npm test`. `--markdown` prints the
+ * list as kill-table rows instead of running it; `--committed` judges HEAD instead of the
+ * working tree; `--json` adds a JSON summary of a run.
  *
  * @module
  */

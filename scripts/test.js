@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The project's test command (`npm test`): format check, lint, typecheck, build, spec check,
-// then every test. The build comes before the stages that run `bin/sealfold.js` (the spec check,
-// and the tests that start the CLI or pack the package), so that they run the code checked out.
+// The project's test command (`npm test`): format check, lint, typecheck, build, spec check, a
+// check that every hand-written mutant still applies, then every test. The build comes before
+// the stages that run `bin/sealfold.js` (the spec check, and the tests that start the CLI or
+// pack the package), so that they run the code checked out.
 // It stops at the first failing stage. The last line of a full run is vitest's
 // `N passed, N failed` summary (scripts/summary-reporter.ts), which CI reads.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ const stages = [
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['build', 'node', ['scripts/build.js']],
   ['spec check', 'node', ['bin/sealfold.js', 'spec', 'check']],
+  // Every hand-written mutant still applies (fast); CI then runs them all (.ci/run).
+  ['mutants apply', 'node', ['bin/run-ts.js', 'scripts/mutants.ts', '--stale-only']],
   ['tests', 'npx', ['vitest', 'run', ...process.argv.slice(2)]],
 ];
 

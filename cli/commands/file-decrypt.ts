@@ -1,6 +1,6 @@
 /**
  * `sealfold file decrypt`: decrypts one file body (`ciphertext ‖ tag`) with the key, nonce and
- * tag from its metadata entry. OUT is written only when the tag verifies (E2EE-FILE-007): the
+ * tag from its metadata entry. OUT is written only when the tag verifies (E2EE-FILE-801): the
  * plaintext goes to a temporary file beside OUT that is renamed at the end, or removed on failure.
  *
  * @module
@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { optionalString, printJson, requireString, UsageError, type Command } from '../command.js';
 import { SealfoldError } from '../../reference/src/errors/index.js';
-import { fromBase64 } from '../../reference/src/_internal/bytes.js';
+import { fromBase64 } from '../../reference/src/bytes/index.js';
 import { decryptFileToPath, FILE_KEY_LENGTH } from '../../reference/src/files/index.js';
 
 /** True when both paths name one file (the same path, or the same inode through a link). */

@@ -14,7 +14,7 @@ import {
   UsageError,
   type Command,
 } from '../command.js';
-import { sha256Hex } from '../../reference/src/_internal/bytes.js';
+import { sha256Hex } from '../../reference/src/bytes/index.js';
 import { decryptPrivateKey, kdfName } from '../../reference/src/keyblob/index.js';
 import { privateKeyToPem, publicKeyOf } from '../../reference/src/keys/index.js';
 import { recoverPrivateKey } from '../../reference/src/recovery/index.js';

@@ -21,7 +21,7 @@ import {
   UsageError,
   type Command,
 } from '../command.js';
-import { toBase64 } from '../../reference/src/_internal/bytes.js';
+import { toBase64 } from '../../reference/src/bytes/index.js';
 import { LIMITS } from '../input.js';
 import { isSealfoldError, SealfoldError } from '../../reference/src/errors/index.js';
 import {

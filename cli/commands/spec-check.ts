@@ -48,14 +48,17 @@ export const command: Command = {
       io.stdout(
         [
           `requirements: ${c.total} (${levels})${c.withdrawn ? `, ${c.withdrawn} withdrawn` : ''}`,
-          `MUST/MUST NOT covered by tests: ${c.mustCovered}/${c.mustTotal}`,
-          `covered by tests: ${c.coveredByTests}/${c.total}`,
-          `cited by reference code: ${c.citedByReference}/${c.total}; by server-mock: ${c.citedByServer}/${c.total}`,
+          `MUST/MUST NOT cited by tests: ${c.mustCited}/${c.mustTotal}` +
+            (c.mustOnlyConditional.length > 0
+              ? `; ${c.mustOnlyConditional.length} only by tests that may be skipped (skipIf/runIf): ${c.mustOnlyConditional.join(', ')}`
+              : ''),
+          `cited by tests: ${c.citedByTests}/${c.total}`,
+          `enforced by a line comment in code: ${c.enforcedByCode}/${c.total} (reference: ${c.citedByReference}, server-mock: ${c.citedByServer}); only mentioned: ${c.mentionedOnly}`,
           `test vectors: ${c.vectors.vectors}; MUST/MUST NOT of ${VECTOR_AREAS.join(', ')} cited by vectors: ${c.vectors.areaMustsCited}/${c.vectors.areaMusts}, listed as not observable from bytes: ${c.vectors.notObservable} (vectors/uncovered.json)`,
-          `checked by the conformance suite against a target: ${c.checkedBySuite}/${c.total} ` +
+          `checked against live targets by the conformance suite: ${c.checkedBySuite}/${c.total} ` +
             `(${c.suiteChecks} checks, ${c.suiteCitations} citations; ${c.checkedByBoth} also by ` +
             `unit tests, ${c.checkedBySuite - c.checkedByBoth} by the suite only); ` +
-            `by unit tests only: ${c.coveredByTests - c.checkedByBoth}`,
+            `cited by unit tests only: ${c.citedByTests - c.checkedByBoth}`,
           `server MUSTs: ${c.server.checked} checked by the suite, ${c.server.notLiveCheckable} not checkable live (${NOT_LIVE_CHECKABLE}), ` +
             `${c.server.notYetChecked} observable but not yet checked, ${c.server.neither} neither (of ${c.server.serverMusts})`,
           '',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './_run.js';
-import { sha256Hex } from '../../reference/src/_internal/bytes.js';
+import { sha256Hex } from '../../reference/src/bytes/index.js';
 import { certificateToPem } from '../../reference/src/certs/index.js';
 import { generateUserKeyPair, publicKeyToPem } from '../../reference/src/keys/index.js';
 import { issueCertificate } from '../../reference/test/certs/_ca.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './_run.js';
 import { encryptFile } from '../../reference/src/files/index.js';
-import { toBase64 } from '../../reference/src/_internal/bytes.js';
+import { toBase64 } from '../../reference/src/bytes/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ writeFileSync(join(dir, 'bad'), bad);
 const args = ['--key', toBase64(key), '--nonce', toBase64(nonce), '--tag', toBase64(tag)];
 
 describe('sealfold file decrypt', () => {
-  it('E2EE-FILE-007: writes OUT when the body authenticates', async () => {
+  it('E2EE-FILE-801: writes OUT when the body authenticates', async () => {
     const r = await run(['file', 'decrypt', ...args, 'body', 'out-ok']);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'out-ok'))).toEqual(Buffer.from(plaintext));
@@ -28,7 +28,7 @@ describe('sealfold file decrypt', () => {
     expect(JSON.parse(j.out)).toEqual({ ok: true, size: plaintext.length });
   });
 
-  it('E2EE-FILE-007: E2EE-SEC-003: a tampered body exits 1 with one line naming the code, creates no OUT and prints no plaintext', async () => {
+  it('E2EE-FILE-800: E2EE-FILE-802: E2EE-SEC-003: a tampered body exits 1 with one line naming the code, creates no OUT and prints no plaintext', async () => {
     const r = await run(['file', 'decrypt', ...args, 'bad', 'out-bad']);
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toHaveLength(1);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runCli } from './_run.js';
-import { aesGcmEncrypt } from '../../reference/src/_internal/aesgcm.js';
-import { sha256Hex } from '../../reference/src/_internal/bytes.js';
+import { aesGcmEncrypt } from '../../reference/src/primitives/index.js';
+import { sha256Hex } from '../../reference/src/bytes/index.js';
 import { encryptMetadata, type InnerMetadata } from '../../reference/src/metadata/index.js';
 import { signMetadata } from '../../reference/src/signature/index.js';
 import {

@@ -202,7 +202,7 @@ export const FAULTS = {
     description: "DELETE of the user's root is not refused with 403",
   },
   'move-across-encryption-boundary': {
-    breaks: 'E2EE-API-223',
+    breaks: 'E2EE-API-800',
     description: 'MOVE and COPY between encrypted and plain trees are carried out',
   },
   'v1-api-on-v2-folder': {

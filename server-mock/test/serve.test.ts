@@ -86,7 +86,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 describe('sealfold serve', () => {
-  it('E2EE-API-090 E2EE-CERT-061 E2EE-CERT-063: acknowledged writes, the CA key and the audit log survive SIGKILL', async () => {
+  it('E2EE-API-090 E2EE-CERT-801 E2EE-CERT-063: acknowledged writes, the CA key and the audit log survive SIGKILL', async () => {
     const data = join(dir, 'data');
     const a = await serve(['--data-dir', data, '--users', usersFile, '--management', '--quiet']);
     expect(a.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

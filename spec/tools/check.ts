@@ -2,9 +2,14 @@
  * `sealfold spec check`: extracts the requirement registry to `spec/requirements.json` and checks
  * that the spec and the code agree.
  *
- * Failures: a malformed or duplicated ID; a test or implementation file citing an unknown or
- * withdrawn ID; a MUST / MUST NOT with no test citing it; the spec's error-code table differing
- * from `E2EE_CODES`; a JSON Schema that does not compile or a chapter linking a missing schema.
+ * Citations are classified by spec/tools/citations.ts: code *enforces* an ID with a line comment
+ * opening with it and otherwise *mentions* it; a test *evidences* it in its title (at most three
+ * IDs) or its `meta.requirements`, conditionally so under `skipIf`/`runIf`.
+ *
+ * Failures: a malformed or duplicated ID; a test or implementation file citing an unknown ID, or
+ * implementation code citing a withdrawn one; a MUST / MUST NOT with no test citing it; a test
+ * title with more than three IDs; a range opening an enforcing line comment; the spec's error-code table differing
+ * from `E2EE_CODES`, or its fixed-message column from the reference's; a JSON Schema that does not compile or a chapter linking a missing schema.
  *
  * @module
  */
@@ -12,9 +17,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsNs from 'ajv-formats';
-import { E2EE_CODES } from '../../reference/src/errors/index.js';
+import { E2EE_CODES, FIXED_MESSAGE_CODES } from '../../reference/src/errors/index.js';
 import { extractRequirements, LEVELS, type Requirement, type SpecFile } from './registry.js';
-import { idsCitedByCode, idsCitedByTest } from './citations.js';
+import { codeCitations, testCitations } from './citations.js';
 import { vectorCoverage, type VectorCoverage } from './vector-citations.js';
 import { suiteChecks, suiteCitations } from './suite-citations.js';
 import { serverCoverage, type ServerCoverage } from './server-coverage.js';
@@ -28,8 +33,16 @@ const addFormats = addFormatsNs.default;
 const PARTS = ['reference', 'server-mock', 'conformance', 'cli', 'vectors', 'bench'];
 
 export interface RegistryEntry extends Requirement {
+  /** Test files whose citing tests always run. */
   tests: string[];
+  /** Test files whose citing tests run only under a condition (`skipIf`/`runIf`). */
+  conditionalTests: string[];
+  /** Implementation files with a line comment opening with the ID on an enforcing line. */
   code: string[];
+  /** `file:line` of each enforcing line comment. */
+  enforcedAt: string[];
+  /** Implementation files that only mention the ID (doc comments, ranges, strings). */
+  mentions: string[];
   /** How many test vectors (vectors/) cite it. */
   vectors: number;
   /** Conformance-suite checks (test ids) that evidence this requirement against a target. */
@@ -43,9 +56,15 @@ export interface CheckReport {
     total: number;
     withdrawn: number;
     perLevel: Record<string, number>;
-    mustCovered: number;
+    /** MUSTs cited by at least one test (run or conditional). */
+    mustCited: number;
     mustTotal: number;
-    coveredByTests: number;
+    /** MUSTs whose every citing test may be skipped (skipIf/runIf). */
+    mustOnlyConditional: string[];
+    citedByTests: number;
+    /** Requirements enforced (line comment) by code; mentioned only. */
+    enforcedByCode: number;
+    mentionedOnly: number;
     citedByReference: number;
     citedByServer: number;
     vectors: VectorCoverage['counts'];
@@ -85,36 +104,73 @@ export function specErrorCodes(chapters: SpecFile[]): string[] {
   return [...errors.text.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
 }
 
+/** Orders `file:line` strings by file, then numerically by line. */
+function byFileLine(a: string, b: string): number {
+  const [fa, la] = a.split(':');
+  const [fb, lb] = b.split(':');
+  return fa === fb ? Number(la) - Number(lb) : fa! < fb! ? -1 : 1;
+}
+
+/** Codes whose row in `spec/01-errors.md` says `yes` in the fixed-message column. */
+export function specFixedMessageCodes(chapters: SpecFile[]): string[] {
+  const errors = chapters.find((c) => c.path.endsWith('-errors.md'));
+  if (!errors) return [];
+  return [...errors.text.matchAll(/^\| `([A-Z_]+)` \| [a-z]+ \| yes \|/gm)].map((m) => m[1]!);
+}
+
 /** Runs every check against the repository at `root`. */
 export function checkSpec(root: string): CheckReport {
   const chapters = readChapters(root);
   const { requirements, problems } = extractRequirements(chapters);
   const byId = new Map(requirements.map((r) => [r.id, r]));
   const tests = new Map<string, Set<string>>();
+  const conditional = new Map<string, Set<string>>();
   const code = new Map<string, Set<string>>();
+  const enforcedAt = new Map<string, Set<string>>();
+  const mentions = new Map<string, Set<string>>();
   const note = (map: Map<string, Set<string>>, id: string, file: string) => {
     if (!map.has(id)) map.set(id, new Set());
     map.get(id)!.add(file);
   };
+  const liveIds = requirements.filter((r) => !r.withdrawn).map((r) => r.id);
 
   for (const part of PARTS) {
     for (const file of walk(root, part)) {
       if (!file.endsWith('.ts')) continue;
       const source = readFileSync(join(root, file), 'utf8');
-      const isTest = file.endsWith('.test.ts');
-      const ids = isTest ? idsCitedByTest(file, source) : idsCitedByCode(source);
-      for (const id of ids) {
-        const r = byId.get(id);
-        if (!r) problems.push(`${file}: cites unknown requirement ${id}`);
-        else if (r.withdrawn && !isTest)
-          problems.push(`${file}: cites withdrawn requirement ${id}`);
-        else note(isTest ? tests : code, id, file);
+      if (file.endsWith('.test.ts')) {
+        const found = testCitations(file, source);
+        problems.push(...found.problems);
+        for (const c of found.citations) {
+          if (!byId.has(c.id))
+            problems.push(`${file}:${c.line}: cites unknown requirement ${c.id}`);
+          else if (c.evidence === 'run') note(tests, c.id, file);
+          else if (c.evidence === 'conditional') note(conditional, c.id, file);
+        }
+        continue;
+      }
+      const found = codeCitations(source, liveIds);
+      problems.push(...found.problems.map((p) => `${file}: ${p}`));
+      for (const c of found.citations) {
+        const r = byId.get(c.id);
+        if (!r) problems.push(`${file}:${c.line}: cites unknown requirement ${c.id}`);
+        else if (r.withdrawn)
+          problems.push(`${file}:${c.line}: cites withdrawn requirement ${c.id}`);
+        else if (c.kind === 'enforces') {
+          note(code, c.id, file);
+          note(enforcedAt, c.id, `${file}:${c.line}`);
+        } else note(mentions, c.id, file);
       }
     }
   }
 
   for (const r of requirements) {
-    if (!r.withdrawn && (r.level === 'MUST' || r.level === 'MUST NOT') && !tests.has(r.id)) {
+    if (
+      !r.withdrawn &&
+      (r.level === 'MUST' || r.level === 'MUST NOT') &&
+      !tests.has(r.id) &&
+      !conditional.has(r.id)
+    ) {
       problems.push(`${r.anchor}: ${r.level} requirement has no test citing it`);
     }
   }
@@ -152,6 +208,13 @@ export function checkSpec(root: string): CheckReport {
     );
   }
 
+  const fixed = specFixedMessageCodes(chapters).sort().join(', ');
+  if (fixed !== [...FIXED_MESSAGE_CODES].sort().join(', ')) {
+    problems.push(
+      `spec/01-errors.md: the fixed-message codes (${fixed}) differ from the reference's (${[...FIXED_MESSAGE_CODES].sort().join(', ')})`,
+    );
+  }
+
   const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
   const schemaDir = join(root, 'spec', 'schemas');
@@ -182,7 +245,12 @@ export function checkSpec(root: string): CheckReport {
   const entries: RegistryEntry[] = requirements.map((r) => ({
     ...r,
     tests: [...(tests.get(r.id) ?? [])].sort(),
+    conditionalTests: [...(conditional.get(r.id) ?? [])]
+      .filter((f) => !tests.get(r.id)?.has(f))
+      .sort(),
     code: [...(code.get(r.id) ?? [])].sort(),
+    enforcedAt: [...(enforcedAt.get(r.id) ?? [])].sort(byFileLine),
+    mentions: [...(mentions.get(r.id) ?? [])].filter((f) => !code.get(r.id)?.has(f)).sort(),
     vectors: vectors.perRequirement.get(r.id) ?? 0,
     suite: [...new Set(bySuite.get(r.id) ?? [])].sort(),
   }));
@@ -199,13 +267,20 @@ export function checkSpec(root: string): CheckReport {
       withdrawn: entries.length - live.length,
       perLevel,
       mustTotal: musts.length,
-      mustCovered: musts.filter((r) => r.tests.length > 0).length,
-      coveredByTests: live.filter((r) => r.tests.length > 0).length,
+      mustCited: musts.filter((r) => r.tests.length + r.conditionalTests.length > 0).length,
+      mustOnlyConditional: musts
+        .filter((r) => r.tests.length === 0 && r.conditionalTests.length > 0)
+        .map((r) => r.id),
+      citedByTests: live.filter((r) => r.tests.length + r.conditionalTests.length > 0).length,
+      enforcedByCode: live.filter((r) => r.code.length > 0).length,
+      mentionedOnly: live.filter((r) => r.code.length === 0 && r.mentions.length > 0).length,
       citedByReference: live.filter((r) => r.code.some((f) => f.startsWith('reference/'))).length,
       citedByServer: live.filter((r) => r.code.some((f) => f.startsWith('server-mock/'))).length,
       vectors: vectors.counts,
       checkedBySuite: live.filter((r) => r.suite.length > 0).length,
-      checkedByBoth: live.filter((r) => r.suite.length > 0 && r.tests.length > 0).length,
+      checkedByBoth: live.filter(
+        (r) => r.suite.length > 0 && r.tests.length + r.conditionalTests.length > 0,
+      ).length,
       suiteChecks: checks.length,
       suiteCitations: checks.reduce((n, c) => n + (c.requirements?.length ?? 0), 0),
       server: server.counts,
@@ -229,7 +304,10 @@ export function writeRegistry(root: string, report: CheckReport): string {
       anchor: r.anchor,
       ...(r.withdrawn ? { withdrawn: true } : {}),
       tests: r.tests,
+      ...(r.conditionalTests.length > 0 ? { conditionalTests: r.conditionalTests } : {}),
       code: r.code,
+      enforcedAt: r.enforcedAt,
+      ...(r.mentions.length > 0 ? { mentions: r.mentions } : {}),
       ...(r.vectors > 0 ? { vectors: r.vectors } : {}),
       ...(r.suite.length > 0 ? { suite: r.suite } : {}),
     })),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { USER_AGENT } from '../../../reference/src/http/ocs.js';
+import { USER_AGENT } from '../../../reference/src/http/index.js';
 import type { HttpExchange } from '../core/results.js';
 import { CheckFailure, type Reply } from '../server/check.js';
 import type { Redactor } from './redact.js';

@@ -6,7 +6,7 @@
 import { startServer, type RunningServer } from '../../../server-mock/src/main.js';
 import { parseConfig } from '../../../server-mock/src/config.js';
 import type { FaultName } from '../../../server-mock/src/faults.js';
-import { USER_AGENT } from '../../../reference/src/http/ocs.js';
+import { USER_AGENT } from '../../../reference/src/http/index.js';
 import {
   ACTORS,
   type Actor,

@@ -222,7 +222,7 @@ async function openFetched(device: Device, rootPath: string, f: Fetched): Promis
   const previousMembers = await device.state.get<FolderMember[]>(membersKey(device, f.rootId));
   const paths: Record<string, string> = {};
   for (const [key, loc] of Object.entries(f.locations)) setOwn(paths, key, loc.path);
-  // E2EE-API-310 (MUST, client): every member certificate is validated and checked against its
+  // E2EE-API-803 (MUST, client): every member certificate is validated and checked against its
   // pin (first sight pins it) before the folder is used; E2EE-API-309: signatures and freshness
   // are checked before any write is based on the documents.
   const { state, firstSight, signers, firstContact } = await acceptFolder(

@@ -133,7 +133,7 @@ export interface DroppedFile {
 
 /**
  * Shares the top folder with `userId`: the OCS share, then a key rotation that wraps the new
- * metadata key for the recipient's validated and pinned certificate (E2EE-API-310). If the
+ * metadata key for the recipient's validated and pinned certificate (E2EE-API-804). If the
  * rotation fails, the share is withdrawn again. `warnings` names the recipient when its pin is
  * not verified (E2EE-CERT-039).
  */
@@ -172,7 +172,7 @@ export async function shareFolder(
 
 /**
  * Revokes `userId`: a key rotation without them (no file content re-encrypted), then the OCS
- * share is deleted. `exposedFiles` lists what they may still hold keys for (E2EE-SEC-052).
+ * share is deleted. `exposedFiles` lists what they may still hold keys for (E2EE-SEC-801).
  */
 export async function unshareFolder(
   device: Device,

@@ -83,8 +83,35 @@ export class SealfoldError<C extends E2eeCode = E2eeCode> extends Error {
   }
 }
 
-/** True when `e` is a SealfoldError, optionally with the given code. */
-export function isSealfoldError(e: unknown, code?: E2eeCode): e is SealfoldError {
+/**
+ * A SealfoldError of any one code, as a union of one member per code, so that `switch (e.code)`
+ * or `if (e.code === 'COUNTER_ROLLBACK')` narrows `e` to `SealfoldError<'COUNTER_ROLLBACK'>`.
+ * (`SealfoldError` alone has `code: E2eeCode` and does not narrow.)
+ *
+ * @example
+ * ```ts
+ * try { await openFolder(...); } catch (e) {
+ *   if (!isSealfoldError(e)) throw e;
+ *   switch (e.code) {
+ *     case 'COUNTER_ROLLBACK': // e: SealfoldError<'COUNTER_ROLLBACK'>
+ *   }
+ * }
+ * ```
+ */
+export type AnySealfoldError = { [C in E2eeCode]: SealfoldError<C> }[E2eeCode];
+
+/** The codes whose message is fixed and reveals nothing about the secret data (E2EE-SEC-002). */
+export const FIXED_MESSAGE_CODES = Object.freeze(
+  Object.keys(FIXED_MESSAGES),
+) as readonly E2eeCode[];
+
+/**
+ * True when `e` is a SealfoldError, optionally with the given code; narrows to
+ * {@link AnySealfoldError}, or to `SealfoldError<C>` when a code is given.
+ */
+export function isSealfoldError(e: unknown): e is AnySealfoldError;
+export function isSealfoldError<C extends E2eeCode>(e: unknown, code: C): e is SealfoldError<C>;
+export function isSealfoldError(e: unknown, code?: E2eeCode): boolean {
   return e instanceof SealfoldError && (code === undefined || e.code === code);
 }
 

@@ -2,7 +2,7 @@
  * File-system helpers for the path-level file API: read a file in bounded chunks, and write a
  * stream to its destination atomically (a temporary file in the same folder, renamed only after
  * the whole stream ended without error; removed otherwise). This is how decryption keeps
- * unauthenticated plaintext away from the final destination (E2EE-FILE-007).
+ * unauthenticated plaintext away from the final destination (E2EE-FILE-801).
  *
  * Memory (E2EE-FILE-011): the path-level functions read into two buffers of {@link CHUNK_SIZE}
  * that are used in turn (the next read runs while the current chunk is processed) and keep one

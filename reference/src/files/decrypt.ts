@@ -4,7 +4,7 @@
  *
  * - {@link decryptFileToPath} is the default for clients: it decrypts into a temporary file and
  *   renames it to the destination only after the tag verified, so unauthenticated plaintext never
- *   reaches the destination (E2EE-FILE-007).
+ *   reaches the destination (E2EE-FILE-800).
  * - {@link decryptFile} is the whole-buffer reference: it returns nothing unless the tag verifies.
  * - {@link decryptFileStream} yields plaintext chunks **before** the tag has been checked. Every
  *   chunk it yields is unauthenticated until the iteration ends without throwing; a consumer must
@@ -14,7 +14,7 @@
  * → metadata tag equals the body's trailing 16 bytes (AEAD_TAG_MISMATCH) → GCM tag
  * (AEAD_TAG_MISMATCH).
  *
- * Requirements: E2EE-FILE-003, E2EE-FILE-005, E2EE-FILE-006, E2EE-FILE-007, E2EE-FILE-008.
+ * Requirements: E2EE-FILE-003, E2EE-FILE-005, E2EE-FILE-006, E2EE-FILE-800, E2EE-FILE-801, E2EE-FILE-802, E2EE-FILE-008.
  *
  * @module
  */
@@ -156,7 +156,7 @@ export async function decryptFileToPath(
     checkRecordedTag(tag, trailing);
     const decipher = createDecipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
     decipher.setAuthTag(trailing);
-    // E2EE-FILE-007 (MUST NOT, client): no plaintext reaches the destination before the tag verified.
+    // E2EE-FILE-800, E2EE-FILE-801 (MUST NOT, client): no plaintext reaches the destination before the tag verified.
     const size = await writeAtomically(outPath, async (write) => {
       // The input chunks are reused buffers: `decipher.update` consumes each before the next read.
       await readEach(fh, name, bodySize - TAG_LENGTH, (chunk) => write(decipher.update(chunk)));

@@ -16,5 +16,8 @@ export {
   WRITER_NONCE_LENGTH,
   READER_NONCE_LENGTHS,
   TAG_LENGTH,
+  CHUNK_SIZE,
 } from './_params.js';
+/** Reads a file in chunks of at most {@link CHUNK_SIZE} bytes (what the streaming functions take). */
+export { readChunks } from './_fs.js';
 export type { ByteSource, FileEncryptionResult, FileKeyParams } from './_params.js';

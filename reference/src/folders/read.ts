@@ -482,6 +482,18 @@ export async function readFolderTree(
     for (const child of Object.keys(sub.decrypted.inner.folders)) queue.push([child, id]);
   }
   const rootDoc = root.decrypted.document;
+  const rootInner = root.decrypted.inner;
+  // E2EE-SHARE-011 (MUST, client): only a tombstone (no files, no folders) is a deletion; a
+  // document that says deleted and still lists content is neither a deletion nor a live folder.
+  if (
+    rootInner.deleted === true &&
+    (Object.keys(rootInner.files).length > 0 || Object.keys(rootInner.folders).length > 0)
+  ) {
+    throw new SealfoldError(
+      'METADATA_MALFORMED',
+      'the root document says deleted but still lists files or folders',
+    );
+  }
   const state: FolderState = Object.freeze({
     rootId: input.rootId,
     metadataKey: root.decrypted.metadataKey,

@@ -22,7 +22,7 @@ import { aesGcmDecrypt } from '../_internal/aesgcm.js';
 import { abytes, sha256Hex, wipe } from '../_internal/bytes.js';
 import { rsaOaepUnwrap } from '../_internal/rsa-oaep.js';
 import { SealfoldError } from '../errors/index.js';
-import type { ParsedCertificate } from '../certs/index.js';
+import { parseCertificate, type ParsedCertificate } from '../certs/index.js';
 import { holdsKey, verifyMember } from './_cert.js';
 import { isObject } from './_json.js';
 import { decodeInner, innerDigest, isDegenerate } from './inner.js';
@@ -150,6 +150,14 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
     const own = ownEntry(doc, userId);
     if (opts.serverPublicKey !== undefined)
       checkMemberCertificates(doc, opts.serverPublicKey, { userId, privateKey });
+    // E2EE-META-045 (MUST, client): unconditional, also when the caller checked trust itself:
+    // a key wrapped under a certificate the server chose is not this user's to use.
+    else if (!holdsKey(parseCertificate(own.certificateDer), privateKey)) {
+      throw new SealfoldError(
+        'KEY_MISMATCH',
+        "this user's certificate does not hold this user's key",
+      );
+    }
     key = unwrapOwnKey(own, privateKey);
   } else {
     checkRole(doc, userId, false);

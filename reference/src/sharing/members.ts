@@ -115,7 +115,7 @@ export async function addMember(
  * Removes a member: a new metadata key wrapped for the others only; root and sub-folder
  * documents re-encrypted. No file body is re-encrypted: `exposedFiles` lists every file whose
  * key the removed member held, which stays readable to them if they kept it or the server keeps
- * serving the old body (E2EE-SEC-052). Use {@link reencryptFolder} for those.
+ * serving the old body (E2EE-SEC-800). Use {@link reencryptFolder} for those.
  */
 export async function removeMember(
   state: FolderState,

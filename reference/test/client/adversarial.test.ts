@@ -10,6 +10,7 @@ import {
   createTopFolder,
   dropFile,
   enrol,
+  makeSubfolder,
   openTopFolder,
   recover,
   shareFolder,
@@ -133,7 +134,7 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(after.filter((s) => s.endsWith('/private-key'))).toEqual([]);
   });
 
-  it('E2EE-API-310: E2EE-CERT-032: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
+  it('E2EE-API-803: E2EE-CERT-032: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
     // alice pins bob's key by opening a folder bob shared with her.
     const first = await createTopFolder(device('bob'), 'bob-first');
     await shareFolder(device('bob'), first, 'alice');
@@ -416,7 +417,7 @@ describe('reference client against a malicious server over HTTP', () => {
     }
   });
 
-  it('E2EE-API-310: E2EE-SHARE-020: sharing with a pinned user whose certificate the server re-minted is KEY_CHANGED; the OCS share is withdrawn and the member set is unchanged', async () => {
+  it('E2EE-API-804: E2EE-SHARE-020: sharing with a pinned user whose certificate the server re-minted is KEY_CHANGED; the OCS share is withdrawn and the member set is unchanged', async () => {
     // alice pinned bob when she opened a folder bob shared (first tests).
     expect(await device('alice').pins.get(pinIdentity('user', 'bob'))).toBeDefined();
     const fakeBob = await server.mint('bob');
@@ -439,6 +440,53 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(after.filter((s) => s.startsWith('PUT') && s.includes('/meta-data/'))).toEqual([]);
     const reopened = await openTopFolder(device('alice'), 'share-substituted');
     expect(reopened.state.members.map((m) => m.userId)).toEqual(['alice']);
+  });
+
+  it("E2EE-SEC-004: a tree whose sub-folder document is tampered with is refused and leaves the device's pins and marks exactly as they were", async () => {
+    let h = await createTopFolder(device('bob'), 'bob-tree-sec004');
+    const sub = await makeSubfolder(device('bob'), h, 'inner');
+    h = await shareFolder(device('bob'), sub.handle, 'carol');
+    const subFileId = h.locations[sub.folderId]!.fileId;
+    const honest = await e2ee.getMetadata(device('bob').ctx, subFileId);
+    // A fresh device of carol: it has never seen bob, the folder or its marks.
+    const pins = new MemoryPinStore();
+    const fresh = await recover({
+      account: account('carol'),
+      pins,
+      mnemonic: mnemonics.carol!,
+      transport: server.transport,
+      retry: fastRetry,
+    });
+    const snapshot = async () => ({
+      pins: await pins.list(),
+      state: await Promise.all(
+        (await fresh.state.keys()).map(async (k) => [k, await fresh.state.get(k)] as const),
+      ),
+    });
+    const before = await snapshot();
+    // The root is honest (it passes, and would pin bob and set a mark); the sub-folder document
+    // has one byte of its ciphertext changed.
+    const tampered = honest.document.replace(
+      /"ciphertext":"(.)/,
+      (_m, c: string) => `"ciphertext":"${c === 'A' ? 'B' : 'A'}`,
+    );
+    expect(tampered).not.toBe(honest.document);
+    const undo = server.rewrite((req, res) =>
+      isCall(req, 'GET', `/meta-data/${subFileId}`) && res.status === 200
+        ? metadataAnswer(res, { document: tampered, signature: honest.signature! })
+        : undefined,
+    );
+    try {
+      await expect(openTopFolder(fresh, 'bob-tree-sec004')).rejects.toMatchObject({
+        code: 'SIGNATURE_INVALID',
+      });
+    } finally {
+      undo();
+    }
+    expect(await snapshot()).toEqual(before);
+    // The same read without the tampering does write: the snapshot would have seen a change.
+    await openTopFolder(fresh, 'bob-tree-sec004');
+    expect(await snapshot()).not.toEqual(before);
   });
 
   it('E2EE-API-306: a transaction whose document upload fails is unlocked with abort=true, and the folder keeps its committed state', async () => {

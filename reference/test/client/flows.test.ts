@@ -135,7 +135,7 @@ function flowsAgainst(profile: 'nc32' | 'nc30'): void {
       expect(str(await downloadFile(d, reopened, fileInSub))).toBe('inside');
     });
 
-    it('E2EE-API-310: shares with two users; both read everything; a member writes too', async () => {
+    it('E2EE-API-804: shares with two users; both read everything; a member writes too', async () => {
       alice = await shareFolder(devices.alice!, alice, 'bob');
       alice = await shareFolder(devices.alice!, alice, 'carol');
       expect(alice.state.members.map((m) => m.userId).sort()).toEqual(['alice', 'bob', 'carol']);
@@ -184,7 +184,7 @@ function flowsAgainst(profile: 'nc32' | 'nc30'): void {
       ).handle;
     });
 
-    it('E2EE-API-310: revoking a member rotates the key; nothing written afterwards opens with their key', async () => {
+    it('E2EE-API-805: revoking a member rotates the key; nothing written afterwards opens with their key', async () => {
       const r = await unshareFolder(devices.alice!, alice, 'bob');
       alice = r.handle;
       expect(r.exposedFiles.length).toBeGreaterThan(0);

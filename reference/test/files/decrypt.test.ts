@@ -49,7 +49,7 @@ describeFixtures('files/decrypt: real desktop payloads (metadata 1.0/1.1/1.2 tes
     });
   }
 
-  it('E2EE-FILE-007: a fixture payload decrypts file-to-file; a flipped byte leaves no output', async () => {
+  it('E2EE-FILE-801: E2EE-FILE-802: a fixture payload decrypts file-to-file; a flipped byte leaves no output', async () => {
     const fx = loadFixture('testdata-v12.json');
     const e = fx.expect.files[0];
     const blob = fx.data.files.find((f: { fileId: string }) => f.fileId === e.fileId);
@@ -71,7 +71,7 @@ describeFixtures('files/decrypt: real desktop payloads (metadata 1.0/1.1/1.2 tes
 describe('files/decrypt', () => {
   const key16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
 
-  it('E2EE-FILE-007: E2EE-FILE-008: every flipped byte of a body is rejected: no file written, the stream throws at its end', async () => {
+  it('E2EE-FILE-800: E2EE-FILE-802: E2EE-FILE-008: every flipped byte of a body is rejected: no file written, the stream throws at its end', async () => {
     const plaintext = new Uint8Array(777).map((_, i) => i & 0xff);
     const { body, key, nonce, tag } = encryptFile(plaintext);
     const input = fresh('body');
@@ -176,7 +176,7 @@ describe('files/decrypt', () => {
     expect(() => decryptFile(b2.body, { key, nonce, tag })).toThrow(code('AEAD_TAG_MISMATCH'));
   });
 
-  it('E2EE-FILE-007: file-to-file round trip; a missing input is NOT_FOUND and creates nothing', async () => {
+  it('E2EE-FILE-801: E2EE-FILE-802: file-to-file round trip; a missing input is NOT_FOUND and creates nothing', async () => {
     const plain = fresh('plain');
     const plaintext = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 7) & 0xff);
     writeFileSync(plain, plaintext);

@@ -15,6 +15,7 @@ import {
   type FolderState,
 } from '../../src/folders/index.js';
 import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
+import { commit } from '../../src/folders/_commit.js';
 import { ctxOf, makeWorld, ServerStore, type World } from '../sharing/_world.js';
 
 const ROOT = 'aaaabbbbccccddddeeeeffff00001111';
@@ -197,6 +198,24 @@ describe('folders/operations', () => {
     ]) {
       await expect(op()).rejects.toThrow(code('FOLDER_DELETED'));
     }
+  });
+
+  it('E2EE-SHARE-011: only a tombstone counts as a deletion: a signed deleted:true root that still lists files is METADATA_MALFORMED', async () => {
+    const { state, server } = await fresh();
+    const a = await addFile(state, alice, {
+      folderId: ROOT,
+      filename: 'a.txt',
+      content: new Uint8Array(5),
+    });
+    server.record(a);
+    // A member (or a buggy client) signs deleted:true without emptying the folder.
+    const half = await commit(a.state, alice, {
+      docs: { [ROOT]: { ...a.state.docs[ROOT]!, deleted: true } },
+      touched: [ROOT],
+      deleted: true,
+    });
+    server.record({ ...half, bodies: [], deletions: [] });
+    await expect(open(server)).rejects.toThrow(code('METADATA_MALFORMED'));
   });
 
   it('E2EE-SHARE-011: a missing sub-folder document is NOT_FOUND, never a deletion', async () => {

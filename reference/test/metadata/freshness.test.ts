@@ -224,48 +224,55 @@ describe('freshness with real documents', () => {
 });
 
 describeFixtures('migration of a real 1.2 folder', () => {
-  it('E2EE-META-170 E2EE-META-171 E2EE-META-172 E2EE-SEC-031: migrate to 2.x; afterwards the 1.2 document is a DOWNGRADE', async () => {
-    const fx = loadFixture('testdata-v12.json');
-    const privateKey = new Uint8Array(
-      createPrivateKey(fx.expect.privateKey.decryptedPem).export({ type: 'pkcs8', format: 'der' }),
-    );
-    const doc = parseMetadataDocument(fx.data.metadata[0].document);
-    if (doc.family !== 1) throw new Error('expected 1.2');
-    const view = decryptLegacyMetadata({ document: doc, privateKey });
-    const store = new MemoryStateStore();
-    await acceptFolderState(store, 'e2e', stateOfLegacy(view));
+  it(
+    'migrate to 2.x; afterwards the 1.2 document is a DOWNGRADE',
+    { meta: { requirements: ['E2EE-META-170', 'E2EE-META-171', 'E2EE-META-172', 'E2EE-SEC-031'] } },
+    async () => {
+      const fx = loadFixture('testdata-v12.json');
+      const privateKey = new Uint8Array(
+        createPrivateKey(fx.expect.privateKey.decryptedPem).export({
+          type: 'pkcs8',
+          format: 'der',
+        }),
+      );
+      const doc = parseMetadataDocument(fx.data.metadata[0].document);
+      if (doc.family !== 1) throw new Error('expected 1.2');
+      const view = decryptLegacyMetadata({ document: doc, privateKey });
+      const store = new MemoryStateStore();
+      await acceptFolderState(store, 'e2e', stateOfLegacy(view));
 
-    const newKey = newMetadataKey();
-    const inner = migrateLegacyToV2({ view, newMetadataKey: newKey });
-    expect(inner.keyChecksums).toEqual([sha256Hex(newKey)]);
-    expect(inner.keyChecksums).not.toContain(sha256Hex(view.metadataKey));
-    expect(inner.counter).toBeGreaterThanOrEqual(1);
-    const folders = Object.entries(view.entries).filter(([, e]) => e.isFolder);
-    const files = Object.entries(view.entries).filter(([, e]) => !e.isFolder);
-    expect(Object.keys(inner.folders).sort()).toEqual(folders.map(([id]) => id).sort());
-    for (const [id, e] of files) {
-      expect(inner.files[id]).toEqual({
-        filename: e.filename,
-        mimetype: e.mimetype,
-        key: e.key,
-        nonce: e.initializationVector,
-        authenticationTag: e.authenticationTag,
-      });
-    }
-    // The migrated root is written as 2.x (there is no 1.x writer) and recorded as 2.x.
-    const written = encryptMetadata({
-      inner,
-      metadataKey: newKey,
-      users: [{ userId: 'admin', certificate: fx.data.users[0].certificatePem }],
-    }).text;
-    expect(parseMetadataDocument(written).family).toBe(2);
-    const d = decryptMetadata({ document: written, userId: 'admin', privateKey });
-    expect(Object.keys(d.inner.files).sort()).toEqual(files.map(([id]) => id).sort());
-    expect((await acceptFolderState(store, 'e2e', stateOf(d))).mark.version).toBe('2.0');
-    // A migrated sub-folder lists no checksums and is encrypted with the root's new key.
-    expect(migrateLegacyToV2({ view }).keyChecksums).toEqual([]);
-    await expect(acceptFolderState(store, 'e2e', stateOfLegacy(view))).rejects.toThrow(
-      code('DOWNGRADE'),
-    );
-  });
+      const newKey = newMetadataKey();
+      const inner = migrateLegacyToV2({ view, newMetadataKey: newKey });
+      expect(inner.keyChecksums).toEqual([sha256Hex(newKey)]);
+      expect(inner.keyChecksums).not.toContain(sha256Hex(view.metadataKey));
+      expect(inner.counter).toBeGreaterThanOrEqual(1);
+      const folders = Object.entries(view.entries).filter(([, e]) => e.isFolder);
+      const files = Object.entries(view.entries).filter(([, e]) => !e.isFolder);
+      expect(Object.keys(inner.folders).sort()).toEqual(folders.map(([id]) => id).sort());
+      for (const [id, e] of files) {
+        expect(inner.files[id]).toEqual({
+          filename: e.filename,
+          mimetype: e.mimetype,
+          key: e.key,
+          nonce: e.initializationVector,
+          authenticationTag: e.authenticationTag,
+        });
+      }
+      // The migrated root is written as 2.x (there is no 1.x writer) and recorded as 2.x.
+      const written = encryptMetadata({
+        inner,
+        metadataKey: newKey,
+        users: [{ userId: 'admin', certificate: fx.data.users[0].certificatePem }],
+      }).text;
+      expect(parseMetadataDocument(written).family).toBe(2);
+      const d = decryptMetadata({ document: written, userId: 'admin', privateKey });
+      expect(Object.keys(d.inner.files).sort()).toEqual(files.map(([id]) => id).sort());
+      expect((await acceptFolderState(store, 'e2e', stateOf(d))).mark.version).toBe('2.0');
+      // A migrated sub-folder lists no checksums and is encrypted with the root's new key.
+      expect(migrateLegacyToV2({ view }).keyChecksums).toEqual([]);
+      await expect(acceptFolderState(store, 'e2e', stateOfLegacy(view))).rejects.toThrow(
+        code('DOWNGRADE'),
+      );
+    },
+  );
 });

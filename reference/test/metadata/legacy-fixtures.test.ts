@@ -31,32 +31,51 @@ describeFixtures('testdata 1.0 / 1.1 / 1.2 (real server data)', () => {
     const mnemonic: string = fx.data.users[0].mnemonic;
     fx.data.metadata.forEach((m: any, i: number) => {
       const e = fx.expect.metadata[i];
-      it(`E2EE-META-150 E2EE-META-151 E2EE-META-152 E2EE-META-153 E2EE-META-154 E2EE-META-155 E2EE-META-156 E2EE-META-157: ${v} ${m.folderCleartextPath}`, () => {
-        expect(e.path).toBe(m.path);
-        const doc = legacy(m.document);
-        expect(doc.version).toBe(v === '12' ? '1.2' : '1.0');
-        const view = decryptLegacyMetadata({
-          document: doc,
-          privateKey,
-          ...(v === '12' ? { mnemonic } : {}),
-        });
-        expect(toBase64(view.metadataKey)).toBe(e.metadataKeyBase64);
-        expect(sha256Hex(view.metadataKey)).toBe(e.metadataKeySha256);
-        expect(view.metadataKeyIndex).toBe(v === '12' ? undefined : Number(e.metadataKeyIndexUsed));
-        expect(view.checksumVerified).toBe(v === '12');
-        expect(Object.keys(view.entries).sort()).toEqual(Object.keys(e.entries).sort());
-        for (const [id, x] of Object.entries<any>(e.entries)) {
-          const got = view.entries[id]!;
-          expect(got.filename).toBe(x.filename);
-          expect(got.mimetype).toBe(x.mimetype);
-          expect(toBase64(got.key)).toBe(x.fileKeyBase64);
-          expect(got.isFolder).toBe(x.isFolder);
-          expect(doc.files[id]!.encrypted.separator).toBe(x.encryptedFieldSeparator);
-          expect(doc.files[id]!.encrypted.iv.length).toBe(x.metadataIvLength);
-          expect(got.initializationVector.length).toBe(16);
-          expect(got.authenticationTag.length).toBe(x.isFolder ? 0 : 16);
-        }
-      });
+      it(
+        `${v} ${m.folderCleartextPath}`,
+        {
+          meta: {
+            requirements: [
+              'E2EE-META-150',
+              'E2EE-META-151',
+              'E2EE-META-152',
+              'E2EE-META-153',
+              'E2EE-META-154',
+              'E2EE-META-155',
+              'E2EE-META-156',
+              'E2EE-META-157',
+            ],
+          },
+        },
+        () => {
+          expect(e.path).toBe(m.path);
+          const doc = legacy(m.document);
+          expect(doc.version).toBe(v === '12' ? '1.2' : '1.0');
+          const view = decryptLegacyMetadata({
+            document: doc,
+            privateKey,
+            ...(v === '12' ? { mnemonic } : {}),
+          });
+          expect(toBase64(view.metadataKey)).toBe(e.metadataKeyBase64);
+          expect(sha256Hex(view.metadataKey)).toBe(e.metadataKeySha256);
+          expect(view.metadataKeyIndex).toBe(
+            v === '12' ? undefined : Number(e.metadataKeyIndexUsed),
+          );
+          expect(view.checksumVerified).toBe(v === '12');
+          expect(Object.keys(view.entries).sort()).toEqual(Object.keys(e.entries).sort());
+          for (const [id, x] of Object.entries<any>(e.entries)) {
+            const got = view.entries[id]!;
+            expect(got.filename).toBe(x.filename);
+            expect(got.mimetype).toBe(x.mimetype);
+            expect(toBase64(got.key)).toBe(x.fileKeyBase64);
+            expect(got.isFolder).toBe(x.isFolder);
+            expect(doc.files[id]!.encrypted.separator).toBe(x.encryptedFieldSeparator);
+            expect(doc.files[id]!.encrypted.iv.length).toBe(x.metadataIvLength);
+            expect(got.initializationVector.length).toBe(16);
+            expect(got.authenticationTag.length).toBe(x.isFolder ? 0 : 16);
+          }
+        },
+      );
     });
 
     it(`E2EE-META-170: ${v} payload IV and tag of every listed file match expect.files`, () => {
@@ -176,21 +195,27 @@ describeFixtures('desktop 1.2 document with a legacy filedrop entry', () => {
 
 describeFixtures('android 2.0 outer document (web style)', () => {
   const fx = loadFixture('android-v2-signature.json');
-  it('E2EE-META-001 E2EE-META-002 E2EE-META-004 E2EE-META-008: parses; the field order does not matter', () => {
-    const a = parseMetadataDocument(fx.data.metadataDocument);
-    const b = parseMetadataDocument(fx.data.metadataDocumentFieldDeclarationOrder);
-    for (const d of [a, b]) {
-      if (d.family !== 2) throw new Error('expected 2.x');
-      expect(d.version).toBe('2.0');
-      expect(d.nonce.length).toBe(12);
-      expect(d.nonceSuffix).toBe(false);
-      expect(d.users.map((u) => u.userId)).toEqual(['admin']);
-      expect(d.users[0]!.encryptedMetadataKey.length).toBe(256);
-    }
-    if (a.family !== 2 || b.family !== 2) throw new Error('expected 2.x');
-    expect(a.ciphertext).toEqual(b.ciphertext);
-    expect(a.users[0]!.certificateDer).toEqual(b.users[0]!.certificateDer);
-  });
+  it(
+    'parses; the field order does not matter',
+    {
+      meta: { requirements: ['E2EE-META-001', 'E2EE-META-002', 'E2EE-META-004', 'E2EE-META-008'] },
+    },
+    () => {
+      const a = parseMetadataDocument(fx.data.metadataDocument);
+      const b = parseMetadataDocument(fx.data.metadataDocumentFieldDeclarationOrder);
+      for (const d of [a, b]) {
+        if (d.family !== 2) throw new Error('expected 2.x');
+        expect(d.version).toBe('2.0');
+        expect(d.nonce.length).toBe(12);
+        expect(d.nonceSuffix).toBe(false);
+        expect(d.users.map((u) => u.userId)).toEqual(['admin']);
+        expect(d.users[0]!.encryptedMetadataKey.length).toBe(256);
+      }
+      if (a.family !== 2 || b.family !== 2) throw new Error('expected 2.x');
+      expect(a.ciphertext).toEqual(b.ciphertext);
+      expect(a.users[0]!.certificateDer).toEqual(b.users[0]!.certificateDer);
+    },
+  );
 
   it('E2EE-META-014: the metadataFields form with "filedrop": {} parses too', () => {
     const d = parseMetadataDocument(JSON.stringify(fx.data.metadataFields));

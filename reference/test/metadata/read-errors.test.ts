@@ -50,26 +50,40 @@ describe('parsing the outer document', () => {
       expect(() => parseMetadataDocument(t)).toThrow(code('METADATA_MALFORMED'));
   });
 
-  it('E2EE-META-003 E2EE-META-100 E2EE-META-102 E2EE-META-103 E2EE-META-109: a 2.x document is read by the rules of its signed text', () => {
-    const t = good();
-    expect(t).toContain('"version":"2.0"');
-    expect(t).toContain('"userId":"alice"');
-    const bad = [
-      t.replace('{', '{"version":"2.0",'), // a duplicate key
-      t.replace('"version":"2.0"', '"version":2.0'),
-      t.replace('"version":"2.0"', '"version":2.10'),
-      t.replace('"version":"2.0"', '"version":2.1e0'),
-      t.replace('"userId":"alice"', '"userId":"alice\ud800"'),
-    ];
-    for (const b of bad)
-      expect(() => parseMetadataDocument(b), b).toThrow(code('METADATA_MALFORMED'));
-    expect(parseMetadataDocument(t.replace('"version":"2.0"', '"version":2.1')).version).toBe(
-      '2.1',
-    );
-    // Inside the unsigned filedrop only RFC 8259 syntax counts (E2EE-META-014, E2EE-META-105).
-    const drop = '"filedrop":{"x":{"n":2.0,"n":1e400,"s":"\udc00"}}';
-    expect(parseMetadataDocument(t.replace(/}$/, `,${drop}}`)).family).toBe(2);
-  });
+  it(
+    'a 2.x document is read by the rules of its signed text',
+    {
+      meta: {
+        requirements: [
+          'E2EE-META-003',
+          'E2EE-META-100',
+          'E2EE-META-102',
+          'E2EE-META-103',
+          'E2EE-META-109',
+        ],
+      },
+    },
+    () => {
+      const t = good();
+      expect(t).toContain('"version":"2.0"');
+      expect(t).toContain('"userId":"alice"');
+      const bad = [
+        t.replace('{', '{"version":"2.0",'), // a duplicate key
+        t.replace('"version":"2.0"', '"version":2.0'),
+        t.replace('"version":"2.0"', '"version":2.10'),
+        t.replace('"version":"2.0"', '"version":2.1e0'),
+        t.replace('"userId":"alice"', '"userId":"alice\ud800"'),
+      ];
+      for (const b of bad)
+        expect(() => parseMetadataDocument(b), b).toThrow(code('METADATA_MALFORMED'));
+      expect(parseMetadataDocument(t.replace('"version":"2.0"', '"version":2.1')).version).toBe(
+        '2.1',
+      );
+      // Inside the unsigned filedrop only RFC 8259 syntax counts (E2EE-META-014, E2EE-META-105).
+      const drop = '"filedrop":{"x":{"n":2.0,"n":1e400,"s":"\udc00"}}';
+      expect(parseMetadataDocument(t.replace(/}$/, `,${drop}}`)).family).toBe(2);
+    },
+  );
 
   it('E2EE-META-013: the inner document is authenticated, not signed: RFC 8259 syntax is enough there', () => {
     const json = JSON.stringify(sampleInnerJson(key)).replace(
@@ -364,6 +378,14 @@ describe('reading', () => {
     expect(() => readAs(t, alice, { serverPublicKey: server.spkiDer })).toThrow(
       code('KEY_MISMATCH'),
     );
+  });
+
+  it('E2EE-META-045: the own-key check holds without a server key too (it is no option)', () => {
+    const t = edit(good(), (j) => (j.users[0].certificate = secondAlice.certPem));
+    expect(() => readAs(t, alice)).toThrow(code('KEY_MISMATCH'));
+    // Another member's foreign certificate is the trust check's concern, not this one's.
+    const other = edit(good(), (j) => (j.users[1].certificate = secondAlice.certPem));
+    expect(() => readAs(other, alice)).not.toThrow();
   });
 
   it('E2EE-META-046: unwrap failure, and unwrapped keys of the wrong length or degenerate', () => {

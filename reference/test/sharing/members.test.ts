@@ -165,7 +165,7 @@ describe('sharing/members', () => {
     await expect(openAs(f.server, 'alice', previous)).rejects.toThrow(code('SIGNER_NOT_MEMBER'));
   });
 
-  it('E2EE-SEC-052: E2EE-SHARE-026: removal reports exposed files; re-encryption gives every file a new key so nothing the removed member held opens the stored bodies', async () => {
+  it('E2EE-SEC-800: E2EE-SEC-801: E2EE-SHARE-026: removal reports exposed files; re-encryption gives every file a new key so nothing the removed member held opens the stored bodies', async () => {
     const f = await sharedFolder();
     const bobView = await openAs(f.server, 'bob');
     const bobFileKeys = Object.values(bobView.docs).flatMap((d) => Object.values(d.files));

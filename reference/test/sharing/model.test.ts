@@ -188,7 +188,7 @@ async function runHistory(
         );
         if (!u) break;
         const r = await removeMember(state, ctx, u, { fetchedUserIds: memberIds });
-        // E2EE-SEC-052: every file the removed member could read is reported.
+        // E2EE-SEC-801: every file the removed member could read is reported.
         expect(r.exposedFiles.map((f) => f.fileId).sort()).toEqual([...files].sort());
         const h = held.get(u)!;
         windows.push({
@@ -285,8 +285,8 @@ async function runHistory(
           expect(() =>
             decryptMetadata({ document: doc, userId: u.userId, privateKey: u.pkcs8 }),
           ).toThrow(expect.objectContaining({ code: 'METADATA_KEY_MISSING' }));
-          // Even a forged entry for them would need the new key wrapped to them: unwrapping
-          // another member's wrap fails.
+          // A forged entry for them that copies another member's entry is refused before any
+          // unwrap: its certificate does not hold their key (E2EE-META-045, unconditional).
           const other = doc.users[0]!;
           expect(() =>
             decryptMetadata({
@@ -294,7 +294,7 @@ async function runHistory(
               userId: u.userId,
               privateKey: u.pkcs8,
             }),
-          ).toThrow(expect.objectContaining({ code: 'KEY_UNWRAP_FAILED' }));
+          ).toThrow(expect.objectContaining({ code: 'KEY_MISMATCH' }));
         }
         for (const k of w.metaKeys) {
           expect(() => aesGcmDecrypt(k, doc.nonce, doc.ciphertext)).toThrow(
@@ -315,18 +315,38 @@ async function runHistory(
 }
 
 describe('folders and sharing: model-based histories', () => {
-  it('E2EE-SEC-050: E2EE-SEC-051: E2EE-SEC-052: E2EE-SEC-053: E2EE-SHARE-001: E2EE-SHARE-002: E2EE-SHARE-021: E2EE-SHARE-022: E2EE-SHARE-023: E2EE-SHARE-035: random histories (uploads, updates, renames, deletes, sub-folders, shares, unshares, filedrops) with 2-4 users keep every invariant', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(opArb, { minLength: 3, maxLength: 14 }),
-        fc.nat(255),
-        async (ops, seed) => {
-          await runHistory(ops, seed);
-        },
-      ),
-      { numRuns: 12 },
-    );
-  });
+  it(
+    'random histories (uploads, updates, renames, deletes, sub-folders, shares, unshares, filedrops) with 2-4 users keep every invariant',
+    {
+      meta: {
+        requirements: [
+          'E2EE-SEC-050',
+          'E2EE-SEC-051',
+          'E2EE-SEC-800',
+          'E2EE-SEC-801',
+          'E2EE-SEC-053',
+          'E2EE-SHARE-001',
+          'E2EE-SHARE-002',
+          'E2EE-SHARE-021',
+          'E2EE-SHARE-022',
+          'E2EE-SHARE-023',
+          'E2EE-SHARE-035',
+        ],
+      },
+    },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(opArb, { minLength: 3, maxLength: 14 }),
+          fc.nat(255),
+          async (ops, seed) => {
+            await runHistory(ops, seed);
+          },
+        ),
+        { numRuns: 12 },
+      );
+    },
+  );
 
   it('E2EE-SEC-051: a fixed history with share, unshare, update and re-share keeps every invariant', async () => {
     const r = await runHistory(

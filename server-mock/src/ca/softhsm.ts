@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
-import { abytes } from '../../../reference/src/_internal/bytes.js';
+import { abytes } from '../../../reference/src/bytes/index.js';
 import {
   TOKEN_LABEL_MAX,
   ckrName,

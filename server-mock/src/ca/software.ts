@@ -2,7 +2,7 @@
  * The software CA backend: an RSA-2048 key (e = 65537, like Nextcloud's server identity key)
  * created on first start. With a data directory it is kept in `<dataDir>/ca/ca-key.pem` (PKCS#8,
  * mode 0600, written atomically) and reused on every later start, so certificates issued before a
- * restart still verify against `/server-key` (E2EE-CERT-061). Without one it lives in memory.
+ * restart still verify against `/server-key` (E2EE-CERT-801). Without one it lives in memory.
  *
  * The key never leaves this module: callers get the SPKI and signatures (the {@link CaSigner}
  * port), and nothing logs it (E2EE-CERT-062).
@@ -19,7 +19,7 @@ import {
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
-import { abytes } from '../../../reference/src/_internal/bytes.js';
+import { abytes } from '../../../reference/src/bytes/index.js';
 import { writeFileAtomic } from '../store/index.js';
 import type { CaSigner } from './signer.js';
 
@@ -36,7 +36,7 @@ export interface SoftwareCaOptions {
 
 function checkKey(key: KeyObject): KeyObject {
   const d = key.asymmetricKeyDetails;
-  // E2EE-CERT-061 (MUST, server): the CA key is RSA-2048 with e = 65537.
+  // E2EE-CERT-800 (MUST, server): the CA key is RSA-2048 with e = 65537.
   if (key.asymmetricKeyType !== 'rsa' || d?.modulusLength !== 2048 || d.publicExponent !== 65537n)
     throw new SealfoldError('KEY_UNSUPPORTED', 'the CA key must be RSA-2048 with e = 65537');
   return key;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { defaultRng, sha256Hex, type Rng } from '../../../reference/src/_internal/bytes.js';
+import { defaultRng, sha256Hex, type Rng } from '../../../reference/src/bytes/index.js';
 import { ancestry, type E2eeTree } from './tree.js';
 import type { E2eeState } from './state.js';
 import { NO_FAULTS, type FaultSwitches } from '../faults.js';

@@ -13,7 +13,7 @@ import { openSoftwareCa } from '../../src/ca/software.js';
 import type { CaSigner } from '../../src/ca/signer.js';
 import { memoryLogger } from '../../src/log.js';
 import { createCsr, csrToPem } from '../../../reference/src/certs/index.js';
-import { defaultRng, toBase64 } from '../../../reference/src/_internal/bytes.js';
+import { defaultRng, toBase64 } from '../../../reference/src/bytes/index.js';
 
 export const E2EE_V1 = '/ocs/v2.php/apps/end_to_end_encryption/api/v1';
 

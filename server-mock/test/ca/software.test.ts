@@ -1,5 +1,5 @@
 /**
- * The software CA key (E2EE-CERT-061, E2EE-CERT-062): created once, persisted privately, reused,
+ * The software CA key (E2EE-CERT-800, E2EE-CERT-801, E2EE-CERT-802, E2EE-CERT-062): created once, persisted privately, reused,
  * refused when unusable; never exposed.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ const tmp = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('software CA', () => {
-  it('E2EE-CERT-061: RSA-2048 created on first start, stored 0600, reused after a restart', async () => {
+  it('E2EE-CERT-800: E2EE-CERT-801: RSA-2048 created on first start, stored 0600, reused after a restart', async () => {
     const d = tmp();
     const a = await openSoftwareCa({ dataDir: d });
     const path = join(d, 'ca', SOFTWARE_KEY_FILE);
@@ -44,7 +44,7 @@ describe('software CA', () => {
     expect(await m1.publicKeySpki()).not.toEqual(await m2.publicKeySpki());
   });
 
-  it('E2EE-CERT-061: an unreadable or non-conforming key file stops the start instead of being replaced', async () => {
+  it('E2EE-CERT-802: an unreadable or non-conforming key file stops the start instead of being replaced', async () => {
     const d = tmp();
     await openSoftwareCa({ dataDir: d });
     const path = join(d, 'ca', SOFTWARE_KEY_FILE);

@@ -130,6 +130,24 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       expect(h.status).toBe(TABLE.heldByOther[col]);
     });
 
+    it('E2EE-LOCK-003: a retry whose counter is not greater than the stored one still gets the same token (no E2EE-LOCK-011 check)', async () => {
+      const s = makeServer(profile);
+      const { top } = setup(s);
+      await commitDoc(s, top, 1); // first commit: no metadata directory at lock time
+      await commitDoc(s, top, 7); // stores 7
+      const t = await lock(s, top, 8);
+      for (const c of ['3', '7']) {
+        const retry = await s
+          .ocs('post', `/v2/lock/${top}?e2e-token=${t}`)
+          .set('X-NC-E2EE-COUNTER', c);
+        expect(retry.status, `retry with counter ${c}`).toBe(200);
+        expect(retry.body.ocs.data['e2e-token']).toBe(t);
+      }
+      // The same stale counter without the token is a new lock, refused by E2EE-LOCK-002 first.
+      const fresh = await s.ocs('post', `/v2/lock/${top}`).set('X-NC-E2EE-COUNTER', '3');
+      expect(fresh.status).toBe(TABLE.heldByOther[col]);
+    });
+
     it('E2EE-LOCK-011, E2EE-LOCK-072: a counter not greater than the stored one is refused (nc30: the real 500)', async () => {
       const s = makeServer(profile);
       const { top } = setup(s);

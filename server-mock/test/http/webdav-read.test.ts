@@ -235,7 +235,7 @@ describe('PROPFIND', () => {
     },
   );
 
-  it('E2EE-API-215: staged saves are hidden, staged deletes listed and readable under their names until commit', async () => {
+  it('E2EE-API-806: E2EE-API-807: E2EE-API-808: staged saves are hidden, staged deletes listed and readable under their names until commit', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     let t = s.lock(enc);

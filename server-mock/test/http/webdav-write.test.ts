@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { DAV, PASSWORD, makeDavServer, type DavServer } from './_dav.js';
+import { BROWSER_UA, DAV, PASSWORD, makeDavServer, type DavServer } from './_dav.js';
 import { tree } from '../../src/store/index.js';
 import { MAX_PUT_BYTES } from '../../src/http/dav/router.js';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
@@ -174,7 +174,7 @@ describe('MOVE and COPY', () => {
     void d;
   });
 
-  it('E2EE-API-223: no MOVE or COPY between encrypted and plain trees; encrypted folders are not copied', async () => {
+  it('E2EE-API-800: E2EE-API-801: no MOVE or COPY between encrypted and plain trees; encrypted folders are not copied', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     const t = s.lock(enc);
@@ -200,6 +200,21 @@ describe('MOVE and COPY', () => {
     await refused(s, s.dav('copy', 'P/holder').set('Destination', dest('holder2')), 403);
     expect((await s.dav('move', 'P/holder').set('Destination', dest('holder2'))).status).toBe(201);
     expect(tree.isInEncryptedTree(s.store, inner)).toBe(true);
+  });
+
+  it('E2EE-API-802: a client that is not an E2EE client may neither move nor delete a plain folder holding an encrypted one', async () => {
+    const s = makeDavServer('nc32');
+    const p = s.mkdir(s.root('alice'), 'P');
+    const holder = s.mkdir(p, 'holder');
+    const inner = s.mkdir(holder, 'E2');
+    s.engine((ctx) => ctx.tree.setEncrypted(inner, true));
+    const before = s.store.fingerprint();
+    const move = s.dav('move', 'P/holder', 'alice', BROWSER_UA).set('Destination', dest('moved'));
+    expect((await move).status).toBe(403);
+    expect((await s.dav('delete', 'P/holder', 'alice', BROWSER_UA)).status).toBe(403);
+    expect(s.store.fingerprint()).toEqual(before);
+    // The same move by an E2EE client is allowed (E2EE-API-800 only forbids crossing the boundary).
+    expect((await s.dav('move', 'P/holder').set('Destination', dest('moved'))).status).toBe(201);
   });
 
   it('E2EE-API-222, E2EE-LOCK-041: inside encrypted trees MOVE/COPY need the token (403 without, 423 with another) and are staged until unlock', async () => {
@@ -284,7 +299,7 @@ describe('the top encrypted folder deleted under a lock', () => {
   // Regression (found by the model-based test): the staged delete lived in the plain parent as
   // `Enc.e2e-to-delete`, so listings showed uncommitted state, and a new plain `Enc` could be
   // created there, which the abort then replaced (data loss).
-  it('E2EE-API-215 E2EE-LOCK-044: keeps its name in its plain parent until the unlock, and the name stays taken', async () => {
+  it('E2EE-API-807 E2EE-LOCK-044: keeps its name in its plain parent until the unlock, and the name stays taken', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     s.putFile(enc, 'f', 'c');

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { extractRequirements, idsIn } from '../registry.js';
-import { idsCitedByCode, idsCitedByTest, testTitles } from '../citations.js';
+import {
+  codeCitations,
+  idsCitedByCode,
+  idsCitedByTest,
+  testCitations,
+  testTitles,
+} from '../citations.js';
 import { extractExamples } from '../examples.js';
 
 const chapter = (text: string) => [{ path: 'spec/99-test.md', text }];
@@ -96,6 +102,90 @@ describe('citations', () => {
     expect(
       idsCitedByCode('/** Implements E2EE-KEY-001. */\n// E2EE-KEY-002 (MUST): check\n'),
     ).toEqual(['E2EE-KEY-001', 'E2EE-KEY-002']);
+  });
+
+  it('flags evidence under skipIf/runIf as conditional and drops skip/todo', () => {
+    const src = [
+      "describe.skipIf(!lib)('E2EE-KEY-001: hsm', () => {",
+      "  it('E2EE-KEY-002: inner', () => {});",
+      '});',
+      "it.runIf(x)('E2EE-KEY-003: c', () => {});",
+      "it.skip('E2EE-KEY-004: s', () => {});",
+      "it.todo('E2EE-KEY-005: t');",
+      "it('E2EE-KEY-006: r', () => {});",
+    ].join('\n');
+    const byId = Object.fromEntries(
+      testCitations('x.test.ts', src).citations.map((c) => [c.id, c.evidence]),
+    );
+    expect(byId).toEqual({
+      'E2EE-KEY-001': 'conditional',
+      'E2EE-KEY-002': 'conditional',
+      'E2EE-KEY-003': 'conditional',
+      'E2EE-KEY-004': 'skipped',
+      'E2EE-KEY-005': 'skipped',
+      'E2EE-KEY-006': 'run',
+    });
+    expect(idsCitedByTest('x.test.ts', src)).not.toContain('E2EE-KEY-004');
+  });
+
+  it("reads an umbrella test's IDs from meta.requirements and refuses a title with more than three", () => {
+    const umbrella = [
+      "it('model', { meta: { requirements: ['E2EE-KEY-001', 'E2EE-KEY-002'] } }, () => {});",
+      "it('E2EE-KEY-003 E2EE-KEY-004 E2EE-KEY-005 E2EE-KEY-006: too many', () => {});",
+      "it('dynamic', { meta: { requirements: ids } }, () => {});",
+    ].join('\n');
+    const { citations, problems } = testCitations('x.test.ts', umbrella);
+    expect(citations.filter((c) => c.via === 'meta').map((c) => c.id)).toEqual([
+      'E2EE-KEY-001',
+      'E2EE-KEY-002',
+    ]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/x\.test\.ts:2: a test title cites 4 IDs/);
+    expect(problems[1]).toMatch(/x\.test\.ts:3: meta\.requirements must be/);
+  });
+
+  it('counts only a line comment opening with the ID as enforcement; the rest are mentions', () => {
+    const src = [
+      '/** Implements E2EE-KEY-001 (see also E2EE-KEY-002). */',
+      'export function f(x: number): void {',
+      '  // E2EE-KEY-002, E2EE-KEY-003 (MUST, client): refuse zero, unlike E2EE-KEY-004',
+      "  if (x === 0) throw new Error('E2EE-KEY-005');",
+      '  g(); // E2EE-KEY-006: the trailing form',
+      '}',
+    ].join('\n');
+    const { citations, problems } = codeCitations(src);
+    expect(problems).toEqual([]);
+    const enforces = citations.filter((c) => c.kind === 'enforces');
+    expect(enforces.map((c) => `${c.id}@${c.line}`)).toEqual([
+      'E2EE-KEY-002@3',
+      'E2EE-KEY-003@3',
+      'E2EE-KEY-006@5',
+    ]);
+    const mentions = citations.filter((c) => c.kind === 'mentions').map((c) => c.id);
+    expect(mentions.sort()).toEqual([
+      'E2EE-KEY-001',
+      'E2EE-KEY-002',
+      'E2EE-KEY-004',
+      'E2EE-KEY-005',
+    ]);
+  });
+
+  it('expands a range to the IDs that exist, as mentions, and refuses one that opens a line comment', () => {
+    const known = [
+      'E2EE-META-001',
+      'E2EE-META-005',
+      'E2EE-META-019',
+      'E2EE-META-020',
+      'E2EE-KEY-005',
+    ];
+    const header = codeCitations('/** Implements E2EE-META-001..019. */\n', known);
+    expect(header.citations.map((c) => `${c.id}:${c.kind}`).sort()).toEqual([
+      'E2EE-META-001:mentions',
+      'E2EE-META-005:mentions',
+      'E2EE-META-019:mentions',
+    ]);
+    const line = codeCitations('// E2EE-META-001..019: everything\n', known);
+    expect(line.problems).toEqual(['line 1: a range is not an enforcement citation; name each ID']);
   });
 });
 

@@ -85,7 +85,7 @@ const issuedProfile: ServerCheck = {
 const serverKeyRsa2048: ServerCheck = {
   id: 'certificate/server-key-rsa-2048',
   title: 'server-key is an RSA key with a 2048-bit modulus and exponent 65537',
-  requirements: ['E2EE-CERT-061', 'E2EE-CERT-080'],
+  requirements: ['E2EE-CERT-800', 'E2EE-CERT-080'],
   level: 'MUST',
   importance: 'high',
   profiles: ['server-core'],

@@ -387,7 +387,7 @@ const moveAcross: ServerCheck = {
   id: 'webdav/move-across-encryption',
   title:
     'MOVE and COPY between encrypted and plain trees, and COPY of a subtree holding an encrypted folder, are refused with 403',
-  requirements: ['E2EE-API-223'],
+  requirements: ['E2EE-API-800', 'E2EE-API-801'],
   level: 'MUST',
   importance: 'critical',
   profiles: CORE,
@@ -404,7 +404,7 @@ const moveAcross: ServerCheck = {
       headers: { destination: dest([...box, 'vault']) },
     });
     expectStatus(moved, 403, 'MOVE of an encrypted folder into a plain folder');
-    // A plain file moved into the encrypted folder under its lock: still refused (E2EE-API-223).
+    // A plain file moved into the encrypted folder under its lock: still refused (E2EE-API-800).
     const note = [...box, 'note.bin'];
     await putFile(ctx, 'alice', note, seededBytes(ctx.seed, 'move', 32));
     const token = await lock(ctx, 'alice', vault.id, 1);

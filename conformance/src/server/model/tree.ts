@@ -1,7 +1,7 @@
 /**
  * The model's file tree: the run's top encrypted folder and everything below it, as plain
  * objects, with the naming rules of staged entries (spec/11-locking.md §4, E2EE-LOCK-043..047)
- * and the committed view readers get (spec/14-webdav-and-shares.md §4, E2EE-API-215).
+ * and the committed view readers get (spec/14-webdav-and-shares.md §4, E2EE-API-806, E2EE-API-807).
  *
  * The model is written from the spec alone; it shares no code with `server-mock/`.
  *
@@ -100,7 +100,7 @@ export function placeNode(n: ModelNode, parent: ModelNode, name: string): void {
 
 /**
  * The child a request segment names in the committed view: staged saves do not exist, a staged
- * delete still answers to its original name (E2EE-API-215, E2EE-LOCK-047).
+ * delete still answers to its original name (E2EE-API-807, E2EE-LOCK-047).
  */
 export function childFor(parent: ModelNode, name: string): ModelNode | undefined {
   if (isReserved(name)) return undefined;

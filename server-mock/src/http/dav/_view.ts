@@ -1,6 +1,6 @@
 /**
  * A user's WebDAV view of the file tree: resolving request paths (own nodes and received share
- * mounts, E2EE-API-202), hiding staged names inside encrypted trees (E2EE-API-215) and computing
+ * mounts, E2EE-API-202), hiding staged names inside encrypted trees (E2EE-API-806, E2EE-API-807, E2EE-API-808) and computing
  * the WebDAV properties of a node (E2EE-API-213, E2EE-API-214, E2EE-API-216).
  *
  * @module
@@ -79,10 +79,10 @@ function isPendingDelete(view: StoreView, node: NodeRecord): boolean {
   );
 }
 
-/** The child named `name` of folder `parent`, as the user addresses it (E2EE-API-215). */
+/** The child named `name` of folder `parent`, as the user addresses it (E2EE-API-808). */
 function childFor(view: StoreView, parent: NodeRecord, name: string): NodeRecord | undefined {
   if (!inEncryptedTree(view, parent.id)) {
-    // E2EE-API-215 (MUST, server): a top encrypted folder deleted under a lock keeps its name
+    // E2EE-API-807 (MUST, server): a top encrypted folder deleted under a lock keeps its name
     // until the commit, and its staged name cannot be addressed.
     const exact = tree.childByName(view, parent.id, name);
     if (exact !== undefined) return isPendingDelete(view, exact) ? undefined : exact;
@@ -139,7 +139,7 @@ export function listDav(
   const out = new Map<string, DavNode>();
   for (const v of tree.listChildren(view, uid, folder.v.node.id)) {
     const stored = v.path.slice(v.path.lastIndexOf('/') + 1);
-    // E2EE-API-215 (MUST, server): staged saves are not listed, staged deletes keep their name.
+    // E2EE-API-806, E2EE-API-807 (MUST, server): staged saves are not listed, staged deletes keep their name.
     const shown = encrypted || isPendingDelete(view, v.node) ? visibleName(stored) : stored;
     // E2EE-LOCK-046 (MUST, server): readers see only committed state until the unlock.
     const name =

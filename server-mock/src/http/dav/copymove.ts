@@ -1,6 +1,6 @@
 /**
  * WebDAV MOVE and COPY (spec/14-webdav-and-shares.md §5–§6; E2EE-API-220, E2EE-API-222,
- * E2EE-API-223, E2EE-API-234, E2EE-API-235).
+ * E2EE-API-800, E2EE-API-801, E2EE-API-802, E2EE-API-234, E2EE-API-235).
  *
  * Check order: source, `Destination`, `Overwrite`, target folder, E2EE gate, tree crossing,
  * permissions; then one store transaction that either stages the change through the engine
@@ -47,7 +47,7 @@ function copyTree(tx: Tx, nowSec: number, srcId: number, parentId: number, name:
   });
   const encrypted = tree.isInEncryptedTree(tx, srcId);
   for (const child of tx.childrenOf(srcId)) {
-    // Inside an encrypted tree a copy holds the committed state only (E2EE-API-215): staged saves
+    // Inside an encrypted tree a copy holds the committed state only (E2EE-API-806): staged saves
     // are left out and staged deletes keep their original names.
     const name = encrypted ? visibleName(child.name) : child.name;
     if (name !== null) copyTree(tx, nowSec, child.id, made.id, name);
@@ -90,7 +90,7 @@ export function handleCopyMove(
     throw new DavFailure(403, 'Forbidden', 'FORBIDDEN', 'encrypted folders cannot be copied');
   }
   const encrypted = inEncryptedTree(view, src.v.node.id);
-  // E2EE-API-223 (MUST, server): no MOVE or COPY between encrypted and plain trees.
+  // E2EE-API-800 (MUST, server): no MOVE or COPY between encrypted and plain trees.
   if (
     encrypted !== inEncryptedTree(view, destParent.v.node.id) &&
     !c.deps.faults.on('move-across-encryption-boundary')
