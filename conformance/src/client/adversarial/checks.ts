@@ -1,0 +1,334 @@
+/**
+ * Adversarial client checks: the vendor's client plays the victim of one attack of the mock's
+ * catalogue (server-mock/src/adversary/), the reference client every other actor. Each check
+ * cites the requirements the catalogue names for its attack and E2EE-CONF-455 (what every
+ * refusal is held to, `./attack.ts`).
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { ATTACKS, type AttackName } from '../../../../server-mock/src/adversary/catalogue.js';
+import { e2ee } from '../../../../reference/src/http/index.js';
+import type { ClientActor, ClientCheck, ClientCheckContext, ClientProfile } from '../check.js';
+import type { Actor } from '../check.js';
+import { CheckFailure } from '../check.js';
+import { expectNoPrivateKeyStored, mount } from './attack.js';
+
+/** Requirements of a check on `attack`: the catalogue's, then the suite's own. */
+const cites = (attack: AttackName) => [...ATTACKS[attack].requirements, 'E2EE-CONF-455'];
+
+function check(
+  attack: AttackName,
+  o: {
+    slug: string;
+    title: string;
+    profile: ClientProfile;
+    actors: readonly Actor[];
+    victim: Actor;
+    run: (ctx: ClientCheckContext) => Promise<void>;
+  },
+): ClientCheck {
+  return {
+    id: `adversarial/${o.slug}`,
+    title: `${attack}: ${o.title}`,
+    requirements: cites(attack),
+    level: 'MUST',
+    importance: 'critical',
+    profile: o.profile,
+    actors: o.actors,
+    vendorRoles: [o.victim],
+    run: o.run,
+  };
+}
+
+// --- enrolment and recovery (K1, K2, M5) ---
+
+const ENROL_ATTACKS = [
+  ['own-certificate-other-key', 'enrol-certificate-for-another-key'],
+  ['own-certificate-other-ca', 'enrol-certificate-from-another-ca'],
+  ['server-key-swap', 'enrol-server-key-swapped'],
+  ['drop-capability', 'enrol-capability-dropped'],
+  ['capability-1x-only', 'enrol-capability-downgraded'],
+] as const satisfies ReadonlyArray<readonly [AttackName, string]>;
+
+const enrolChecks = ENROL_ATTACKS.map(([attack, slug]) =>
+  check(attack, {
+    slug,
+    title: 'enrolment is refused, no private key is uploaded, and the device stays unenrolled',
+    profile: 'client-identity',
+    actors: ['alice'],
+    victim: 'alice',
+    async run(ctx) {
+      const alice = await ctx.actor('alice');
+      await mount(ctx, {
+        attack,
+        victim: alice,
+        // Only the first contact is in scope here (the device has pinned nothing).
+        codes: attack === 'server-key-swap' ? ['CERT_UNTRUSTED'] : ATTACKS[attack].expect,
+        act: () => alice.call('identity.enroll', {}),
+        serverUnchanged: false,
+      });
+      await expectNoPrivateKeyStored(ctx, alice);
+      const status = await alice.call('identity.status', {});
+      if (status.enrolled)
+        throw new CheckFailure('the device reports enrolled after a refused enrolment');
+    },
+  }),
+);
+
+const recoverOtherKey = check('own-certificate-other-key-lookup', {
+  slug: 'recover-certificate-for-another-key',
+  title: 'recovery on a new device is refused when the server answers another key',
+  profile: 'client-identity',
+  actors: ['alice'],
+  victim: 'alice',
+  async run(ctx) {
+    const first = await ctx.newDevice('alice', 'reference');
+    await first.call('identity.enroll', {});
+    const second = await ctx.newDevice('alice');
+    await mount(ctx, {
+      attack: 'own-certificate-other-key-lookup',
+      victim: second,
+      act: () => second.call('identity.recover', { mnemonic: ctx.mnemonicOf('alice') }),
+    });
+  },
+});
+
+// --- sharing: the recipient's key (K2) ---
+
+const shareKeySubstituted = check('member-certificate-other-key', {
+  slug: 'share-recipient-key-substituted',
+  title:
+    "sharing with a pinned user whose key the server substituted is refused; the folder's members are unchanged",
+  profile: 'client-sharing',
+  actors: ['alice', 'bob'],
+  victim: 'alice',
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const bob = await ctx.enrolled('bob');
+    // alice pins bob by sharing a first folder with him.
+    const first = ctx.folder('pin');
+    await alice.call('folder.create', { path: first });
+    await alice.call('share.add', { folder: first, userId: bob.userId });
+    const folder = ctx.folder('share');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('sync.refresh', { folder });
+    await mount(ctx, {
+      attack: 'member-certificate-other-key',
+      victim: alice,
+      folder,
+      act: () => alice.call('share.add', { folder, userId: bob.userId }),
+      // A refused share may create and withdraw the OCS share; the metadata must not change,
+      // which the fingerprint (members, key) shows.
+      serverUnchanged: false,
+    });
+  },
+});
+
+// --- a folder's documents, read by its owner (client-core) ---
+
+/** The owner's folder with two files and two sub-folders, synced once. */
+async function ownFolder(ctx: ClientCheckContext): Promise<{ alice: ClientActor; folder: string }> {
+  const alice = await ctx.enrolled('alice');
+  const folder = ctx.folder('own');
+  await alice.call('folder.create', { path: folder });
+  await alice.call('folder.create', { path: `${folder}/s1` });
+  await alice.call('folder.create', { path: `${folder}/s2` });
+  // Long enough that half a body still holds more than a tag.
+  await alice.upload(folder, 'a.txt', randomBytes(96));
+  await alice.upload(folder, 'b.txt', randomBytes(96));
+  await alice.call('sync.refresh', { folder });
+  return { alice, folder };
+}
+
+const OWNER_DOCUMENT_ATTACKS = [
+  ['flip-metadata-byte', 'metadata-byte-flipped'],
+  ['flip-signature-byte', 'signature-byte-flipped'],
+  ['zero-wrapped-key', 'wrapped-key-zero'],
+  ['repeated-byte-wrapped-key', 'wrapped-key-repeated-byte'],
+  ['member-certificate-in-document', 'member-certificate-substituted-in-document'],
+  ['replace-users', 'users-replaced'],
+  ['inject-member', 'member-injected'],
+  ['resign-as-minted-signer', 'resigned-by-minted-signer'],
+  ['resign-as-minted-member', 'resigned-by-minted-member'],
+  ['v1-document', 'legacy-document-for-2x-folder'],
+  ['delete-metadata', 'metadata-deleted'],
+  ['delete-folder', 'folder-deleted'],
+  ['subfolder-swap', 'subfolder-documents-swapped'],
+] as const satisfies ReadonlyArray<readonly [AttackName, string]>;
+
+const ownerDocumentChecks = OWNER_DOCUMENT_ATTACKS.map(([attack, slug]) =>
+  check(attack, {
+    slug,
+    title: 'refreshing the folder is refused; trust state and server unchanged',
+    profile: 'client-core',
+    actors: ['alice'],
+    victim: 'alice',
+    async run(ctx) {
+      const { alice, folder } = await ownFolder(ctx);
+      await mount(ctx, {
+        attack,
+        victim: alice,
+        folder,
+        act: () => alice.call('sync.refresh', { folder }),
+      });
+    },
+  }),
+);
+
+const rollback = check('counter-rollback', {
+  slug: 'counter-rolled-back',
+  title: 'after a newer version was seen, the previous correctly signed document is refused',
+  profile: 'client-core',
+  actors: ['alice'],
+  victim: 'alice',
+  async run(ctx) {
+    const { alice, folder } = await ownFolder(ctx);
+    await alice.upload(folder, 'c.txt', randomBytes(32));
+    await alice.call('sync.refresh', { folder });
+    await mount(ctx, {
+      attack: 'counter-rollback',
+      victim: alice,
+      folder,
+      act: () => alice.call('sync.refresh', { folder }),
+    });
+  },
+});
+
+const FILE_ATTACKS = [
+  ['flip-file-byte', 'file-body-byte-flipped'],
+  ['flip-file-tag', 'file-tag-flipped'],
+  ['truncate-file', 'file-truncated'],
+  ['splice-file', 'file-spliced'],
+] as const satisfies ReadonlyArray<readonly [AttackName, string]>;
+
+const fileChecks = FILE_ATTACKS.map(([attack, slug]) =>
+  check(attack, {
+    slug,
+    title: 'the download is refused and releases no plaintext',
+    profile: 'client-core',
+    actors: ['alice'],
+    victim: 'alice',
+    async run(ctx) {
+      const { alice, folder } = await ownFolder(ctx);
+      await mount(ctx, {
+        attack,
+        victim: alice,
+        folder,
+        act: () => alice.download(folder, 'a.txt'),
+      });
+    },
+  }),
+);
+
+// --- shared folders: a member's view (client-sharing) ---
+
+const memberDropped = check('drop-member', {
+  slug: 'member-dropped',
+  title: 'a member removed from the users list without a new signature is refused',
+  profile: 'client-sharing',
+  actors: ['alice', 'bob'],
+  victim: 'bob',
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const bob = await ctx.enrolled('bob');
+    const folder = ctx.folder('shared');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('share.add', { folder, userId: bob.userId });
+    await bob.call('sync.refresh', { folder });
+    await mount(ctx, {
+      attack: 'drop-member',
+      victim: bob,
+      folder,
+      act: () => bob.call('sync.refresh', { folder }),
+    });
+  },
+});
+
+/** alice shares with bob and carol; carol syncs; alice removes bob; carol syncs again. */
+async function afterRemoval(ctx: ClientCheckContext) {
+  const alice = await ctx.enrolled('alice');
+  const bob = await ctx.enrolled('bob');
+  const carol = await ctx.enrolled('carol');
+  const folder = ctx.folder('team');
+  await alice.call('folder.create', { path: folder });
+  await alice.call('share.add', { folder, userId: bob.userId });
+  await alice.call('share.add', { folder, userId: carol.userId });
+  await carol.call('sync.refresh', { folder });
+  await alice.call('share.remove', { folder, userId: bob.userId });
+  await carol.call('sync.refresh', { folder });
+  return { bob, carol, folder };
+}
+
+const removalChecks = (
+  [
+    ['hide-removal', 'removal-hidden'],
+    ['readd-removed-member', 'removed-member-readded'],
+  ] as const satisfies ReadonlyArray<readonly [AttackName, string]>
+).map(([attack, slug]) =>
+  check(attack, {
+    slug,
+    title: 'a member who saw the removal refuses the document that undoes it',
+    profile: 'client-sharing',
+    actors: ['alice', 'bob', 'carol'],
+    victim: 'carol',
+    async run(ctx) {
+      const { bob, carol, folder } = await afterRemoval(ctx);
+      await mount(ctx, {
+        attack,
+        victim: carol,
+        folder,
+        params: { user: bob.userId },
+        act: () => carol.call('sync.refresh', { folder }),
+      });
+    },
+  }),
+);
+
+// --- filedrop: the list an uploader encrypts to (K4, E2EE-SHARE-036) ---
+
+const filedropInjected = check('inject-member', {
+  slug: 'filedrop-recipient-injected',
+  title: 'an uploader refuses a recipient the server added, and uploads nothing',
+  profile: 'client-filedrop',
+  actors: ['alice', 'bob', 'carol'],
+  victim: 'carol',
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const bob = await ctx.enrolled('bob');
+    const carol = await ctx.enrolled('carol');
+    const folder = ctx.folder('drop');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('share.add', { folder, userId: bob.userId });
+    // carol reaches the folder through an OCS share without being a member: an uploader.
+    await e2ee.createUserShare(
+      {
+        account: {
+          baseUrl: ctx.server.baseUrl,
+          userId: alice.userId,
+          password: ctx.passwordOf('alice'),
+        },
+      },
+      folder,
+      carol.userId,
+    );
+    await mount(ctx, {
+      attack: 'inject-member',
+      victim: carol,
+      act: () => carol.drop(folder, 'dropped.txt', randomBytes(64)),
+    });
+  },
+});
+
+/** Every adversarial check, in run order. */
+export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
+  ...enrolChecks,
+  recoverOtherKey,
+  shareKeySubstituted,
+  ...ownerDocumentChecks,
+  rollback,
+  ...fileChecks,
+  memberDropped,
+  ...removalChecks,
+  filedropInjected,
+];
