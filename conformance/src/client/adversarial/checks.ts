@@ -13,6 +13,7 @@ import type { ClientActor, ClientCheck, ClientCheckContext, ClientProfile } from
 import type { Actor } from '../check.js';
 import { CheckFailure } from '../check.js';
 import { expectNoPrivateKeyStored, mount } from './attack.js';
+import { memberDevice, repeated, storedNonce, viewOf } from './observe.js';
 
 /** Requirements of a check on `attack`: the catalogue's, then the suite's own. */
 const cites = (attack: AttackName) => [...ATTACKS[attack].requirements, 'E2EE-CONF-455'];
@@ -142,6 +143,7 @@ async function ownFolder(ctx: ClientCheckContext): Promise<{ alice: ClientActor;
 }
 
 const OWNER_DOCUMENT_ATTACKS = [
+  ['strip-signature', 'signature-stripped'],
   ['flip-metadata-byte', 'metadata-byte-flipped'],
   ['flip-signature-byte', 'signature-byte-flipped'],
   ['zero-wrapped-key', 'wrapped-key-zero'],
@@ -320,6 +322,187 @@ const filedropInjected = check('inject-member', {
   },
 });
 
+// --- a member's first open: pins and the CA (K2, E2EE-META-127) ---
+
+/** alice (reference) shares a folder with bob (the victim), who has not opened it yet. */
+async function sharedUnopened(ctx: ClientCheckContext, pinFirst: boolean) {
+  const alice = await ctx.enrolled('alice');
+  const bob = await ctx.enrolled('bob');
+  if (pinFirst) {
+    // bob pins alice by opening another folder she shared with him.
+    const first = ctx.folder('pin');
+    await alice.call('folder.create', { path: first });
+    await alice.call('share.add', { folder: first, userId: bob.userId });
+    await bob.call('sync.refresh', { folder: first });
+  }
+  const folder = ctx.folder('unopened');
+  await alice.call('folder.create', { path: folder });
+  await alice.call('share.add', { folder, userId: bob.userId });
+  return { bob, folder };
+}
+
+const resignedFirstOpen = check('resign-as-minted-signer', {
+  slug: 'resigned-by-minted-signer-first-open',
+  title:
+    'a folder opened for the first time, signed with a re-minted key for a pinned user, is KEY_CHANGED',
+  profile: 'client-sharing',
+  actors: ['alice', 'bob'],
+  victim: 'bob',
+  async run(ctx) {
+    const { bob, folder } = await sharedUnopened(ctx, true);
+    await mount(ctx, {
+      attack: 'resign-as-minted-signer',
+      victim: bob,
+      folder,
+      codes: ['KEY_CHANGED'],
+      act: () => bob.call('sync.refresh', { folder }),
+    });
+  },
+});
+
+const otherCaFirstOpen = check('resign-under-other-ca', {
+  slug: 'signer-certificate-from-another-ca',
+  title: 'a folder signed with a certificate another CA issued is refused on a first open',
+  profile: 'client-sharing',
+  actors: ['alice', 'bob'],
+  victim: 'bob',
+  async run(ctx) {
+    const { bob, folder } = await sharedUnopened(ctx, false);
+    await mount(ctx, {
+      attack: 'resign-under-other-ca',
+      victim: bob,
+      folder,
+      act: () => bob.call('sync.refresh', { folder }),
+    });
+  },
+});
+
+/** alice (reference) owns a drop folder shared with bob; carol reaches it as an uploader. */
+async function dropFolder(ctx: ClientCheckContext) {
+  const alice = await ctx.enrolled('alice');
+  const bob = await ctx.enrolled('bob');
+  const carol = await ctx.enrolled('carol');
+  const folder = ctx.folder('drop');
+  await alice.call('folder.create', { path: folder });
+  await alice.call('share.add', { folder, userId: bob.userId });
+  await e2ee.createUserShare(
+    {
+      account: {
+        baseUrl: ctx.server.baseUrl,
+        userId: alice.userId,
+        password: ctx.passwordOf('alice'),
+      },
+    },
+    folder,
+    carol.userId,
+  );
+  return { bob, carol, folder };
+}
+
+const filedropPinned = check('resign-as-minted-signer', {
+  slug: 'filedrop-owner-key-substituted',
+  title: "an uploader that dropped before refuses the owner's re-minted key, and uploads nothing",
+  profile: 'client-filedrop',
+  actors: ['alice', 'bob', 'carol'],
+  victim: 'carol',
+  async run(ctx) {
+    const { carol, folder } = await dropFolder(ctx);
+    await carol.drop(folder, 'first.txt', randomBytes(32));
+    await mount(ctx, {
+      attack: 'resign-as-minted-signer',
+      victim: carol,
+      codes: ['KEY_CHANGED'],
+      act: () => carol.drop(folder, 'second.txt', randomBytes(32)),
+    });
+  },
+});
+
+const filedropMember = check('resign-as-minted-member', {
+  slug: 'filedrop-signed-by-non-member',
+  title: 'a member who verified the folder refuses to drop into a document a non-member signed',
+  profile: 'client-filedrop',
+  actors: ['alice', 'bob', 'carol'],
+  victim: 'bob',
+  async run(ctx) {
+    const { bob, folder } = await dropFolder(ctx);
+    await bob.call('sync.refresh', { folder });
+    await mount(ctx, {
+      attack: 'resign-as-minted-member',
+      victim: bob,
+      act: () => bob.drop(folder, 'dropped.txt', randomBytes(32)),
+    });
+  },
+});
+
+// --- what no refusal shows: rotation on removal (R1) and fresh keys and nonces (C3) ---
+
+const removalRotates: ClientCheck = {
+  id: 'adversarial/removal-rotates-metadata-key',
+  title:
+    'removing a member rotates the metadata key: a remaining member sees a new key, without the removed one',
+  requirements: ['E2EE-SHARE-021', 'E2EE-SHARE-023', 'E2EE-CONF-455'],
+  level: 'MUST',
+  importance: 'critical',
+  profile: 'client-sharing',
+  actors: ['alice', 'bob', 'carol'],
+  vendorRoles: ['alice'],
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const bob = await ctx.enrolled('bob');
+    const carol = await ctx.enrolled('carol');
+    const folder = ctx.folder('rotate');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('share.add', { folder, userId: bob.userId });
+    await alice.call('share.add', { folder, userId: carol.userId });
+    const observer = await memberDevice(ctx, 'carol', carol);
+    const before = await viewOf(observer, folder);
+    await alice.call('share.remove', { folder, userId: bob.userId });
+    await alice.upload(folder, 'after-removal.txt', randomBytes(48));
+    const after = await viewOf(observer, folder);
+    ctx.note(`members before ${before.members.join(',')}, after ${after.members.join(',')}`);
+    if (after.members.includes(bob.userId))
+      throw new CheckFailure('the removed member is still listed after share.remove');
+    if (after.metadataKeySha256 === before.metadataKeySha256)
+      throw new CheckFailure(
+        'the metadata key did not change when a member was removed: the removed member still reads every new file',
+      );
+  },
+};
+
+const freshKeysAndNonces: ClientCheck = {
+  id: 'adversarial/fresh-keys-and-nonces',
+  title: 'every file gets its own key and nonce and every metadata version its own nonce',
+  requirements: ['E2EE-FILE-001', 'E2EE-FILE-002', 'E2EE-META-032', 'E2EE-CONF-455'],
+  level: 'MUST',
+  importance: 'critical',
+  profile: 'client-sharing',
+  actors: ['alice', 'bob'],
+  vendorRoles: ['alice'],
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const bob = await ctx.enrolled('bob');
+    const folder = ctx.folder('fresh');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('share.add', { folder, userId: bob.userId });
+    const observer = await memberDevice(ctx, 'bob', bob);
+    const { rootId } = await viewOf(observer, folder);
+    const nonces = [await storedNonce(observer, rootId)];
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) {
+      await alice.upload(folder, name, randomBytes(40));
+      nonces.push(await storedNonce(observer, rootId));
+    }
+    const view = await viewOf(observer, folder);
+    for (const [what, values] of [
+      ['file key', view.fileKeys],
+      ['file nonce', view.fileNonces],
+      ['metadata nonce', nonces],
+    ] as const) {
+      if (repeated(values).length > 0)
+        throw new CheckFailure(`a ${what} was used twice`, { actual: `${values.length} values` });
+    }
+  },
+};
+
 /** Every adversarial check, in run order. */
 export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
   ...enrolChecks,
@@ -329,6 +512,12 @@ export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
   rollback,
   ...fileChecks,
   memberDropped,
+  resignedFirstOpen,
+  otherCaFirstOpen,
   ...removalChecks,
   filedropInjected,
+  filedropPinned,
+  filedropMember,
+  removalRotates,
+  freshKeysAndNonces,
 ];

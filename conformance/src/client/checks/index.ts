@@ -5,9 +5,15 @@
  * @module
  */
 import type { ClientCheck } from '../check.js';
+import { CORE_CHECKS } from './core.js';
+import { FILEDROP_CHECKS } from './filedrop.js';
 import { IDENTITY_CHECKS } from './identity.js';
+import { SHARING_CHECKS } from './sharing.js';
 
 export const CLIENT_CHECKS: readonly ClientCheck[] = [
   ...IDENTITY_CHECKS,
+  ...CORE_CHECKS,
+  ...SHARING_CHECKS,
+  ...FILEDROP_CHECKS,
   // Adversarial checks (conformance/src/client/adversarial/**) are registered below this line.
 ];
