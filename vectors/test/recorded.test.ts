@@ -22,7 +22,7 @@ import { createContext, VECTORS_DIR } from '../src/context.js';
 import { seededRng } from '../src/rng.js';
 import { oaepWrapSeeded } from '../src/oaep.js';
 import { blobOf, blobProblem, readBlob } from '../src/blobs.js';
-import { checkAgainstReference, parseRecordedRun, type RecordedRun } from '../src/recorded-run.js';
+import { checkAgainstReference, parseRecordedRun } from '../src/recorded-run.js';
 import { freezeRun, FreezeRefused } from '../src/freeze.js';
 import { generateAll, writeAll } from '../src/generate.js';
 import { lintAll } from '../src/lint.js';
@@ -31,7 +31,8 @@ import { sha256hex } from '../src/repr.js';
 
 const RUNS_DIR = join(VECTORS_DIR, 'producers', 'sealfold-reference', '1.0.0');
 const runText = (name: string) => readFileSync(join(RUNS_DIR, `${name}.json`), 'utf8');
-const runOf = (name: string) => JSON.parse(runText(name)) as RecordedRun & Record<string, any>;
+// Test edits reach into steps and expectations freely.
+const runOf = (name: string) => JSON.parse(runText(name)) as any;
 
 let root: string;
 beforeAll(() => {
