@@ -33,7 +33,7 @@ describe(
   'sealfold certify client (E2EE-DRV-072, E2EE-DRV-070, E2EE-DRV-071)',
   { timeout: 240_000 },
   () => {
-    it('E2EE-DRV-072 E2EE-DRV-070 E2EE-DRV-001 E2EE-DRV-003 E2EE-DRV-013: the reference driver run as `sealfold driver reference` is CERTIFIABLE, exit 0, with report.json, JUnit and HTML', async () => {
+    it('E2EE-DRV-072 E2EE-DRV-070 E2EE-DRV-025 E2EE-DRV-001 E2EE-DRV-003 E2EE-DRV-013: the reference driver run as `sealfold driver reference` is CERTIFIABLE, exit 0, with report.json, JUnit and HTML', async () => {
       const out = join(dir, 'ref');
       const r = await runCli([
         'certify',

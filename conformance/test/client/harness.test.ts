@@ -11,6 +11,8 @@ import { CLIENT_CHECKS } from '../../src/client/checks/index.js';
 import { e2eeCodeOf } from '../../src/client/actor.js';
 import { ReasonUnverified } from '../../src/client/check.js';
 import { interpretAnswer, spawnDriver } from '../../src/client/driver/connection.js';
+import { schemaProblem } from '../../src/client/driver/validate.js';
+import { DRIVER_METHODS } from '../../src/client/protocol.js';
 
 const FAKE = fileURLToPath(new URL('./fixtures/fake-driver.mjs', import.meta.url));
 const driver = (mode: string) =>
@@ -32,6 +34,17 @@ function run(
 }
 
 describe('driver messages (E2EE-DRV-004, E2EE-DRV-005)', () => {
+  it('E2EE-DRV-004: every message schema compiles and refuses an unknown field', () => {
+    for (const m of DRIVER_METHODS) {
+      expect(schemaProblem(`${m}.params`, { surplus: 1 }), m).not.toBeNull();
+      expect(schemaProblem(`${m}.result`, { surplus: 1 }), m).not.toBeNull();
+    }
+    expect(
+      schemaProblem('error', { code: -32020, message: 'm', data: { e2eeCode: 'KEY_MISMATCH' } }),
+    ).toBeNull();
+    expect(schemaProblem('error', { code: -32020 })).toContain('message');
+  });
+
   it('E2EE-DRV-004: an invalid result is a harness ERROR naming the method and the field', () => {
     const out = interpretAnswer('file.upload', {
       jsonrpc: '2.0',
