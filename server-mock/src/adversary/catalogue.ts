@@ -152,6 +152,23 @@ export const ATTACKS = {
     description:
       'a new document, signed with a server-minted certificate for the user id of the first member, wraps a server-chosen key for every member',
   },
+  'resign-under-other-ca': {
+    route: 'meta-data-get',
+    invariants: ['K2', 'K7'],
+    requirements: ['E2EE-META-127', 'E2EE-META-043'],
+    expect: ['CERT_UNTRUSTED'],
+    when: "a device opening the folder for the first time that has not pinned the signer's key",
+    description:
+      'a new document signed with a certificate for the user id of the first member that another CA issued',
+  },
+  'strip-signature': {
+    route: 'meta-data-get',
+    invariants: ['C1', 'K7'],
+    requirements: ['E2EE-API-309'],
+    expect: ['SIGNATURE_MISSING'],
+    when: 'opening a folder',
+    description: 'the document is served without its signature header',
+  },
   'resign-as-minted-member': {
     route: 'meta-data-get',
     invariants: ['K7', 'R3'],

@@ -33,6 +33,8 @@ export interface ServedDocument {
 export interface Forge {
   /** A certificate under the server's CA for a fresh key the server holds (cached per user). */
   mint(userId: string): Promise<MintedIdentity>;
+  /** Like {@link mint}, but the certificate is issued under a CA key that is not the server's. */
+  mintUnderOtherCa(userId: string): Promise<MintedIdentity>;
   /** A certificate for the key of `csrPem` issued under a CA key that is not the server's. */
   issueUnderOtherCa(csrPem: string, userId: string): Promise<string>;
   /** A fresh RSA public key (PEM) that is not the server's. */
@@ -51,6 +53,7 @@ export interface Forge {
 /** A forge using the server's CA signer `ca`; `now` is the issuance time of minted certificates. */
 export function forge(ca: CaSigner, now: () => Date): Forge {
   const minted = new Map<string, Promise<MintedIdentity>>();
+  const mintedElsewhere = new Map<string, Promise<MintedIdentity>>();
   let otherCa: Promise<CaSigner> | undefined;
   let otherKey: Promise<string> | undefined;
   const mintWith = async (signer: CaSigner, userId: string): Promise<MintedIdentity> => {
@@ -63,6 +66,14 @@ export function forge(ca: CaSigner, now: () => Date): Forge {
     mint(userId) {
       let m = minted.get(userId);
       if (m === undefined) minted.set(userId, (m = mintWith(ca, userId)));
+      return m;
+    },
+    mintUnderOtherCa(userId) {
+      let m = mintedElsewhere.get(userId);
+      if (m === undefined) {
+        otherCa ??= openSoftwareCa({ dataDir: null });
+        mintedElsewhere.set(userId, (m = otherCa.then((signer) => mintWith(signer, userId))));
+      }
       return m;
     },
     async issueUnderOtherCa(csrPem, userId) {

@@ -96,6 +96,8 @@ function parseOcs(text: string): Ocs | null {
 /** One rewritten answer: new body bytes, header changes, or a different status. */
 interface Rewritten {
   body: string | Uint8Array;
+  /** Removes the signature header of the honest answer. */
+  dropSignature?: boolean;
   status?: number;
   headers?: Record<string, string>;
   detail: string;
@@ -203,6 +205,16 @@ export function adversaryLayer(deps: AdversaryDeps) {
           `new document signed by a minted certificate for ${fake.userId}`,
         );
       }
+      case 'resign-under-other-ca': {
+        if (readers.length === 0) return null;
+        const fake = await deps.forge.mintUnderOtherCa(readers[0]!.userId);
+        return answer(
+          await deps.forge.document(fake, String(folderId), readers),
+          `new document signed by a certificate for ${fake.userId} from another CA`,
+        );
+      }
+      case 'strip-signature':
+        return { ...answer(served, 'signature header removed'), headers: {}, dropSignature: true };
       case 'resign-as-minted-member':
       case 'readd-removed-member': {
         const uid = a.params?.user ?? (a.attack === 'resign-as-minted-member' ? 'mallory' : null);
@@ -427,6 +439,7 @@ export function adversaryLayer(deps: AdversaryDeps) {
               detail,
             });
             deps.log.write({ type: 'attack', attack: a.attack, request, user: uid, detail });
+            if (r?.dropSignature === true) res.removeHeader(SIGNATURE_HEADER);
             if (r !== null)
               out = {
                 chunk: typeof r.body === 'string' ? r.body : Buffer.from(r.body),

@@ -32,6 +32,7 @@ const USERS = {
   dave: 'dave-pw',
   erin: 'erin-pw',
   frank: 'frank-pw',
+  gina: 'gina-pw',
 } as const;
 type Uid = keyof typeof USERS;
 
@@ -240,6 +241,7 @@ describe('metadata attacks on a shared folder (K2, K4, K6, K7, C1, C4, C5, F1, P
     ['drop-member', 'SIGNATURE_INVALID'],
     ['resign-as-minted-signer', 'SIGNER_NOT_MEMBER'],
     ['resign-as-minted-member', 'SIGNER_NOT_MEMBER'],
+    ['strip-signature', 'SIGNATURE_MISSING'],
     ['flip-metadata-byte', 'SIGNATURE_INVALID'],
     ['flip-signature-byte', 'SIGNATURE_INVALID'],
     ['zero-wrapped-key', 'SIGNATURE_INVALID'],
@@ -276,6 +278,23 @@ describe('metadata attacks on a shared folder (K2, K4, K6, K7, C1, C4, C5, F1, P
       );
     }
     await expect(downloadFile(device('bob'), h, fileId)).resolves.toEqual(LONG_A);
+  });
+});
+
+describe('a first open (K2, E2EE-META-127)', () => {
+  it('E2EE-META-127: resign-under-other-ca: a document signed under another CA is CERT_UNTRUSTED on a first open', async () => {
+    const gina = (await enrolAs('gina')).device;
+    await shareFolder(
+      device('alice'),
+      await createTopFolder(device('alice'), 'first-open'),
+      'gina',
+    );
+    await refused(
+      { attack: covers('resign-under-other-ca'), scope: { user: 'gina', folder: 'first-open' } },
+      'CERT_UNTRUSTED',
+      () => openTopFolder(gina, 'first-open'),
+    );
+    await expect(openTopFolder(gina, 'first-open')).resolves.toBeDefined();
   });
 });
 

@@ -14,7 +14,11 @@
  *
  * @module
  */
-import { ATTACKS, type AttackName } from '../../../../server-mock/src/adversary/catalogue.js';
+import {
+  ATTACKS,
+  type AttackName,
+  type AttackRoute,
+} from '../../../../server-mock/src/adversary/catalogue.js';
 import type {
   AttackEvidence,
   AttackInstall,
@@ -22,6 +26,13 @@ import type {
 } from '../../../../server-mock/src/adversary/switches.js';
 import type { ClientActor, ClientCheckContext } from '../check.js';
 import { CheckFailure } from '../check.js';
+
+/** Routes whose answers are about one folder (the others are scoped by user only). */
+const FOLDER_ROUTES: ReadonlySet<AttackRoute> = new Set([
+  'meta-data-get',
+  'dav-file-get',
+  'dav-propfind',
+]);
 
 /** One attack against one victim device. */
 export interface Mounted {
@@ -36,6 +47,11 @@ export interface Mounted {
   readonly act: () => Promise<unknown>;
   /** False when the refused step writes to the server even when honest (enrolment's CSR). */
   readonly serverUnchanged?: boolean;
+  /**
+   * False when a retry cannot meet the same state: a refused enrolment leaves the issued
+   * certificate on the server (which then answers a second enrolment 409, honestly).
+   */
+  readonly retry?: boolean;
 }
 
 /** Installs `a`, runs the refused step twice, removes the attack, checks the invariants. */
@@ -46,7 +62,13 @@ export async function mount(ctx: ClientCheckContext, m: Mounted): Promise<void> 
   const serverBefore = m.serverUnchanged === false ? null : await ctx.server.stateFingerprint();
   const request: AttackInstall = {
     attack: m.attack,
-    scope: { user: m.victim.userId, ...(m.folder !== undefined ? { folder: m.folder } : {}) },
+    // Key lookups and enrolment answers are about no folder: only the user scopes them.
+    scope: {
+      user: m.victim.userId,
+      ...(m.folder !== undefined && FOLDER_ROUTES.has(ATTACKS[m.attack].route)
+        ? { folder: m.folder }
+        : {}),
+    },
     ...(m.params ? { params: m.params } : {}),
   };
   const { installed } = (await ctx.server.manage('POST', '/attacks', request)) as {
@@ -57,7 +79,8 @@ export async function mount(ctx: ClientCheckContext, m: Mounted): Promise<void> 
   try {
     await ctx.expectRejection(m.act(), codes, `${m.attack}: the attacked step`);
     // U1: the same tampered state, served again, is refused again.
-    await ctx.expectRejection(m.act(), codes, `${m.attack}: the attacked step, retried`);
+    if (m.retry !== false)
+      await ctx.expectRejection(m.act(), codes, `${m.attack}: the attacked step, retried`);
   } finally {
     const state = (await ctx.server.manage('GET', '/attacks')) as { evidence: AttackEvidence[] };
     evidence = state.evidence.filter((e) => e.id === installed.id);

@@ -68,6 +68,7 @@ const enrolChecks = ENROL_ATTACKS.map(([attack, slug]) =>
         codes: attack === 'server-key-swap' ? ['CERT_UNTRUSTED'] : ATTACKS[attack].expect,
         act: () => alice.call('identity.enroll', {}),
         serverUnchanged: false,
+        retry: false,
       });
       await expectNoPrivateKeyStored(ctx, alice);
       const status = await alice.call('identity.status', {});

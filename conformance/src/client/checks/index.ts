@@ -9,6 +9,7 @@ import { CORE_CHECKS } from './core.js';
 import { FILEDROP_CHECKS } from './filedrop.js';
 import { IDENTITY_CHECKS } from './identity.js';
 import { SHARING_CHECKS } from './sharing.js';
+import { ADVERSARIAL_CHECKS } from '../adversarial/checks.js';
 
 export const CLIENT_CHECKS: readonly ClientCheck[] = [
   ...IDENTITY_CHECKS,
@@ -16,4 +17,5 @@ export const CLIENT_CHECKS: readonly ClientCheck[] = [
   ...SHARING_CHECKS,
   ...FILEDROP_CHECKS,
   // Adversarial checks (conformance/src/client/adversarial/**) are registered below this line.
+  ...ADVERSARIAL_CHECKS,
 ];
