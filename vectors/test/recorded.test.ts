@@ -82,6 +82,14 @@ describe('recorded runs (E2EE-CONF-500)', () => {
       'server-swaps-file-bodies',
       'server-swaps-subfolder-documents',
       'server-substitutes-member-certificate',
+      'mock-attack-drop-member',
+      'mock-attack-counter-rollback',
+      'mock-attack-flip-metadata-byte',
+      'mock-attack-flip-signature-byte',
+      'mock-attack-flip-file-byte',
+      'mock-attack-flip-file-tag',
+      'mock-attack-truncate-file',
+      'mock-attack-splice-file',
     ]) {
       const run = parseRecordedRun(runText(name));
       await checkAgainstReference(run);
@@ -94,6 +102,14 @@ describe('recorded runs (E2EE-CONF-500)', () => {
       'server-swaps-file-bodies': ['valid', 'AEAD_TAG_MISMATCH'],
       'server-swaps-subfolder-documents': ['valid', 'valid', 'METADATA_MISPLACED'],
       'server-substitutes-member-certificate': ['valid', 'SIGNER_NOT_MEMBER'],
+      'mock-attack-drop-member': ['valid', 'valid', 'SIGNATURE_INVALID'],
+      'mock-attack-counter-rollback': ['valid', 'valid', 'COUNTER_ROLLBACK'],
+      'mock-attack-flip-metadata-byte': ['valid', 'valid', 'SIGNATURE_INVALID'],
+      'mock-attack-flip-signature-byte': ['valid', 'valid', 'SIGNATURE_INVALID'],
+      'mock-attack-flip-file-byte': ['valid', 'valid', 'AEAD_TAG_MISMATCH'],
+      'mock-attack-flip-file-tag': ['valid', 'valid', 'AEAD_TAG_MISMATCH'],
+      'mock-attack-truncate-file': ['valid', 'valid', 'AEAD_TAG_MISMATCH'],
+      'mock-attack-splice-file': ['valid', 'valid', 'AEAD_TAG_MISMATCH'],
     });
     // The honest run carries bodies the reader downloaded, and their plaintext digests.
     const honest = runOf('honest-share-upload-subfolder');
@@ -254,7 +270,7 @@ describe('producer directories and frozen runs in the set (E2EE-CONF-503)', () =
       const [report] = await verifyAll(dir, ['scenario']);
       expect(report!.failures).toEqual([]);
       expect(report!.producers).toEqual({
-        'sealfold-reference': { passed: 6, total: 6 },
+        'sealfold-reference': { passed: 14, total: 14 },
         acme: { passed: 1, total: 1 },
       });
       const ids = readFileSync(join(dir, 'ids.txt'), 'utf8');

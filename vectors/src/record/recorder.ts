@@ -62,6 +62,8 @@ export interface Recorder {
   /** A fresh device of `userId` (new pins and marks), drawing randomness from `label`'s stream. */
   writer(userId: string, label: string): Device;
   reader(userId: string, label: string): Reader;
+  /** Installs one of the mock's attack switches (`POST /__sealfold/attacks`). */
+  attack(install: Record<string, unknown>): Promise<void>;
   /** The certificate the server issued to `userId`, PEM. */
   certificate(userId: string): string;
   stop(): Promise<void>;
@@ -178,6 +180,15 @@ export async function startRecorder(ctx: GenContext, users: readonly string[]): 
       };
     },
     certificate: (userId) => certificates.get(userId)!,
+    async attack(install) {
+      const res = await fetch(`${server.url}${MANAGEMENT_PREFIX}/attacks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(install),
+      });
+      if (!res.ok)
+        throw new Error(`recorder: installing ${JSON.stringify(install)}: HTTP ${res.status}`);
+    },
     stop: () => server.close(),
   };
 }

@@ -32,6 +32,7 @@ import {
   type ExpectedStep,
   type RecordedRun,
 } from '../recorded-run.js';
+import { ATTACKS } from '../../../server-mock/src/adversary/catalogue.js';
 import { startRecorder, type Reader, type Recorder } from './recorder.js';
 
 const USERS = ['alice', 'bob', 'carol'] as const;
@@ -135,6 +136,56 @@ interface RunSpec {
   readonly requirements: readonly string[];
   readonly reader: (typeof USERS)[number];
   play(rec: Recorder, ctx: GenContext, log: RunLog, reader: Reader): Promise<void>;
+}
+
+/**
+ * The mock server's own attack switches (server-mock/src/adversary, E2EE-CONF-450..) that forge
+ * nothing: each is installed through the management API for bob's answers about one folder, and
+ * mounted on the third read of a tree with sub-folders and files (the switches that mint keys
+ * draw fresh RSA keys and cannot be recorded deterministically).
+ */
+const MOCK_ATTACKS = [
+  'drop-member',
+  'counter-rollback',
+  'flip-metadata-byte',
+  'flip-signature-byte',
+  'flip-file-byte',
+  'flip-file-tag',
+  'truncate-file',
+  'splice-file',
+] as const;
+
+function mockAttackRun(attack: (typeof MOCK_ATTACKS)[number]): RunSpec {
+  const folder = `attack-${attack}`;
+  return {
+    name: `mock-attack-${attack}`,
+    comment: `the mock server's attack switch ${attack}, installed for bob's answers about the folder, on the third read`,
+    flags: ['Recorded', 'MockAttack'],
+    // What a client breaks when it accepts the attack, as the mock's catalogue names it, except
+    // E2EE-FILE-007 (no plaintext written before the tag verified): I/O order, not a verdict.
+    requirements: ATTACKS[attack].requirements.filter((r) => r !== 'E2EE-FILE-007'),
+    reader: 'bob',
+    async play(rec, _ctx, log, reader) {
+      const alice = rec.writer('alice', `recorded/${folder}/alice`);
+      let h = await createTopFolder(alice, folder);
+      h = await shareFolder(alice, h, 'bob');
+      const a = await uploadFile(alice, h, { filename: 'a.txt', content: text(`a of ${attack}`) });
+      const sub = await makeSubfolder(alice, a.handle, 'docs');
+      const b = await uploadFile(alice, sub.handle, {
+        filename: 'b.txt',
+        content: text(`b of ${attack}`),
+        folderId: sub.folderId,
+      });
+      h = b.handle;
+      const files = [a.fileId, b.fileId];
+      await read(log, reader, folder, h, 'a tree with a sub-folder and two files', files);
+      const c = await uploadFile(alice, h, { filename: 'c.txt', content: text(`c of ${attack}`) });
+      h = c.handle;
+      await read(log, reader, folder, h, 'alice added c.txt', [...files, c.fileId]);
+      await rec.attack({ attack, scope: { user: 'bob', folder } });
+      await read(log, reader, folder, h, `the server mounts ${attack}`, [...files, c.fileId]);
+    },
+  };
 }
 
 const RUNS: readonly RunSpec[] = [
@@ -337,6 +388,7 @@ const RUNS: readonly RunSpec[] = [
       await read(log, reader, 'substitute', h, 'the server serves its forged root document');
     },
   },
+  ...MOCK_ATTACKS.map(mockAttackRun),
 ];
 
 /** Records every run of the published set against one mock server. */

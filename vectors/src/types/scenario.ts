@@ -1247,6 +1247,12 @@ const RECORDED_NOTES: Record<string, Note> = {
       'A failing case of the client certification suite, frozen with sealfold vectors freeze: the states the suite served and the verdict it expected (spec/19 §5).',
     requirements: [],
   },
+  MockAttack: {
+    bugType: 'AUTH_BYPASS',
+    description:
+      "Mounted by one of the mock server's named attack switches (server-mock/src/adversary): the answers to the reader rewritten on the server.",
+    requirements: [],
+  },
   SwappedBody: {
     bugType: 'CONFUSED_DEPUTY',
     description: "A file served with another file's encrypted body.",
