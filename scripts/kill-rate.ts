@@ -145,8 +145,12 @@ export async function judge(dir: string, d: BrokenDriver, full: boolean): Promis
       outcome: notCertifiable && naming.length > 0 ? 'caught' : 'survived',
       failing: naming.map((t) => t.testId),
       seconds: seconds(),
-      ...(naming.length === 0 && failing.length > 0
-        ? { detail: `failed only tests that cite none of ${d.requirements.join(' ')}` }
+      ...(naming.length === 0
+        ? {
+            detail: report.results
+              .map((t) => `${t.testId} ${t.status}${t.message ? `: ${t.message}` : ''}`)
+              .join('; '),
+          }
         : {}),
     };
   } catch (e) {

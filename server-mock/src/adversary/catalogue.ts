@@ -94,13 +94,14 @@ export const ATTACKS = {
   'member-certificate-other-key': {
     route: 'public-key-get',
     invariants: ['K2'],
-    requirements: ['E2EE-API-310', 'E2EE-SHARE-020', 'E2EE-CERT-032'],
-    expect: ['KEY_CHANGED'],
+    requirements: ['E2EE-API-310', 'E2EE-SHARE-020', 'E2EE-CERT-032', 'E2EE-CERT-014'],
+    expect: ['KEY_CHANGED', 'CERT_USER_MISMATCH'],
     when:
-      'sharing with a user the client has pinned; on first contact the client reports an ' +
-      'unverified recipient (E2EE-CERT-039), the limit of trust on first use',
+      'KEY_CHANGED when sharing with a user the client has pinned; CERT_USER_MISMATCH on any ' +
+      'share when param cn names another user than the one looked up; on first contact without ' +
+      'cn the client reports an unverified recipient (E2EE-CERT-039), the limit of trust on first use',
     description:
-      "GET public-key answers a CA-valid certificate for a key the server holds in place of other users'",
+      "GET public-key answers a CA-valid certificate for a key the server holds in place of other users' (for the user id param cn, when given)",
   },
   'member-certificate-in-document': {
     route: 'meta-data-get',

@@ -339,7 +339,8 @@ export function adversaryLayer(deps: AdversaryDeps) {
           a.params?.user !== undefined ? k === a.params.user : own ? k === uid : k !== uid,
         );
         if (targets.length === 0) return null;
-        for (const k of targets) keys[k] = (await deps.forge.mint(k)).certificatePem;
+        for (const k of targets)
+          keys[k] = (await deps.forge.mint(a.params?.cn ?? k)).certificatePem;
         return {
           body: JSON.stringify(ocs),
           detail: `certificates of ${targets.join(', ')} replaced by minted ones`,

@@ -213,6 +213,16 @@ describe('enrolment and recovery attacks (K1, K2, M5)', () => {
       'KEY_CHANGED',
       () => shareFolder(device('alice'), h, 'bob'),
     );
+    // A certificate naming another user is refused even on first contact.
+    await refused(
+      {
+        attack: 'member-certificate-other-key',
+        scope: { user: 'alice' },
+        params: { user: 'carol', cn: 'mallory' },
+      },
+      'CERT_USER_MISMATCH',
+      () => shareFolder(device('alice'), h, 'carol'),
+    );
   });
 });
 

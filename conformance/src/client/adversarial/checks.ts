@@ -108,10 +108,11 @@ const shareKeySubstituted = check('member-certificate-other-key', {
   async run(ctx) {
     const alice = await ctx.enrolled('alice');
     const bob = await ctx.enrolled('bob');
-    // alice pins bob by sharing a first folder with him.
+    // alice pins bob by reading a folder he shared with her.
     const first = ctx.folder('pin');
-    await alice.call('folder.create', { path: first });
-    await alice.call('share.add', { folder: first, userId: bob.userId });
+    await bob.call('folder.create', { path: first });
+    await bob.call('share.add', { folder: first, userId: alice.userId });
+    await alice.call('sync.refresh', { folder: first });
     const folder = ctx.folder('share');
     await alice.call('folder.create', { path: folder });
     await alice.call('sync.refresh', { folder });
@@ -122,6 +123,30 @@ const shareKeySubstituted = check('member-certificate-other-key', {
       act: () => alice.call('share.add', { folder, userId: bob.userId }),
       // A refused share may create and withdraw the OCS share; the metadata must not change,
       // which the fingerprint (members, key) shows.
+      serverUnchanged: false,
+    });
+  },
+});
+
+const shareCertificateOtherUser = check('member-certificate-other-key', {
+  slug: 'share-recipient-certificate-for-another-user',
+  title: 'sharing is refused when the certificate served for the recipient names another user',
+  profile: 'client-sharing',
+  actors: ['alice', 'bob'],
+  victim: 'alice',
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const bob = await ctx.enrolled('bob');
+    const folder = ctx.folder('share');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('sync.refresh', { folder });
+    await mount(ctx, {
+      attack: 'member-certificate-other-key',
+      victim: alice,
+      folder,
+      params: { user: bob.userId, cn: `${bob.userId}-impostor` },
+      codes: ['CERT_USER_MISMATCH'],
+      act: () => alice.call('share.add', { folder, userId: bob.userId }),
       serverUnchanged: false,
     });
   },
@@ -509,6 +534,7 @@ export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
   ...enrolChecks,
   recoverOtherKey,
   shareKeySubstituted,
+  shareCertificateOtherUser,
   ...ownerDocumentChecks,
   rollback,
   ...fileChecks,
