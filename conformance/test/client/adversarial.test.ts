@@ -12,6 +12,8 @@ import { certifyClient } from '../../src/client/run.js';
 import { CLIENT_CHECKS } from '../../src/client/checks/index.js';
 import { ADVERSARIAL_CHECKS } from '../../src/client/adversarial/checks.js';
 import { ATTACK_NAMES } from '../../../server-mock/src/adversary/catalogue.js';
+import { INJECTABLE_ATTACKS, injectFault } from '../../src/client/adversarial/inject.js';
+import type { ClientCheck } from '../../src/client/check.js';
 import {
   judge,
   loadBrokenDrivers,
@@ -42,6 +44,39 @@ describe('adversarial client checks (E2EE-CONF-455)', { timeout: 240_000 }, () =
     expect(r.report!.results).toHaveLength(5);
     // Every result cites the requirement its attack tests and carries the attack as evidence.
     for (const x of r.report!.results) expect(x.requirements).toContain('E2EE-CONF-455');
+  });
+
+  it('E2EE-CONF-455: faults injected at steps of a run are refused by the honest driver, whatever attack the step picks', async () => {
+    const injected: string[] = [];
+    const stepped: ClientCheck = {
+      id: 'adversarial/injected-faults',
+      title: 'faults injected between honest steps',
+      requirements: ['E2EE-CONF-455'],
+      level: 'MUST',
+      importance: 'critical',
+      profile: 'client-core',
+      actors: ['alice'],
+      async run(ctx) {
+        const alice = await ctx.enrolled('alice');
+        const folder = ctx.folder('steps');
+        await alice.call('folder.create', { path: folder });
+        for (const [i, pick] of [0, 4, 17].entries()) {
+          await alice.upload(folder, `f${i}.txt`, new Uint8Array(24).fill(i + 1));
+          await alice.call('sync.refresh', { folder });
+          injected.push(await injectFault(ctx, alice, folder, pick));
+        }
+      },
+    };
+    const r = await certifyClient({
+      driver: `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} driver reference`,
+      checks: [stepped],
+      claims: ['client-core'],
+      outDir: null,
+      seed: 7,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.report!.results.map((x) => `${x.status} ${x.message ?? ''}`)).toEqual(['PASS ']);
+    expect(injected).toEqual([INJECTABLE_ATTACKS[0], INJECTABLE_ATTACKS[4], INJECTABLE_ATTACKS[7]]);
   });
 
   it('E2EE-CONF-455: every check id is unique and every attack the catalogue names for a protocol client is mounted by a check', () => {
