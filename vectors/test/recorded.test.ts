@@ -243,7 +243,7 @@ describe('blobs (E2EE-CONF-502)', () => {
 
 describe('producer directories and frozen runs in the set (E2EE-CONF-503)', () => {
   it(
-    'E2EE-CONF-503: E2EE-CONF-501: a frozen run and a contributed producer run become vectors that lint and verify; a malformed contribution and one without its vector fail the lint',
+    'E2EE-CONF-503: E2EE-CONF-501: E2EE-CONF-500: a frozen run and a contributed producer run become vectors that lint and verify, a contribution the reference disagrees with stops the generation; a malformed contribution and one without its vector fail the lint',
     { timeout: 600_000 },
     async () => {
       const dir = copyOfSet('set');
@@ -265,6 +265,12 @@ describe('producer directories and frozen runs in the set (E2EE-CONF-503)', () =
       const before = lintAll(dir).problems.join('\n');
       expect(before).toMatch(/producers\/acme\/3.1\/bodies.json: no vector scenario\/acme-bodies/);
       expect(before).toMatch(/frozen\/replay.json: no vector scenario\/frozen-replay/);
+      // A contribution the reference disagrees with stops the generation (E2EE-CONF-500).
+      const wrong = { ...contributed, expect: [contributed.expect[0], { result: 'valid' }] };
+      const file = join(dir, 'producers', 'acme', '3.1', 'bodies.json');
+      writeFileSync(file, JSON.stringify(wrong));
+      await expect(generateAll(undefined, dir)).rejects.toThrow(/step 1 .*AEAD_TAG_MISMATCH/);
+      writeFileSync(file, JSON.stringify(contributed));
       writeAll(await generateAll(undefined, dir), dir);
       expect(lintAll(dir).problems).toEqual([]);
       const [report] = await verifyAll(dir, ['scenario']);
