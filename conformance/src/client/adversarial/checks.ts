@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ATTACKS, type AttackName } from '../../../../server-mock/src/adversary/catalogue.js';
-import { e2ee } from '../../../../reference/src/http/index.js';
+import { e2ee, webdav } from '../../../../reference/src/http/index.js';
 import type { ClientActor, ClientCheck, ClientCheckContext, ClientProfile } from '../check.js';
 import type { Actor } from '../check.js';
 import { CheckFailure } from '../check.js';
@@ -529,6 +529,55 @@ const freshKeysAndNonces: ClientCheck = {
   },
 };
 
+const objectIdsRandom: ClientCheck = {
+  id: 'adversarial/object-ids-random',
+  title:
+    'the server-side names of files and folders are random ids, unrelated to the names and to each other',
+  requirements: ['E2EE-FILE-009', 'E2EE-CONF-455'],
+  level: 'MUST',
+  importance: 'high',
+  profile: 'client-core',
+  actors: ['alice'],
+  async run(ctx) {
+    const alice = await ctx.enrolled('alice');
+    const folder = ctx.folder('names');
+    await alice.call('folder.create', { path: folder });
+    await alice.call('folder.create', { path: `${folder}/sub` });
+    for (const name of ['a.txt', 'b.txt', 'c.txt'])
+      await alice.upload(folder, name, randomBytes(8));
+    // What the server sees: the names below the folder (alice's own view over WebDAV).
+    const entries = await webdav.propfind(
+      {
+        account: {
+          baseUrl: ctx.server.baseUrl,
+          userId: alice.userId,
+          password: ctx.passwordOf('alice'),
+        },
+      },
+      folder,
+      1,
+    );
+    const ids = entries.slice(1).map((e) => e.path.split('/').pop()!);
+    ctx.note(`server-side names: ${ids.length}`);
+    if (ids.length !== 4)
+      throw new CheckFailure('expected 4 objects in the folder', { actual: ids.length });
+    for (const id of ids) {
+      if (!/^[0-9a-f]{32}$/.test(id))
+        throw new CheckFailure('a server-side name is not a 32-hex-digit id', { actual: id });
+    }
+    // Random 128-bit ids share a prefix of 8 hex digits with probability about 4e-9 per pair.
+    for (const [i, a] of ids.entries())
+      for (const b of ids.slice(i + 1))
+        if (a.slice(0, 8) === b.slice(0, 8))
+          throw new CheckFailure(
+            'two server-side names share their first 8 hex digits: not random',
+            {
+              actual: [a, b],
+            },
+          );
+  },
+};
+
 /** Every adversarial check, in run order. */
 export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
   ...enrolChecks,
@@ -547,4 +596,5 @@ export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
   filedropMember,
   removalRotates,
   freshKeysAndNonces,
+  objectIdsRandom,
 ];
