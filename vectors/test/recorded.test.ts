@@ -82,6 +82,7 @@ describe('recorded runs (E2EE-CONF-500)', () => {
       'server-swaps-file-bodies',
       'server-swaps-subfolder-documents',
       'server-substitutes-member-certificate',
+      'own-writes-then-replay',
       'mock-attack-drop-member',
       'mock-attack-counter-rollback',
       'mock-attack-flip-metadata-byte',
@@ -102,6 +103,7 @@ describe('recorded runs (E2EE-CONF-500)', () => {
       'server-swaps-file-bodies': ['valid', 'AEAD_TAG_MISMATCH'],
       'server-swaps-subfolder-documents': ['valid', 'valid', 'METADATA_MISPLACED'],
       'server-substitutes-member-certificate': ['valid', 'SIGNER_NOT_MEMBER'],
+      'own-writes-then-replay': ['valid', 'valid', 'valid', 'valid', 'COUNTER_ROLLBACK'],
       'mock-attack-drop-member': ['valid', 'valid', 'SIGNATURE_INVALID'],
       'mock-attack-counter-rollback': ['valid', 'valid', 'COUNTER_ROLLBACK'],
       'mock-attack-flip-metadata-byte': ['valid', 'valid', 'SIGNATURE_INVALID'],
@@ -115,6 +117,15 @@ describe('recorded runs (E2EE-CONF-500)', () => {
     const honest = runOf('honest-share-upload-subfolder');
     expect(Object.keys(honest.steps[2].bodies)).toHaveLength(2);
     expect(Object.keys(honest.expect[2].files)).toHaveLength(2);
+    // The own-writes run records what alice uploaded as written steps (her marks).
+    const own = runOf('own-writes-then-replay');
+    expect(own.steps.map((s: { written?: true }) => s.written === true)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('E2EE-CONF-500: a run whose verdicts the reference does not reach is refused (changed code, changed fingerprint, accepted attack)', async () => {
@@ -276,7 +287,7 @@ describe('producer directories and frozen runs in the set (E2EE-CONF-503)', () =
       const [report] = await verifyAll(dir, ['scenario']);
       expect(report!.failures).toEqual([]);
       expect(report!.producers).toEqual({
-        'sealfold-reference': { passed: 14, total: 14 },
+        'sealfold-reference': { passed: 15, total: 15 },
         acme: { passed: 1, total: 1 },
       });
       const ids = readFileSync(join(dir, 'ids.txt'), 'utf8');

@@ -45,6 +45,8 @@ export interface Capture {
   readonly documents: Map<string, Served>;
   /** File bodies by the last path segment (the file's object id). */
   readonly bodies: Map<string, Uint8Array>;
+  /** Metadata documents the device uploaded (POST/PUT), by server file id, in upload order. */
+  readonly uploads: Map<string, Served>;
 }
 
 /** A reading device whose transport records and may rewrite what the server answers. */
@@ -151,7 +153,17 @@ export async function startRecorder(ctx: GenContext, users: readonly string[]): 
       const rules: Rewrite[] = [];
       let documents = new Map<string, Served>();
       let bodies = new Map<string, Uint8Array>();
+      let uploads = new Map<string, Served>();
       const transport = async (req: HttpRequest): Promise<HttpResponse> => {
+        const upload = META.exec(new URL(req.url).pathname);
+        if ((req.method === 'POST' || req.method === 'PUT') && upload !== null && req.body) {
+          const documentWire = new URLSearchParams(Buffer.from(req.body).toString('utf8')).get(
+            'metaData',
+          );
+          const signatureWire = req.headers['x-nc-e2ee-signature'];
+          if (documentWire !== null && signatureWire !== undefined)
+            uploads.set(decodeURIComponent(upload[1]!), { documentWire, signatureWire });
+        }
         let res = await fetchTransport(req);
         for (const rule of rules) res = rule(req, res) ?? res;
         const path = new URL(req.url).pathname;
@@ -172,9 +184,10 @@ export async function startRecorder(ctx: GenContext, users: readonly string[]): 
         rewrite: (rule) => void rules.push(rule),
         honest: () => void rules.splice(0, rules.length),
         take() {
-          const out = { documents, bodies };
+          const out = { documents, bodies, uploads };
           documents = new Map();
           bodies = new Map();
+          uploads = new Map();
           return out;
         },
       };

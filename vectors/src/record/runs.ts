@@ -111,6 +111,42 @@ async function read(
   log.expect.push(verdict);
 }
 
+/**
+ * One write by the reading device itself (`op`, which must change the root document): records
+ * the documents it uploaded as a `written` step, and as its verdict the fingerprint of what it
+ * wrote (or the code with which the write failed).
+ */
+async function write(
+  log: RunLog,
+  author: Reader,
+  comment: string,
+  op: () => Promise<FolderHandle>,
+): Promise<FolderHandle> {
+  author.take();
+  const h = await op();
+  const cap = author.take();
+  const rootId = h.state.rootId;
+  log.rootId = rootId;
+  const root = cap.uploads.get(rootId);
+  if (root === undefined)
+    throw new Error(`recorder: ${comment}: the root document was not written`);
+  const fp = (id: string) => {
+    const inner = h.state.docs[id]!;
+    return { counter: inner.counter, digest: innerDigest(innerToJson(inner)) };
+  };
+  const subfolders: Record<string, Served> = {};
+  const subs: Record<string, { counter: number; digest: string }> = {};
+  for (const [name, loc] of Object.entries(h.locations)) {
+    const s = name === rootId ? undefined : cap.uploads.get(loc.fileId);
+    if (s === undefined) continue;
+    subfolders[name] = s;
+    subs[name] = fp(name);
+  }
+  log.steps.push({ comment, root, subfolders, written: true });
+  log.expect.push({ result: 'valid', root: fp(rootId), subfolders: subs });
+  return h;
+}
+
 /** True when `req` is a GET of the metadata of `fileId`. */
 const isMetaGet = (req: HttpRequest, fileId: string) =>
   req.method === 'GET' && new URL(req.url).pathname.endsWith(`/meta-data/${fileId}`);
@@ -386,6 +422,34 @@ const RUNS: readonly RunSpec[] = [
           : undefined,
       );
       await read(log, reader, 'substitute', h, 'the server serves its forged root document');
+    },
+  },
+  {
+    name: 'own-writes-then-replay',
+    comment:
+      "alice's own uploads recorded as written steps (her marks), then her reads: the current version, and the server replaying her first version",
+    flags: ['Recorded', 'OwnWrite'],
+    requirements: ['E2EE-API-311', 'E2EE-META-062'],
+    reader: 'alice',
+    async play(_rec, _ctx, log, author) {
+      let h = await write(log, author, 'alice creates the folder', () =>
+        createTopFolder(author.device, 'own'),
+      );
+      const first = log.steps.at(-1)!.root;
+      h = await write(log, author, 'alice shares it with bob', () =>
+        shareFolder(author.device, h, 'bob'),
+      );
+      h = await write(
+        log,
+        author,
+        'alice uploads a.txt',
+        async () =>
+          (await uploadFile(author.device, h, { filename: 'a.txt', content: text('own') })).handle,
+      );
+      await read(log, author, 'own', h, 'alice reads the current version');
+      const rootId = h.state.rootId;
+      author.rewrite((req, res) => (isMetaGet(req, rootId) ? serving(res, first) : undefined));
+      await read(log, author, 'own', h, 'the server serves her first version again');
     },
   },
   ...MOCK_ATTACKS.map(mockAttackRun),
