@@ -14,6 +14,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/cert-verify.js'),
   },
   {
+    name: 'certify client',
+    summary: 'certify an E2EE client through its driver (JSON-RPC over stdin/stdout)',
+    load: () => import('./commands/certify-client.js'),
+  },
+  {
     name: 'certify compare',
     summary: 'show what regressed between two conformance reports (report.json)',
     load: () => import('./commands/certify-compare.js'),
@@ -27,6 +32,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     name: 'certify server',
     summary: 'certify a Nextcloud-compatible E2EE server (the embedded mock without a target)',
     load: () => import('./commands/certify-server.js'),
+  },
+  {
+    name: 'driver reference',
+    summary: 'run the reference client as a certification driver (JSON-RPC on stdin/stdout)',
+    load: () => import('./commands/driver-reference.js'),
   },
   {
     name: 'file decrypt',
@@ -83,5 +93,10 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     name: 'vectors verify',
     summary: 'run every test vector against the reference and print per-family counts',
     load: () => import('./commands/vectors-verify.js'),
+  },
+  {
+    name: 'vectors freeze',
+    summary: 'turn a recorded run (a failing client-certification case) into a scenario vector',
+    load: () => import('./commands/vectors-freeze.js'),
   },
 ];

@@ -30,7 +30,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
@@ -155,7 +155,8 @@ function runTests(cwd: string, tests: readonly string[]): 'pass' | 'fail' | 'bro
   return failed > 0 ? 'fail' : 'broken';
 }
 
-function occurrences(haystack: string, needle: string): number {
+/** How often `needle` occurs in `haystack` (a mutant applies only where it occurs once). */
+export function occurrences(haystack: string, needle: string): number {
   let n = 0;
   for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + 1)) n++;
   return n;
@@ -251,4 +252,7 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+// Run only as a script: scripts/kill-rate.ts imports the helpers above.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = main();
+}

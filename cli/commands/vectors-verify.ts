@@ -39,6 +39,10 @@ export const command: Command = {
           );
       }
       for (const [family, n] of families) io.stdout(`family ${family}: ${n}\n`);
+      // The reference reader's row of the cross-decrypt matrix (spec/19 §7).
+      for (const r of reports)
+        for (const [producer, c] of Object.entries(r.producers))
+          io.stdout(`producer ${producer}: reference read ${c.passed}/${c.total} as expected\n`);
       io.stdout(
         failures === 0 ? 'vectors verify: ok\n' : `vectors verify: ${failures} failure(s)\n`,
       );

@@ -1,5 +1,18 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './_run.js';
+import { runFromReport } from '../commands/vectors-freeze.js';
+import { VECTORS_DIR } from '../../vectors/src/context.js';
+
+const RUN = join(
+  VECTORS_DIR,
+  'producers',
+  'sealfold-reference',
+  '1.0.0',
+  'server-drops-member-unsigned.json',
+);
 
 describe('sealfold vectors', () => {
   it('lint: exit 0 and the counts', async () => {
@@ -19,5 +32,42 @@ describe('sealfold vectors', () => {
   it('generate: an empty seed is a usage error', async () => {
     const r = await runCli(['vectors', 'generate', '--seed', '']);
     expect(r.code).toBe(2);
+  });
+  describe('freeze (E2EE-CONF-501)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealfold-freeze-cli-'));
+    it('E2EE-CONF-501: a run the reference disagrees with: exit 1, the reason, nothing frozen', async () => {
+      const run = JSON.parse(readFileSync(RUN, 'utf8'));
+      run.expect[1] = { result: 'valid' };
+      run.name = 'cli-disagrees';
+      writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
+      const r = await runCli(['vectors', 'freeze', 'run.json'], dir);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/the reference disagrees: step 1 .*SIGNATURE_INVALID/);
+      expect(existsSync(join(VECTORS_DIR, 'frozen', 'cli-disagrees.json'))).toBe(false);
+    });
+    it('E2EE-CONF-501: usage: RUN.json or --report with --test, not both, not neither', async () => {
+      expect((await runCli(['vectors', 'freeze'], dir)).code).toBe(2);
+      expect((await runCli(['vectors', 'freeze', '--test', 'x'], dir)).code).toBe(2);
+      expect((await runCli(['vectors', 'freeze', 'a', '--report', 'r.json'], dir)).code).toBe(2);
+      writeFileSync(join(dir, 'report.json'), JSON.stringify({ results: [{ testId: 'a/b' }] }));
+      const r = await runCli(
+        ['vectors', 'freeze', '--report', 'report.json', '--test', 'a/b'],
+        dir,
+      );
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/no evidence.recordedRun/);
+    });
+    it('E2EE-CONF-501: --report takes results[].evidence.recordedRun of the named test', () => {
+      const run = JSON.parse(readFileSync(RUN, 'utf8'));
+      const report = JSON.stringify({
+        results: [
+          { testId: 'other/test', evidence: {} },
+          { testId: 'client/rollback', evidence: { recordedRun: run } },
+        ],
+      });
+      expect(JSON.parse(runFromReport(report, 'client/rollback'))).toEqual(run);
+      expect(() => runFromReport(report, 'client/none')).toThrow(/no result for client\/none/);
+      expect(() => runFromReport('{}', 'client/rollback')).toThrow(/no results/);
+    });
   });
 });

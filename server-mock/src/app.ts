@@ -20,6 +20,7 @@ import { problem, toProblem } from './problems.js';
 import { faultSwitches, type FaultSwitches } from './faults.js';
 import { bruteForceGuard } from './http/_brute-force.js';
 import { requestHistory } from './http/_request-history.js';
+import { createAdversary, type Adversary } from './adversary/index.js';
 
 /** Largest accepted OCS request body (metadata documents can be large). */
 const BODY_LIMIT = '64mb';
@@ -32,6 +33,8 @@ export interface AppOptions {
   log?: Logger;
   /** The fault switches to consult; default: new switches set from `config.faults`. */
   faults?: FaultSwitches;
+  /** The client attacks; default: a new adversary with none installed. */
+  adversary?: Adversary;
   /** Routes to mount instead of {@link ROUTES} (tests). */
   routes?: readonly Mount[];
 }
@@ -52,6 +55,9 @@ function join(prefix: string, path: string): string {
 export function createApp(opts: AppOptions): express.Express {
   const clock = opts.clock ?? systemClock;
   const faults = opts.faults ?? faultSwitches(opts.config.faults);
+  const adversary =
+    opts.adversary ??
+    createAdversary({ store: opts.store, ca: opts.ca, clock, log: opts.log ?? nullLogger });
   const deps: Deps = Object.freeze({
     config: opts.config,
     store: opts.store,
@@ -59,6 +65,7 @@ export function createApp(opts: AppOptions): express.Express {
     clock,
     log: opts.log ?? nullLogger,
     faults,
+    attacks: adversary.attacks,
     bruteForce: bruteForceGuard(() => clock.now(), faults),
     requests: requestHistory(),
     lockTtl: { seconds: opts.config.lockTtlSeconds },
@@ -95,6 +102,9 @@ export function createApp(opts: AppOptions): express.Express {
     }
     next();
   });
+
+  // Client attacks rewrite the honest handlers' answers; none is installed unless a test does.
+  app.use(adversary.layer);
 
   // OCS: envelope, CSRF header, bodies, auth.
   const bodies = [

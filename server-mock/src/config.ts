@@ -10,6 +10,7 @@
  */
 import { SealfoldError } from '../../reference/src/errors/index.js';
 import { FAULT_NAMES, FAULTS, isFaultName, type FaultName } from './faults.js';
+import { ATTACK_NAMES } from './adversary/catalogue.js';
 
 /**
  * Which Nextcloud server behaviour the mock reproduces (spec/10-server-api.md §2).
@@ -226,5 +227,10 @@ export function describeConfig(c: ServerConfig): string[] {
   // E2EE-API-083 (MUST, server): every fault switch that is on is announced at start.
   for (const f of c.faults)
     lines.push(`FAULT ${f}: ${FAULTS[f].description} (breaks ${FAULTS[f].breaks})`);
+  // E2EE-CONF-451 (MUST, server): the client attacks are announced; none is installed at start.
+  if (c.management)
+    lines.push(
+      `client attacks: ${ATTACK_NAMES.length} known, none installed (${MANAGEMENT_PREFIX}/attacks installs them)`,
+    );
   return lines;
 }

@@ -36,6 +36,8 @@ export interface InputKey {
 export interface GenContext {
   readonly seed: string;
   readonly now: Date;
+  /** The vectors/ folder the committed inputs are read from. */
+  readonly vectorsDir: string;
   readonly source: Source;
   /** A deterministic byte stream per label (labels must be unique per use). */
   rng(label: string): Rng;
@@ -92,6 +94,7 @@ export function createContext(seed = DEFAULT_SEED, vectorsDir = VECTORS_DIR): Ge
   return {
     seed,
     now: VECTOR_TIME,
+    vectorsDir,
     source,
     rng(label) {
       if (used.has(label)) throw new Error(`rng label used twice: ${label}`);

@@ -42,6 +42,7 @@ export async function generateAll(
     out.push({ path: `schemas/${t.type}.schema.json`, bytes: serialise(typeSchema(t)) });
     out.push({ path: `${t.family}/${t.type}.json`, bytes: serialise(file) });
     for (const [p, bytes] of t.blobs ?? []) out.push({ path: `${t.family}/${p}`, bytes });
+    for (const [p, bytes] of t.files ?? []) out.push({ path: p, bytes });
   }
   out.push({
     path: ID_LEDGER,

@@ -7,13 +7,15 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Vector, VectorFile } from './envelope.js';
 import { VECTORS_DIR } from './context.js';
 import { sha256hex } from './repr.js';
 import { VECTOR_TYPES } from './registry.js';
+import { blobProblem } from './blobs.js';
+import { FROZEN_DIR, OWN_PRODUCER, parseRecordedRun, PRODUCERS_DIR } from './recorded-run.js';
 
 /** The id ledger: one published id per line, sorted. */
 export const ID_LEDGER = 'ids.txt';
@@ -95,11 +97,10 @@ export function lintAll(vectorsDir = VECTORS_DIR): LintReport {
         for (const r of test.requirements)
           if (!known.has(r)) problems.push(`${rel}: ${test.id}: unknown requirement ${r}`);
         for (const field of Object.values(test.in)) {
-          const blob = field as { blob?: unknown; sha256?: unknown };
+          const blob = field as Record<string, unknown> | null;
           if (blob !== null && typeof blob === 'object' && typeof blob.blob === 'string') {
-            const p = join(vectorsDir, t.family, blob.blob);
-            if (!existsSync(p) || sha256hex(readFileSync(p)) !== blob.sha256)
-              problems.push(`${rel}: ${test.id}: blob ${blob.blob} missing or altered`);
+            const problem = blobProblem(blob, join(vectorsDir, t.family));
+            if (problem !== undefined) problems.push(`${rel}: ${test.id}: ${problem}`);
           }
         }
       }
@@ -112,6 +113,7 @@ export function lintAll(vectorsDir = VECTORS_DIR): LintReport {
         if (!known.has(r)) problems.push(`${rel}: note ${flag}: unknown requirement ${r}`);
     }
   }
+  problems.push(...runProblems(vectorsDir, ids));
   // Stability: a published id never disappears.
   const ledger = new Set(readLedger(vectorsDir));
   for (const id of ledger)
@@ -134,4 +136,50 @@ export function lintAll(vectorsDir = VECTORS_DIR): LintReport {
     }
   }
   return { files: VECTOR_TYPES.length, tests, problems };
+}
+
+/** The vector id a committed run file becomes (spec/19 §5, §7). */
+export function runVectorId(rel: string, name: string): string {
+  const parts = rel.split('/');
+  if (parts[0] === FROZEN_DIR) return `scenario/frozen-${name}`;
+  return parts[1] === OWN_PRODUCER ? `scenario/recorded-${name}` : `scenario/${parts[1]}-${name}`;
+}
+
+/**
+ * E2EE-CONF-503: every file under frozen/ and producers/<producer>/<version>/ is a valid recorded
+ * run whose name is its file name, and appears as its scenario vector.
+ */
+function runProblems(vectorsDir: string, ids: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  const files: string[] = [];
+  const collect = (rel: string, depth: number): void => {
+    const abs = join(vectorsDir, rel);
+    if (!existsSync(abs)) return;
+    for (const e of readdirSync(abs).sort()) {
+      const r = `${rel}/${e}`;
+      if (statSync(join(vectorsDir, r)).isDirectory()) {
+        if (depth > 0) collect(r, depth - 1);
+        else problems.push(`${r}: a directory where recorded runs belong`);
+      } else if (depth === 0) files.push(r);
+      else problems.push(`${r}: expected producers/<producer>/<version>/<name>.json`);
+    }
+  };
+  collect(FROZEN_DIR, 0);
+  collect(PRODUCERS_DIR, 2);
+  for (const rel of files) {
+    if (!rel.endsWith('.json')) {
+      problems.push(`${rel}: not a .json recorded run`);
+      continue;
+    }
+    try {
+      const run = parseRecordedRun(readFileSync(join(vectorsDir, rel), 'utf8'));
+      if (`${run.name}.json` !== rel.split('/').pop())
+        problems.push(`${rel}: its name is ${run.name}; the file must be ${run.name}.json`);
+      const id = runVectorId(rel, run.name);
+      if (!ids.has(id)) problems.push(`${rel}: no vector ${id} (run sealfold vectors generate)`);
+    } catch (e) {
+      problems.push(`${rel}: not a valid recorded run: ${(e as Error).message}`);
+    }
+  }
+  return problems;
 }

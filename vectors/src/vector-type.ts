@@ -18,6 +18,8 @@ export interface VectorType {
   generate(ctx: GenContext): Promise<VectorFile>;
   /** Binary blobs the last generate() referenced, by path relative to the family folder. */
   readonly blobs?: Map<string, Uint8Array>;
+  /** Other files the last generate() wrote, by path relative to vectors/ (recorded runs, schemas). */
+  readonly files?: Map<string, Uint8Array>;
   /** Runs `test` against the reference; returns the verdict and outputs it reached. */
   run(test: Vector, group: TestGroup, familyDir: string): Promise<Expect>;
 }

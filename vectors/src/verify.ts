@@ -19,6 +19,8 @@ export interface FileReport {
   valid: number;
   invalid: number;
   acceptable: number;
+  /** Tests passed and run per producer of recorded runs (groups with `params.producer`). */
+  readonly producers: Record<string, { passed: number; total: number }>;
   readonly failures: { id: string; expected: Expect; got: Expect | string }[];
 }
 
@@ -46,6 +48,7 @@ export async function verifyAll(
       valid: 0,
       invalid: 0,
       acceptable: 0,
+      producers: {},
       failures: [],
     };
     for (const g of file.testGroups) {
@@ -56,8 +59,15 @@ export async function verifyAll(
         } catch (e) {
           got = `untyped exception: ${(e as Error).name}: ${(e as Error).message}`;
         }
-        if (typeof got !== 'string' && matches(test.expect, got)) r[test.expect.result]++;
+        const ok = typeof got !== 'string' && matches(test.expect, got);
+        if (ok) r[test.expect.result]++;
         else r.failures.push({ id: test.id, expected: test.expect, got });
+        const producer = g.params.producer;
+        if (typeof producer === 'string') {
+          const row = (r.producers[producer] ??= { passed: 0, total: 0 });
+          row.total++;
+          if (ok) row.passed++;
+        }
       }
     }
     reports.push(r);

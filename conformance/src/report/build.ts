@@ -50,13 +50,14 @@ export function isBlocking(r: TestResult): boolean {
 export function verdictsFor(
   claims: readonly string[],
   results: readonly TestResult[],
+  subject: ProfileVerdict['subject'] = 'server',
 ): ProfileVerdict[] {
   return claims.map((profile) => {
     const blocking = results
       .filter((r) => r.profiles.includes(profile) && isBlocking(r))
       .map((r) => r.testId);
     return {
-      subject: 'server' as const,
+      subject,
       profile,
       status: blocking.length === 0 ? ('CERTIFIABLE' as const) : ('NOT CERTIFIABLE' as const),
       blocking,
@@ -87,7 +88,10 @@ export function exitCodeFor(
 
 /** The full report from the runner's part. */
 export function buildReport(input: ReportInput): Report {
-  const verdicts = verdictsFor(input.claims.server, input.results);
+  const verdicts = [
+    ...verdictsFor(input.claims.server, input.results),
+    ...verdictsFor(input.claims.client ?? [], input.results, 'client'),
+  ];
   return {
     reportFormat: REPORT_FORMAT,
     reportVersion: REPORT_VERSION,

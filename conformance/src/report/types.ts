@@ -6,6 +6,9 @@
  *
  * NOTE TO THE RUNNER (helper A): this file is stable. Changes are additive only and are listed
  * here, newest first.
+ * - v1, additive (client certification): `subjects.client` (the driver and its hello),
+ *   `claims.client`, verdicts with `subject: 'client'` (spec/18-driver-protocol.md). A client run
+ *   keeps `subjects.server` (the embedded mock it ran against) and claims no server profile.
  * - v1, additive (helper A): `ServerSubject.faults`, the mock's fault switches that were on, so
  *   that `certify replay` restarts the same server.
  * - Writers: `writeReports(report, {json, junit, html}, plantedSecrets)` (./write.ts) renders,
@@ -85,13 +88,30 @@ export interface ServerSubject {
   faults?: string[];
 }
 
+/** The client under test (client certification): its driver as `driver.hello` described it. */
+export interface ClientSubject {
+  /** The driver command line as given (it holds no secret). */
+  driver: string;
+  hello: {
+    name: string;
+    vendor?: string;
+    version: string;
+    driverApi: string;
+    profiles: string[];
+    features: string[];
+  };
+}
+
 export interface ReportSubjects {
   server: ServerSubject;
+  client?: ClientSubject;
 }
 
 /** The profiles each subject claims. */
 export interface ReportClaims {
   server: string[];
+  /** Client certification: the client profiles claimed. */
+  client?: string[];
 }
 
 /** Counts of results per status. `total` is the number of results. */
@@ -108,7 +128,7 @@ export interface ReportSummary {
 
 /** The verdict for one claimed profile. */
 export interface ProfileVerdict {
-  subject: 'server';
+  subject: 'server' | 'client';
   profile: string;
   status: Verdict;
   /** Test ids that block certification of this profile (empty when CERTIFIABLE). */

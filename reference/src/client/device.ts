@@ -48,6 +48,8 @@ export interface DeviceOptions {
   /** High-water marks and folder memberships (default: in memory). */
   readonly state?: StateStore;
   readonly rng?: Rng;
+  /** The clock of the CMS signingTime attribute (default: the system clock); injectable like rng. */
+  readonly now?: () => Date;
   readonly retry?: RetryPolicy;
   /** A verifiable log that sees every folder head read or written (E2EE-META-076); none by default. */
   readonly witness?: ForkWitness;
@@ -66,6 +68,7 @@ export interface Device {
   readonly pins: PinStore;
   readonly state: StateStore;
   readonly rng: Rng;
+  readonly now?: () => Date;
   readonly retry: RetryPolicy;
   readonly witness?: ForkWitness;
 }
@@ -120,6 +123,7 @@ function deviceOf(
     certificate: certificateToPem(certificateDer),
     state: opts.state ?? new MemoryStateStore(),
     rng: opts.rng ?? defaultRng,
+    ...(opts.now ? { now: opts.now } : {}),
     retry: opts.retry ?? DEFAULT_RETRY,
     ...(opts.witness ? { witness: opts.witness } : {}),
   };

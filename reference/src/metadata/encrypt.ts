@@ -113,7 +113,7 @@ export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata
     version: users?.some((u) => isShareUser(u.userId)) ? '2.1' : '2.0',
   };
   // E2EE-META-038 (MUST NOT, client): users only in a root document.
-  if (users !== undefined) doc.users = wrapForMembers(metadataKey, users);
+  if (users !== undefined) doc.users = wrapForMembers(metadataKey, users, rng);
   if (filedrop !== undefined) doc.filedrop = filedrop;
   // E2EE-META-031 (MUST, client): the one writer form, sorted and compact, no nonce suffix.
   const text = canonicalJson(doc as JsonObject);
@@ -123,8 +123,8 @@ export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata
 function wrapForMembers(
   key: Uint8Array,
   users: readonly MetadataRecipient[],
+  rng: Rng,
 ): Record<string, string>[] {
-  // RSA-OAEP's own randomness comes from node:crypto (not injectable); vectors pin the nonce.
   const seen = new Set<string>();
   return users.map((u, i) => {
     if (!isObject(u) || typeof u.userId !== 'string' || u.userId === '') {
@@ -146,7 +146,7 @@ function wrapForMembers(
     }
     return {
       certificate: u.certificate,
-      encryptedMetadataKey: toBase64(rsaOaepWrap(cert.cert.spki, key)),
+      encryptedMetadataKey: toBase64(rsaOaepWrap(cert.cert.spki, key, rng)),
       userId: u.userId,
     };
   });

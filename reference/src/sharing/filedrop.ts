@@ -182,7 +182,7 @@ export function createFiledropEntry(opts: CreateFiledropEntryOptions): {
   wipe(plaintext);
   const users = spkis.map(({ userId, spki }) => ({
     userId,
-    encryptedFiledropKey: toBase64(rsaOaepWrap(spki, filedropKey)),
+    encryptedFiledropKey: toBase64(rsaOaepWrap(spki, filedropKey, opts.rng)),
   }));
   wipe(filedropKey);
   return {

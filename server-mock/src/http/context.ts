@@ -10,6 +10,7 @@ import type { ServerConfig } from '../config.js';
 import type { Store } from '../store/index.js';
 import type { CaSigner } from '../ca/signer.js';
 import type { Logger } from '../log.js';
+import type { AttackSwitches } from '../adversary/switches.js';
 import type { FaultSwitches } from '../faults.js';
 import type { BruteForceGuard } from './_brute-force.js';
 import type { RequestHistory } from './_request-history.js';
@@ -32,6 +33,8 @@ export interface Deps {
   readonly log: Logger;
   /** The live fault switches (all off unless set; `faults.ts`). */
   readonly faults: FaultSwitches;
+  /** The client attacks installed through the management API (`../adversary/`). */
+  readonly attacks: AttackSwitches;
   /** Failed-login and share-token failure counters (E2EE-API-052, E2EE-API-053). */
   readonly bruteForce: BruteForceGuard;
   /** The most recent request-log entries, for the management API. */

@@ -19,6 +19,7 @@ import { tree, users } from '../store/index.js';
 import { PEM_LABELS, pemEncode } from '../../../reference/src/pem/index.js';
 import { PROFILE_INFO } from '../profiles.js';
 import { FAULT_NAMES, FAULTS, isFaultName } from '../faults.js';
+import { ATTACK_NAMES, ATTACKS } from '../adversary/index.js';
 
 /** Actor name used in audit records of management actions. */
 export const MANAGEMENT_ACTOR = 'management';
@@ -70,6 +71,7 @@ export function managementRouter({
   ca,
   clock,
   faults,
+  attacks,
   requests,
   lockTtl,
 }: Deps): Router {
@@ -93,6 +95,10 @@ export function managementRouter({
         'GET /faults',
         'POST /faults',
         'GET /requests',
+        'GET /attacks',
+        'POST /attacks',
+        'DELETE /attacks',
+        'DELETE /attacks/:id',
         'GET /lock-ttl',
         'POST /lock-ttl',
       ],
@@ -246,6 +252,36 @@ export function managementRouter({
     const previous = lockTtl.seconds;
     lockTtl.seconds = seconds;
     res.json({ seconds, previous });
+  });
+
+  // Client attacks (../adversary/): installed one per POST, listed with how often each fired and
+  // the evidence of every firing, removed one by one or all at once.
+  const attackState = () => ({
+    active: attacks.list(),
+    evidence: attacks.evidence(),
+    known: ATTACK_NAMES.map((name) => ({ name, ...ATTACKS[name] })),
+  });
+  r.get('/attacks', (_req, res) => {
+    res.json(attackState());
+  });
+  r.post('/attacks', (req, res) => {
+    let installed;
+    try {
+      // E2EE-CONF-452 (MUST, server): only catalogue attacks with a valid scope are installed.
+      installed = attacks.install(req.body);
+    } catch (e) {
+      throw problem('badRequest', (e as Error).message);
+    }
+    res.status(201).json({ installed, ...attackState() });
+  });
+  r.delete('/attacks', (_req, res) => {
+    attacks.remove();
+    res.json(attackState());
+  });
+  r.delete('/attacks/:id', (req, res) => {
+    const id = optInt(req.params.id, 'id');
+    if (id === undefined || !attacks.remove(id)) throw problem('notFound');
+    res.json(attackState());
   });
 
   // E2EE-API-084 (MUST, server): the recent request log, exactly as it was logged.

@@ -6,12 +6,11 @@
  * @module
  */
 import { createCipheriv } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decryptFile } from '../../../reference/src/files/index.js';
 import { VectorFileBuilder } from '../envelope.js';
 import type { GenContext } from '../context.js';
-import { digestOf, flip, hex, sha256hex, unhex } from '../repr.js';
+import { digestOf, flip, hex, unhex } from '../repr.js';
+import { blobOf, readBlob, type BlobRef } from '../blobs.js';
 import { verdict, type VectorType } from '../vector-type.js';
 
 const TYPE = 'file-decrypt';
@@ -29,20 +28,16 @@ function seal(key: Uint8Array, nonce: Uint8Array, pt: Uint8Array): Uint8Array {
 export function bodyField(
   body: Uint8Array,
   blobs: Map<string, Uint8Array>,
-): { hex: string } | { blob: string; sha256: string } {
+): { hex: string } | BlobRef {
   if (body.length <= INLINE_LIMIT) return { hex: hex(body) };
-  const sha = sha256hex(body);
-  blobs.set(`blobs/${sha}.bin`, body);
-  return { blob: `blobs/${sha}.bin`, sha256: sha };
+  return blobOf(body, blobs);
 }
 
 /** Reads a body field back (blob paths are relative to the family folder). */
 export function readBody(field: unknown, familyDir: string): Uint8Array {
-  const f = field as { hex?: string; blob?: string; sha256?: string };
+  const f = field as { hex?: string } & Record<string, unknown>;
   if (typeof f.hex === 'string') return unhex(f.hex);
-  const bytes = new Uint8Array(readFileSync(join(familyDir, f.blob!)));
-  if (sha256hex(bytes) !== f.sha256) throw new Error(`blob ${f.blob} does not match its sha256`);
-  return bytes;
+  return readBlob(f, familyDir);
 }
 
 const R = {

@@ -20,6 +20,7 @@ import {
   versionOf,
   type DecryptedMetadata,
 } from '../../../reference/src/metadata/index.js';
+import { decryptFile } from '../../../reference/src/files/index.js';
 import { commitTrust, readFolderTree } from '../../../reference/src/folders/index.js';
 import { metadataSignedContent } from '../../../reference/src/signature/index.js';
 import { acceptUserCertificate, MemoryPinStore } from '../../../reference/src/certs/index.js';
@@ -28,9 +29,9 @@ import { privateKeyFromPem, publicKeyFromPem } from '../../../reference/src/keys
 import { SealfoldError, isSealfoldError } from '../../../reference/src/errors/index.js';
 import { canonicalJson, type JsonObject } from '../../../reference/src/_internal/json.js';
 import type { Rng } from '../../../reference/src/_internal/bytes.js';
-import { VectorFileBuilder, type Expect } from '../envelope.js';
+import { VectorFileBuilder, type Expect, type Note } from '../envelope.js';
 import type { GenContext } from '../context.js';
-import { b64, hex, sha256hex } from '../repr.js';
+import { b64, hex, sha256hex, unhex } from '../repr.js';
 import { buildDoc, fileEntry, type MemberSpec } from '../metadata-docs.js';
 import { buildCms } from '../cms.js';
 import { CN, DESKTOP_DN, issue } from '../ca.js';
@@ -38,17 +39,30 @@ import { oaepWrapSeeded } from '../oaep.js';
 import { world, type Actor, type World } from '../world.js';
 import { strictPem, tolerantPems } from '../pem-variants.js';
 import type { VectorType } from '../vector-type.js';
+import {
+  checkAgainstReference,
+  committedRuns,
+  OWN_PRODUCER,
+  PRODUCERS_DIR,
+  recordedRunSchema,
+  type RecordedRun,
+} from '../recorded-run.js';
+import { recordRuns } from '../record/runs.js';
+import { SUITE_VERSION } from '../envelope.js';
 
 const TYPE = 'scenario';
 
+/** The recorded runs and their schema, written beside the vector files by the last generate(). */
+const recordedFiles = new Map<string, Uint8Array>();
+
 /** One served document: its text and its X-NC-E2EE-SIGNATURE. */
-interface Served {
+export interface Served {
   readonly documentWire: string;
   readonly signatureWire: string;
 }
 
 /** What the server serves for the folder at one step. */
-interface Step {
+export interface Step {
   readonly comment: string;
   readonly root: Served;
   readonly subfolders: Record<string, Served>;
@@ -56,9 +70,11 @@ interface Step {
   readonly serverPublicKeyPemWire?: string;
   /** True when the actor wrote (uploaded) these documents at this step instead of reading. */
   readonly written?: true;
+  /** Encrypted file bodies the client downloaded after the read, by file id (recorded runs). */
+  readonly bodies?: Record<string, { readonly hex: string }>;
 }
 
-interface ScenarioIn {
+export interface ScenarioIn {
   readonly userId: string;
   readonly privateKeyPemWire: string;
   readonly serverPublicKeyPemWire: string;
@@ -66,11 +82,13 @@ interface ScenarioIn {
   readonly steps: Step[];
 }
 
-type StepExpect =
+export type StepExpect =
   | {
       result: 'valid';
       root: { counter: number; digest: string };
       subfolders: Record<string, { counter: number; digest: string }>;
+      /** Present when the step served bodies: each body's plaintext by length and hash. */
+      files?: Record<string, { length: number; sha256: string }>;
     }
   | { result: 'invalid'; error: string };
 
@@ -139,10 +157,25 @@ async function readStep(i: ScenarioIn, step: Step, st: ClientState): Promise<Ste
     read.documents.map((d) => d.pending),
   );
   st.previousMembers = members;
-  return fingerprint(
-    read.documents.map((d) => [d.folderId, d.decrypted] as const),
-    i.rootId,
-  );
+  const docs = read.documents.map((d) => [d.folderId, d.decrypted] as const);
+  const out = fingerprint(docs, i.rootId);
+  // Bodies are fetched after the read is committed, as a client downloads from an opened folder:
+  // a body that fails rejects the step, but the documents' marks stay accepted.
+  if (step.bodies !== undefined && out.result === 'valid') {
+    out.files = {};
+    for (const [fileId, body] of Object.entries(step.bodies)) {
+      const entry = docs.map(([, d]) => d.inner.files[fileId]).find((f) => f !== undefined);
+      if (entry === undefined) throw new SealfoldError('NOT_FOUND', 'no such file in this folder');
+      // E2EE-FILE-006: nothing of a body is returned unless its tag verifies.
+      const pt = decryptFile(unhex(body.hex), {
+        key: entry.key,
+        nonce: entry.nonce,
+        tag: entry.authenticationTag,
+      });
+      out.files[fileId] = { length: pt.length, sha256: sha256hex(pt) };
+    }
+  }
+  return out;
 }
 
 /** The fingerprint of a step: each folder's counter and digest. */
@@ -1184,8 +1217,10 @@ export const scenario: VectorType = {
         ],
       );
     }
+    await addRecordedRuns(ctx, b, recordedFiles);
     return b.file;
   },
+  files: recordedFiles,
   async run(test) {
     return { result: 'valid', steps: await runScenario(test.in as unknown as ScenarioIn) };
   },
@@ -1195,4 +1230,90 @@ export const scenario: VectorType = {
 function digestFromSub(s: Served, key: Uint8Array): string {
   return decryptMetadata({ document: s.documentWire, userId: 'generator', rootMetadataKey: key })
     .digest;
+}
+
+/** Notes only recorded runs use; each is defined in the file once a run uses it. */
+const RECORDED_NOTES: Record<string, Note> = {
+  Recorded: {
+    bugType: 'BASIC',
+    description:
+      'Recorded from a run of the reference client against the mock server over HTTP: the server states the client was served, and its verdicts (spec/19 §4).',
+    // The origin of a vector, not a protocol property: the test's own requirements say what it shows.
+    requirements: [],
+  },
+  Frozen: {
+    bugType: 'BASIC',
+    description:
+      'A failing case of the client certification suite, frozen with sealfold vectors freeze: the states the suite served and the verdict it expected (spec/19 §5).',
+    requirements: [],
+  },
+  MockAttack: {
+    bugType: 'AUTH_BYPASS',
+    description:
+      "Mounted by one of the mock server's named attack switches (server-mock/src/adversary): the answers to the reader rewritten on the server.",
+    requirements: [],
+  },
+  SwappedBody: {
+    bugType: 'CONFUSED_DEPUTY',
+    description: "A file served with another file's encrypted body.",
+    requirements: ['E2EE-FILE-006'],
+  },
+};
+
+/**
+ * The recorded group: the runs the recorder makes now (written to the generator's own producer
+ * directory), then every committed run (frozen certification cases, other producers). A run
+ * enters only when the reference's passive runner reaches its verdicts.
+ */
+async function addRecordedRuns(
+  ctx: GenContext,
+  b: VectorFileBuilder,
+  files: Map<string, Uint8Array>,
+): Promise<void> {
+  files.clear();
+  const own = await recordRuns(ctx);
+  const runs: { prefix: string; run: RecordedRun }[] = own.map((run) => ({
+    prefix: 'recorded',
+    run,
+  }));
+  for (const run of own)
+    files.set(
+      `${PRODUCERS_DIR}/${OWN_PRODUCER}/${SUITE_VERSION}/${run.name}.json`,
+      new Uint8Array(Buffer.from(JSON.stringify(run, null, 2) + '\n')),
+    );
+  files.set(
+    'schemas/recorded-run.schema.json',
+    new Uint8Array(Buffer.from(JSON.stringify(recordedRunSchema(), null, 2) + '\n')),
+  );
+  runs.push(...committedRuns(ctx.vectorsDir));
+  let group = '';
+  for (const { prefix, run } of runs) {
+    // One group per origin and producer, so that verify can count each producer's runs.
+    const origin = prefix === 'frozen' ? 'frozen' : 'recorded';
+    const producer = prefix === 'recorded' ? OWN_PRODUCER : prefix === 'frozen' ? '' : prefix;
+    if (`${origin}/${producer}` !== group) {
+      group = `${origin}/${producer}`;
+      b.group({ client: 'passive', origin, ...(producer ? { producer } : {}) });
+    }
+    const expect = await checkAgainstReference(run);
+    for (const f of run.flags) {
+      const note = b.file.notes[f] ?? RECORDED_NOTES[f];
+      if (note === undefined) throw new Error(`run ${run.name}: unknown flag ${f}`);
+      b.file.notes[f] = note;
+    }
+    b.add({
+      slug: `${prefix}-${run.name}`,
+      comment: `${run.comment} (recorded by ${run.producer.name} ${run.producer.version})`,
+      flags: [...run.flags],
+      requirements: [...run.requirements],
+      in: {
+        userId: run.actor.userId,
+        privateKeyPemWire: run.actor.privateKeyPemWire,
+        serverPublicKeyPemWire: run.serverPublicKeyPemWire,
+        rootId: run.rootId,
+        steps: run.steps,
+      },
+      expect: { result: 'valid', steps: expect } as Expect,
+    });
+  }
 }
