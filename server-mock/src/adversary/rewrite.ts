@@ -59,14 +59,22 @@ function classify(req: Request): Classified | null {
   }
   const dav = DAV_FILES.exec(path);
   if (dav && (req.method === 'GET' || req.method === 'PROPFIND')) {
-    const davPath = decodeURIComponent(dav[2] ?? '/');
-    return {
-      route: req.method === 'GET' ? 'dav-file-get' : 'dav-propfind',
-      davUser: decodeURIComponent(dav[1]!),
-      davPath,
-    };
+    const davPath = decodePathSegment(dav[2] ?? '/');
+    const davUser = decodePathSegment(dav[1]!);
+    // A path that does not decode is no attack target: the honest handler answers it (400).
+    if (davPath === null || davUser === null) return null;
+    return { route: req.method === 'GET' ? 'dav-file-get' : 'dav-propfind', davUser, davPath };
   }
   return null;
+}
+
+/** `decodeURIComponent`, or null for a malformed escape (`%zz`, `%C0%AF`) instead of a throw. */
+function decodePathSegment(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
 }
 
 /** Names of a node and its ancestors (the root's empty name left out). */
