@@ -22,7 +22,7 @@ import { COMMANDS } from '../commands.js';
 import { environmentError } from '../input.js';
 import { runCli, type CliRun } from './_run.js';
 import { encryptFile } from '../../reference/src/files/index.js';
-import { toBase64 } from '../../reference/src/_internal/bytes.js';
+import { toBase64 } from '../../reference/src/bytes/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/sealfold.js', import.meta.url));
 

@@ -23,7 +23,7 @@ import { packageRoot } from '../../reference/src/_internal/package-files.js';
 import { validateOrThrow } from '../../conformance/src/runner/schemas.js';
 import { parseConfig } from '../../server-mock/src/config.js';
 import { startServer } from '../../server-mock/src/main.js';
-import { findSoftHsmLibrary } from '../../server-mock/src/ca/_softhsm-token.js';
+import { findSoftHsmLibrary } from '../../server-mock/src/ca/softhsm.js';
 
 const ROOT = packageRoot();
 const BIN = join(ROOT, 'bin', 'sealfold.js');

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rsaOaepUnwrap, rsaOaepWrap } from '../../reference/src/_internal/rsa-oaep.js';
+import { rsaOaepUnwrap, rsaOaepWrap } from '../../reference/src/primitives/index.js';
 import { createContext, VECTORS_DIR } from '../src/context.js';
 import { seededRng } from '../src/rng.js';
 import { oaepWrapSeeded } from '../src/oaep.js';

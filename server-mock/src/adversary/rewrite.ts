@@ -13,7 +13,7 @@
  * @module
  */
 import type { NextFunction, Request, Response } from 'express';
-import { fromBase64, toBase64 } from '../../../reference/src/_internal/bytes.js';
+import { fromBase64, toBase64 } from '../../../reference/src/bytes/index.js';
 import { getNode, ancestors, resolvePath } from '../store/tree.js';
 import type { StoreView } from '../store/index.js';
 import { readE2eeState } from '../e2ee/store-adapter.js';

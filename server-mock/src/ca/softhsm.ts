@@ -21,6 +21,8 @@
  * @module
  */
 import type { CaSigner } from './signer.js';
+// Tests outside the CA folder ask whether SoftHSM is installed without reaching into its internals.
+export { findSoftHsmLibrary } from './_softhsm-token.js';
 import { createPublicKey, createVerify, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';

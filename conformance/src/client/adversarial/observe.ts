@@ -9,7 +9,7 @@
  */
 import { openTopFolder, recover, type Device } from '../../../../reference/src/client/index.js';
 import { e2ee } from '../../../../reference/src/http/index.js';
-import { sha256Hex } from '../../../../reference/src/_internal/bytes.js';
+import { sha256Hex } from '../../../../reference/src/bytes/index.js';
 import type { Actor, ClientActor, ClientCheckContext } from '../check.js';
 
 /** A reference member's in-process view of `folder`. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { certificateFingerprint } from '../../../../reference/src/certs/index.js';
-import { getPublicKeys } from '../../../../reference/src/http/e2ee-api.js';
+import { e2ee } from '../../../../reference/src/http/index.js';
 import type { ClientActor, ClientCheck, ClientCheckContext } from '../check.js';
 import { CheckFailure } from '../check.js';
 
@@ -15,7 +15,7 @@ async function serverCertificateFingerprint(
   device: ClientActor,
   password: string,
 ): Promise<string> {
-  const pems = await getPublicKeys(
+  const pems = await e2ee.getPublicKeys(
     { account: { baseUrl: ctx.server.baseUrl, userId: device.userId, password } },
     [device.userId],
   );
