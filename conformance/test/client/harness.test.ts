@@ -100,37 +100,67 @@ describe('driver messages (E2EE-DRV-004, E2EE-DRV-005)', () => {
   });
 });
 
-describe('process model (E2EE-DRV-060, E2EE-DRV-061, E2EE-DRV-062, E2EE-DRV-002, E2EE-DRV-014)', () => {
-  it('E2EE-DRV-061: a method out of time is TIMEOUT and the driver process is killed', async () => {
-    const d = spawnDriver(driver('hang'), { cwd: process.cwd(), env: process.env });
-    const out = await d.call('identity.enroll', {}, 800);
-    expect(out).toEqual({ kind: 'timeout', afterMs: 800 });
-    await expect.poll(() => d.dead, { timeout: 5_000 }).toBe(true);
-    await d.close();
-    const r = await run('hang', ['identity/enrol'], { methodTimeoutMs: 800 });
-    expect(r.report!.results[0]).toMatchObject({ status: 'TIMEOUT' });
-    expect(r.exitCode).toBe(2);
-  });
+describe(
+  'process model',
+  {
+    meta: {
+      requirements: [
+        'E2EE-DRV-060',
+        'E2EE-DRV-061',
+        'E2EE-DRV-062',
+        'E2EE-DRV-002',
+        'E2EE-DRV-014',
+      ],
+    },
+  },
+  () => {
+    it('E2EE-DRV-061: a method out of time is TIMEOUT and the driver process is killed', async () => {
+      const d = spawnDriver(driver('hang'), { cwd: process.cwd(), env: process.env });
+      const out = await d.call('identity.enroll', {}, 800);
+      expect(out).toEqual({ kind: 'timeout', afterMs: 800 });
+      await expect.poll(() => d.dead, { timeout: 5_000 }).toBe(true);
+      await d.close();
+      const r = await run('hang', ['identity/enrol'], { methodTimeoutMs: 800 });
+      expect(r.report!.results[0]).toMatchObject({ status: 'TIMEOUT' });
+      expect(r.exitCode).toBe(2);
+    });
 
-  it('E2EE-DRV-041 E2EE-DRV-060 E2EE-DRV-062 E2EE-DRV-002 E2EE-DRV-014: UNSUPPORTED blocks the profile; each test gets new processes; stderr is evidence; no secret on argv or env', async () => {
-    const r = await run('unsupported', ['identity/enrol', 'identity/recover-second-device']);
-    expect(r.exitCode).toBe(1);
-    const [enrol, recover] = r.report!.results;
-    expect(enrol!.status).toBe('UNSUPPORTED');
-    expect(recover!.status).toBe('UNSUPPORTED');
-    expect(r.report!.verdicts[0]!.status).toBe('NOT CERTIFIABLE');
-    const pids = (t: typeof enrol) =>
-      new Set(t!.evidence.notes.flatMap((n) => /stderr alice#\d+: pid (\d+)/.exec(n)?.[1] ?? []));
-    const a = pids(enrol);
-    const b = pids(recover);
-    expect(a.size).toBeGreaterThan(0);
-    expect(b.size).toBeGreaterThan(0);
-    expect([...a].some((p) => b.has(p))).toBe(false);
-    const notes = [...enrol!.evidence.notes, ...recover!.evidence.notes];
-    expect(notes.some((n) => n.includes('secret outside stdin: no'))).toBe(true);
-    expect(notes.some((n) => n.includes('secret outside stdin: yes'))).toBe(false);
-  });
-});
+    it(
+      'UNSUPPORTED blocks the profile; each test gets new processes; stderr is evidence; no secret on argv or env',
+      {
+        meta: {
+          requirements: [
+            'E2EE-DRV-041',
+            'E2EE-DRV-060',
+            'E2EE-DRV-062',
+            'E2EE-DRV-002',
+            'E2EE-DRV-014',
+          ],
+        },
+      },
+      async () => {
+        const r = await run('unsupported', ['identity/enrol', 'identity/recover-second-device']);
+        expect(r.exitCode).toBe(1);
+        const [enrol, recover] = r.report!.results;
+        expect(enrol!.status).toBe('UNSUPPORTED');
+        expect(recover!.status).toBe('UNSUPPORTED');
+        expect(r.report!.verdicts[0]!.status).toBe('NOT CERTIFIABLE');
+        const pids = (t: typeof enrol) =>
+          new Set(
+            t!.evidence.notes.flatMap((n) => /stderr alice#\d+: pid (\d+)/.exec(n)?.[1] ?? []),
+          );
+        const a = pids(enrol);
+        const b = pids(recover);
+        expect(a.size).toBeGreaterThan(0);
+        expect(b.size).toBeGreaterThan(0);
+        expect([...a].some((p) => b.has(p))).toBe(false);
+        const notes = [...enrol!.evidence.notes, ...recover!.evidence.notes];
+        expect(notes.some((n) => n.includes('secret outside stdin: no'))).toBe(true);
+        expect(notes.some((n) => n.includes('secret outside stdin: yes'))).toBe(false);
+      },
+    );
+  },
+);
 
 describe('rejection reasons (E2EE-DRV-043, E2EE-DRV-044)', () => {
   it('E2EE-DRV-044: a refusal without a code is WARN (reasonUnverified), never PASS; with another code FAIL', async () => {

@@ -23,7 +23,19 @@ describe('the Python driver (E2EE-DRV-010, E2EE-DRV-041)', { timeout: 120_000 },
   });
 
   it.skipIf(!hasCryptography)(
-    'E2EE-DRV-010 E2EE-DRV-020 E2EE-DRV-021 E2EE-DRV-022 E2EE-DRV-041 E2EE-DRV-042: the Python driver is CERTIFIABLE for client-identity, and the reference client recovers its enrolment',
+    'the Python driver is CERTIFIABLE for client-identity, and the reference client recovers its enrolment',
+    {
+      meta: {
+        requirements: [
+          'E2EE-DRV-010',
+          'E2EE-DRV-020',
+          'E2EE-DRV-021',
+          'E2EE-DRV-022',
+          'E2EE-DRV-041',
+          'E2EE-DRV-042',
+        ],
+      },
+    },
     async () => {
       const r = await certifyClient({
         driver: `python3 ${JSON.stringify(PY)}`,

@@ -15,26 +15,41 @@ describe(
   'honest scenarios, reference driver as the vendor (E2EE-DRV-071)',
   { timeout: 240_000 },
   () => {
-    it('E2EE-DRV-071 E2EE-DRV-023 E2EE-DRV-024 E2EE-DRV-026 E2EE-DRV-027 E2EE-DRV-033: client-core and client-sharing are CERTIFIABLE with the vendor writing, reading and being removed', async () => {
-      const r = await certifyClient({
-        driver: `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} driver reference`,
-        checks: CLIENT_CHECKS,
-        claims: ['client-core', 'client-sharing'],
-        // Sharing with the vendor as the member who is removed (the other roles run in the CLI test's
-        // filedrop scenario and in `sealfold certify client`): keeps this file under a minute.
-        only: ['core/', 'sharing/share-and-unshare-as-bob'],
-        outDir: null,
-        seed: 3,
-      });
-      expect(r.error).toBeUndefined();
-      const notPass = r.report!.results.filter((x) => x.status !== 'PASS');
-      expect(notPass.map((x) => `${x.testId}: ${x.message ?? x.reason}`)).toEqual([]);
-      expect(r.report!.results.map((x) => x.testId)).toEqual([
-        'core/tree-written-by-reference-as-alice',
-        'core/tree-written-by-vendor-as-alice',
-        'sharing/share-and-unshare-as-bob',
-      ]);
-      expect(r.exitCode).toBe(0);
-    });
+    it(
+      'client-core and client-sharing are CERTIFIABLE with the vendor writing, reading and being removed',
+      {
+        meta: {
+          requirements: [
+            'E2EE-DRV-071',
+            'E2EE-DRV-023',
+            'E2EE-DRV-024',
+            'E2EE-DRV-026',
+            'E2EE-DRV-027',
+            'E2EE-DRV-033',
+          ],
+        },
+      },
+      async () => {
+        const r = await certifyClient({
+          driver: `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} driver reference`,
+          checks: CLIENT_CHECKS,
+          claims: ['client-core', 'client-sharing'],
+          // Sharing with the vendor as the member who is removed (the other roles run in the CLI test's
+          // filedrop scenario and in `sealfold certify client`): keeps this file under a minute.
+          only: ['core/', 'sharing/share-and-unshare-as-bob'],
+          outDir: null,
+          seed: 3,
+        });
+        expect(r.error).toBeUndefined();
+        const notPass = r.report!.results.filter((x) => x.status !== 'PASS');
+        expect(notPass.map((x) => `${x.testId}: ${x.message ?? x.reason}`)).toEqual([]);
+        expect(r.report!.results.map((x) => x.testId)).toEqual([
+          'core/tree-written-by-reference-as-alice',
+          'core/tree-written-by-vendor-as-alice',
+          'sharing/share-and-unshare-as-bob',
+        ]);
+        expect(r.exitCode).toBe(0);
+      },
+    );
   },
 );

@@ -94,7 +94,7 @@ export const ATTACKS = {
   'member-certificate-other-key': {
     route: 'public-key-get',
     invariants: ['K2'],
-    requirements: ['E2EE-API-310', 'E2EE-SHARE-020', 'E2EE-CERT-032', 'E2EE-CERT-014'],
+    requirements: ['E2EE-API-804', 'E2EE-SHARE-020', 'E2EE-CERT-032', 'E2EE-CERT-014'],
     expect: ['KEY_CHANGED', 'CERT_USER_MISMATCH'],
     when:
       'KEY_CHANGED when sharing with a user the client has pinned; CERT_USER_MISMATCH on any ' +
@@ -106,7 +106,7 @@ export const ATTACKS = {
   'member-certificate-in-document': {
     route: 'meta-data-get',
     invariants: ['K2', 'K4'],
-    requirements: ['E2EE-API-309', 'E2EE-API-310'],
+    requirements: ['E2EE-API-309', 'E2EE-API-803'],
     expect: ['SIGNATURE_INVALID', 'KEY_CHANGED'],
     when:
       'opening a folder: the signed users list no longer verifies (SIGNATURE_INVALID), or the ' +
@@ -145,7 +145,7 @@ export const ATTACKS = {
   'resign-as-minted-signer': {
     route: 'meta-data-get',
     invariants: ['K2', 'K7'],
-    requirements: ['E2EE-API-310', 'E2EE-CERT-032', 'E2EE-META-127', 'E2EE-META-126'],
+    requirements: ['E2EE-API-803', 'E2EE-CERT-032', 'E2EE-META-127', 'E2EE-META-126'],
     expect: ['SIGNER_NOT_MEMBER', 'KEY_CHANGED'],
     when:
       'SIGNER_NOT_MEMBER on a device that verified the folder before (the minted certificate is ' +
@@ -271,7 +271,7 @@ export const ATTACKS = {
   'flip-file-byte': {
     route: 'dav-file-get',
     invariants: ['C1'],
-    requirements: ['E2EE-FILE-006', 'E2EE-FILE-007'],
+    requirements: ['E2EE-FILE-006', 'E2EE-FILE-800'],
     expect: ['AEAD_TAG_MISMATCH'],
     when: 'downloading a file (no plaintext is released)',
     description: 'the first byte of an encrypted file body is flipped',
@@ -279,7 +279,7 @@ export const ATTACKS = {
   'flip-file-tag': {
     route: 'dav-file-get',
     invariants: ['C1'],
-    requirements: ['E2EE-FILE-006', 'E2EE-FILE-007'],
+    requirements: ['E2EE-FILE-006', 'E2EE-FILE-800'],
     expect: ['AEAD_TAG_MISMATCH'],
     when: 'downloading a file (no plaintext is released)',
     description: 'the last byte of an encrypted file body (its authentication tag) is flipped',
@@ -287,7 +287,7 @@ export const ATTACKS = {
   'truncate-file': {
     route: 'dav-file-get',
     invariants: ['C2'],
-    requirements: ['E2EE-FILE-006', 'E2EE-FILE-007'],
+    requirements: ['E2EE-FILE-006', 'E2EE-FILE-800'],
     expect: ['AEAD_TAG_MISMATCH', 'CIPHERTEXT_MALFORMED'],
     when: 'downloading a file (no plaintext is released)',
     description: 'an encrypted file body is cut to half its length',
@@ -295,7 +295,7 @@ export const ATTACKS = {
   'splice-file': {
     route: 'dav-file-get',
     invariants: ['C2', 'K6'],
-    requirements: ['E2EE-FILE-006', 'E2EE-FILE-007'],
+    requirements: ['E2EE-FILE-006', 'E2EE-FILE-800'],
     expect: ['AEAD_TAG_MISMATCH'],
     when: 'downloading a file from a folder with at least two files',
     description:

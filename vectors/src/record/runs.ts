@@ -198,8 +198,8 @@ function mockAttackRun(attack: (typeof MOCK_ATTACKS)[number]): RunSpec {
     comment: `the mock server's attack switch ${attack}, installed for bob's answers about the folder, on the third read`,
     flags: ['Recorded', 'MockAttack'],
     // What a client breaks when it accepts the attack, as the mock's catalogue names it, except
-    // E2EE-FILE-007 (no plaintext written before the tag verified): I/O order, not a verdict.
-    requirements: ATTACKS[attack].requirements.filter((r) => r !== 'E2EE-FILE-007'),
+    // E2EE-FILE-800 (no plaintext written before the tag verified): I/O order, not a verdict.
+    requirements: ATTACKS[attack].requirements.filter((r) => r !== 'E2EE-FILE-800'),
     reader: 'bob',
     async play(rec, _ctx, log, reader) {
       const alice = rec.writer('alice', `recorded/${folder}/alice`);
@@ -385,7 +385,7 @@ const RUNS: readonly RunSpec[] = [
     comment:
       'after bob pinned alice\'s key, the server serves a root document signed under a certificate for "alice" that it minted over another key',
     flags: ['Recorded', 'InjectedMember'],
-    requirements: ['E2EE-API-310'],
+    requirements: ['E2EE-API-803'],
     reader: 'bob',
     async play(rec, ctx, log, reader) {
       const alice = rec.writer('alice', 'recorded/substitute/alice');

@@ -138,7 +138,7 @@ export const honestSequences: ClientCheck = {
   id: 'property/honest-sequences',
   title:
     'property-based: random honest uploads, deletes, shares and unshares; members converge, removed members read nothing new',
-  requirements: ['E2EE-DRV-071', 'E2EE-CONF-400', 'E2EE-API-310'],
+  requirements: ['E2EE-DRV-071', 'E2EE-CONF-400', 'E2EE-API-805'],
   level: 'MUST',
   importance: 'high',
   profile: 'client-sharing',

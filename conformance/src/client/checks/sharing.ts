@@ -13,7 +13,7 @@ export const shareAndUnshare: ClientCheck = {
   id: 'sharing/share-and-unshare',
   title:
     'sharing: members read and write each other’s files; removing a member rotates the key and shuts them out',
-  requirements: ['E2EE-DRV-024', 'E2EE-DRV-071', 'E2EE-API-310'],
+  requirements: ['E2EE-DRV-024', 'E2EE-DRV-071', 'E2EE-API-805'],
   level: 'MUST',
   importance: 'critical',
   profile: 'client-sharing',
@@ -49,7 +49,7 @@ export const shareAndUnshare: ClientCheck = {
     if (after.members.includes(bob.userId)) {
       throw new CheckFailure('bob is still a member after share.remove', { actual: after.members });
     }
-    // E2EE-API-310: the removal rotates the metadata key.
+    // E2EE-API-805: the removal rotates the metadata key.
     if (after.metadataKeySha256 === shared.metadataKeySha256) {
       throw new CheckFailure('share.remove did not rotate the metadata key');
     }
