@@ -24,6 +24,8 @@ export const AREAS = [
   'SEC',
   // The conformance suite's own contract (spec/17-conformance.md).
   'CONF',
+  // The offline administrator recovery key extension (spec/20-recovery-key.md).
+  'RKEY',
 ] as const;
 export const LEVELS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'] as const;
 /** `suite`: the conformance suite itself (spec/17-conformance.md), neither client nor server. */

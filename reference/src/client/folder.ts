@@ -75,6 +75,7 @@ function folderContext(device: Device): FolderContext {
       privateKey: device.privateKey,
     },
     rng: device.rng,
+    ...(device.recovery ? { recovery: device.recovery } : {}),
   };
 }
 
