@@ -11,6 +11,7 @@ import type { Deps } from './context.js';
 import { requireUser } from './context.js';
 import { sendOcs } from './ocs.js';
 import { PROFILE_INFO, versionString } from '../profiles.js';
+import { recoveryKeyCapability } from '../recovery-key/routes.js';
 
 export function cloudRouter({ config, store, faults }: Deps): Router {
   const r = Router();
@@ -26,6 +27,7 @@ export function cloudRouter({ config, store, faults }: Deps): Router {
       'keys-exist':
         faults.on('keys-exist-always-true') ||
         (uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid)),
+      ...recoveryKeyCapability(),
     };
     sendOcs(req, res, {
       version: {
