@@ -9,7 +9,7 @@
  * @module
  */
 import { createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
-import { fromBase64, sha256Hex, toBase64, utf8, fromUtf8 } from '../_internal/bytes.js';
+import { equalBytes, fromBase64, sha256Hex, toBase64, utf8, fromUtf8 } from '../_internal/bytes.js';
 import { canonicalJson, parseJson, type JsonObject } from '../_internal/json.js';
 import { SealfoldError } from '../errors/index.js';
 
@@ -131,6 +131,9 @@ function rsaBits(spki: Uint8Array): number {
   }
   if (key.asymmetricKeyType !== 'rsa')
     throw new SealfoldError(P, 'the recovery key is not an RSA key');
+  // E2EE-RKEY-010 (MUST, client): one encoding per key (see parseStatement).
+  if (!equalBytes(new Uint8Array(key.export({ format: 'der', type: 'spki' })), spki))
+    throw new SealfoldError(P, 'the recovery key is not in canonical DER');
   return key.asymmetricKeyDetails?.modulusLength ?? 0;
 }
 
@@ -221,6 +224,10 @@ export function parseStatement(text: string): RecoveryStatement {
   }
   if (signer.asymmetricKeyType !== 'ed25519')
     throw new SealfoldError(P, 'the policy signing key is not Ed25519');
+  // E2EE-RKEY-010 (MUST, client): one encoding per key, so that a fingerprint names one key
+  // (OpenSSL also reads SPKI with stray bits in the BIT STRING's unused-bits octet).
+  if (!equalBytes(new Uint8Array(signer.export({ format: 'der', type: 'spki' })), signerKey))
+    throw new SealfoldError(P, 'signerKey is not in canonical DER');
   // E2EE-RKEY-010 (MUST, client): the signature verifies over the domain-separated policy bytes.
   if (!edVerify(null, policySignatureInput(policyBytes), signer, signature))
     throw new SealfoldError(P, 'the recovery policy signature does not verify');

@@ -55,6 +55,7 @@ describe('recovery key generation and custody', () => {
       ).toEqual(want);
     await expect(openWithShares(k.keyFile, k.shares.slice(0, 2))).rejects.toMatchObject({
       code: 'RECOVERY_SECRET_INVALID',
+      message: '2 shares given, 3 needed',
     });
     // Below the threshold the combined secret is wrong: AES-GCM refuses it.
     await expect(
@@ -70,7 +71,10 @@ describe('recovery key generation and custody', () => {
     const other = await newRecoveryKey({ shares: { threshold: 2, count: 3 } });
     await expect(
       openWithShares(k.keyFile, [k.shares[0]!, k.shares[1]!, other.shares[0]!]),
-    ).rejects.toMatchObject({ code: 'RECOVERY_SECRET_INVALID' });
+    ).rejects.toMatchObject({
+      code: 'RECOVERY_SECRET_INVALID',
+      message: 'a share belongs to another recovery key',
+    });
   });
 
   it('E2EE-RKEY-003: no error message carries the passphrase or a share', async () => {
