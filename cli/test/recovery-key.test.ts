@@ -17,7 +17,16 @@ import {
   uploadFile,
   type FolderHandle,
 } from '../../reference/src/client/index.js';
-import { RecoveryKeyGuard, syncRecoveryKey } from '../../reference/src/recovery-key/index.js';
+import {
+  openWithShares,
+  parseStatement,
+  recoverFolder,
+  RecoveryKeyGuard,
+  syncRecoveryKey,
+  type FolderExport,
+} from '../../reference/src/recovery-key/index.js';
+import { exportFolderFromDataDir } from '../../server-mock/src/recovery-key/export.js';
+import { generateKeyPairSync } from 'node:crypto';
 import { serve, usersFile, type ServedServer } from '../../reference/test/client/_serve.js';
 
 const PASSPHRASE = 'offline ceremony passphrase 2026';
@@ -182,5 +191,75 @@ describe('recovery-key new and open', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('RECOVERY_POLICY_INVALID');
     expect(existsSync(join(work, 'y'))).toBe(false);
+  });
+});
+
+describe('the recovery tool refuses what does not check out', () => {
+  const opened = async () => {
+    const keyFile = readFileSync(made.files.keyFile!, 'utf8');
+    const shares = [1, 2, 3].map((i) => readFileSync(join(keyDir, `share-${i}.json`), 'utf8'));
+    return {
+      privateKey: await openWithShares(keyFile, shares),
+      statement: parseStatement(readFileSync(made.files.statement!, 'utf8')),
+      folder: exportFolderFromDataDir(copyOfDataDir(), Number(folderId)),
+    };
+  };
+
+  it('E2EE-RKEY-050: a private key that is not the policy key is refused (KEY_MISMATCH)', async () => {
+    const { statement, folder } = await opened();
+    const other = new Uint8Array(
+      generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({
+        format: 'der',
+        type: 'pkcs8',
+      }),
+    );
+    await expect(recoverFolder({ folder, statement, privateKey: other })).rejects.toMatchObject({
+      code: 'KEY_MISMATCH',
+    });
+  });
+
+  it('E2EE-RKEY-051: a signature that does not verify stops the recovery; none given is reported not-checked', async () => {
+    const { privateKey, statement, folder } = await opened();
+    const other = exportFolderFromDataDir(copyOfDataDir(), Number(folderId));
+    const swapped: FolderExport = {
+      ...folder,
+      signature: [...other.objects.values()].filter(
+        (o): o is FolderExport => !(o instanceof Uint8Array),
+      )[0]!.signature!,
+    };
+    await expect(recoverFolder({ folder: swapped, statement, privateKey })).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+    });
+    const { signature: _unused, ...unsigned } = folder;
+    void _unused;
+    const r = await recoverFolder({ folder: unsigned, statement, privateKey });
+    expect(r.signatures['']).toBe('not-checked');
+  });
+
+  it('E2EE-RKEY-050: a body that fails its tag is listed as not recovered, no plaintext', async () => {
+    const { privateKey, statement, folder } = await opened();
+    const objects = new Map(folder.objects);
+    for (const [id, o] of objects)
+      if (o instanceof Uint8Array) {
+        const bad = new Uint8Array(o);
+        bad[0]! ^= 1;
+        objects.set(id, bad);
+      }
+    const r = await recoverFolder({ folder: { ...folder, objects }, statement, privateKey });
+    expect(r.files.map((f) => f.path)).toEqual(['notes/plan.md']);
+    expect(r.failed).toEqual([
+      expect.objectContaining({ path: 'report.txt', code: 'AEAD_TAG_MISMATCH' }),
+    ]);
+  });
+
+  it('E2EE-RKEY-050: the wrap is opened with this folder id only (a copy under another id fails)', async () => {
+    const { privateKey, statement, folder } = await opened();
+    await expect(
+      recoverFolder({
+        folder: { ...folder, id: String(Number(folder.id) + 1) },
+        statement,
+        privateKey,
+      }),
+    ).rejects.toMatchObject({ code: 'KEY_UNWRAP_FAILED' });
   });
 });
