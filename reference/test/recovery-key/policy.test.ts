@@ -3,7 +3,11 @@
  * (spec/20-recovery-key.md §3, §5).
  */
 import { describe, expect, it } from 'vitest';
-import { sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { fromBase64, sha256Hex, toBase64 } from '../../src/_internal/bytes.js';
 import { canonicalJson, type JsonObject } from '../../src/_internal/json.js';
@@ -14,6 +18,7 @@ import {
   policySignatureInput,
   readRecoveryWrap,
   RECOVERY_MEMBER,
+  recoveryWrapLabel,
   unwrapRecovery,
   wrapForRecovery,
 } from '../../src/recovery-key/index.js';
@@ -150,5 +155,70 @@ describe('the recovery wrap (E2EE-RKEY-030)', () => {
     expect(() => readRecoveryWrap({ [RECOVERY_MEMBER]: { policySha256: 'x' } })).toThrow(
       expect.objectContaining({ code: 'METADATA_MALFORMED' }),
     );
+  });
+});
+
+describe('OpenSSL as independent verifier', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealfold-rkey-openssl-'));
+  const file = (name: string, data: string | Uint8Array) => {
+    const p = join(dir, name);
+    writeFileSync(p, data, { mode: 0o600 });
+    return p;
+  };
+
+  it('E2EE-RKEY-030: openssl pkeyutl opens the wrap with the folder label, not with another', () => {
+    const k = new Uint8Array(16).map((_, i) => 200 - i);
+    const target = {
+      recoveryKey: keys.recoverySpki,
+      recoveryKeySha256: sha256Hex(keys.recoverySpki),
+      policySha256: 'ab'.repeat(32),
+    };
+    const wrapped = readRecoveryWrap({ [RECOVERY_MEMBER]: wrapForRecovery(target, '4711', k) })!;
+    const keyPem = createPrivateKey({
+      key: Buffer.from(keys.recoveryPkcs8),
+      format: 'der',
+      type: 'pkcs8',
+    }).export({ format: 'pem', type: 'pkcs8' });
+    const args = (rootId: string) => [
+      'pkeyutl',
+      '-decrypt',
+      '-inkey',
+      file('key.pem', keyPem),
+      '-in',
+      file('wrap.bin', wrapped.encryptedMetadataKey),
+      '-pkeyopt',
+      'rsa_padding_mode:oaep',
+      '-pkeyopt',
+      'rsa_oaep_md:sha256',
+      '-pkeyopt',
+      'rsa_mgf1_md:sha256',
+      '-pkeyopt',
+      `rsa_oaep_label:${Buffer.from(recoveryWrapLabel(rootId)).toString('hex')}`,
+    ];
+    expect(new Uint8Array(execFileSync('openssl', args('4711')))).toEqual(k);
+    expect(() => execFileSync('openssl', args('4712'), { stdio: 'pipe' })).toThrow();
+  });
+
+  it('E2EE-RKEY-010: openssl verifies the Ed25519 policy signature over the domain-separated input', () => {
+    const st = JSON.parse(statementFor(keys)) as Record<string, string>;
+    const input = policySignatureInput(fromBase64(st.policy!, 'policy'));
+    const pub = createPublicKey({
+      key: Buffer.from(fromBase64(st.signerKey!, 'k')),
+      format: 'der',
+      type: 'spki',
+    }).export({ format: 'pem', type: 'spki' });
+    const out = execFileSync('openssl', [
+      'pkeyutl',
+      '-verify',
+      '-rawin',
+      '-pubin',
+      '-inkey',
+      file('signer.pem', pub),
+      '-in',
+      file('input.bin', input),
+      '-sigfile',
+      file('sig.bin', fromBase64(st.signature!, 's')),
+    ]).toString();
+    expect(out).toMatch(/Signature Verified Successfully/);
   });
 });
