@@ -9,6 +9,7 @@
  * @module
  */
 import { isSealfoldError, SealfoldError, type E2eeCode } from '../errors/index.js';
+import { fromBase64, toBase64 } from '../_internal/bytes.js';
 import {
   checkAnchor,
   parseStatement,
@@ -70,7 +71,18 @@ export interface RecoveryKeyGuardOptions {
   readonly now?: () => Date;
 }
 
-/** One gate per device and server. In memory (a persistent store is future work). */
+/** What {@link RecoveryKeyGuard.snapshot} returns: plain JSON for the client's state store. */
+export interface RecoveryGuardSnapshot {
+  readonly pin: (Omit<RecoveryPin, 'recoveryKey'> & { readonly recoveryKey: string }) | null;
+  readonly suspended: boolean;
+  readonly consents: Readonly<Record<string, Consent>>;
+}
+
+/**
+ * One gate per device and server. Held in memory; {@link snapshot} and {@link restore} let the
+ * client keep pins and consents across restarts (a pin that did not survive a restart would
+ * let the next first sight be a server's choice).
+ */
 export class RecoveryKeyGuard implements RecoveryWrapSource {
   readonly #userId: string;
   readonly #anchor: RecoveryTrustAnchor | undefined;
@@ -84,6 +96,27 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
     this.#userId = opts.userId;
     this.#anchor = opts.anchor;
     this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** The gate's state as JSON, for the client's persistent state store. */
+  snapshot(): RecoveryGuardSnapshot {
+    const pin = this.#pin;
+    return {
+      pin: pin === undefined ? null : { ...pin, recoveryKey: toBase64(pin.recoveryKey) },
+      suspended: this.#suspended,
+      consents: Object.fromEntries(this.#consents),
+    };
+  }
+
+  /** A gate with the state of `snapshot` (what {@link snapshot} returned, read back). */
+  static restore(snapshot: RecoveryGuardSnapshot, opts: RecoveryKeyGuardOptions): RecoveryKeyGuard {
+    const g = new RecoveryKeyGuard(opts);
+    const p = snapshot.pin;
+    if (p !== null)
+      g.#pin = Object.freeze({ ...p, recoveryKey: fromBase64(p.recoveryKey, 'pin.recoveryKey') });
+    g.#suspended = snapshot.suspended;
+    for (const [rootId, c] of Object.entries(snapshot.consents)) g.#consents.set(rootId, { ...c });
+    return g;
   }
 
   /** The pinned policy, if any. */

@@ -130,3 +130,21 @@ describe('the wrap check of a consented folder', () => {
     ).toMatchObject({ code: 'RECOVERY_WRAP_MISSING' });
   });
 });
+
+describe('persistence', () => {
+  it('E2EE-RKEY-021 E2EE-RKEY-022: pin and consents survive a snapshot and restore; a later swap is still caught', () => {
+    const g = guard();
+    g.observe(statementFor(keys, { serial: 4 }));
+    g.consent('100', g.pin!.recoveryKeySha256);
+    const back = RecoveryKeyGuard.restore(JSON.parse(JSON.stringify(g.snapshot())), {
+      userId: 'alice',
+      anchor,
+    });
+    expect(back.targetFor('100')).toEqual(g.targetFor('100'));
+    expect(back.targetFor('101')).toBeUndefined();
+    expect(back.observe(statementFor(keys, { serial: 3 }))).toMatchObject({
+      code: 'RECOVERY_KEY_CHANGED',
+    });
+    expect(back.targetFor('100')).toBeUndefined();
+  });
+});
