@@ -146,6 +146,9 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
     if (pin === undefined) return this.#pinNew(st, 'recovery-key-offered');
     if (pin.policySha256 === st.policySha256) {
       this.#suspended = false;
+      // E2EE-RKEY-012 (MUST NOT, client): a policy not yet in force becomes applicable in time.
+      const applies = policyApplies(st.policy, this.#userId, this.#now());
+      if (applies !== pin.applies) this.#pin = Object.freeze({ ...pin, applies });
       return undefined;
     }
     // E2EE-RKEY-060 (MUST, client): another signer than the pinned one is a key change.

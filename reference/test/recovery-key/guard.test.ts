@@ -148,3 +148,19 @@ describe('persistence', () => {
     expect(back.targetFor('100')).toBeUndefined();
   });
 });
+
+describe('time', () => {
+  it('E2EE-RKEY-012: a policy not yet in force gives no recipient until its notBefore has passed', () => {
+    let now = new Date('2026-06-01T00:00:00Z');
+    const g = new RecoveryKeyGuard({ userId: 'alice', anchor, now: () => now });
+    const st = statementFor(keys, { notBefore: '2026-07-01T00:00:00Z' });
+    expect(g.observe(st)).toMatchObject({ kind: 'recovery-key-offered', applies: false });
+    expect(() => g.consent('100', g.pin!.recoveryKeySha256)).toThrow(
+      expect.objectContaining({ code: 'RECOVERY_POLICY_INVALID' }),
+    );
+    now = new Date('2026-07-02T00:00:00Z');
+    expect(g.observe(st)).toBeUndefined();
+    g.consent('100', g.pin!.recoveryKeySha256);
+    expect(g.targetFor('100')).toBeDefined();
+  });
+});
