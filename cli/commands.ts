@@ -69,6 +69,16 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/pins-verify.js'),
   },
   {
+    name: 'recovery-key new',
+    summary: 'offline: make the administrator recovery key, its shares and the signed policy',
+    load: () => import('./commands/recovery-key-new.js'),
+  },
+  {
+    name: 'recovery-key open',
+    summary: "offline: open the recovery key (passphrase or M shares) and recover a folder's files",
+    load: () => import('./commands/recovery-key-open.js'),
+  },
+  {
     name: 'serve',
     summary: 'run the mock Nextcloud E2EE server (test use only)',
     load: () => import('./commands/serve.js'),

@@ -25,6 +25,8 @@ export interface FaultRow {
 }
 
 export const FAULT_TABLE: readonly FaultRow[] = [
+  { fault: 'recovery-key-accepts-private-key', fails: ['recovery-key/private-key-refused'] },
+  { fault: 'recovery-key-not-byte-exact', fails: ['recovery-key/statement-byte-exact'] },
   {
     fault: 'accept-second-public-key',
     fails: ['keys/second-public-key-rejected', 'keys/immutable-across-relogin'],

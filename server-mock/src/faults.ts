@@ -288,6 +288,14 @@ export const FAULTS = {
     breaks: 'E2EE-API-023',
     description: 'PUT public-key stores a certificate whatever user its CN names',
   },
+  'recovery-key-accepts-private-key': {
+    breaks: 'E2EE-RKEY-041',
+    description: 'the recovery-key statement is stored even when it carries a private key',
+  },
+  'recovery-key-not-byte-exact': {
+    breaks: 'E2EE-RKEY-040',
+    description: 'the recovery-key statement is served re-serialised (indented), not as stored',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -26,6 +26,8 @@ export const AREAS = [
   'CONF',
   // The driver protocol of client certification (spec/18-driver-protocol.md).
   'DRV',
+  // The offline administrator recovery key extension (spec/20-recovery-key.md).
+  'RKEY',
 ] as const;
 export const LEVELS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'] as const;
 /** `suite`: the conformance suite itself (spec/17-conformance.md), neither client nor server. */

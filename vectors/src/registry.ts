@@ -18,6 +18,7 @@ import { metadataLegacy } from './types/metadata-legacy.js';
 import { mnemonicKdf } from './types/mnemonic-kdf.js';
 import { pemKey } from './types/pem-key.js';
 import { scenario } from './types/scenario.js';
+import { recoveryPolicy, recoveryWrap } from './types/recovery-key.js';
 // from './types/pem-key.js';
 
 export const VECTOR_TYPES: readonly VectorType[] = [
@@ -33,6 +34,8 @@ export const VECTOR_TYPES: readonly VectorType[] = [
   metadataSignature,
   filedropEntry,
   fileDecrypt,
+  recoveryWrap, // the recovery-key extension (spec/20-recovery-key.md)
+  recoveryPolicy,
   chain,
   scenario,
 ];

@@ -8,13 +8,15 @@
 import type { HttpExchange, Importance, Level, Replay } from '../core/results.js';
 
 /** Profiles a server can claim (spec chapter 17). */
-export type ServerProfile = 'server-core' | 'server-sharing' | 'server-filedrop' | 'server-hsm';
+export type ServerProfile =
+  'server-core' | 'server-sharing' | 'server-filedrop' | 'server-hsm' | 'server-recovery-key';
 
 export const SERVER_PROFILES: readonly ServerProfile[] = [
   'server-core',
   'server-sharing',
   'server-filedrop',
   'server-hsm',
+  'server-recovery-key',
 ];
 
 /** The test accounts every server run uses. Four, as conformance-design §3.2 asks. */

@@ -27,6 +27,7 @@ export const EMBEDDED_CLAIMS: readonly ServerProfile[] = [
   'server-core',
   'server-sharing',
   'server-filedrop',
+  'server-recovery-key',
 ];
 
 export interface EmbeddedOptions {

@@ -72,7 +72,12 @@ describe(
       expect(code, stdout + stderr).toBe(0);
       for (const profile of ['nc30', 'nc32']) {
         const section = stdout.slice(stdout.indexOf(`${profile}: mock server`));
-        for (const claim of ['server-core', 'server-sharing', 'server-filedrop']) {
+        for (const claim of [
+          'server-core',
+          'server-sharing',
+          'server-filedrop',
+          'server-recovery-key',
+        ]) {
           expect(section).toMatch(new RegExp(`${claim}\\s+CERTIFIABLE`));
         }
         const report = parseJsonReport(readFileSync(join(out, profile, 'report.json'), 'utf8'));

@@ -248,7 +248,7 @@ describe('runner against the embedded mock', () => {
 
   it('E2EE-CONF-020: the embedded mock claims what the suite tests, with its features and four fresh actors', () => {
     expect(mock.target.claims).toEqual({
-      profiles: ['server-core', 'server-sharing', 'server-filedrop'],
+      profiles: ['server-core', 'server-sharing', 'server-filedrop', 'server-recovery-key'],
       statusProfile: 'nc32',
       features: ['management', 'brute-force-limit', 'server-key-rate-limit', 'sealfold-mock'],
     });

@@ -23,6 +23,7 @@ import type { HttpTransport } from '../http/transport.js';
 import type { ForkWitness } from '../folders/index.js';
 import type { Account, ClientContext } from '../http/ocs.js';
 import * as api from '../http/e2ee-api.js';
+import type { RecoveryWrapSource } from '../recovery-key/guard.js';
 
 /** How lock conflicts are retried (E2EE-API-307). */
 export interface RetryPolicy {
@@ -71,6 +72,8 @@ export interface Device {
   readonly now?: () => Date;
   readonly retry: RetryPolicy;
   readonly witness?: ForkWitness;
+  /** The recovery-key gate (spec/20-recovery-key.md); without it no folder gets a recovery wrap. */
+  readonly recovery?: RecoveryWrapSource;
 }
 
 /** The identity under which a server's key is pinned: its base URL. */

@@ -76,6 +76,7 @@ function folderContext(device: Device): FolderContext {
     },
     rng: device.rng,
     ...(device.now ? { now: device.now() } : {}),
+    ...(device.recovery ? { recovery: device.recovery } : {}),
   };
 }
 

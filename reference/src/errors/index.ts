@@ -46,6 +46,11 @@ export const E2EE_CODES = [
   'METADATA_MISPLACED',
   'RECIPIENT_NOT_AUTHORIZED',
   'FOLDER_DELETED',
+  // The recovery-key extension (spec/20-recovery-key.md).
+  'RECOVERY_POLICY_INVALID',
+  'RECOVERY_KEY_CHANGED',
+  'RECOVERY_WRAP_MISSING',
+  'RECOVERY_SECRET_INVALID',
   'NOT_FOUND',
   'ALREADY_EXISTS',
   // Transport and server.

@@ -9,6 +9,7 @@ import { defaultRng } from '../_internal/bytes.js';
 import { sameCertificate } from '../certs/index.js';
 import { SealfoldError } from '../errors/index.js';
 import { encryptMetadata, nextInner, type InnerMetadata } from '../metadata/index.js';
+import { wrapForRecovery } from '../recovery-key/wrap.js';
 import { signMetadata } from '../signature/index.js';
 import type { FolderContext, FolderState, MetadataUpload } from './types.js';
 
@@ -106,10 +107,14 @@ export async function commit(
     });
     docs[folderId] = next;
     // E2EE-SHARE-002 (MUST, client): sub-folder documents use the root's key and list no users.
+    // E2EE-RKEY-031 (MUST, client): every root write wraps its current key again, or drops the
+    // wrap when this writer has no consent for the folder.
+    const recovery = isRoot ? ctx.recovery?.targetFor(state.rootId) : undefined;
     const { text } = encryptMetadata({
       inner: next,
       metadataKey,
       rng,
+      ...(recovery ? { recoveryWrap: wrapForRecovery(recovery, state.rootId, metadataKey) } : {}),
       ...(isRoot ? { users: members } : {}),
       ...(isRoot && Object.keys(filedrop).length > 0 ? { filedrop } : {}),
     });

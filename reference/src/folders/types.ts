@@ -9,6 +9,7 @@
  */
 import type { Rng } from '../_internal/bytes.js';
 import type { InnerMetadata } from '../metadata/index.js';
+import type { RecoveryWrapSource } from '../recovery-key/guard.js';
 
 /** A member of the top folder: its user id and certificate (PEM, validated and pinned). */
 export interface FolderMember {
@@ -27,6 +28,8 @@ export interface FolderContext {
   readonly signer: FolderSigner;
   readonly rng?: Rng;
   readonly now?: Date;
+  /** The recovery-key gate: a recovery wrap for consented folders (spec/20-recovery-key.md). */
+  readonly recovery?: RecoveryWrapSource;
 }
 
 export interface FolderState {

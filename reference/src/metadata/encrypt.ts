@@ -15,6 +15,7 @@ import { SealfoldError } from '../errors/index.js';
 import { readCertificate } from './_cert.js';
 import { canonicalJson, type JsonObject } from '../_internal/json.js';
 import { isObject } from './_json.js';
+import { RECOVERY_MEMBER } from '../recovery-key/wrap.js';
 import { encodeInner, isDegenerate } from './inner.js';
 import { parseMetadataDocumentV2 } from './parse.js';
 import {
@@ -42,6 +43,8 @@ export interface EncryptMetadataOptions {
   readonly users?: readonly MetadataRecipient[];
   /** Pending filedrop entries to keep (raw JSON, root folders only). */
   readonly filedrop?: Readonly<Record<string, unknown>>;
+  /** The recovery wrap member (spec/20-recovery-key.md §5), root folders only. */
+  readonly recoveryWrap?: Readonly<Record<string, string>>;
   readonly rng?: Rng;
 }
 
@@ -69,7 +72,7 @@ export function isShareUser(userId: string): boolean {
  */
 export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata {
   if (!isObject(opts)) throw new TypeError('"opts" must be an object');
-  const { inner, users, filedrop, rng = defaultRng } = opts;
+  const { inner, users, filedrop, recoveryWrap, rng = defaultRng } = opts;
   const metadataKey = abytes(opts.metadataKey, 'metadataKey', METADATA_KEY_LENGTH);
   // E2EE-META-033 (MUST, client): never write under a degenerate key (C5).
   if (isDegenerate(metadataKey)) {
@@ -115,6 +118,12 @@ export function encryptMetadata(opts: EncryptMetadataOptions): EncryptedMetadata
   // E2EE-META-038 (MUST NOT, client): users only in a root document.
   if (users !== undefined) doc.users = wrapForMembers(metadataKey, users, rng);
   if (filedrop !== undefined) doc.filedrop = filedrop;
+  if (recoveryWrap !== undefined) {
+    // E2EE-RKEY-030 (MUST, client): the recovery wrap only in a root document.
+    if (users === undefined)
+      throw new SealfoldError('INPUT_MALFORMED', 'only a root folder carries a recovery wrap');
+    doc[RECOVERY_MEMBER] = recoveryWrap;
+  }
   // E2EE-META-031 (MUST, client): the one writer form, sorted and compact, no nonce suffix.
   const text = canonicalJson(doc as JsonObject);
   return { text, document: parseMetadataDocumentV2(text) };

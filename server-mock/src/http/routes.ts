@@ -24,6 +24,7 @@ import { managementRouter } from './management.js';
 import { lockRouter } from './e2ee/lock.js';
 import { metadataRouter } from './e2ee/metadata.js';
 import { e2eePublicRouter } from './e2ee/public.js';
+import { recoveryKeyManagementRouter, recoveryKeyRouter } from '../recovery-key/routes.js';
 
 export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
 
@@ -57,4 +58,12 @@ export const ROUTES: readonly Mount[] = [
     summary: 'user shares (create, list, read, delete)',
   },
   { area: 'management', path: '/', router: managementRouter, summary: 'users, reset, audit log' },
+  // The offline administrator recovery key (spec/20-recovery-key.md).
+  { area: 'e2ee', path: '/', router: recoveryKeyRouter, summary: 'recovery-key statement' },
+  {
+    area: 'management',
+    path: '/',
+    router: recoveryKeyManagementRouter,
+    summary: 'recovery key enable, change, disable',
+  },
 ];

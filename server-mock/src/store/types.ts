@@ -121,6 +121,17 @@ export interface AuditRecord {
   readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/**
+ * The enabled recovery-key statement (spec/20-recovery-key.md §3.1), key `current`: the exact
+ * text the administrator stored, and facts for the audit log. Never a private key (SRV-10).
+ */
+export interface RecoveryKeyRecord {
+  readonly statement: string;
+  readonly recoveryKeySha256: string;
+  readonly serial: number;
+  readonly enabledAt: number;
+}
+
 /** Monotonic counters (file ids, share ids, audit sequence, etag generation). */
 export interface CounterRecord {
   readonly value: number;
@@ -137,6 +148,7 @@ export interface Tables {
   shares: ShareRecord;
   audit: AuditRecord;
   counters: CounterRecord;
+  recoveryKey: RecoveryKeyRecord;
 }
 
 /** Every table, in the order used for fingerprints and snapshots. */
@@ -150,6 +162,7 @@ export const TABLES = [
   'shares',
   'audit',
   'counters',
+  'recoveryKey',
 ] as const satisfies readonly (keyof Tables)[];
 
 export type TableName = (typeof TABLES)[number];

@@ -145,6 +145,7 @@ for (const profile of ['nc30', 'nc32'] as const) {
         enabled: true,
         'api-version': '2.0',
         'keys-exist': true,
+        'sealfold-recovery-key': { version: 1 },
       });
       expect((await cap(BOB))['keys-exist']).toBe(false); // bob has a certificate only
       expect(await cap(null)).toBeUndefined();

@@ -18,6 +18,7 @@ import { SEALFOLD_SERVER_CHECKS } from './sealfold-server.js';
 import { WEBDAV_CHECKS } from './webdav.js';
 import { WEBDAV_SEARCH_CHECKS } from './webdav-search.js';
 import { MODEL_CHECKS } from '../model/checks.js';
+import { RECOVERY_KEY_CHECKS } from './recovery-key.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...KEY_CHECKS,
@@ -31,5 +32,6 @@ export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...SEALFOLD_SERVER_CHECKS,
   ...WEBDAV_CHECKS,
   ...WEBDAV_SEARCH_CHECKS,
+  ...RECOVERY_KEY_CHECKS, // the recovery-key extension (spec/20-recovery-key.md)
   ...MODEL_CHECKS, // the property-based model run (`../model/`)
 ];

@@ -11,6 +11,7 @@ import type { Deps } from '../context.js';
 import { requireUser } from '../context.js';
 import { sendOcs } from './envelope.js';
 import { PROFILE_INFO, versionString } from '../../profiles.js';
+import { recoveryKeyCapability } from '../../recovery-key/routes.js';
 
 export function cloudRouter(deps: Deps): Router {
   const r = Router();
@@ -33,6 +34,7 @@ function getCapabilities({ config, store, faults }: Deps): RequestHandler {
       'keys-exist':
         faults.on('keys-exist-always-true') ||
         (uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid)),
+      ...recoveryKeyCapability(),
     };
     sendOcs(req, res, {
       version: {
