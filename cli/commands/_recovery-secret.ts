@@ -11,6 +11,7 @@ import {
   type CommandArgs,
   type CommandIo,
 } from '../command.js';
+import { LIMITS } from '../input.js';
 
 /** The options every recovery-key command that takes a passphrase declares. */
 export const PASSPHRASE_OPTIONS = {
@@ -40,7 +41,7 @@ export async function readPassphrase(
     );
   let text: string | undefined;
   // E2EE-RKEY-003 (MUST, client): the passphrase never comes from argv.
-  if (file !== undefined) text = readInputText(io.cwd, file, '--passphrase-file');
+  if (file !== undefined) text = readInputText(io.cwd, file, '--passphrase-file', LIMITS.token);
   else if (env !== undefined) {
     text = io.env?.[env];
     if (text === undefined) throw new UsageError(`the environment variable ${env} is not set`);

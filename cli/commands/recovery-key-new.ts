@@ -23,9 +23,10 @@ import {
   UsageError,
   type Command,
 } from '../command.js';
-import { sha256Hex } from '../../reference/src/_internal/bytes.js';
-import { newRecoveryKey, SCRYPT_DEFAULT_N } from '../../reference/src/recovery-key/keyfile.js';
-import { signStatement } from '../../reference/src/recovery-key/policy.js';
+import { LIMITS } from '../input.js';
+import { sha256Hex } from '../../reference/src/bytes/index.js';
+import { newRecoveryKey, SCRYPT_DEFAULT_N } from '../../reference/src/recovery-key/index.js';
+import { signStatement } from '../../reference/src/recovery-key/index.js';
 import { PASSPHRASE_OPTIONS, readPassphrase } from './_recovery-secret.js';
 
 export const RECOVERY_FILES = {
@@ -112,7 +113,8 @@ export const command: Command = {
 
     let signing: KeyObject;
     if (makeSigning) signing = generateKeyPairSync('ed25519').privateKey;
-    else signing = createPrivateKey(readInputText(io.cwd, signingFile!, '--signing-key'));
+    else
+      signing = createPrivateKey(readInputText(io.cwd, signingFile!, '--signing-key', LIMITS.key));
     const scryptN = intOption(optionalString(args, 'scrypt-n'), 'scrypt-n', 1) ?? SCRYPT_DEFAULT_N;
     const made = await newRecoveryKey({
       ...(passphrase !== undefined ? { passphrase } : {}),

@@ -17,10 +17,11 @@ import {
   UsageError,
   type Command,
 } from '../command.js';
-import { sha256Hex, wipe } from '../../reference/src/_internal/bytes.js';
-import { openWithPassphrase, openWithShares } from '../../reference/src/recovery-key/keyfile.js';
-import { checkAnchor, parseStatement } from '../../reference/src/recovery-key/policy.js';
-import { recoverFolder } from '../../reference/src/recovery-key/recover.js';
+import { LIMITS } from '../input.js';
+import { sha256Hex, wipe } from '../../reference/src/bytes/index.js';
+import { openWithPassphrase, openWithShares } from '../../reference/src/recovery-key/index.js';
+import { checkAnchor, parseStatement } from '../../reference/src/recovery-key/index.js';
+import { recoverFolder } from '../../reference/src/recovery-key/index.js';
 import { exportFolderFromDataDir } from '../../server-mock/src/recovery-key/export.js';
 import { PASSPHRASE_OPTIONS, readPassphrase } from './_recovery-secret.js';
 
@@ -53,8 +54,18 @@ export const command: Command = {
     ...PASSPHRASE_OPTIONS,
   },
   async run(args, io) {
-    const keyFile = readInputText(io.cwd, requireString(args, 'key-file'), '--key-file');
-    const statementText = readInputText(io.cwd, requireString(args, 'statement'), '--statement');
+    const keyFile = readInputText(
+      io.cwd,
+      requireString(args, 'key-file'),
+      '--key-file',
+      LIMITS.json,
+    );
+    const statementText = readInputText(
+      io.cwd,
+      requireString(args, 'statement'),
+      '--statement',
+      LIMITS.json,
+    );
     const signer = optionalString(args, 'signer-fingerprint');
     const recoveryFp = optionalString(args, 'recovery-fingerprint');
     if (signer === undefined && recoveryFp === undefined)
@@ -84,7 +95,7 @@ export const command: Command = {
         ? openWithPassphrase(keyFile, passphrase)
         : await openWithShares(
             keyFile,
-            shareFiles.map((f) => readInputText(io.cwd, f, '--share')),
+            shareFiles.map((f) => readInputText(io.cwd, f, '--share', LIMITS.json)),
           );
     let result;
     try {

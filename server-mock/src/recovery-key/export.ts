@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { FolderExport } from '../../../reference/src/recovery-key/recover.js';
+import type { FolderExport } from '../../../reference/src/recovery-key/index.js';
 import { SealfoldError } from '../../../reference/src/errors/index.js';
 import { openStore, type StoreView } from '../store/index.js';
 import { readE2eeState } from '../e2ee/store-adapter.js';

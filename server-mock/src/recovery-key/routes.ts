@@ -8,10 +8,10 @@
  */
 import { Router, type Request } from 'express';
 import { isSealfoldError } from '../../../reference/src/errors/index.js';
-import { parseStatement } from '../../../reference/src/recovery-key/policy.js';
+import { parseStatement } from '../../../reference/src/recovery-key/index.js';
 import type { Deps } from '../http/context.js';
 import { requireUser } from '../http/context.js';
-import { sendOcs } from '../http/ocs.js';
+import { sendOcs } from '../http/ocs/envelope.js';
 import { problem } from '../problems.js';
 import * as audit from '../audit.js';
 import { MANAGEMENT_ACTOR } from '../http/management.js';

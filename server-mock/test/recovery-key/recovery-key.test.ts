@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ocs, rsaKeyPair, testServer, type TestServer } from '../_support/server.js';
 import { containsPrivateKey } from '../../src/recovery-key/private-key-scan.js';
-import { toBase64 } from '../../../reference/src/_internal/bytes.js';
+import { toBase64 } from '../../../reference/src/bytes/index.js';
 import { adminKeys, statementFor } from '../../../reference/test/recovery-key/_fixtures.js';
 
 const V2 = '/ocs/v2.php/apps/end_to_end_encryption/api/v2/recovery-key';

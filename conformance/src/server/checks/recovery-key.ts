@@ -11,9 +11,9 @@
  * @module
  */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { sha256Hex, toBase64 } from '../../../../reference/src/_internal/bytes.js';
-import { signStatement } from '../../../../reference/src/recovery-key/policy.js';
-import { RECOVERY_MEMBER } from '../../../../reference/src/recovery-key/wrap.js';
+import { sha256Hex, toBase64 } from '../../../../reference/src/bytes/index.js';
+import { signStatement } from '../../../../reference/src/recovery-key/index.js';
+import { RECOVERY_MEMBER } from '../../../../reference/src/recovery-key/index.js';
 import { CheckFailure, type CheckContext, type ServerCheck } from '../check.js';
 import {
   committedFolder,
