@@ -118,8 +118,10 @@ export function formatVerifierKey(v: NoteVerifier): string {
  * @throws SealfoldError LOG_NOTE_MALFORMED
  */
 export function parseVerifierKey(vkey: string): NoteVerifier {
-  const parts = vkey.split('+');
-  if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1]!)) malformed('invalid verifier key');
+  // The base64 key may itself contain '+': split at the first two only (name and ID have none).
+  const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/s.exec(vkey);
+  if (m === null) malformed('invalid verifier key');
+  const parts = [m[1]!, m[2]!, m[3]!];
   const raw = fromBase64(parts[2]!, 'verifier key', 'LOG_NOTE_MALFORMED');
   if (raw.length !== 33 || raw[0] !== SIG_TYPE_ED25519) malformed('unsupported verifier key');
   const v = ed25519NoteVerifier(parts[0]!, raw.subarray(1));

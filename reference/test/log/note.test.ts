@@ -47,6 +47,17 @@ describe('E2EE-LOG-020 signed notes (C2SP signed-note)', () => {
       'LOG_NOTE_MALFORMED',
     );
   });
+  it('property: every Ed25519 verifier key round-trips (its base64 may contain "+")', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (sd) => {
+        const v = noteSignerFromSeed('sealfold.test/k', sd).verifier;
+        const again = parseVerifierKey(formatVerifierKey(v));
+        expect(again.keyId).toBe(v.keyId);
+        expect(again.publicKey).toEqual(v.publicKey);
+      }),
+      { numRuns: 200 },
+    );
+  });
   it('signature lines from unknown keys are ignored; no known signature rejects the note', () => {
     const note = signNote('hello\n', [other, log]);
     expect(openNote(note, [log.verifier]).signedBy).toEqual([log.verifier]);

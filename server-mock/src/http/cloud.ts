@@ -11,14 +11,17 @@ import type { Deps } from './context.js';
 import { requireUser } from './context.js';
 import { sendOcs } from './ocs.js';
 import { PROFILE_INFO, versionString } from '../profiles.js';
+import { logCapability } from '../log-tree/router.js';
 
-export function cloudRouter({ config, store, faults }: Deps): Router {
+export function cloudRouter(deps: Deps): Router {
+  const { config, store, faults } = deps;
   const r = Router();
   const info = PROFILE_INFO[config.profile];
   r.get('/capabilities', (req, res) => {
     const uid = req.sealfold.user;
     const [major, minor, micro] = info.serverVersion;
     // E2EE-API-010 (MUST, server): advertise the E2EE API version and whether the user's keys exist.
+    const tlog = logCapability(deps);
     const e2ee = {
       enabled: true,
       'api-version': info.apiVersion,
@@ -26,6 +29,8 @@ export function cloudRouter({ config, store, faults }: Deps): Router {
       'keys-exist':
         faults.on('keys-exist-always-true') ||
         (uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid)),
+      // E2EE-LOG-001 (MUST, server): the log is advertised exactly when the server keeps one.
+      ...(tlog === null ? {} : { 'transparency-log': tlog }),
     };
     sendOcs(req, res, {
       version: {

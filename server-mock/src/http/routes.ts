@@ -24,6 +24,9 @@ import { managementRouter } from './management.js';
 import { lockRouter } from './e2ee-lock.js';
 import { metadataRouter } from './e2ee-metadata.js';
 import { e2eePublicRouter } from './e2ee-public.js';
+import { tlogRouter } from '../log-tree/router.js';
+import { tlogManagementRouter } from '../log-tree/management.js';
+import { TLOG_PATH } from '../log-tree/paths.js';
 
 export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
 
@@ -57,4 +60,11 @@ export const ROUTES: readonly Mount[] = [
     summary: 'user shares (create, list, read, delete)',
   },
   { area: 'management', path: '/', router: managementRouter, summary: 'users, reset, audit log' },
+  { area: 'root', path: TLOG_PATH, router: tlogRouter, summary: 'transparency log (spec/21)' },
+  {
+    area: 'management',
+    path: '/log',
+    router: tlogManagementRouter,
+    summary: 'log switches, witnesses',
+  },
 ];

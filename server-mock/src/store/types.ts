@@ -121,6 +121,19 @@ export interface AuditRecord {
   readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/**
+ * One transparency-log entry (spec/21-transparency-log.md §2): the entry text, and who caused it
+ * (the mock's fork switch shows users the entries of their own requests).
+ */
+export interface TlogEntryRecord {
+  readonly index: number;
+  /** The entry exactly as hashed (reference/src/log/entry.ts). */
+  readonly entry: string;
+  readonly actor: string;
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+}
+
 /** Monotonic counters (file ids, share ids, audit sequence, etag generation). */
 export interface CounterRecord {
   readonly value: number;
@@ -137,6 +150,7 @@ export interface Tables {
   shares: ShareRecord;
   audit: AuditRecord;
   counters: CounterRecord;
+  tlog: TlogEntryRecord;
 }
 
 /** Every table, in the order used for fingerprints and snapshots. */
@@ -150,6 +164,7 @@ export const TABLES = [
   'shares',
   'audit',
   'counters',
+  'tlog',
 ] as const satisfies readonly (keyof Tables)[];
 
 export type TableName = (typeof TABLES)[number];
