@@ -26,10 +26,17 @@ export interface WitnessClient {
     note: string,
     leaves: readonly Uint8Array[],
   ): Promise<string>;
+  /** Cosignature lines already obtained for exactly `text` (no submission). */
+  cached(url: string, text: string): string;
 }
+
+/** How many cosigned checkpoints are remembered per witness. */
+const CACHE_LIMIT = 1000;
 
 export function witnessClient(): WitnessClient {
   const known = new Map<string, Cosigned>();
+  // Every cosignature obtained, by witness and checkpoint text: an old checkpoint stays cosigned.
+  const byText = new Map<string, string>();
   async function post(url: string, old: number, note: string, leaves: readonly Uint8Array[]) {
     const proof = old > 0 && old < leaves.length ? consistencyProof(leaves, old) : [];
     const body = `old ${old}\n${proof.map((h) => `${toBase64(h)}\n`).join('')}\n${note}`;
@@ -56,7 +63,10 @@ export function witnessClient(): WitnessClient {
       }
       const lines = await res.text();
       known.set(url, { size: leaves.length, text, lines });
+      if (byText.size >= CACHE_LIMIT) byText.delete(byText.keys().next().value!);
+      byText.set(`${url}\n${text}`, lines);
       return lines;
     },
+    cached: (url, text) => byText.get(`${url}\n${text}`) ?? '',
   };
 }
