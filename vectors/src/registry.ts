@@ -18,6 +18,7 @@ import { metadataLegacy } from './types/metadata-legacy.js';
 import { mnemonicKdf } from './types/mnemonic-kdf.js';
 import { pemKey } from './types/pem-key.js';
 import { scenario } from './types/scenario.js';
+import { logProof } from './types/log-proof.js';
 // from './types/pem-key.js';
 
 export const VECTOR_TYPES: readonly VectorType[] = [
@@ -33,6 +34,7 @@ export const VECTOR_TYPES: readonly VectorType[] = [
   metadataSignature,
   filedropEntry,
   fileDecrypt,
+  logProof,
   chain,
   scenario,
 ];
