@@ -115,7 +115,8 @@ describe('sealfold log witness', () => {
         child.once('exit', (c) => fail(new Error(`witness exited ${c}`)));
       });
       const [wurl, wkey] = lines as [string, string];
-      const raw = Buffer.from(wkey.split('+')[2]!, 'base64');
+      // The base64 part may itself contain '+': split at the first two only.
+      const raw = Buffer.from(/^[^+]+\+[0-9a-f]{8}\+(.+)$/.exec(wkey)![1]!, 'base64');
       expect(raw[0]).toBe(0x04);
       const verifier = cosignatureVerifier('witness.test/cli', new Uint8Array(raw.subarray(1)));
       const note = await (
