@@ -54,6 +54,16 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: Load
     load: () => import('./commands/key-open.js'),
   },
   {
+    name: 'log monitor',
+    summary: "follow a server's transparency log and report every key change per user",
+    load: () => import('./commands/log-monitor.js'),
+  },
+  {
+    name: 'log witness',
+    summary: 'run a transparency-log witness that cosigns only consistent checkpoints',
+    load: () => import('./commands/log-witness.js'),
+  },
+  {
     name: 'metadata open',
     summary: "verify and decrypt a folder's metadata document and print its inner document",
     load: () => import('./commands/metadata-open.js'),

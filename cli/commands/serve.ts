@@ -39,7 +39,7 @@ export const command: Command = {
   name: ['serve'],
   summary: 'run the mock Nextcloud E2EE server (test use only)',
   usage:
-    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management [--management-remote --management-token-file FILE]] [--strict-serial] [--lock-ttl SECONDS] [--fault NAME]… [--quiet]',
+    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management [--management-remote --management-token-file FILE]] [--strict-serial] [--lock-ttl SECONDS] [--transparency-log ORIGIN] [--fault NAME]… [--quiet]',
   help: `Starts the mock server and prints its base URL on one line (stdout). It runs until SIGINT
 or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
 
@@ -56,6 +56,8 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
   --management-remote allow --management on a non-loopback --host (needs the token file)
   --strict-serial     issue random certificate serials instead of Nextcloud's 0
   --lock-ttl SECONDS  age after which stale folder locks are rolled back (default 86400)
+  --transparency-log ORIGIN
+                      keep a transparency log with this origin line (spec/21-transparency-log.md)
   --hsm-pin PIN       SoftHSM user PIN (default 1234, a published test PIN)
   --fault NAME        turn on a fault switch (repeatable): deliberate misbehaviour that breaks
                       one requirement, for conformance tests; every switch is named at start
@@ -74,6 +76,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     'management-token-file': { type: 'string' },
     'strict-serial': { type: 'boolean' },
     'lock-ttl': { type: 'string' },
+    'transparency-log': { type: 'string' },
     'hsm-pin': { type: 'string' },
     fault: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
@@ -104,6 +107,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
         managementToken,
         strictSerial: args.values['strict-serial'] === true,
         lockTtlSeconds: optionalString(args, 'lock-ttl'),
+        transparencyLog: optionalString(args, 'transparency-log') ?? null,
         requestLog: args.values.quiet !== true,
         hsmUserPin: optionalString(args, 'hsm-pin'),
         faults: Array.isArray(args.values.fault) ? args.values.fault : [],

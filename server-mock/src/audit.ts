@@ -11,6 +11,7 @@
  */
 import type { StoreView, Tx } from './store/index.js';
 import type { AuditRecord } from './store/index.js';
+import { logKeyEvent } from './log-tree/append.js';
 
 /** A new event; `seq` is assigned on append. */
 export type AuditEvent = Omit<AuditRecord, 'seq'>;
@@ -30,7 +31,16 @@ export function append(tx: Tx, ev: AuditEvent): AuditRecord {
   const seq = tx.nextId('audit');
   const rec: AuditRecord = { seq, ...ev };
   tx.put('audit', String(seq).padStart(12, '0'), rec);
+  logKeyEvent(tx, rec, keyOwnerOf(tx, rec.object)); // transparency log (spec/21), same transaction
   return rec;
+}
+
+/** The certificate owner an audit object names: `user:<uid>` → uid, `share:<id>` → `s:<token>`. */
+function keyOwnerOf(view: StoreView, object: string): string | undefined {
+  if (object.startsWith('user:')) return object.slice('user:'.length);
+  if (!object.startsWith('share:')) return undefined;
+  const share = view.list('shares').find((s) => `share:${s.id}` === object);
+  return share?.token ? `s:${share.token}` : undefined;
 }
 
 /** Audit records in order, optionally only those after `since` or by `actor`/about `object`. */

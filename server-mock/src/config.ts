@@ -91,6 +91,11 @@ export interface ServerConfig {
    * Example: `npx sealfold serve --fault commit-on-abort --fault ignore-lock-token`
    */
   readonly faults: readonly FaultName[];
+  /**
+   * Keep a transparency log with this origin line (spec/21-transparency-log.md); null = no log,
+   * the server behaves as without chapter 21. Example: `npx sealfold serve --transparency-log sealfold.example/log`
+   */
+  readonly transparencyLog: string | null;
 }
 
 /** Prefix of the management API (only mounted when `management` is on). */
@@ -124,6 +129,7 @@ const DEFAULTS: ServerConfig = {
   hsmUserPin: '1234',
   hsmSoPin: '12345678',
   faults: [],
+  transparencyLog: null,
 };
 
 function bad(message: string): never {
@@ -154,6 +160,13 @@ function faultList(v: unknown): readonly FaultName[] {
     if (!isFaultName(f))
       bad(`unknown fault ${JSON.stringify(f)}; known: ${FAULT_NAMES.join(', ')}`);
   return Object.freeze(FAULT_NAMES.filter((n) => (v as unknown[]).includes(n)));
+}
+
+/** A checkpoint origin line: non-empty, no spaces, no '+' (c2sp.org/tlog-checkpoint). */
+function logOrigin(v: unknown): string {
+  const o = str('transparencyLog', v);
+  if (/[\s+]/u.test(o)) bad('transparencyLog must be an origin without spaces or "+"');
+  return o;
 }
 
 function bool(name: string, v: unknown): boolean {
@@ -209,6 +222,7 @@ export function parseConfig(
     hsmUserPin: str('hsmUserPin', v.hsmUserPin),
     hsmSoPin: str('hsmSoPin', v.hsmSoPin),
     faults: faultList(v.faults),
+    transparencyLog: v.transparencyLog === null ? null : logOrigin(v.transparencyLog),
   });
 }
 
@@ -222,6 +236,7 @@ export function describeConfig(c: ServerConfig): string[] {
       `management API enabled under ${MANAGEMENT_PREFIX}` +
         (c.managementToken === null ? '' : ` (requires the ${MANAGEMENT_TOKEN_HEADER} header)`),
     );
+  if (c.transparencyLog !== null) lines.push(`transparency log ${c.transparencyLog} (spec/21)`);
   if (c.strictSerial) lines.push('strict serials: certificates get unique random serial numbers');
   if (c.lockTtlSeconds !== DEFAULTS.lockTtlSeconds) lines.push(`lock TTL ${c.lockTtlSeconds} s`);
   // E2EE-API-083 (MUST, server): every fault switch that is on is announced at start.

@@ -125,6 +125,39 @@ describe('sealfold serve', () => {
     expect(await exited(b.child)).toBe(0);
   });
 
+  it('E2EE-LOG-004: log entries and the log key survive SIGKILL with the change they record', async () => {
+    const data = join(dir, 'data-tlog');
+    const args = [
+      '--data-dir',
+      data,
+      '--users',
+      usersFile,
+      '--transparency-log',
+      'sealfold.test/log',
+      '--quiet',
+    ];
+    const auth = { Authorization: 'Basic ' + Buffer.from('alice:alice-app').toString('base64') };
+    const a = await serve(args);
+    const cert = await api(a.url, 'POST', 'public-key', { csr: await csrFor(key.pkcs8, 'alice') });
+    expect(cert.status).toBe(200);
+    const before = await (
+      await fetch(`${a.url}/sealfold-log/checkpoint`, { headers: auth })
+    ).text();
+    a.child.kill('SIGKILL');
+    await exited(a.child);
+    const b = await serve(args);
+    const after = await (await fetch(`${b.url}/sealfold-log/checkpoint`, { headers: auth })).text();
+    // Same tree (size 1, the key entry) signed by the same key: Ed25519 is deterministic.
+    expect(after).toBe(before);
+    expect(after.split('\n')[1]).toBe('1');
+    const bundle = await fetch(`${b.url}/sealfold-log/tile/entries/000.p/1`, { headers: auth });
+    expect(Buffer.from(await bundle.arrayBuffer()).toString('utf8')).toContain(
+      'kind key\nuser alice\n',
+    );
+    b.child.kill('SIGTERM');
+    expect(await exited(b.child)).toBe(0);
+  });
+
   it('E2EE-API-081: an invalid users file stops the server with exit 1 and one line', async () => {
     const bad = join(dir, 'bad-users.json');
     writeFileSync(bad, JSON.stringify({ users: [{ uid: 'a:b', password: 'x' }] }));

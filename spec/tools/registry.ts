@@ -22,6 +22,8 @@ export const AREAS = [
   'LOCK',
   'API',
   'SEC',
+  // The transparency log (spec/21-transparency-log.md).
+  'LOG',
   // The conformance suite's own contract (spec/17-conformance.md).
   'CONF',
   // The driver protocol of client certification (spec/18-driver-protocol.md).

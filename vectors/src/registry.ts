@@ -19,6 +19,7 @@ import { mnemonicKdf } from './types/mnemonic-kdf.js';
 import { pemKey } from './types/pem-key.js';
 import { scenario } from './types/scenario.js';
 import { recoveryPolicy, recoveryWrap } from './types/recovery-key.js';
+import { logProof } from './types/log-proof.js';
 // from './types/pem-key.js';
 
 export const VECTOR_TYPES: readonly VectorType[] = [
@@ -36,6 +37,7 @@ export const VECTOR_TYPES: readonly VectorType[] = [
   fileDecrypt,
   recoveryWrap, // the recovery-key extension (spec/20-recovery-key.md)
   recoveryPolicy,
+  logProof,
   chain,
   scenario,
 ];

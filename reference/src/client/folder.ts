@@ -36,6 +36,7 @@ import * as dav from '../http/webdav.js';
 import { ServerRejected } from '../http/ocs.js';
 import type { Device } from './device.js';
 import { setOwn } from '../_internal/records.js';
+import { sha256Hex, utf8 } from '../_internal/bytes.js';
 import { trustWarnings, type TrustWarning } from './trust.js';
 
 /** Where a folder of the tree lives on the server. */
@@ -186,7 +187,10 @@ function marksOf(
 async function acceptMarks(
   device: Device,
   marks: Record<string, FolderHighWater>,
+  written: readonly MetadataUpload[] = [],
 ): Promise<boolean> {
+  const documents: Record<string, string> = {};
+  for (const m of written) setOwn(documents, m.folderId, m.document);
   const store = marksStore(device);
   let firstSight = false;
   const accepted: Array<[string, FolderHighWater]> = [];
@@ -199,7 +203,13 @@ async function acceptMarks(
   // E2EE-META-076 (MUST, client): the witness also sees every head this client wrote.
   if (device.witness !== undefined) {
     await device.witness.witness(
-      accepted.map(([folderId, mark]) => ({ folderId, mark })),
+      accepted.map(([folderId, mark]) => ({
+        folderId,
+        mark,
+        ...(documents[folderId] === undefined
+          ? {}
+          : { documentHash: sha256Hex(utf8(documents[folderId])), signer: device.userId }),
+      })),
       'written',
     );
   }
@@ -379,7 +389,7 @@ export async function transact<T extends FolderChange>(
     });
     const { result, locations, warnings } = out;
     // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
-    await acceptMarks(device, marksOf(result.state, result.metadata));
+    await acceptMarks(device, marksOf(result.state, result.metadata), result.metadata);
     await saveMembers(device, rootId, result.state.members);
     return {
       handle: {
@@ -407,7 +417,7 @@ export async function createTopFolder(device: Device, path: string): Promise<Fol
   await withLock(device, rootId, first.counter, (token) =>
     api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true),
   );
-  await acceptMarks(device, marksOf(change.state, change.metadata));
+  await acceptMarks(device, marksOf(change.state, change.metadata), change.metadata);
   await saveMembers(device, rootId, change.state.members);
   return {
     rootPath: path,

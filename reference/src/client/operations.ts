@@ -25,7 +25,7 @@ import {
   verifiedFiledropRecipients,
 } from '../sharing/index.js';
 import { decryptFile } from '../files/index.js';
-import { pinIdentity } from '../certs/index.js';
+import { parseCertificate, pinIdentity } from '../certs/index.js';
 import * as api from '../http/e2ee-api.js';
 import * as dav from '../http/webdav.js';
 import type { Device } from './device.js';
@@ -150,6 +150,11 @@ export async function shareFolder(
       throw new SealfoldError('NOT_FOUND', 'the recipient has no certificate');
     const recipient: FolderMember = { userId, certificate };
     const known = (await device.pins.get(pinIdentity('user', userId))) !== undefined;
+    // E2EE-LOG-063 (MUST, client): a recipient key seen for the first time must be the one logged.
+    if (!known && device.witness !== undefined) {
+      const certificateHash = parseCertificate(certificate).fingerprint;
+      await device.witness.witness([], 'read', [{ userId, certificateHash }]);
+    }
     const shared = (
       await transact(device, handle, (s, ctx) =>
         addMember(s, ctx, recipient, {

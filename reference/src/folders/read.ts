@@ -15,7 +15,7 @@
  * @module
  */
 import { SealfoldError } from '../errors/index.js';
-import { toHex } from '../_internal/bytes.js';
+import { sha256Hex, toHex, utf8 } from '../_internal/bytes.js';
 import { setOwn } from '../_internal/records.js';
 import { certificateRecord, checkPin, pinIdentity, type PinRecord } from '../certs/pinning.js';
 import type { PinStore } from '../certs/index.js';
@@ -47,6 +47,17 @@ export interface FetchedDocument {
 export interface FolderHead {
   readonly folderId: string;
   readonly mark: FolderHighWater;
+  /** Lowercase hex SHA-256 of the document exactly as fetched or written (spec/21 §2). */
+  readonly documentHash?: string;
+  /** User id of the document's verified signer (absent when the signature check was skipped). */
+  readonly signer?: string;
+}
+
+/** A member key this read pins for the first time: its user id and certificate hash. */
+export interface FirstSeenKey {
+  readonly userId: string;
+  /** Lowercase hex SHA-256 of the certificate DER. */
+  readonly certificateHash: string;
 }
 
 /**
@@ -55,7 +66,11 @@ export interface FolderHead {
  * and may refuse the read by throwing; and every head this client wrote (E2EE-META-076).
  */
 export interface ForkWitness {
-  witness(heads: readonly FolderHead[], origin: 'read' | 'written'): Promise<void>;
+  witness(
+    heads: readonly FolderHead[],
+    origin: 'read' | 'written',
+    firstSeenKeys?: readonly FirstSeenKey[],
+  ): Promise<void>;
 }
 
 /** The persisted trust state a read is checked against (read only until the commit). */
@@ -91,6 +106,8 @@ export interface PendingTrust {
     readonly folderId: string;
     readonly mark: FolderHighWater;
     readonly firstSight: boolean;
+    readonly documentHash?: string;
+    readonly signer?: string;
   }[];
 }
 
@@ -253,11 +270,18 @@ async function runSteps(
   }
 
   // 10. Freshness against the persisted mark (read only).
-  const marks: { folderId: string; mark: FolderHighWater; firstSight: boolean }[] = [];
+  const marks: PendingTrust['marks'][number][] = [];
   if (!skips.has('freshness')) {
     const previous = await loadHighWater(trust.marks!, input.folderId!);
     const mark = checkFreshness(previous, stateOf(decrypted!));
-    marks.push({ folderId: input.folderId!, mark, firstSight: previous === undefined });
+    marks.push({
+      folderId: input.folderId!,
+      mark,
+      firstSight: previous === undefined,
+      // What a transparency log records of this document (spec/21 §2), for the fork witness.
+      documentHash: sha256Hex(utf8(input.fetched.document)),
+      ...(signer ? { signer: signer.signerUserId } : {}),
+    });
   }
   return { doc, members, signer, decrypted, pending: { pins, marks } };
 }
@@ -532,7 +556,19 @@ export async function acceptFolder(
   const read = await readFolderTree(input, trust);
   const heads = read.documents.flatMap((d) => d.pending.marks);
   // E2EE-META-076 (MUST, client): the fork witness sees the heads before anything is committed.
-  if (trust.witness !== undefined) await trust.witness.witness(heads, 'read');
+  const firstSeenKeys = read.documents.flatMap((d) =>
+    d.pending.pins.flatMap((p) =>
+      p.identity.startsWith('user:') && p.record.certificateSha256 !== undefined
+        ? [
+            {
+              userId: p.identity.slice('user:'.length),
+              certificateHash: p.record.certificateSha256,
+            },
+          ]
+        : [],
+    ),
+  );
+  if (trust.witness !== undefined) await trust.witness.witness(heads, 'read', firstSeenKeys);
   await commitTrust(
     trust,
     read.documents.map((d) => d.pending),

@@ -18,6 +18,7 @@
  */
 
 import { append } from '../audit.js';
+import { committedDocs, logCommittedDocs } from '../log-tree/append.js';
 import { tree as storeTree, type Store, type StoreView, type Tx } from '../store/index.js';
 import { e2eeContext, type E2eeAuditEvent, type E2eeContext } from './context.js';
 import { isStaleLock, rollbackStaleLocks } from './locks.js';
@@ -156,15 +157,22 @@ export function withE2ee<R>(
 ): R {
   return store.transact((tx) => {
     const state = loadE2eeState(tx);
+    const before = committedDocs(state.meta);
+    let committer: string | null = null;
     const ctx = e2eeContext(treeOf(tx, Math.floor(opts.now / 1000)), state, {
       now: () => opts.now,
       lockTtlMs: opts.lockTtlMs,
       ...(opts.rng ? { rng: opts.rng } : {}),
       ...(opts.faults ? { faults: opts.faults } : {}),
       ...(opts.profile ? { profile: opts.profile } : {}),
-      audit: (e) => auditEvent(tx, opts.now, e),
+      audit: (e) => {
+        committer = e.user;
+        auditEvent(tx, opts.now, e);
+      },
     });
     const out = fn(ctx, tx);
+    // Transparency log (spec/21, E2EE-LOG-004): committed documents are logged in this transaction.
+    logCommittedDocs(tx, before, committedDocs(state.meta), committer, opts.now);
     // put stores a deep-frozen copy, so `state` itself needs no copy here.
     tx.put('documents', E2EE_DOCUMENT, { json: state });
     return out;

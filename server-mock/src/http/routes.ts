@@ -25,6 +25,9 @@ import { lockRouter } from './e2ee/lock.js';
 import { metadataRouter } from './e2ee/metadata.js';
 import { e2eePublicRouter } from './e2ee/public.js';
 import { recoveryKeyManagementRouter, recoveryKeyRouter } from '../recovery-key/routes.js';
+import { tlogRouter } from '../log-tree/router.js';
+import { tlogManagementRouter } from '../log-tree/management.js';
+import { TLOG_PATH } from '../log-tree/paths.js';
 
 export type Area = 'e2ee' | 'ocs' | 'root' | 'management';
 
@@ -65,5 +68,12 @@ export const ROUTES: readonly Mount[] = [
     path: '/',
     router: recoveryKeyManagementRouter,
     summary: 'recovery key enable, change, disable',
+  },
+  { area: 'root', path: TLOG_PATH, router: tlogRouter, summary: 'transparency log (spec/21)' },
+  {
+    area: 'management',
+    path: '/log',
+    router: tlogManagementRouter,
+    summary: 'log switches, witnesses',
   },
 ];

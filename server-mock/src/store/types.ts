@@ -132,6 +132,19 @@ export interface RecoveryKeyRecord {
   readonly enabledAt: number;
 }
 
+/**
+ * One transparency-log entry (spec/21-transparency-log.md §2): the entry text, and who caused it
+ * (the mock's fork switch shows users the entries of their own requests).
+ */
+export interface TlogEntryRecord {
+  readonly index: number;
+  /** The entry exactly as hashed (reference/src/log/entry.ts). */
+  readonly entry: string;
+  readonly actor: string;
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+}
+
 /** Monotonic counters (file ids, share ids, audit sequence, etag generation). */
 export interface CounterRecord {
   readonly value: number;
@@ -149,6 +162,7 @@ export interface Tables {
   audit: AuditRecord;
   counters: CounterRecord;
   recoveryKey: RecoveryKeyRecord;
+  tlog: TlogEntryRecord;
 }
 
 /** Every table, in the order used for fingerprints and snapshots. */
@@ -163,6 +177,7 @@ export const TABLES = [
   'audit',
   'counters',
   'recoveryKey',
+  'tlog',
 ] as const satisfies readonly (keyof Tables)[];
 
 export type TableName = (typeof TABLES)[number];

@@ -12,6 +12,7 @@ import { requireUser } from '../context.js';
 import { sendOcs } from './envelope.js';
 import { PROFILE_INFO, versionString } from '../../profiles.js';
 import { recoveryKeyCapability } from '../../recovery-key/routes.js';
+import { logCapability } from '../../log-tree/router.js';
 
 export function cloudRouter(deps: Deps): Router {
   const r = Router();
@@ -21,12 +22,14 @@ export function cloudRouter(deps: Deps): Router {
 }
 
 /** GET /capabilities */
-function getCapabilities({ config, store, faults }: Deps): RequestHandler {
+function getCapabilities(deps: Deps): RequestHandler {
+  const { config, store, faults } = deps;
   const info = PROFILE_INFO[config.profile];
   return (req, res) => {
     const uid = req.sealfold.user;
     const [major, minor, micro] = info.serverVersion;
     // E2EE-API-010 (MUST, server): advertise the E2EE API version and whether the user's keys exist.
+    const tlog = logCapability(deps);
     const e2ee = {
       enabled: true,
       'api-version': info.apiVersion,
@@ -35,6 +38,8 @@ function getCapabilities({ config, store, faults }: Deps): RequestHandler {
         faults.on('keys-exist-always-true') ||
         (uid !== null && !!store.get('publicKeys', uid) && !!store.get('privateKeys', uid)),
       ...recoveryKeyCapability(),
+      // E2EE-LOG-001 (MUST, server): the log is advertised exactly when the server keeps one.
+      ...(tlog === null ? {} : { 'transparency-log': tlog }),
     };
     sendOcs(req, res, {
       version: {

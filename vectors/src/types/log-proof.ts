@@ -1,0 +1,278 @@
+/**
+ * `log-proof` (primitives): the transparency log's formats (spec/21-transparency-log.md):
+ * RFC 9162 inclusion and consistency proofs over trees of Sealfold log entries (E2EE-LOG-010..012),
+ * C2SP signed-note checkpoints by an Ed25519 log key (E2EE-LOG-020..022) and Ed25519 witness
+ * cosignatures (E2EE-LOG-050). Keys come from the generator's seeded randomness; every invalid
+ * test changes one thing of a valid one.
+ *
+ * @module
+ */
+import { VectorFileBuilder } from '../envelope.js';
+import type { GenContext } from '../context.js';
+import { hex, unhex } from '../repr.js';
+import { verdict, type VectorType } from '../vector-type.js';
+import { encodeLogEntry } from '../../../reference/src/log/entry.js';
+import {
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  rootHash,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../../reference/src/log/merkle.js';
+import { formatCheckpoint, openCheckpoint } from '../../../reference/src/log/checkpoint.js';
+import {
+  formatVerifierKey,
+  noteSignerFromSeed,
+  parseVerifierKey,
+  signNote,
+} from '../../../reference/src/log/note.js';
+import {
+  cosignCheckpoint,
+  cosignatureVerifier,
+  cosignerFromSeed,
+  verifyCosignatures,
+} from '../../../reference/src/log/cosignature.js';
+
+const TYPE = 'log-proof';
+const ORIGIN = 'vectors.sealfold.example/log';
+
+const flip = (b: Uint8Array): Uint8Array => b.map((x, i) => (i === 0 ? x ^ 1 : x));
+
+export const logProof: VectorType = {
+  type: TYPE,
+  family: 'primitives',
+  inFields: [
+    'entryHexList',
+    'index',
+    'size',
+    'oldSize',
+    'proofHexList',
+    'rootHex',
+    'oldRootHex',
+    'noteWire',
+    'verifierKeyWire',
+    'cosignerName',
+    'cosignerPublicKeyHex',
+  ],
+  outFields: ['size', 'rootHex', 'cosigners'],
+  async generate(ctx: GenContext) {
+    const b = new VectorFileBuilder(
+      TYPE,
+      ctx.source,
+      [
+        'Transparency-log proofs and notes. entryHexList are log entries (spec/21 §2), hashed as RFC 9162',
+        'leaves; inclusion and consistency tests give proofHexList (hashes in order) and the roots. Checkpoint',
+        'tests give a signed note and the log verifier key; cosignature tests add a witness key.',
+      ],
+      {
+        Tampered: {
+          bugType: 'AUTH_BYPASS',
+          description: 'One bit of a proof hash, a root, a size or a signature changed.',
+          requirements: ['E2EE-LOG-011', 'E2EE-LOG-012', 'E2EE-LOG-020'],
+        },
+        WrongKey: {
+          bugType: 'AUTH_BYPASS',
+          description: 'Signed by another key with the same name, or naming another origin.',
+          requirements: ['E2EE-LOG-020', 'E2EE-LOG-022'],
+        },
+      },
+    );
+    const entries = Array.from({ length: 13 }, (_, i) =>
+      encodeLogEntry(
+        i % 3 === 0
+          ? { kind: 'key', userId: `user${i}`, certificateHash: hex(ctx.rng(`log-cert-${i}`)(32)) }
+          : {
+              kind: 'metadata',
+              folderId: String(100 + (i % 4)),
+              counter: i,
+              documentHash: hex(ctx.rng(`log-doc-${i}`)(32)),
+              signer: `user${i % 5}`,
+            },
+      ),
+    );
+    const leaves = entries.map(leafHash);
+    const entryHexList = entries.map(hex);
+    b.group({ operation: 'inclusion' });
+    for (const [size, index] of [
+      [1, 0],
+      [7, 3],
+      [8, 7],
+      [13, 0],
+      [13, 12],
+    ] as const) {
+      const proof = inclusionProof(leaves.slice(0, size), index);
+      const root = rootHash(leaves.slice(0, size));
+      const input = {
+        entryHexList: entryHexList.slice(0, size),
+        index,
+        size,
+        proofHexList: proof.map(hex),
+        rootHex: hex(root),
+      };
+      b.add({
+        slug: `inclusion-${index}-of-${size}`,
+        comment: `entry ${index} in a tree of ${size}`,
+        requirements: ['E2EE-LOG-010', 'E2EE-LOG-011'],
+        in: input,
+        expect: { result: 'valid' },
+      });
+      if (proof.length > 0)
+        b.add({
+          slug: `inclusion-${index}-of-${size}-tampered`,
+          comment: 'first proof hash changed',
+          flags: ['Tampered'],
+          requirements: ['E2EE-LOG-011'],
+          in: { ...input, proofHexList: [hex(flip(proof[0]!)), ...proof.slice(1).map(hex)] },
+          expect: { result: 'invalid', error: 'LOG_PROOF_INVALID' },
+        });
+    }
+    b.group({ operation: 'consistency' });
+    for (const [m, n] of [
+      [1, 2],
+      [3, 7],
+      [4, 8],
+      [6, 13],
+      [13, 13],
+    ] as const) {
+      const proof = consistencyProof(leaves.slice(0, n), m);
+      const input = {
+        entryHexList: entryHexList.slice(0, n),
+        oldSize: m,
+        size: n,
+        proofHexList: proof.map(hex),
+        oldRootHex: hex(rootHash(leaves.slice(0, m))),
+        rootHex: hex(rootHash(leaves.slice(0, n))),
+      };
+      b.add({
+        slug: `consistency-${m}-to-${n}`,
+        comment: `from ${m} to ${n}`,
+        requirements: ['E2EE-LOG-012'],
+        in: input,
+        expect: { result: 'valid' },
+      });
+      if (m < n)
+        b.add({
+          slug: `consistency-${m}-to-${n}-forked`,
+          comment: 'the old root of another history',
+          flags: ['Tampered'],
+          requirements: ['E2EE-LOG-012'],
+          in: { ...input, oldRootHex: hex(flip(unhex(input.oldRootHex))) },
+          expect: { result: 'invalid', error: 'LOG_PROOF_INVALID' },
+        });
+    }
+    const log = noteSignerFromSeed(ORIGIN, ctx.rng('log-key')(32));
+    const other = noteSignerFromSeed(ORIGIN, ctx.rng('log-other-key')(32));
+    const vkey = formatVerifierKey(log.verifier);
+    const text = formatCheckpoint({ origin: ORIGIN, size: 13, root: rootHash(leaves) });
+    const note = signNote(text, [log]);
+    b.group({ operation: 'checkpoint' });
+    b.add({
+      slug: 'checkpoint-valid',
+      comment: 'a checkpoint of the 13-entry tree',
+      requirements: ['E2EE-LOG-020', 'E2EE-LOG-021', 'E2EE-LOG-022'],
+      in: { noteWire: note, verifierKeyWire: vkey },
+      expect: { result: 'valid', size: 13, rootHex: hex(rootHash(leaves)) },
+    });
+    b.add({
+      slug: 'checkpoint-other-key',
+      comment: 'signed by another key of the same name (ignored: no known signature)',
+      flags: ['WrongKey'],
+      requirements: ['E2EE-LOG-020'],
+      in: { noteWire: signNote(text, [other]), verifierKeyWire: vkey },
+      expect: { result: 'invalid', error: 'LOG_SIGNATURE_INVALID' },
+    });
+    b.add({
+      slug: 'checkpoint-size-changed',
+      comment: 'the size line changed after signing',
+      flags: ['Tampered'],
+      requirements: ['E2EE-LOG-020'],
+      in: { noteWire: note.replace('\n13\n', '\n14\n'), verifierKeyWire: vkey },
+      expect: { result: 'invalid', error: 'LOG_SIGNATURE_INVALID' },
+    });
+    b.add({
+      slug: 'checkpoint-extension-line',
+      comment: 'an extension line (signed)',
+      requirements: ['E2EE-LOG-021'],
+      in: { noteWire: signNote(`${text}ext\n`, [log]), verifierKeyWire: vkey },
+      expect: { result: 'invalid', error: 'LOG_NOTE_MALFORMED' },
+    });
+    const w = cosignerFromSeed('vectors.sealfold.example/witness', ctx.rng('witness-key')(32));
+    const cosigned = note + cosignCheckpoint(text, w, 1_767_225_600);
+    b.group({ operation: 'cosignature' });
+    const cin = {
+      noteWire: cosigned,
+      verifierKeyWire: vkey,
+      cosignerName: w.name,
+      cosignerPublicKeyHex: hex(w.verifier.publicKey),
+    };
+    b.add({
+      slug: 'cosignature-valid',
+      comment: 'an Ed25519 cosignature/v1 at 2026-01-01',
+      requirements: ['E2EE-LOG-050'],
+      in: cin,
+      expect: { result: 'valid', cosigners: [w.name] },
+    });
+    const bad = cosigned.replace(
+      /(\u2014 vectors\.sealfold\.example\/witness )(\S)/,
+      (_m, p: string, c: string) => p + (c === 'A' ? 'B' : 'A'),
+    );
+    b.add({
+      slug: 'cosignature-tampered',
+      comment: 'the cosignature changed',
+      flags: ['Tampered'],
+      requirements: ['E2EE-LOG-050'],
+      in: { ...cin, noteWire: bad },
+      expect: { result: 'invalid', error: 'LOG_SIGNATURE_INVALID' },
+    });
+    return b.file;
+  },
+  async run(test, group) {
+    const i = test.in as Record<string, unknown>;
+    const hashes = (k: string) => (i[k] as string[]).map(unhex);
+    return verdict(() => {
+      switch (group.params['operation']) {
+        case 'inclusion': {
+          const leaves = hashes('entryHexList').map(leafHash);
+          verifyInclusion(
+            i['index'] as number,
+            i['size'] as number,
+            leaves[i['index'] as number]!,
+            hashes('proofHexList'),
+            unhex(i['rootHex'] as string),
+          );
+          return {};
+        }
+        case 'consistency':
+          verifyConsistency(
+            i['oldSize'] as number,
+            i['size'] as number,
+            hashes('proofHexList'),
+            unhex(i['oldRootHex'] as string),
+            unhex(i['rootHex'] as string),
+          );
+          return {};
+        case 'checkpoint': {
+          const cp = openCheckpoint(
+            i['noteWire'] as string,
+            parseVerifierKey(i['verifierKeyWire'] as string),
+          );
+          return { size: cp.size, rootHex: hex(cp.root) };
+        }
+        case 'cosignature': {
+          const cp = openCheckpoint(
+            i['noteWire'] as string,
+            parseVerifierKey(i['verifierKeyWire'] as string),
+          );
+          const v = cosignatureVerifier(
+            i['cosignerName'] as string,
+            unhex(i['cosignerPublicKeyHex'] as string),
+          );
+          return { cosigners: verifyCosignatures(cp.note, [v], 1) };
+        }
+        default:
+          throw new Error(`unknown operation ${String(group.params['operation'])}`);
+      }
+    });
+  },
+};
