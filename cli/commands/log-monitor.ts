@@ -6,13 +6,14 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { printJson, readInputText, requireString, UsageError, type Command } from '../command.js';
-import { parseVerifierKey } from '../../reference/src/log/note.js';
-import { followLog } from '../../reference/src/log/monitor.js';
-import { newLogTrust, type LogTrust } from '../../reference/src/log/verifier.js';
-import { httpLogSource } from '../../reference/src/log/source.js';
+import { LIMITS } from '../input.js';
+import { parseVerifierKey } from '../../reference/src/log/index.js';
+import { followLog } from '../../reference/src/log/index.js';
+import { newLogTrust, type LogTrust } from '../../reference/src/log/index.js';
+import { httpLogSource } from '../../reference/src/log/index.js';
 import { writeFileAtomic } from '../../server-mock/src/store/index.js';
 
 export const command: Command = {
@@ -47,6 +48,7 @@ export const command: Command = {
       io.cwd,
       requireString(args, 'password-file'),
       '--password-file',
+      LIMITS.token,
     ).trim();
     const logKey = parseVerifierKey(requireString(args, 'log-key'));
     const statePath = resolve(io.cwd, requireString(args, 'state'));
@@ -58,7 +60,7 @@ export const command: Command = {
       (expected[m[1]!] ??= []).push(m[2]!);
     }
     const before: LogTrust = existsSync(statePath)
-      ? (JSON.parse(readFileSync(statePath, 'utf8')) as LogTrust)
+      ? (JSON.parse(readInputText(io.cwd, statePath, '--state', LIMITS.json)) as LogTrust)
       : newLogTrust(logKey.name);
     const ctx = {
       account: {

@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { LIMITS, readBoundedInput } from '../input.js';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { requireString, UsageError, type Command } from '../command.js';
-import { cosignerFromSeed } from '../../reference/src/log/cosignature.js';
-import { formatVerifierKey, parseVerifierKey } from '../../reference/src/log/note.js';
+import { cosignerFromSeed } from '../../reference/src/log/index.js';
+import { formatVerifierKey, parseVerifierKey } from '../../reference/src/log/index.js';
 import { startWitness } from '../../server-mock/src/log-tree/witness-server.js';
 import { writeFileAtomic } from '../../server-mock/src/store/index.js';
 import { isSealfoldError } from '../../reference/src/errors/index.js';
@@ -21,7 +22,9 @@ function seedFile(path: string): Uint8Array {
     mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, `${randomBytes(32).toString('hex')}\n`, 0o600);
   }
-  const hex = readFileSync(path, 'utf8').trim();
+  const hex = Buffer.from(readBoundedInput('.', path, '--key-file', LIMITS.token))
+    .toString('utf8')
+    .trim();
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new UsageError(`--key-file ${path}: not 64 hex digits`);
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }

@@ -19,8 +19,8 @@ import {
   testServer,
   type TestServer,
 } from '../../server-mock/test/_support/server.js';
-import { cosignatureVerifier } from '../../reference/src/log/cosignature.js';
-import { verifyCosignatures } from '../../reference/src/log/cosignature.js';
+import { cosignatureVerifier } from '../../reference/src/log/index.js';
+import { verifyCosignatures } from '../../reference/src/log/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-log-cli-'));
 let s: TestServer;

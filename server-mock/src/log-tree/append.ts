@@ -7,9 +7,9 @@
  * @module
  */
 import type { StoreView, Tx, AuditRecord } from '../store/index.js';
-import type { LogEntry } from '../../../reference/src/log/entry.js';
-import { encodeLogEntry } from '../../../reference/src/log/entry.js';
-import { fromUtf8, sha256Hex, utf8 } from '../../../reference/src/_internal/bytes.js';
+import type { LogEntry } from '../../../reference/src/log/index.js';
+import { encodeLogEntry } from '../../../reference/src/log/index.js';
+import { fromUtf8, sha256Hex, utf8 } from '../../../reference/src/bytes/index.js';
 import { putTlogSettings, tlogSettings } from './state.js';
 
 /** Audit actions that change a user's key (E2EE-LOG-003). */

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../store/index.js';
-import { noteSignerFromSeed, type NoteSigner } from '../../../reference/src/log/note.js';
+import { noteSignerFromSeed, type NoteSigner } from '../../../reference/src/log/index.js';
 
 /** File of the seed inside `<dataDir>/tlog/`. */
 export const LOG_KEY_FILE = 'log-key';

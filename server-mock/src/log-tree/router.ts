@@ -9,9 +9,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../http/context.js';
 import { requireUser } from '../http/context.js';
-import { consistencyProof, inclusionProof } from '../../../reference/src/log/merkle.js';
-import { formatVerifierKey, type NoteSigner } from '../../../reference/src/log/note.js';
-import { toBase64, utf8 } from '../../../reference/src/_internal/bytes.js';
+import { consistencyProof, inclusionProof } from '../../../reference/src/log/index.js';
+import { formatVerifierKey, type NoteSigner } from '../../../reference/src/log/index.js';
+import { toBase64, utf8 } from '../../../reference/src/bytes/index.js';
 import { openLogKey } from './key.js';
 import { logViewFor, signCheckpoint } from './view.js';
 import { putTlogSettings, tlogSettings } from './state.js';

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { consistencyProof } from '../../../reference/src/log/merkle.js';
-import { toBase64 } from '../../../reference/src/_internal/bytes.js';
+import { consistencyProof } from '../../../reference/src/log/index.js';
+import { toBase64 } from '../../../reference/src/bytes/index.js';
 
 /** Longest wait for a witness, in milliseconds. */
 const WITNESS_TIMEOUT_MS = 5000;

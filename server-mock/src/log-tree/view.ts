@@ -7,11 +7,11 @@
  * @module
  */
 import type { StoreView, TlogEntryRecord } from '../store/index.js';
-import type { NoteSigner } from '../../../reference/src/log/note.js';
-import { utf8 } from '../../../reference/src/_internal/bytes.js';
-import { leafHash, rootHash } from '../../../reference/src/log/merkle.js';
-import { formatCheckpoint } from '../../../reference/src/log/checkpoint.js';
-import { signNote } from '../../../reference/src/log/note.js';
+import type { NoteSigner } from '../../../reference/src/log/index.js';
+import { utf8 } from '../../../reference/src/bytes/index.js';
+import { leafHash, rootHash } from '../../../reference/src/log/index.js';
+import { formatCheckpoint } from '../../../reference/src/log/index.js';
+import { signNote } from '../../../reference/src/log/index.js';
 import { tlogSettings } from './state.js';
 
 /** One branch of the log as a requester sees it. */

@@ -9,13 +9,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
-import type { NoteVerifier } from '../../../reference/src/log/note.js';
-import type { Cosigner } from '../../../reference/src/log/cosignature.js';
+import type { NoteVerifier } from '../../../reference/src/log/index.js';
+import type { Cosigner } from '../../../reference/src/log/index.js';
 import {
   addCheckpoint,
   latestCheckpoint,
   type WitnessState,
-} from '../../../reference/src/log/witness.js';
+} from '../../../reference/src/log/index.js';
 import { writeFileAtomic } from '../store/index.js';
 
 /** Largest request body accepted (a checkpoint, 63 proof lines and a few signatures). */

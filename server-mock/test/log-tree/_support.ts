@@ -13,9 +13,9 @@ import {
   testServer,
   type TestServer,
 } from '../_support/server.js';
-import { parseCheckpointText } from '../../../reference/src/log/checkpoint.js';
-import { openNote, parseVerifierKey } from '../../../reference/src/log/note.js';
-import { decodeLogEntry, type LogEntry } from '../../../reference/src/log/entry.js';
+import { parseCheckpointText } from '../../../reference/src/log/index.js';
+import { openNote, parseVerifierKey } from '../../../reference/src/log/index.js';
+import { decodeLogEntry, type LogEntry } from '../../../reference/src/log/index.js';
 
 export const ORIGIN = 'sealfold.test/log';
 const E2EE_V2 = E2EE_V1.replace('/v1', '/v2');

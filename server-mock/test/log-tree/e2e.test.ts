@@ -28,15 +28,12 @@ import {
   type HttpRequest,
   type HttpTransport,
 } from '../../../reference/src/http/index.js';
-import { parseVerifierKey, type NoteVerifier } from '../../../reference/src/log/note.js';
-import { cosignerFromSeed } from '../../../reference/src/log/cosignature.js';
-import { httpLogSource, httpWitnessSource } from '../../../reference/src/log/source.js';
-import {
-  memoryLogTrustStore,
-  transparencyLogWitness,
-} from '../../../reference/src/log/fork-witness.js';
-import { newLogTrust } from '../../../reference/src/log/verifier.js';
-import { followLog } from '../../../reference/src/log/monitor.js';
+import { parseVerifierKey, type NoteVerifier } from '../../../reference/src/log/index.js';
+import { cosignerFromSeed } from '../../../reference/src/log/index.js';
+import { httpLogSource, httpWitnessSource } from '../../../reference/src/log/index.js';
+import { memoryLogTrustStore, transparencyLogWitness } from '../../../reference/src/log/index.js';
+import { newLogTrust } from '../../../reference/src/log/index.js';
+import { followLog } from '../../../reference/src/log/index.js';
 import { parseCertificate } from '../../../reference/src/certs/index.js';
 import { createCsr, csrToPem } from '../../../reference/src/certs/index.js';
 import { generateUserKeyPair } from '../../../reference/src/keys/index.js';

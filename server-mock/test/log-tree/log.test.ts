@@ -8,14 +8,14 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CREDS, E2EE_V1, keySeeds, ocs, testServer, type KeySeeds } from '../_support/server.js';
 import { checkpointOf, commit, entriesOf, getLog, logServer, newFolder } from './_support.js';
-import { utf8 } from '../../../reference/src/_internal/bytes.js';
-import { encodeLogEntry } from '../../../reference/src/log/entry.js';
+import { utf8 } from '../../../reference/src/bytes/index.js';
+import { encodeLogEntry } from '../../../reference/src/log/index.js';
 import {
   leafHash,
   rootHash,
   verifyConsistency,
   verifyInclusion,
-} from '../../../reference/src/log/merkle.js';
+} from '../../../reference/src/log/index.js';
 
 const doc = (n: number) => JSON.stringify({ metadata: { ciphertext: `c${n}` }, version: '2.0' });
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
