@@ -56,95 +56,113 @@ describe('E2EE-LOG-001 capability', () => {
   });
 });
 
-describe('E2EE-LOG-003 E2EE-LOG-004 E2EE-LOG-006 E2EE-LOG-030 E2EE-LOG-031 entries, checkpoints, bundles, proofs', () => {
-  it('a certificate issuance and a committed document are logged with exactly the listed fields', async () => {
-    const s = await logServer();
-    await issue(s.app, 'alice');
-    const id = await newFolder(s.app, 'vault', doc(1));
-    await commit(s.app, id, 2, doc(2));
-    const cp = await checkpointOf(s.app);
-    expect(cp.size).toBe(3);
-    const entries = await entriesOf(s.app, cp.size);
-    const fp = s.store.get('publicKeys', 'alice')!.fingerprint;
-    expect(entries).toEqual([
-      { kind: 'key', userId: 'alice', certificateHash: fp },
-      {
-        kind: 'metadata',
-        folderId: String(id),
-        counter: 0,
-        documentHash: sha(doc(1)),
-        signer: 'alice',
-      },
-      {
-        kind: 'metadata',
-        folderId: String(id),
-        counter: 2,
-        documentHash: sha(doc(2)),
-        signer: 'alice',
-      },
-    ]);
-    // E2EE-LOG-006: no name of the folder, no document bytes in any entry
-    for (const r of s.store.list('tlog')) {
-      expect(r.entry).not.toContain('vault');
-      expect(r.entry).not.toContain('ciphertext');
-    }
-    const leaves = entries.map((e) => leafHash(encodeLogEntry(e)));
-    expect(cp.root).toEqual(rootHash(leaves));
-    // proofs for every index and every older size verify against the checkpoint
-    for (let i = 0; i < cp.size; i++) {
-      const p = (
-        await getLog(s.app, `/proof/inclusion?size=${cp.size}&index=${i}`)
-      ).body.toString();
-      const proof = p
-        .split('\n')
-        .filter(Boolean)
-        .map((b) => new Uint8Array(Buffer.from(b, 'base64')));
-      verifyInclusion(i, cp.size, leaves[i]!, proof, cp.root);
-    }
-    for (let m = 1; m < cp.size; m++) {
-      const p = (
-        await getLog(s.app, `/proof/consistency?old=${m}&size=${cp.size}`)
-      ).body.toString();
-      const proof = p
-        .split('\n')
-        .filter(Boolean)
-        .map((b) => new Uint8Array(Buffer.from(b, 'base64')));
-      verifyConsistency(m, cp.size, proof, rootHash(leaves.slice(0, m)), cp.root);
-    }
-    // E2EE-LOG-030: beyond the served size is 404, malformed is 400
-    expect((await getLog(s.app, '/tile/entries/000.p/4')).status).toBe(404);
-    expect((await getLog(s.app, '/tile/entries/000')).status).toBe(404);
-    expect((await getLog(s.app, '/tile/entries/0.p/1')).status).toBe(400);
-    expect((await getLog(s.app, `/proof/inclusion?size=${cp.size + 1}&index=0`)).status).toBe(404);
-    expect((await getLog(s.app, '/proof/inclusion?size=x&index=0')).status).toBe(400);
-    expect((await getLog(s.app, '/proof/consistency?old=0&size=1')).status).toBe(400);
-  });
+describe(
+  'entries, checkpoints, bundles, proofs',
+  {
+    meta: {
+      requirements: [
+        'E2EE-LOG-003',
+        'E2EE-LOG-004',
+        'E2EE-LOG-006',
+        'E2EE-LOG-030',
+        'E2EE-LOG-031',
+      ],
+    },
+  },
+  () => {
+    it('a certificate issuance and a committed document are logged with exactly the listed fields', async () => {
+      const s = await logServer();
+      await issue(s.app, 'alice');
+      const id = await newFolder(s.app, 'vault', doc(1));
+      await commit(s.app, id, 2, doc(2));
+      const cp = await checkpointOf(s.app);
+      expect(cp.size).toBe(3);
+      const entries = await entriesOf(s.app, cp.size);
+      const fp = s.store.get('publicKeys', 'alice')!.fingerprint;
+      expect(entries).toEqual([
+        { kind: 'key', userId: 'alice', certificateHash: fp },
+        {
+          kind: 'metadata',
+          folderId: String(id),
+          counter: 0,
+          documentHash: sha(doc(1)),
+          signer: 'alice',
+        },
+        {
+          kind: 'metadata',
+          folderId: String(id),
+          counter: 2,
+          documentHash: sha(doc(2)),
+          signer: 'alice',
+        },
+      ]);
+      // E2EE-LOG-006: no name of the folder, no document bytes in any entry
+      for (const r of s.store.list('tlog')) {
+        expect(r.entry).not.toContain('vault');
+        expect(r.entry).not.toContain('ciphertext');
+      }
+      const leaves = entries.map((e) => leafHash(encodeLogEntry(e)));
+      expect(cp.root).toEqual(rootHash(leaves));
+      // proofs for every index and every older size verify against the checkpoint
+      for (let i = 0; i < cp.size; i++) {
+        const p = (
+          await getLog(s.app, `/proof/inclusion?size=${cp.size}&index=${i}`)
+        ).body.toString();
+        const proof = p
+          .split('\n')
+          .filter(Boolean)
+          .map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+        verifyInclusion(i, cp.size, leaves[i]!, proof, cp.root);
+      }
+      for (let m = 1; m < cp.size; m++) {
+        const p = (
+          await getLog(s.app, `/proof/consistency?old=${m}&size=${cp.size}`)
+        ).body.toString();
+        const proof = p
+          .split('\n')
+          .filter(Boolean)
+          .map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+        verifyConsistency(m, cp.size, proof, rootHash(leaves.slice(0, m)), cp.root);
+      }
+      // E2EE-LOG-030: beyond the served size is 404, malformed is 400
+      expect((await getLog(s.app, '/tile/entries/000.p/4')).status).toBe(404);
+      expect((await getLog(s.app, '/tile/entries/000')).status).toBe(404);
+      expect((await getLog(s.app, '/tile/entries/0.p/1')).status).toBe(400);
+      expect((await getLog(s.app, `/proof/inclusion?size=${cp.size + 1}&index=0`)).status).toBe(
+        404,
+      );
+      expect((await getLog(s.app, '/proof/inclusion?size=x&index=0')).status).toBe(400);
+      expect((await getLog(s.app, '/proof/consistency?old=0&size=1')).status).toBe(400);
+    });
 
-  it('a deleted key is logged as deleted; a failed change logs nothing', async () => {
-    const s = await logServer();
-    await issue(s.app, 'bob');
-    const del = await ocs(s.app, 'delete', `${E2EE_V1}/public-key`, ['bob', CREDS.bob.login]);
-    expect(del.status, del.text).toBe(200);
-    // a second CSR for alice twice: the second is refused (409) and must not be logged
-    await issue(s.app, 'alice');
-    const again = await ocs(s.app, 'post', `${E2EE_V1}/public-key`)
-      .type('form')
-      .send({ csr: seeds.aliceCsr });
-    expect(again.status).toBe(409);
-    const cp = await checkpointOf(s.app);
-    const entries = await entriesOf(s.app, cp.size);
-    expect(
-      entries.map((e) =>
-        e.kind === 'key' ? `${e.userId}:${e.certificateHash === null ? 'deleted' : 'set'}` : e.kind,
-      ),
-    ).toEqual(['bob:set', 'bob:deleted', 'alice:set']);
-  });
+    it('a deleted key is logged as deleted; a failed change logs nothing', async () => {
+      const s = await logServer();
+      await issue(s.app, 'bob');
+      const del = await ocs(s.app, 'delete', `${E2EE_V1}/public-key`, ['bob', CREDS.bob.login]);
+      expect(del.status, del.text).toBe(200);
+      // a second CSR for alice twice: the second is refused (409) and must not be logged
+      await issue(s.app, 'alice');
+      const again = await ocs(s.app, 'post', `${E2EE_V1}/public-key`)
+        .type('form')
+        .send({ csr: seeds.aliceCsr });
+      expect(again.status).toBe(409);
+      const cp = await checkpointOf(s.app);
+      const entries = await entriesOf(s.app, cp.size);
+      expect(
+        entries.map((e) =>
+          e.kind === 'key'
+            ? `${e.userId}:${e.certificateHash === null ? 'deleted' : 'set'}`
+            : e.kind,
+        ),
+      ).toEqual(['bob:set', 'bob:deleted', 'alice:set']);
+    });
 
-  it('anonymous requests are refused', async () => {
-    const s = await logServer();
-    expect((await request(s.app).get('/sealfold-log/checkpoint')).status).toBe(401);
-  });
-});
+    it('anonymous requests are refused', async () => {
+      const s = await logServer();
+      expect((await request(s.app).get('/sealfold-log/checkpoint')).status).toBe(401);
+    });
+  },
+);
 
 describe('E2EE-LOG-023 mock switches (spec/21 §9)', () => {
   it('fork: bob and alice are shown inconsistent checkpoints signed by the same key', async () => {
