@@ -131,6 +131,8 @@ function runTests(cwd: string, tests: readonly string[]): 'pass' | 'fail' | 'bro
     [
       join(cwd, 'node_modules', 'vitest', 'vitest.mjs'),
       'run',
+      // The first failing test kills the mutant; the rest of the file need not run.
+      '--bail=1',
       '--reporter=json',
       `--outputFile=${report}`,
       ...tests,
