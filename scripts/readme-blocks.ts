@@ -44,8 +44,21 @@ export function markerLines(markdown: string): number[] {
 }
 
 /**
+ * Splits a README command line into words the way a POSIX shell does for the quoting the README
+ * uses: whitespace outside quotes separates words, and '…' or "…" keeps its content in one word
+ * (`--driver "node my-driver.mjs"` is two words). No expansion, no escapes inside quotes.
+ */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.matchAll(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g)) {
+    words.push(m[0].replace(/'([^']*)'|"([^"]*)"/g, (_q, a?: string, b?: string) => a ?? b ?? ''));
+  }
+  return words;
+}
+
+/**
  * The `sealfold` command lines of a block, continuation lines joined, as argument lists after
- * `sealfold` (split on spaces; README command lines quote nothing).
+ * `sealfold` (split into words as a shell would, see {@link shellWords}).
  */
 export function sealfoldCommands(code: string): string[][] {
   const joined = code.replace(/\\\n\s*/g, ' ');
@@ -53,7 +66,7 @@ export function sealfoldCommands(code: string): string[][] {
   for (const line of joined.split('\n')) {
     const command = line.replace(/\s+#.*$/, '').replace(/^\s*(?:- )?(?:run: )?/, '');
     const m = /(?:^|\s)(?:npx )?sealfold (.+)$/.exec(command);
-    if (m) out.push(m[1]!.trim().split(/\s+/));
+    if (m) out.push(shellWords(m[1]!.trim()));
   }
   return out;
 }

@@ -52,9 +52,9 @@ function expectRefused(r: CliRun, code: string): void {
   expect(r.err).toMatch(new RegExp(`^sealfold: ${code}: [^\\n]+\\n$`));
 }
 
-describe('usage errors: exit 2 (3 for certify server/replay), one line on stderr, JSON with --json', () => {
+describe('usage errors: exit 2 (3 for certify server/replay/client), one line on stderr, JSON with --json', () => {
   const usageExit = (name: string) =>
-    name === 'certify server' || name === 'certify replay' ? 3 : 2;
+    ['certify server', 'certify replay', 'certify client'].includes(name) ? 3 : 2;
 
   it.each(COMMANDS.map((c) => c.name))('sealfold %s --no-such-option', async (name) => {
     const argv = [...name.split(' '), '--no-such-option'];

@@ -93,7 +93,18 @@ describe.skipIf(files === undefined)('a clone without ../shared', () => {
     };
     const failures = result.testResults
       .filter((t) => t.status !== 'passed')
-      .map((t) => `${t.name}: ${t.message}`);
+      // The file's message, or else the titles of its tests that did not pass (a test that timed
+      // out under load leaves the file's message empty).
+      .map(
+        (t) =>
+          `${t.name}: ${
+            t.message ||
+            t.assertionResults
+              .filter((x) => x.status !== 'passed')
+              .map((x) => `${x.title} (${x.status})`)
+              .join('; ')
+          }`,
+      );
     expect(failures).toEqual([]);
     expect([r.status, result.numFailedTests, result.numFailedTestSuites]).toEqual([0, 0, 0]);
     expect(result.testResults).toHaveLength(tests.length);

@@ -35,7 +35,7 @@ const USERS = join(ROOT, 'server-mock', 'users.example.json');
 const SECRET_OPTIONS = ['mnemonic', 'hsm-pin', 'password', 'management-token'];
 
 /** The most blocks that may be exempt: a new one needs a reason and a change here. */
-const MAX_NOT_RUN = 8;
+const MAX_NOT_RUN = 9;
 
 const work = mkdtempSync(join(tmpdir(), 'sealfold-readme-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

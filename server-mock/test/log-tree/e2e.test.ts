@@ -136,7 +136,11 @@ beforeAll(async () => {
   const cap = await e2ee.getCapability({ account: account('alice'), transport });
   void cap;
   const raw = await fetch(`${server.url}/ocs/v2.php/cloud/capabilities?format=json`, {
-    headers: { 'OCS-APIRequest': 'true' },
+    // Anonymous callers get no E2EE capability (E2EE-API-011): ask as alice.
+    headers: {
+      'OCS-APIRequest': 'true',
+      Authorization: `Basic ${Buffer.from(`alice:${account('alice').password}`).toString('base64')}`,
+    },
   });
   const tl = (
     (await raw.json()) as {
