@@ -99,6 +99,8 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'delete-absent-private-key-404', fails: ['keys/absent-keys-not-found'] },
   { fault: 'skip-private-key-format-check', fails: ['keys/private-key-format-checked'] },
   { fault: 'share-token-keys-unchecked', fails: ['keys/share-token-writes-refused'] },
+  { fault: 'share-token-private-key-ignored', fails: ['sharing/link-share-private-key'] },
+  { fault: 'filedrop-share-permission-unchecked', fails: ['filedrop/link-share-upload'] },
   { fault: 'uploaded-certificate-any-cn', fails: ['keys/uploaded-certificate-checked'] },
   { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
   { fault: 'ocs-always-json', fails: ['ocs/envelope-formats'] },

@@ -288,6 +288,15 @@ export const FAULTS = {
     breaks: 'E2EE-API-023',
     description: 'PUT public-key stores a certificate whatever user its CN names',
   },
+  'share-token-private-key-ignored': {
+    breaks: 'E2EE-API-044',
+    description:
+      "GET private-key ignores a share token and serves (or refuses) the caller's own key",
+  },
+  'filedrop-share-permission-unchecked': {
+    breaks: 'E2EE-API-145',
+    description: 'an anonymous filedrop is accepted with the token of any link share',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */
