@@ -35,7 +35,11 @@ describe('OCS envelope', () => {
       .set('Accept', 'application/json');
     expect(j.type).toBe('application/json');
     expect(j.body.ocs.meta).toEqual({ status: 'ok', statuscode: 200, message: 'OK' });
-    const x = await request(t.app).get(`${CAPS}`).set('OCS-APIRequest', 'true');
+    // Logged in: anonymous callers get no E2EE capability (E2EE-API-011).
+    const x = await request(t.app)
+      .get(`${CAPS}`)
+      .auth('alice', CREDS.alice.app)
+      .set('OCS-APIRequest', 'true');
     expect(x.type).toBe('text/xml');
     const doc = new XMLParser({ parseTagValue: false }).parse(x.text);
     expect(doc.ocs.meta.statuscode).toBe('200');

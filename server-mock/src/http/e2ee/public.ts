@@ -17,6 +17,7 @@ import { param, requirePasswordConfirmation, requireUser, type Deps } from '../c
 import { sendOcs, sendOcsError } from '../ocs/envelope.js';
 import { e2eeHandler } from './_handler.js';
 import { problem } from '../../problems.js';
+import { PROFILE_INFO } from '../../profiles.js';
 import { tree } from '../../store/index.js';
 import {
   addFiledrop,
@@ -68,6 +69,9 @@ export function e2eePublicRouter(deps: Deps): Router {
     e2eeHandler(deps, (req, res, id) => {
       if (req.sealfold.apiVersion === null || id === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid folder id');
+      // E2EE-API-433 (MUST, server): app 2.2.2 dropped the v1 filedrop route (profile nc33).
+      if (req.sealfold.apiVersion === 1 && !PROFILE_INFO[deps.config.profile].v1Filedrop)
+        return sendOcsError(req, res, 404, 'NOT_FOUND', 'No v1 filedrop route');
       const actor = filedropActor(deps, req, res, id);
       const raw = param(req, 'filedrop') ?? param(req, 'fileDrop');
       const merged = withE2ee(deps.store, e2eeOptions(deps), (ctx) =>
