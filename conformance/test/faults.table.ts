@@ -16,7 +16,7 @@ export interface FaultRow {
   /** The check ids that must FAIL, in battery order. */
   fails: readonly string[];
   /** Status profiles to run under (default nc32). */
-  statusProfiles?: readonly ('nc30' | 'nc32')[];
+  statusProfiles?: readonly ('nc30' | 'nc32' | 'nc33')[];
   /**
    * `battery`: run every check but the model run's and assert over all of them. Otherwise only the
    * checks of the groups (`keys/…`, `lock/…`) of `fails` run, to keep the test short.
@@ -101,6 +101,16 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'share-token-keys-unchecked', fails: ['keys/share-token-writes-refused'] },
   { fault: 'share-token-private-key-ignored', fails: ['sharing/link-share-private-key'] },
   { fault: 'filedrop-share-permission-unchecked', fails: ['filedrop/link-share-upload'] },
+  {
+    fault: 'anonymous-public-key-refused',
+    fails: ['keys/anonymous-public-key-lookup'],
+    statusProfiles: ['nc33'],
+  },
+  {
+    fault: 'v1-filedrop-route-kept',
+    fails: ['legacy-v1/filedrop-route'],
+    statusProfiles: ['nc33'],
+  },
   { fault: 'uploaded-certificate-any-cn', fails: ['keys/uploaded-certificate-checked'] },
   { fault: 'skip-ocs-csrf-check', fails: ['ocs/csrf-header-required'] },
   { fault: 'ocs-always-json', fails: ['ocs/envelope-formats'] },

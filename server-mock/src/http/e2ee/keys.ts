@@ -126,7 +126,8 @@ function getPublicKeys({ config, store, faults }: Deps): RequestHandler {
   return (req, res) => {
     // E2EE-API-432 (MUST, server): nc33 (app 2.x, `#[PublicPage]`) answers anonymous lookups, which
     // link-share visitors need; there is then no current user to include.
-    const uid = anonymousAllowed && req.sealfold.user === null ? null : requireUser(req);
+    const anonymous = anonymousAllowed && !faults.on('anonymous-public-key-refused');
+    const uid = anonymous && req.sealfold.user === null ? null : requireUser(req);
     const raw = param(req, 'users');
     let wanted: string[] = [];
     if (raw !== undefined && raw !== '') {

@@ -70,7 +70,8 @@ export function e2eePublicRouter(deps: Deps): Router {
       if (req.sealfold.apiVersion === null || id === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid folder id');
       // E2EE-API-433 (MUST, server): app 2.2.2 dropped the v1 filedrop route (profile nc33).
-      if (req.sealfold.apiVersion === 1 && !PROFILE_INFO[deps.config.profile].v1Filedrop)
+      const v1Gone = !PROFILE_INFO[deps.config.profile].v1Filedrop;
+      if (req.sealfold.apiVersion === 1 && v1Gone && !deps.faults.on('v1-filedrop-route-kept'))
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'No v1 filedrop route');
       const actor = filedropActor(deps, req, res, id);
       const raw = param(req, 'filedrop') ?? param(req, 'fileDrop');
