@@ -133,7 +133,7 @@ export const command: Command = {
   name: ['certify', 'server'],
   summary: 'certify a Nextcloud-compatible E2EE server (the embedded mock without a target)',
   usage:
-    '[--target FILE | --url URL --user ACTOR=USERID:ENVVAR ...] [--profile nc30|nc32] [--claims LIST] [--strict] [--seed N] [--mode certification|development] [--deviations FILE] [--only PREFIX ...] [--out DIR] [--junit FILE] [--html DIR] [--plain | --quiet] [--json]',
+    '[--target FILE | --url URL --user ACTOR=USERID:ENVVAR ...] [--profile nc30|nc32|nc33] [--claims LIST] [--strict] [--seed N] [--mode certification|development] [--deviations FILE] [--only PREFIX ...] [--out DIR] [--junit FILE] [--html DIR] [--plain | --quiet] [--json]',
   help: `Runs the server conformance suite and prints a verdict per claimed profile. Without
 --target or --url it starts the embedded mock server in-process on 127.0.0.1 (fresh state,
 management API on) and certifies it once per status profile (nc30, then nc32).
@@ -144,7 +144,7 @@ targets:
   --url URL            a live server, short form; needs --user for alice, bob, carol and mallory
   --user A=ID:ENVVAR   actor A is user ID, whose login password is in environment variable
                        ENVVAR (never the password itself); repeat for each actor
-  --profile P          status profile: embedded nc30|nc32 (default both); with --url (default nc32)
+  --profile P          status profile: embedded nc30|nc32|nc33 (default all); with --url (default nc32)
   --fault NAME         embedded only: turn on a mock fault switch (repeatable; see sealfold serve)
 
 scope and rules:

@@ -39,7 +39,7 @@ export const command: Command = {
   name: ['serve'],
   summary: 'run the mock Nextcloud E2EE server (test use only)',
   usage:
-    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32] [--ca software|softhsm] [--users FILE] [--management [--management-remote --management-token-file FILE]] [--strict-serial] [--lock-ttl SECONDS] [--transparency-log ORIGIN] [--fault NAME]… [--quiet]',
+    '[--host 127.0.0.1] [--port 8080] [--data-dir DIR] [--profile nc30|nc32|nc33] [--ca software|softhsm] [--users FILE] [--management [--management-remote --management-token-file FILE]] [--strict-serial] [--lock-ttl SECONDS] [--fault NAME]… [--quiet]',
   help: `Starts the mock server and prints its base URL on one line (stdout). It runs until SIGINT
 or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
 

@@ -24,7 +24,7 @@ import { ATTACK_NAMES } from './adversary/catalogue.js';
  *   app 2.x (the stricter behaviour; see E2EE-API-041). The default.
  *   Example: `npx sealfold serve --profile nc32`
  */
-export const PROFILES = ['nc30', 'nc32'] as const;
+export const PROFILES = ['nc30', 'nc32', 'nc33'] as const;
 export type Profile = (typeof PROFILES)[number];
 
 /**

@@ -296,6 +296,23 @@ export const FAULTS = {
     breaks: 'E2EE-RKEY-040',
     description: 'the recovery-key statement is served re-serialised (indented), not as stored',
   },
+  'share-token-private-key-ignored': {
+    breaks: 'E2EE-API-044',
+    description:
+      "GET private-key ignores a share token and serves (or refuses) the caller's own key",
+  },
+  'filedrop-share-permission-unchecked': {
+    breaks: 'E2EE-API-145',
+    description: 'an anonymous filedrop is accepted with the token of any link share',
+  },
+  'anonymous-public-key-refused': {
+    breaks: 'E2EE-API-432',
+    description: 'nc33 answers an anonymous GET public-key 401, as app 1.x does',
+  },
+  'v1-filedrop-route-kept': {
+    breaks: 'E2EE-API-433',
+    description: 'nc33 still serves the v1 filedrop route that app 2.2.2 removed',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -32,6 +32,8 @@ const FACTS: readonly [string, (i: ProfileInfo) => string][] = [
     'Password confirmation on key deletion and reset (E2EE-API-060, E2EE-API-420)',
     (i) => yesNo(i.strictPasswordConfirmation),
   ],
+  ['Anonymous `GET public-key` (E2EE-API-432)', (i) => yesNo(i.anonymousPublicKeys)],
+  ['v1 filedrop route (E2EE-API-433)', (i) => yesNo(i.v1Filedrop)],
 ];
 
 /** A status cell: the number, or "not refused" where the profile's release has no such check. */

@@ -27,6 +27,10 @@ export interface ProfileInfo {
    * refused; app 1.17.3 / 1.18.3 on, commits bebe93c9 and 63f9444c; E2EE-API-060).
    */
   readonly strictPasswordConfirmation: boolean;
+  /** Whether `GET public-key` serves anonymous callers (app 2.x `#[PublicPage]`; E2EE-API-432). */
+  readonly anonymousPublicKeys: boolean;
+  /** Whether the v1 filedrop route exists (dropped in app 2.2.2, commit 218d7d41; E2EE-API-433). */
+  readonly v1Filedrop: boolean;
 }
 
 export const PROFILE_INFO: Readonly<Record<Profile, ProfileInfo>> = Object.freeze({
@@ -39,6 +43,8 @@ export const PROFILE_INFO: Readonly<Record<Profile, ProfileInfo>> = Object.freez
     validatesPrivateKey: false,
     acceptsSupportedHeader: false,
     strictPasswordConfirmation: false,
+    anonymousPublicKeys: false,
+    v1Filedrop: true,
   },
   nc32: {
     imitates: 'Nextcloud 32 with app 1.18.4 (as shipped)',
@@ -49,6 +55,20 @@ export const PROFILE_INFO: Readonly<Record<Profile, ProfileInfo>> = Object.freez
     validatesPrivateKey: true,
     acceptsSupportedHeader: true,
     strictPasswordConfirmation: true,
+    anonymousPublicKeys: false,
+    v1Filedrop: true,
+  },
+  nc33: {
+    imitates: 'Nextcloud 33+ with app 2.2.x',
+    appVersions: '2.2.2–2.2.3 and main at 3d200eff (2.2.0–2.2.1 keep the v1 filedrop route)',
+    serverVersion: [33, 0, 0],
+    appVersion: '2.2.3',
+    apiVersion: '2.1',
+    validatesPrivateKey: true,
+    acceptsSupportedHeader: true,
+    strictPasswordConfirmation: true,
+    anonymousPublicKeys: true,
+    v1Filedrop: false,
   },
 });
 

@@ -203,7 +203,12 @@ export async function runChecks(opts: RunOptions): Promise<RunOutcome> {
     ...(target.management ? { management: target.management } : {}),
   };
 
-  const checks = opts.checks.filter((c) => selected(c, opts.only));
+  const chosen = opts.checks.filter((c) => selected(c, opts.only));
+  // E2EE-CONF-530 (MUST, suite): checks that exhaust a per-address limit run last.
+  const checks = [
+    ...chosen.filter((c) => c.exhaustsAddressLimits !== true),
+    ...chosen.filter((c) => c.exhaustsAddressLimits === true),
+  ];
   const sizes = new Map<string, number>();
   for (const c of checks) sizes.set(groupOf(c.id), (sizes.get(groupOf(c.id)) ?? 0) + 1);
   const groups = [...sizes].map(([name, size]) => ({ name, size }));

@@ -138,6 +138,11 @@ export interface ServerCheck {
   needs?: readonly string[];
   /** Status profiles this check applies to (default: all). */
   statusProfiles?: readonly string[];
+  /**
+   * The check exhausts a per-address limit of the target (brute-force throttling), so the runner
+   * runs it after every other check (E2EE-CONF-530).
+   */
+  exhaustsAddressLimits?: boolean;
   run(ctx: CheckContext): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ import type { PreparedTarget } from '../runner/run.js';
 import { DEFAULT_ISOLATION } from './defaults.js';
 
 /** The status profiles the mock imitates; a default run certifies each. */
-export const EMBEDDED_STATUS_PROFILES = ['nc30', 'nc32'] as const;
+export const EMBEDDED_STATUS_PROFILES = ['nc30', 'nc32', 'nc33'] as const;
 export type EmbeddedStatusProfile = (typeof EMBEDDED_STATUS_PROFILES)[number];
 
 /**

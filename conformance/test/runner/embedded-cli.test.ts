@@ -45,7 +45,7 @@ describe(
   'sealfold certify server, embedded (E2EE-CONF-020, E2EE-CONF-011)',
   { timeout: 300_000 },
   () => {
-    it('E2EE-CONF-020 E2EE-CONF-011: `node bin/sealfold.js certify server` prints CERTIFIABLE for every profile of nc30 and nc32 and exits 0', async () => {
+    it('E2EE-CONF-020 E2EE-CONF-011: `node bin/sealfold.js certify server` prints CERTIFIABLE for every profile of nc30, nc32 and nc33 and exits 0', async () => {
       const out = join(dir, 'main-job');
       const child = spawn(
         process.execPath,
@@ -70,7 +70,7 @@ describe(
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       clearTimeout(timer);
       expect(code, stdout + stderr).toBe(0);
-      for (const profile of ['nc30', 'nc32']) {
+      for (const profile of ['nc30', 'nc32', 'nc33']) {
         const section = stdout.slice(stdout.indexOf(`${profile}: mock server`));
         for (const claim of [
           'server-core',

@@ -423,9 +423,10 @@ describe('certifyServer: reports on disk and several profiles (E2EE-CONF-011, E2
     expect(result.runs.map((r) => [r.label, r.report.exitCode])).toEqual([
       ['nc30', 1],
       ['nc32', 0],
+      ['nc33', 0],
     ]);
     expect(result.exitCode).toBe(1);
-    expect(seenUrls.size).toBe(2);
+    expect(seenUrls.size).toBe(3);
     expect(result.runs[0]!.report.claims.server).toEqual(['server-core']);
     expect(result.runs[0]!.paths).toEqual({
       json: join(out, 'nc30', 'report.json'),
@@ -438,8 +439,10 @@ describe('certifyServer: reports on disk and several profiles (E2EE-CONF-011, E2
       'html',
       'junit-nc30.xml',
       'junit-nc32.xml',
+      'junit-nc33.xml',
       'nc30',
       'nc32',
+      'nc33',
     ]);
     expect(JSON.parse(readFileSync(join(out, 'nc32', 'report.json'), 'utf8')).exitCode).toBe(0);
   });

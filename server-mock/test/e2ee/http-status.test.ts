@@ -67,7 +67,8 @@ async function commitDoc(
   expect((await s.ocs('delete', `/v2/lock/${id}`).set('e2e-token', t)).status).toBe(200);
 }
 
-describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
+// nc33 (app 2.2.2+) answers every situation like nc32 (app 1.18.4): the same column.
+describe.each(['nc30', 'nc32', 'nc33'] as const)('profile %s', (profile) => {
   const col = profile === 'nc30' ? 0 : 1;
 
   describe('lock', () => {
@@ -523,6 +524,21 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
       );
     });
 
+    it(`E2EE-API-433: the v1 filedrop route ${profile === 'nc33' ? 'is gone (404, nothing stored)' : 'merges like v2'}`, async () => {
+      const s = makeServer(profile);
+      const { top } = setup(s);
+      await commitDoc(s, top, 1);
+      const r = await s
+        .ocs('put', `/v1/meta-data/${top}/filedrop`)
+        .type('form')
+        .send({ filedrop: JSON.stringify({ aa: ENTRY }) });
+      expect(r.status).toBe(profile === 'nc33' ? 404 : 200);
+      const doc = JSON.parse(
+        (await s.ocs('get', `/v2/meta-data/${top}`)).body.ocs.data['meta-data'],
+      );
+      expect(Object.keys(doc.filedrop ?? {})).toEqual(profile === 'nc33' ? [] : ['aa']);
+    });
+
     it('E2EE-API-141: a client lock on the folder or an ancestor refuses the filedrop', async () => {
       const s = makeServer(profile);
       const { top, sub } = setup(s);
@@ -679,7 +695,7 @@ describe.each(['nc30', 'nc32'] as const)('profile %s', (profile) => {
         'X-NC-E2EE-COUNTER',
         '1',
       );
-      expect(withHeader.status).toBe(profile === 'nc32' ? 200 : 403);
+      expect(withHeader.status).toBe(profile === 'nc30' ? 403 : 200);
       const ios = await browser(
         'get',
         `/v2/meta-data/${top}`,

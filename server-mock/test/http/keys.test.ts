@@ -419,3 +419,28 @@ describe('issuance races and account reset', () => {
     );
   });
 });
+
+describe('anonymous GET public-key by profile', () => {
+  for (const profile of ['nc30', 'nc32', 'nc33'] as const) {
+    it(`E2EE-API-432 E2EE-API-005: ${profile} ${profile === 'nc33' ? 'serves' : 'refuses (401)'} an anonymous public-key lookup`, async () => {
+      const t = await testServer({ profile }, caKey.pkcs8);
+      await ocs(t.app, 'post', `${E2EE_V1}/public-key`, BOB).type('form').send({ csr: bobCsr });
+      const lookup = (users: string) =>
+        ocs(t.app, 'get', `${E2EE_V1}/public-key?users=${encodeURIComponent(users)}`, null);
+      const r = await lookup('["bob"]');
+      if (profile !== 'nc33') {
+        expect(r.status).toBe(401);
+        return;
+      }
+      expect(r.status).toBe(200);
+      // No current user is added: only the named users' certificates.
+      expect(r.body.ocs.data['public-keys']).toEqual({
+        bob: t.store.get('publicKeys', 'bob')!.certificatePem,
+      });
+      expect((await lookup('["bob","nobody"]')).status).toBe(404);
+      expect((await lookup('{"a":1}')).status).toBe(400);
+      const caps = await ocs(t.app, 'get', '/ocs/v2.php/cloud/capabilities', BOB);
+      expect(caps.body.ocs.data.capabilities['end-to-end-encryption']['api-version']).toBe('2.1');
+    });
+  }
+});

@@ -35,6 +35,7 @@ describe('OCS envelope', () => {
       .set('Accept', 'application/json');
     expect(j.type).toBe('application/json');
     expect(j.body.ocs.meta).toEqual({ status: 'ok', statuscode: 200, message: 'OK' });
+    // Logged in: anonymous callers get no E2EE capability (E2EE-API-011).
     const x = await request(t.app)
       .get(`${CAPS}`)
       .auth('alice', CREDS.alice.app)

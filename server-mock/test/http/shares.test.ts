@@ -57,7 +57,7 @@ describe('user shares', () => {
       [{ path: '/Nope', shareType: 0, shareWith: 'bob' }, 404, 'unknown path'],
       [{ path: '/Team', shareType: 0, shareWith: 'mallory' }, 404, 'unknown user'],
       [{ path: '/Team', shareType: 0 }, 404, 'no recipient'],
-      [{ path: '/Team', shareType: 3, shareWith: 'bob' }, 400, 'link share'],
+      [{ path: '/Team', shareType: 2, shareWith: 'bob' }, 400, 'group share'],
       [{ path: '/Team', shareWith: 'bob' }, 400, 'no type'],
       [{ path: '/Team', shareType: 0, shareWith: 'eve', permissions: 0 }, 400, 'perm 0'],
       [{ path: '/Team', shareType: 0, shareWith: 'eve', permissions: 32 }, 400, 'perm 32'],
@@ -190,5 +190,77 @@ describe('user shares', () => {
     expect(events[0]!.details).toEqual({ node: team, recipient: 'bob', permissions: 17 });
     expect(events[1]!.details).toMatchObject({ node: team, recipient: 'bob', by: 'recipient' });
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
+  });
+
+  it('E2EE-API-430: a link share gets a fresh [A-Za-z0-9] token and a public url; refusals change nothing; the audit log names no token', async () => {
+    const s = makeDavServer('nc32');
+    const enc = s.encryptedFolder('alice', 'Enc');
+    s.putFile(s.root('alice'), 'file.txt', 'x');
+    const made = await ocs(s, 'post', '').send({ path: '/Enc', shareType: 3, permissions: 4 });
+    expect(made.status).toBe(200);
+    const link = data(made) as Record<string, unknown>;
+    expect(validShare(link), JSON.stringify(validShare.errors)).toBe(true);
+    expect(link).toMatchObject({
+      share_type: 3,
+      share_with: null,
+      permissions: 4,
+      item_source: enc,
+    });
+    const token = link['token'] as string;
+    expect(token).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{15}$/);
+    expect(link['url']).toMatch(new RegExp(`/index\\.php/s/${token}$`));
+    // A second link of the same folder has its own token; the default permission is read.
+    const second = data(await ocs(s, 'post', '').send({ path: '/Enc', shareType: 3 })) as {
+      token: string;
+      permissions: number;
+    };
+    expect(second.token).not.toBe(token);
+    expect(second.permissions).toBe(1);
+    const t = s.lock(enc);
+    await s.dav('mkcol', 'Enc/sub').set('e2e-token', t);
+    s.unlock(enc, t);
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ shareType: 3 }, 404, 'no path'],
+      [{ path: '/Nope', shareType: 3 }, 404, 'unknown path'],
+      [{ path: '/Enc', shareType: 3, permissions: 31 }, 400, 'share bit'],
+      [{ path: '/Enc', shareType: 3, permissions: 2 }, 400, 'update only'],
+      [{ path: '/file.txt', shareType: 3, permissions: 4 }, 400, 'file drop of a file'],
+      [{ path: '/', shareType: 3 }, 403, 'root'],
+      [{ path: '/Enc/sub', shareType: 3 }, 403, 'inside an encrypted tree'],
+    ];
+    for (const [body, status, what] of cases) {
+      const fp = s.store.fingerprint();
+      const r = await ocs(s, 'post', '').send(body);
+      expect(r.status, what).toBe(status);
+      expect(s.store.fingerprint(), what).toBe(fp);
+    }
+    expect((await ocs(s, 'post', '', 'bob').send({ path: '/Enc', shareType: 3 })).status).toBe(404);
+    const events = audit.list(s.store).filter((e) => e.action === 'share.create');
+    expect(events[0]!.details).toEqual({ node: enc, recipient: 'link', permissions: 4 });
+    expect(JSON.stringify(audit.list(s.store))).not.toContain(token);
+  });
+
+  it('E2EE-API-431: link shares are listed and read by their owner only; deleting one removes its keys', async () => {
+    const s = makeDavServer('nc30');
+    s.mkdir(s.root('alice'), 'Pub');
+    const link = data(await ocs(s, 'post', '').send({ path: '/Pub', shareType: 3 })) as {
+      id: string;
+      token: string;
+    };
+    const own = data(await ocs(s, 'get', '')) as { id: string; token: string }[];
+    expect(own.map((x) => [x.id, x.token])).toEqual([[link.id, link.token]]);
+    expect((data(await ocs(s, 'get', `/${link.id}`)) as { token: string }[])[0]!.token).toBe(
+      link.token,
+    );
+    expect((await ocs(s, 'get', `/${link.id}`, 'bob')).status).toBe(404);
+    expect((data(await ocs(s, 'get', '?shared_with_me=true', 'bob')) as unknown[]).length).toBe(0);
+    const owner = `s:${link.token}`;
+    s.store.transact((tx) => {
+      tx.put('privateKeys', owner, { owner, blob: 'blob', createdAt: 1 });
+    });
+    expect((await ocs(s, 'delete', `/${link.id}`, 'bob')).status).toBe(404);
+    expect((await ocs(s, 'delete', `/${link.id}`)).status).toBe(200);
+    expect(s.store.get('privateKeys', owner)).toBeUndefined();
+    expect(s.store.list('shares')).toHaveLength(0);
   });
 });

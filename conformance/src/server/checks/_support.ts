@@ -51,7 +51,7 @@ export function expectEqual<T extends string | number | boolean>(
 export function profileStatus(ctx: CheckContext, situation: Situation): number {
   if (!isModelProfile(ctx.statusProfile))
     throw new CheckFailure(`unknown status profile ${ctx.statusProfile}`, {
-      expected: 'nc30 or nc32',
+      expected: 'nc30, nc32 or nc33',
       actual: ctx.statusProfile,
     });
   return statusFor(ctx.statusProfile, situation);

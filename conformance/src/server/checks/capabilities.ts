@@ -29,7 +29,7 @@ async function e2eeCapability(ctx: CheckContext, actor: Actor): Promise<Record<s
 const e2eeCapabilityCheck: ServerCheck = {
   id: 'capabilities/end-to-end-encryption',
   title:
-    'The capability is enabled with api-version "2.0"; keys-exist is true exactly for a user with both keys',
+    'The capability is enabled with the profile\'s api-version ("2.0", nc33 "2.1"); keys-exist is true exactly for a user with both keys',
   requirements: ['E2EE-API-010', 'E2EE-API-011'],
   level: 'MUST',
   importance: 'high',
@@ -39,8 +39,9 @@ const e2eeCapabilityCheck: ServerCheck = {
     await ensurePrivateKey(ctx, 'alice');
     const alice = await e2eeCapability(ctx, 'alice');
     expectEqual(alice['enabled'] as boolean, true, 'capability enabled');
-    // Both status profiles model API 2.0 (E2EE-API-010).
-    expectEqual(alice['api-version'] as string, '2.0', 'capability api-version');
+    // nc30 and nc32 model API 2.0, nc33 (app 2.x) API 2.1 (E2EE-API-010).
+    const apiVersion = ctx.statusProfile === 'nc33' ? '2.1' : '2.0';
+    expectEqual(alice['api-version'] as string, apiVersion, 'capability api-version');
     expectEqual(alice['keys-exist'] as boolean, true, 'keys-exist for alice (both keys stored)');
     if ((await storedCertificate(ctx, 'mallory')) !== undefined)
       ctx.note('mallory has a certificate; keys-exist false is not judged');

@@ -363,7 +363,7 @@ const deleteNeedsConfirmation: ServerCheck = {
   importance: 'critical',
   profiles: ['server-core'],
   // App 1.14–1.16 (profile nc30) has no password confirmation at all (E2EE-API-420).
-  statusProfiles: ['nc32'],
+  statusProfiles: ['nc32', 'nc33'],
   async run(ctx) {
     const device = await newAppPassword(ctx, 'alice');
     if (device === undefined)
@@ -457,7 +457,7 @@ const privateKeyFormatNc32: ServerCheck = {
   importance: 'medium',
   profiles: ['server-core'],
   // nc30 stores any non-empty string (E2EE-API-041), so there is nothing to refuse there.
-  statusProfiles: ['nc32'],
+  statusProfiles: ['nc32', 'nc33'],
   async run(ctx) {
     // mallory never has a key: a refused upload must leave her without one.
     if ((await storedPrivateKey(ctx, 'mallory')) !== undefined)
@@ -556,6 +556,35 @@ const uploadedCertificateChecked: ServerCheck = {
   },
 };
 
+const anonymousPublicKeyLookup: ServerCheck = {
+  id: 'keys/anonymous-public-key-lookup',
+  title:
+    "An anonymous GET public-key is answered with the named users' certificates in nc33 (app 2.x), 401 in nc30 and nc32",
+  requirements: ['E2EE-API-432', 'E2EE-API-005'],
+  level: 'MUST',
+  importance: 'medium',
+  profiles: ['server-core'],
+  async run(ctx) {
+    const pem = await ensureCertificate(ctx, 'alice');
+    const alice = ctx.userId('alice');
+    const r = await ctx.request(
+      null,
+      'GET',
+      e2eePath(`/public-key?users=${encodeURIComponent(JSON.stringify([alice]))}`),
+    );
+    if (ctx.statusProfile !== 'nc33') {
+      expectStatus(r, 401, 'anonymous GET public-key');
+      return;
+    }
+    expectStatus(r, 200, 'anonymous GET public-key (nc33)');
+    const keys = (ocsData(r) as { 'public-keys'?: Record<string, unknown> } | undefined)?.[
+      'public-keys'
+    ];
+    expectEqual(Object.keys(keys ?? {}).join(','), alice, 'the users answered');
+    expectEqual(String(keys?.[alice]), pem, "alice's certificate");
+  },
+};
+
 /** The key checks, in report order. */
 export const KEY_CHECKS: readonly ServerCheck[] = [
   certificateIssuedToCaller,
@@ -572,4 +601,5 @@ export const KEY_CHECKS: readonly ServerCheck[] = [
   privateKeyFormatNc32,
   shareTokenKeysOwnerOnly,
   uploadedCertificateChecked,
+  anonymousPublicKeyLookup,
 ];

@@ -17,6 +17,7 @@ import {
 } from './_support.js';
 
 const E2EE_V1 = '/ocs/v2.php/apps/end_to_end_encryption/api/v1';
+const V2_META = '/ocs/v2.php/apps/end_to_end_encryption/api/v2/meta-data';
 
 /** A v1 path with `format=json`. */
 const v1Path = (path: string) => `${E2EE_V1}${path}?format=json`;
@@ -150,9 +151,39 @@ const v1MetadataNoLockNoSignature: ServerCheck = {
   },
 };
 
+const v1FiledropRoute: ServerCheck = {
+  id: 'legacy-v1/filedrop-route',
+  title: 'The v1 filedrop route merges like v2 in nc30 and nc32, and is gone (404) in nc33',
+  requirements: ['E2EE-API-433'],
+  level: 'MUST',
+  importance: 'low',
+  profiles: ['server-filedrop'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'v1-drop', V2_DOC);
+    const entry = { ciphertext: 'drop', nonce: 'n', authenticationTag: 't', users: [] };
+    const r = await ctx.request(
+      'alice',
+      'PUT',
+      v1Path(`/meta-data/${f.id}/filedrop`),
+      form({ filedrop: JSON.stringify({ v1entry: entry }) }),
+    );
+    const gone = ctx.statusProfile === 'nc33';
+    expectStatus(r, gone ? 404 : 200, 'PUT v1 filedrop');
+    const doc = await ctx.request('alice', 'GET', `${V2_META}/${f.id}?format=json`);
+    expectStatus(doc, 200, 'GET meta-data');
+    const stored = dataString(doc, 'meta-data', 'GET meta-data');
+    if (stored.includes('v1entry') === gone)
+      throw new CheckFailure(
+        gone ? 'the refused v1 filedrop was stored' : 'the v1 filedrop entry is missing',
+        { expected: gone ? 'no v1entry' : 'v1entry', actual: stored.slice(0, 200) },
+      );
+  },
+};
+
 /** The legacy v1 checks, in report order. */
 export const LEGACY_V1_CHECKS: readonly ServerCheck[] = [
   v1LockNoCounter,
   v1RefusesV2Folder,
   v1MetadataNoLockNoSignature,
+  v1FiledropRoute,
 ];

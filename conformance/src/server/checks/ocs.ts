@@ -170,7 +170,10 @@ const anonymousRefused: ServerCheck = {
     const f = await makeEncryptedFolder(ctx, 'alice', 'anonymous');
     const requests: [string, string][] = [
       ['GET', '/ocs/v2.php/cloud/user?format=json'],
-      ['GET', e2eePath('/public-key')],
+      // nc33 (app 2.x) serves public-key lookups anonymously (E2EE-API-432).
+      ...(ctx.statusProfile === 'nc33'
+        ? []
+        : [['GET', e2eePath('/public-key')] as [string, string]]),
       ['POST', e2eePath('/public-key')],
       ['GET', e2eePath('/private-key')],
       ['POST', e2eePath('/private-key')],

@@ -408,6 +408,8 @@ const bruteForceLimit: ServerCheck = {
   importance: 'high',
   profiles: ['server-core'],
   needs: ['brute-force-limit'],
+  // Afterwards every share-token request from this address is 429 for 600 s (E2EE-API-053).
+  exhaustsAddressLimits: true,
   async run(ctx) {
     // A login name that is no account, so that no test account is throttled for the run.
     const login = `sealfold-guess-${ctx.seed.toString(36)}`;

@@ -2,7 +2,8 @@
  * Sharing and filedrop checks (spec/14-webdav-and-shares.md §7, spec/12-metadata-api.md §5): a
  * share appears for its recipient, a read-only recipient cannot write, filedrop entries merge
  * without a lock, and malformed metadata never destroys pending filedrop entries (the
- * CVE-2023-35173 class, attacks SRV-4).
+ * CVE-2023-35173 class, attacks SRV-4). Link shares: the token opens the share's private key
+ * and, with create permission, the folder's filedrop, to anyone, and nothing else.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import {
   e2eePath,
   expectEqual,
   expectStatus,
+  fakeKeyBlob,
   fakeSignature,
   form,
   inRunFolder,
@@ -24,6 +26,7 @@ import {
   makeFolder,
   ocsData,
   readMetadata,
+  seededBytes,
   seen,
   sharesPath,
   unlock,
@@ -273,11 +276,165 @@ const malformedKeepsFiledrop: ServerCheck = {
   },
 };
 
+/** Link-share permissions (OCS): read only, and create only (a file drop). */
+const LINK_READ = 1;
+const LINK_DROP = 4;
+
+/** The header an anonymous caller names a link share with (app 2.x). */
+const SHARE_TOKEN_HEADER = 'X-NC-E2EE-SHARE-TOKEN';
+
+/** Creates a link share of `segs` (alice's) with `permissions`; returns its id and token. */
+async function linkShare(
+  ctx: CheckContext,
+  segs: readonly string[],
+  permissions: number,
+): Promise<{ id: string; token: string }> {
+  const r = await ctx.request(
+    'alice',
+    'POST',
+    sharesPath(''),
+    form({ path: `/${segs.join('/')}`, shareType: '3', permissions: String(permissions) }),
+  );
+  expectStatus(r, 200, 'POST shares (shareType 3)');
+  const share = ocsData(r) as { id?: unknown; token?: unknown } | undefined;
+  // E2EE-API-430: the token is the capability; it must be a URL-safe alphanumeric string.
+  if (typeof share?.token !== 'string' || !/^[A-Za-z0-9]+$/.test(share.token))
+    throw new CheckFailure('the link share has no alphanumeric token', {
+      expected: 'token matching [A-Za-z0-9]+',
+      actual: seen(r),
+    });
+  if (typeof share.id !== 'string')
+    throw new CheckFailure('the link share has no id', { expected: 'id', actual: seen(r) });
+  return { id: share.id, token: share.token };
+}
+
+/** A token no share was given: a seeded guess in Nextcloud's token alphabet and length. */
+function guessedToken(ctx: CheckContext, label: string): string {
+  return Buffer.from(seededBytes(ctx.seed, label, 15))
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 15);
+}
+
+const linkSharePrivateKey: ServerCheck = {
+  id: 'sharing/link-share-private-key',
+  title:
+    "A link share's token gives anyone its private key (header or shareToken), until the share is deleted (404)",
+  requirements: ['E2EE-API-430', 'E2EE-API-431', 'E2EE-API-044'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-sharing'],
+  async run(ctx) {
+    const { segs } = await makeEncryptedFolder(ctx, 'alice', 'public-link');
+    const link = await linkShare(ctx, segs, LINK_READ);
+    const listed = ocsData(await ctx.request('alice', 'GET', sharesPath('')));
+    const mine = Array.isArray(listed) ? (listed as { id?: unknown; token?: unknown }[]) : [];
+    if (!mine.some((x) => x.id === link.id && x.token === link.token))
+      throw new CheckFailure("the link share is not in alice's share list with its token", {
+        expected: link.id,
+        actual: mine.map((x) => String(x.id)),
+      });
+    const blob = fakeKeyBlob(ctx.seed, 'link-share-private-key');
+    expectStatus(
+      await ctx.request(
+        'alice',
+        'POST',
+        e2eePath('/private-key'),
+        form({ privateKey: blob, shareToken: link.token }),
+      ),
+      200,
+      'POST private-key for the link share (its owner, with shareToken)',
+    );
+    const byHeader = () =>
+      ctx.request(null, 'GET', e2eePath('/private-key'), {
+        headers: { [SHARE_TOKEN_HEADER]: link.token },
+      });
+    const got = await byHeader();
+    expectStatus(got, 200, `anonymous GET private-key with ${SHARE_TOKEN_HEADER}`);
+    expectEqual(dataString(got, 'private-key', 'GET private-key'), blob, "the share's key");
+    const byParam = await ctx.request(
+      null,
+      'GET',
+      e2eePath(`/private-key?shareToken=${link.token}`),
+    );
+    expectStatus(byParam, 200, 'anonymous GET private-key with shareToken');
+    expectEqual(dataString(byParam, 'private-key', 'GET private-key'), blob, "the share's key");
+    const unknown = await ctx.request(null, 'GET', e2eePath('/private-key'), {
+      headers: { [SHARE_TOKEN_HEADER]: guessedToken(ctx, 'unknown-link') },
+    });
+    expectStatus(unknown, 404, 'anonymous GET private-key with a token no share has');
+    expectStatus(
+      await ctx.request('alice', 'DELETE', sharesPath(`/${link.id}`)),
+      200,
+      'DELETE the link share',
+    );
+    expectStatus(await byHeader(), 404, 'GET private-key with the deleted share token');
+  },
+};
+
+const linkShareFiledrop: ServerCheck = {
+  id: 'filedrop/link-share-upload',
+  title:
+    'An anonymous filedrop upload is accepted with the token of a link share that may create in that folder, and refused (403) with any other',
+  requirements: ['E2EE-API-145', 'E2EE-API-430'],
+  level: 'MUST',
+  importance: 'critical',
+  profiles: ['server-filedrop'],
+  async run(ctx) {
+    const f = await committedFolder(ctx, 'alice', 'drop-box', DOC);
+    const other = await committedFolder(ctx, 'alice', 'other-box', DOC);
+    const drop = await linkShare(ctx, f.segs, LINK_DROP);
+    const readOnly = await linkShare(ctx, f.segs, LINK_READ);
+    const elsewhere = await linkShare(ctx, other.segs, LINK_DROP);
+    const upload = (token: string, name: string, how: 'header' | 'param' = 'header') =>
+      ctx.request(
+        null,
+        'PUT',
+        e2eePath(`/meta-data/${f.id}/filedrop${how === 'param' ? `?shareToken=${token}` : ''}`),
+        {
+          ...form({ filedrop: JSON.stringify({ [name]: ENTRY }) }),
+          ...(how === 'header'
+            ? {
+                headers: {
+                  'content-type': 'application/x-www-form-urlencoded',
+                  [SHARE_TOKEN_HEADER]: token,
+                },
+              }
+            : {}),
+        },
+      );
+    expectStatus(await upload(drop.token, 'byheader'), 200, 'filedrop with the drop token');
+    expectStatus(
+      await upload(drop.token, 'byparam', 'param'),
+      200,
+      'filedrop with the drop token as shareToken',
+    );
+    expectStatus(
+      await upload(readOnly.token, 'readonly'),
+      403,
+      'filedrop with a read-only link token',
+    );
+    expectStatus(
+      await upload(elsewhere.token, 'elsewhere'),
+      403,
+      "filedrop with another folder's link token",
+    );
+    const fd = filedropOf((await readMetadata(ctx, 'alice', f.id)).doc);
+    expectEqual(
+      Object.keys(fd).sort().join(','),
+      'byheader,byparam',
+      'the filedrop entries after the uploads',
+    );
+  },
+};
+
 /** The sharing and filedrop checks, in report order. */
 export const SHARING_CHECKS: readonly ServerCheck[] = [
   shareVisible,
   readOnlyRecipient,
   readOnlyRecipientLock,
+  linkSharePrivateKey,
   filedropMerge,
   malformedKeepsFiledrop,
+  linkShareFiledrop,
 ];

@@ -40,7 +40,9 @@ export async function runModelProperty(ctx: CheckContext, families: Families): P
   const profile = ctx.statusProfile;
   // E2EE-CONF-305 (MUST, suite): SKIP under a status profile the model does not know.
   if (!isModelProfile(profile))
-    throw new CheckSkipped(`the model knows the status profiles nc30 and nc32, not ${profile}`);
+    throw new CheckSkipped(
+      `the model knows the status profiles nc30, nc32 and nc33, not ${profile}`,
+    );
   const base = ctx
     .runFolder('alice')
     .split('/')

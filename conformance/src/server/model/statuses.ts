@@ -7,10 +7,10 @@
  */
 
 /** The status profiles the model knows (spec/10-server-api.md §2). */
-export const MODEL_PROFILES = ['nc30', 'nc32'] as const;
+export const MODEL_PROFILES = ['nc30', 'nc32', 'nc33'] as const;
 export type ModelProfile = (typeof MODEL_PROFILES)[number];
 
-/** Situation → [nc30, nc32] status (E2EE-LOCK-071). */
+/** Situation → [nc30, nc32] status (E2EE-LOCK-071); nc33 (app 2.2.2+) answers like nc32. */
 const BY_PROFILE = {
   /** Lock: counter missing, empty or 0 (E2EE-LOCK-010). */
   counterMissing: [412, 400],

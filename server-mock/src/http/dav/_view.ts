@@ -215,8 +215,8 @@ export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<Pro
   // E2EE-API-214 (MUST, server): the folder's own flag.
   const flag = n.encrypted && !env.faults?.on('is-encrypted-always-zero');
   if (folder) props.set(PROPS.isEncrypted, flag ? '1' : '0');
-  // E2EE-API-214 (MUST, server): the e2ee-* properties exist from app 1.17 on (profile nc32).
-  if (env.profile === 'nc32') {
+  // E2EE-API-214 (MUST, server): the e2ee-* properties exist from app 1.17 on (nc32, nc33).
+  if (env.profile !== 'nc30') {
     const encrypted = inEncryptedTree(view, n.id);
     props.set(PROPS.e2eeIsEncrypted, encrypted ? '1' : '0');
     const served = env.e2eeClient || env.metadataForEveryClient === true;

@@ -121,9 +121,13 @@ export function keysRouter(deps: Deps): Router {
 }
 
 /** GET /public-key */
-function getPublicKeys({ store, faults }: Deps): RequestHandler {
+function getPublicKeys({ config, store, faults }: Deps): RequestHandler {
+  const anonymousAllowed = PROFILE_INFO[config.profile].anonymousPublicKeys;
   return (req, res) => {
-    const uid = requireUser(req);
+    // E2EE-API-432 (MUST, server): nc33 (app 2.x, `#[PublicPage]`) answers anonymous lookups, which
+    // link-share visitors need; there is then no current user to include.
+    const anonymous = anonymousAllowed && !faults.on('anonymous-public-key-refused');
+    const uid = anonymous && req.sealfold.user === null ? null : requireUser(req);
     const raw = param(req, 'users');
     let wanted: string[] = [];
     if (raw !== undefined && raw !== '') {
@@ -139,7 +143,7 @@ function getPublicKeys({ store, faults }: Deps): RequestHandler {
       wanted = parsed;
     }
     // E2EE-API-020 (MUST, server): the current user is always included.
-    const ids = [...new Set([...wanted, uid])];
+    const ids = [...new Set(uid === null ? wanted : [...wanted, uid])];
     const out: Record<string, string> = {};
     const missing: string[] = [];
     for (const id of ids) {
@@ -267,7 +271,8 @@ function getPrivateKey({ store, bruteForce }: Deps): RequestHandler {
   return (req, res) => {
     const token = req.get(SHARE_TOKEN_HEADER) ?? param(req, 'shareToken');
     let key: string;
-    if (token !== undefined && token !== '') {
+    const ignoreToken = req.sealfold.faults.on('share-token-private-key-ignored');
+    if (token !== undefined && token !== '' && !ignoreToken) {
       const address = req.socket.remoteAddress ?? '';
       // E2EE-API-053 (MUST, server): share-token guessing is throttled per remote address.
       const throttled = bruteForce.shareTokenThrottled(address);

@@ -17,6 +17,7 @@ import { param, requirePasswordConfirmation, requireUser, type Deps } from '../c
 import { sendOcs, sendOcsError } from '../ocs/envelope.js';
 import { e2eeHandler } from './_handler.js';
 import { problem } from '../../problems.js';
+import { PROFILE_INFO } from '../../profiles.js';
 import { tree } from '../../store/index.js';
 import {
   addFiledrop,
@@ -48,7 +49,9 @@ function filedropActor(deps: Deps, req: Request, res: Response, id: number): str
   const inside =
     share !== undefined &&
     (share.nodeId === id || tree.ancestors(deps.store, id).some((a) => a.id === share.nodeId));
-  if (!share || !inside || (share.permissions & PERMISSION_CREATE) === 0)
+  const unchecked = share !== undefined && deps.faults.on('filedrop-share-permission-unchecked');
+  // E2EE-API-145 (MUST, server): only a link share that may create and contains the folder.
+  if (!unchecked && (!share || !inside || (share.permissions & PERMISSION_CREATE) === 0))
     throw problem('forbidden', 'You are not allowed to create the lock');
   return share.owner;
 }
@@ -66,6 +69,10 @@ export function e2eePublicRouter(deps: Deps): Router {
     e2eeHandler(deps, (req, res, id) => {
       if (req.sealfold.apiVersion === null || id === null)
         return sendOcsError(req, res, 404, 'NOT_FOUND', 'Invalid folder id');
+      // E2EE-API-433 (MUST, server): app 2.2.2 dropped the v1 filedrop route (profile nc33).
+      const v1Gone = !PROFILE_INFO[deps.config.profile].v1Filedrop;
+      if (req.sealfold.apiVersion === 1 && v1Gone && !deps.faults.on('v1-filedrop-route-kept'))
+        return sendOcsError(req, res, 404, 'NOT_FOUND', 'No v1 filedrop route');
       const actor = filedropActor(deps, req, res, id);
       const raw = param(req, 'filedrop') ?? param(req, 'fileDrop');
       const merged = withE2ee(deps.store, e2eeOptions(deps), (ctx) =>
