@@ -296,6 +296,26 @@ export const FAULTS = {
     breaks: 'E2EE-RKEY-040',
     description: 'the recovery-key statement is served re-serialised (indented), not as stored',
   },
+  'log-capability-missing': {
+    breaks: 'E2EE-LOG-001',
+    description: 'a server keeping the transparency log does not advertise it in the capabilities',
+  },
+  'log-omit-metadata': {
+    breaks: 'E2EE-LOG-003',
+    description: 'committed metadata documents get no transparency-log entry',
+  },
+  'log-fork-per-user': {
+    breaks: 'E2EE-LOG-023',
+    description: 'each user is shown a log of only the entries their own requests appended',
+  },
+  'log-inclusion-proof-corrupted': {
+    breaks: 'E2EE-LOG-030',
+    description: 'the first hash of every served inclusion proof has one bit flipped',
+  },
+  'log-checkpoint-stale': {
+    breaks: 'E2EE-LOG-031',
+    description: 'the served checkpoint leaves out the newest entry',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */
