@@ -39,6 +39,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
     ],
   },
   { fault: 'log-omit-metadata', fails: ['log/changes-logged'] },
+  { fault: 'log-entry-extra-field', fails: ['log/changes-logged'] },
   { fault: 'log-fork-per-user', fails: ['log/append-only'] },
   { fault: 'log-inclusion-proof-corrupted', fails: ['log/proofs-verify'] },
   { fault: 'log-checkpoint-stale', fails: ['log/changes-logged', 'log/proofs-verify'] },

@@ -304,6 +304,10 @@ export const FAULTS = {
     breaks: 'E2EE-LOG-003',
     description: 'committed metadata documents get no transparency-log entry',
   },
+  'log-entry-extra-field': {
+    breaks: 'E2EE-LOG-006',
+    description: "metadata entries carry the committed document's bytes in an extra field",
+  },
   'log-fork-per-user': {
     breaks: 'E2EE-LOG-023',
     description: 'each user is shown a log of only the entries their own requests appended',
