@@ -149,7 +149,8 @@ targets:
 
 scope and rules:
   --claims LIST        claimed profiles, comma-separated (server-core, server-sharing,
-                       server-filedrop, server-hsm); replaces the target's claims
+                       server-filedrop, server-hsm, server-recovery-key, server-log);
+                       replaces the target's claims
   --only PREFIX        run only tests whose id starts with PREFIX (repeatable)
   --strict             count SHOULD violations as FAIL
   --seed N             run seed (each test's seed derives from it and the test id)

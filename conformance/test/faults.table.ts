@@ -27,6 +27,22 @@ export interface FaultRow {
 export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'recovery-key-accepts-private-key', fails: ['recovery-key/private-key-refused'] },
   { fault: 'recovery-key-not-byte-exact', fails: ['recovery-key/statement-byte-exact'] },
+  // Transparency log (spec/21-transparency-log.md). Without the capability no log check can find
+  // the log, so all four fail; a stale checkpoint also serves proofs beyond its own size.
+  {
+    fault: 'log-capability-missing',
+    fails: [
+      'log/capability-advertised',
+      'log/changes-logged',
+      'log/proofs-verify',
+      'log/append-only',
+    ],
+  },
+  { fault: 'log-omit-metadata', fails: ['log/changes-logged'] },
+  { fault: 'log-entry-extra-field', fails: ['log/changes-logged'] },
+  { fault: 'log-fork-per-user', fails: ['log/append-only'] },
+  { fault: 'log-inclusion-proof-corrupted', fails: ['log/proofs-verify'] },
+  { fault: 'log-checkpoint-stale', fails: ['log/changes-logged', 'log/proofs-verify'] },
   {
     fault: 'accept-second-public-key',
     fails: ['keys/second-public-key-rejected', 'keys/immutable-across-relogin'],

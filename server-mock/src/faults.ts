@@ -313,6 +313,30 @@ export const FAULTS = {
     breaks: 'E2EE-API-433',
     description: 'nc33 still serves the v1 filedrop route that app 2.2.2 removed',
   },
+  'log-capability-missing': {
+    breaks: 'E2EE-LOG-001',
+    description: 'a server keeping the transparency log does not advertise it in the capabilities',
+  },
+  'log-omit-metadata': {
+    breaks: 'E2EE-LOG-003',
+    description: 'committed metadata documents get no transparency-log entry',
+  },
+  'log-entry-extra-field': {
+    breaks: 'E2EE-LOG-006',
+    description: "metadata entries carry the committed document's bytes in an extra field",
+  },
+  'log-fork-per-user': {
+    breaks: 'E2EE-LOG-023',
+    description: 'each user is shown a log of only the entries their own requests appended',
+  },
+  'log-inclusion-proof-corrupted': {
+    breaks: 'E2EE-LOG-030',
+    description: 'the first hash of every served inclusion proof has one bit flipped',
+  },
+  'log-checkpoint-stale': {
+    breaks: 'E2EE-LOG-031',
+    description: 'the served checkpoint leaves out the newest entry',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

@@ -9,7 +9,12 @@ import type { HttpExchange, Importance, Level, Replay } from '../core/results.js
 
 /** Profiles a server can claim (spec chapter 17). */
 export type ServerProfile =
-  'server-core' | 'server-sharing' | 'server-filedrop' | 'server-hsm' | 'server-recovery-key';
+  | 'server-core'
+  | 'server-sharing'
+  | 'server-filedrop'
+  | 'server-hsm'
+  | 'server-recovery-key'
+  | 'server-log';
 
 export const SERVER_PROFILES: readonly ServerProfile[] = [
   'server-core',
@@ -17,6 +22,7 @@ export const SERVER_PROFILES: readonly ServerProfile[] = [
   'server-filedrop',
   'server-hsm',
   'server-recovery-key',
+  'server-log',
 ];
 
 /** The test accounts every server run uses. Four, as conformance-design §3.2 asks. */

@@ -28,7 +28,11 @@ export const EMBEDDED_CLAIMS: readonly ServerProfile[] = [
   'server-sharing',
   'server-filedrop',
   'server-recovery-key',
+  'server-log',
 ];
+
+/** The origin of the embedded mock's transparency log (a checkpoint origin line, spec/21 §4). */
+export const EMBEDDED_LOG_ORIGIN = 'sealfold.invalid/certify-embedded';
 
 export interface EmbeddedOptions {
   statusProfile: EmbeddedStatusProfile;
@@ -82,6 +86,8 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<Embedd
       management: true,
       requestLog: false,
       faults: [...(opts.faults ?? [])],
+      // The transparency log is on, so that the run certifies `server-log` (spec/21).
+      transparencyLog: EMBEDDED_LOG_ORIGIN,
     });
   } catch (e) {
     if (isSealfoldError(e)) throw new ConfigError(`embedded target: ${e.message}`);

@@ -77,6 +77,7 @@ describe(
           'server-sharing',
           'server-filedrop',
           'server-recovery-key',
+          'server-log',
         ]) {
           expect(section).toMatch(new RegExp(`${claim}\\s+CERTIFIABLE`));
         }

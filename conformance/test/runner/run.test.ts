@@ -248,7 +248,13 @@ describe('runner against the embedded mock', () => {
 
   it('E2EE-CONF-020: the embedded mock claims what the suite tests, with its features and four fresh actors', () => {
     expect(mock.target.claims).toEqual({
-      profiles: ['server-core', 'server-sharing', 'server-filedrop', 'server-recovery-key'],
+      profiles: [
+        'server-core',
+        'server-sharing',
+        'server-filedrop',
+        'server-recovery-key',
+        'server-log',
+      ],
       statusProfile: 'nc32',
       features: ['management', 'brute-force-limit', 'server-key-rate-limit', 'sealfold-mock'],
     });

@@ -172,7 +172,15 @@ export function withE2ee<R>(
     });
     const out = fn(ctx, tx);
     // Transparency log (spec/21, E2EE-LOG-004): committed documents are logged in this transaction.
-    logCommittedDocs(tx, before, committedDocs(state.meta), committer, opts.now);
+    if (!opts.faults?.on('log-omit-metadata'))
+      logCommittedDocs(
+        tx,
+        before,
+        committedDocs(state.meta),
+        committer,
+        opts.now,
+        opts.faults?.on('log-entry-extra-field'),
+      );
     // put stores a deep-frozen copy, so `state` itself needs no copy here.
     tx.put('documents', E2EE_DOCUMENT, { json: state });
     return out;

@@ -9,7 +9,7 @@
 import type { StoreView, Tx, AuditRecord } from '../store/index.js';
 import type { LogEntry } from '../../../reference/src/log/index.js';
 import { encodeLogEntry } from '../../../reference/src/log/index.js';
-import { fromUtf8, sha256Hex, utf8 } from '../../../reference/src/bytes/index.js';
+import { fromUtf8, sha256Hex, toBase64, utf8 } from '../../../reference/src/bytes/index.js';
 import { putTlogSettings, tlogSettings } from './state.js';
 
 /** Audit actions that change a user's key (E2EE-LOG-003). */
@@ -24,8 +24,17 @@ export function tlogSize(view: StoreView): number {
   return view.list('tlog').length;
 }
 
-/** Appends `entry` in `tx` unless the log is off or the omit switch swallows it. */
-export function appendLogEntry(tx: Tx, entry: LogEntry, actor: string, time: number): void {
+/**
+ * Appends `entry` in `tx` unless the log is off or the omit switch swallows it. `extraLines` is
+ * empty except under the `log-entry-extra-field` fault switch, which breaks E2EE-LOG-006.
+ */
+export function appendLogEntry(
+  tx: Tx,
+  entry: LogEntry,
+  actor: string,
+  time: number,
+  extraLines = '',
+): void {
   const settings = tlogSettings(tx);
   if (settings === null) return;
   const omit = settings.omit;
@@ -38,7 +47,7 @@ export function appendLogEntry(tx: Tx, entry: LogEntry, actor: string, time: num
   // E2EE-LOG-004 (MUST, server): the entry is written in the transaction of the change.
   tx.put('tlog', String(index).padStart(12, '0'), {
     index,
-    entry: fromUtf8(encodeLogEntry(entry), 'log entry'),
+    entry: fromUtf8(encodeLogEntry(entry), 'log entry') + extraLines,
     actor,
     time,
   });
@@ -81,6 +90,7 @@ export function logCommittedDocs(
   after: CommittedDocs,
   committer: string | null,
   time: number,
+  leakDocument = false,
 ): void {
   if (committer === null) return;
   for (const [folderId, now] of after) {
@@ -98,6 +108,8 @@ export function logCommittedDocs(
       },
       committer,
       time,
+      // The `log-entry-extra-field` fault switch: the document's bytes in a field of their own.
+      leakDocument ? `document-bytes ${toBase64(utf8(now.doc))}\n` : '',
     );
   }
 }

@@ -13,7 +13,7 @@ import { consistencyProof, inclusionProof } from '../../../reference/src/log/ind
 import { formatVerifierKey, type NoteSigner } from '../../../reference/src/log/index.js';
 import { toBase64, utf8 } from '../../../reference/src/bytes/index.js';
 import { openLogKey } from './key.js';
-import { logViewFor, signCheckpoint } from './view.js';
+import { logViewFor, signCheckpoint, type LogView } from './view.js';
 import { putTlogSettings, tlogSettings } from './state.js';
 import { witnessClient } from './submit.js';
 import { TLOG_PATH } from './paths.js';
@@ -53,6 +53,11 @@ export function parseTileIndex(path: string): number | null {
   return n;
 }
 
+/** The view without its newest entry: the `log-checkpoint-stale` fault switch. */
+function staleView(v: LogView): LogView {
+  return { ...v, entries: v.entries.slice(0, -1), leaves: v.leaves.slice(0, -1) };
+}
+
 /** The log key of each running server (one per app: a memory-only key must not change). */
 const KEYS = new WeakMap<Deps, NoteSigner>();
 
@@ -84,15 +89,18 @@ export function logCapability(
 }
 
 export function tlogRouter(deps: Deps): Router {
-  const { store } = deps;
+  const { store, faults } = deps;
   const r = Router();
   const key = ensureLog(deps);
   if (key === null) return r;
   const witnesses = witnessClient();
+  const viewOf = (req: Request): LogView =>
+    logViewFor(store, requireUser(req), faults.on('log-fork-per-user'));
 
   r.get('/checkpoint', async (req, res, next) => {
     try {
-      const v = logViewFor(store, requireUser(req));
+      const all = viewOf(req);
+      const v = faults.on('log-checkpoint-stale') ? staleView(all) : all;
       const { text: cpText, note } = signCheckpoint(v, key);
       let cosigs = '';
       // A forked branch gets only cosignatures a witness once gave for the same checkpoint (the
@@ -108,7 +116,7 @@ export function tlogRouter(deps: Deps): Router {
   });
 
   r.use('/tile/entries', (req, res) => {
-    const v = logViewFor(store, requireUser(req));
+    const v = viewOf(req);
     let path = req.path.replace(/^\//, '');
     let width = TILE_WIDTH;
     const partial = /^(.*)\.p\/([0-9]{1,3})$/.exec(path);
@@ -132,17 +140,19 @@ export function tlogRouter(deps: Deps): Router {
   });
 
   r.get('/proof/inclusion', (req, res) => {
-    const v = logViewFor(store, requireUser(req));
+    const v = viewOf(req);
     const size = num(req, 'size');
     const index = num(req, 'index');
     if (size === null || index === null) return text(res, 400, 'size and index required\n');
     if (size > v.leaves.length || index >= size) return text(res, 404, 'beyond the tree\n');
     const proof = inclusionProof(v.leaves.slice(0, size), index);
+    if (faults.on('log-inclusion-proof-corrupted') && proof[0] !== undefined)
+      proof[0] = proof[0].map((b, i) => (i === 0 ? b ^ 1 : b));
     text(res, 200, proof.map((h) => `${toBase64(h)}\n`).join(''));
   });
 
   r.get('/proof/consistency', (req, res) => {
-    const v = logViewFor(store, requireUser(req));
+    const v = viewOf(req);
     const size = num(req, 'size');
     const old = num(req, 'old');
     if (size === null || old === null || old === 0 || old > size)

@@ -22,10 +22,16 @@ export interface LogView {
   readonly main: boolean;
 }
 
-/** The view of `user` (null: anonymous or a witness, who see the main branch). */
-export function logViewFor(view: StoreView, user: string | null): LogView {
+/**
+ * The view of `user` (null: anonymous or a witness, who see the main branch). `forkPerUser` is the
+ * `log-fork-per-user` fault switch: every user gets a branch of their own from the empty tree.
+ */
+export function logViewFor(view: StoreView, user: string | null, forkPerUser = false): LogView {
   const all = view.list('tlog').sort((a, b) => a.index - b.index);
-  const fork = tlogSettings(view)?.fork ?? null;
+  const fork =
+    forkPerUser && user !== null
+      ? { users: [user], atSize: 0 }
+      : (tlogSettings(view)?.fork ?? null);
   const forked = fork !== null && user !== null && fork.users.includes(user);
   const entries =
     fork === null

@@ -19,6 +19,7 @@ import { WEBDAV_CHECKS } from './webdav.js';
 import { WEBDAV_SEARCH_CHECKS } from './webdav-search.js';
 import { MODEL_CHECKS } from '../model/checks.js';
 import { RECOVERY_KEY_CHECKS } from './recovery-key.js';
+import { LOG_CHECKS } from './log.js';
 
 export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...KEY_CHECKS,
@@ -33,5 +34,6 @@ export const SERVER_CHECKS: readonly ServerCheck[] = [
   ...WEBDAV_CHECKS,
   ...WEBDAV_SEARCH_CHECKS,
   ...RECOVERY_KEY_CHECKS, // the recovery-key extension (spec/20-recovery-key.md)
+  ...LOG_CHECKS, // the transparency log (spec/21-transparency-log.md)
   ...MODEL_CHECKS, // the property-based model run (`../model/`)
 ];
