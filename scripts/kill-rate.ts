@@ -101,7 +101,7 @@ export function scratchPackage(): string {
 const compiledPath = (dir: string, file: string) => join(dir, 'dist', file.replace(/\.ts$/, '.js'));
 
 /** Writes the transpiled mutated modules over the scratch copy's dist; returns the restorer. */
-async function applyBroken(dir: string, sources: Map<string, string>): Promise<() => void> {
+export async function applyBroken(dir: string, sources: Map<string, string>): Promise<() => void> {
   const originals: Array<[string, string]> = [];
   for (const [file, text] of sources) {
     const target = compiledPath(dir, file);

@@ -28,6 +28,7 @@ export {
   type AttackScope,
   type AttackSwitches,
   type InstalledAttack,
+  type ServedAnswer,
 } from './switches.js';
 
 /** The attack switches of one server and the layer that carries them out. */

@@ -393,6 +393,36 @@ export function adversaryLayer(deps: AdversaryDeps) {
     }
   }
 
+  /** E2EE-CONF-472: the tampered metadata or body exactly as this answer serves it. */
+  function keepServed(id: number, c: Classified, r: Rewritten, res: Response): void {
+    if (c.route === 'meta-data-get' && c.folderId !== undefined && typeof r.body === 'string') {
+      const doc = (parseOcs(r.body)?.ocs.data as { 'meta-data'?: unknown } | undefined)?.[
+        'meta-data'
+      ];
+      if (typeof doc !== 'string') return;
+      const header = r.headers?.[SIGNATURE_HEADER] ?? res.getHeader(SIGNATURE_HEADER);
+      deps.attacks.served({
+        id,
+        route: 'meta-data-get',
+        folderId: String(c.folderId),
+        documentWire: doc,
+        signatureWire: r.dropSignature === true || typeof header !== 'string' ? '' : header,
+      });
+    } else if (c.route === 'dav-file-get' && c.davPath !== undefined) {
+      const body = typeof r.body === 'string' ? new TextEncoder().encode(r.body) : r.body;
+      deps.attacks.served({
+        id,
+        route: 'dav-file-get',
+        fileId:
+          c.davPath
+            .split('/')
+            .filter((x) => x !== '')
+            .at(-1) ?? '',
+        hex: Buffer.from(body).toString('hex'),
+      });
+    }
+  }
+
   return (req: Request, res: Response, next: NextFunction): void => {
     const c = classify(req);
     if (c === null) return next();
@@ -449,6 +479,7 @@ export function adversaryLayer(deps: AdversaryDeps) {
             });
             deps.log.write({ type: 'attack', attack: a.attack, request, user: uid, detail });
             if (r?.dropSignature === true) res.removeHeader(SIGNATURE_HEADER);
+            if (r !== null) keepServed(a.id, c, r, res);
             if (r !== null)
               out = {
                 chunk: typeof r.body === 'string' ? r.body : Buffer.from(r.body),

@@ -47,6 +47,29 @@ export interface AttackEvidence {
   readonly detail: string;
 }
 
+/**
+ * One tampered answer as it was served (E2EE-CONF-472): the bytes a reader of a recorded run
+ * needs to be served again. Kept apart from the evidence, which never quotes a document.
+ */
+export type ServedAnswer =
+  | {
+      readonly id: number;
+      readonly route: 'meta-data-get';
+      /** The server file id of the folder whose metadata was served. */
+      readonly folderId: string;
+      readonly documentWire: string;
+      /** The signature header as served ('' when the answer carried none). */
+      readonly signatureWire: string;
+    }
+  | {
+      readonly id: number;
+      readonly route: 'dav-file-get';
+      /** The last path segment of the download (the file's object id). */
+      readonly fileId: string;
+      /** The body as served, lowercase hex. */
+      readonly hex: string;
+    };
+
 /** What the rewriting layer knows of an answer when it asks which attacks apply. */
 export interface AnswerFacts {
   readonly route: AttackRoute;
@@ -66,10 +89,16 @@ export interface AttackSwitches {
   /** Records a firing. */
   record(e: Omit<AttackEvidence, 'attack'> & { attack: AttackName }): void;
   evidence(): AttackEvidence[];
+  /** Keeps a tampered answer as it was served (while its attack is installed). */
+  served(a: ServedAnswer): void;
+  /** The tampered answers attack `id` served, in order (empty once it is removed). */
+  servedBy(id: number): ServedAnswer[];
 }
 
 /** The most evidence kept (oldest dropped first). */
 const EVIDENCE_LIMIT = 1000;
+/** The most served answers kept per installed attack (oldest dropped first). */
+const SERVED_LIMIT = 64;
 
 function fail(message: string): never {
   throw new TypeError(message);
@@ -138,6 +167,7 @@ export function attackSwitches(): AttackSwitches {
   let next = 1;
   const installed: Array<{ spec: AttackInstall; id: number; seen: number; fired: number }> = [];
   const evidence: AttackEvidence[] = [];
+  const servedAnswers = new Map<number, ServedAnswer[]>();
   const view = (a: (typeof installed)[number]): InstalledAttack => ({
     ...a.spec,
     id: a.id,
@@ -153,10 +183,14 @@ export function attackSwitches(): AttackSwitches {
     },
     list: () => installed.map(view),
     remove(id) {
-      if (id === undefined) return installed.splice(0, installed.length).length > 0;
+      if (id === undefined) {
+        servedAnswers.clear();
+        return installed.splice(0, installed.length).length > 0;
+      }
       const i = installed.findIndex((a) => a.id === id);
       if (i === -1) return false;
       installed.splice(i, 1);
+      servedAnswers.delete(id);
       return true;
     },
     match(facts) {
@@ -179,5 +213,14 @@ export function attackSwitches(): AttackSwitches {
       if (evidence.length > EVIDENCE_LIMIT) evidence.shift();
     },
     evidence: () => [...evidence],
+    served(a) {
+      // E2EE-CONF-472 (MUST, server): only an installed attack's answers are kept.
+      if (!installed.some((x) => x.id === a.id)) return;
+      const list = servedAnswers.get(a.id) ?? [];
+      list.push(a);
+      if (list.length > SERVED_LIMIT) list.shift();
+      servedAnswers.set(a.id, list);
+    },
+    servedBy: (id) => [...(servedAnswers.get(id) ?? [])],
   };
 }

@@ -274,6 +274,12 @@ export function managementRouter({
     }
     res.status(201).json({ installed, ...attackState() });
   });
+  // E2EE-CONF-472 (MUST, server): the tampered answers an installed attack served, as served.
+  r.get('/attacks/:id/served', (req, res) => {
+    const id = optInt(req.params.id, 'id');
+    if (id === undefined || !attacks.list().some((a) => a.id === id)) throw problem('notFound');
+    res.json({ served: attacks.servedBy(id) });
+  });
   r.delete('/attacks', (_req, res) => {
     attacks.remove();
     res.json(attackState());

@@ -18,7 +18,12 @@ import {
   type Device,
   type FolderHandle,
 } from '../../../reference/src/client/index.js';
-import { e2ee, fetchTransport, type HttpTransport } from '../../../reference/src/http/index.js';
+import {
+  e2ee,
+  fetchTransport,
+  webdav,
+  type HttpTransport,
+} from '../../../reference/src/http/index.js';
 import { MemoryPinStore } from '../../../reference/src/certs/index.js';
 import { MemoryStateStore } from '../../../reference/src/state/index.js';
 import { ATTACKS, ATTACK_NAMES, type AttackInstall } from '../../src/adversary/index.js';
@@ -265,6 +270,51 @@ describe('metadata attacks on a shared folder (K2, K4, K6, K7, C1, C4, C5, F1, P
       await expect(open()).resolves.toBeDefined();
     });
   }
+
+  it('E2EE-CONF-472: the tampered document and body an attack served are kept as served, for that attack only, until it is removed', async () => {
+    const h = await open();
+    const honest = await e2ee.getMetadata(device('alice').ctx, h.state.rootId);
+    const fileId = Object.entries(h.state.docs[h.state.rootId]!.files).find(
+      ([, f]) => f.filename === 'a.txt',
+    )![0];
+    const servedBy = async (id: number) => {
+      const r = await adv.manage('GET', `/attacks/${id}/served`);
+      return r.status === 200 ? ((await r.json()) as { served: unknown[] }).served : r.status;
+    };
+    const meta = await adv.install(onBob('flip-metadata-byte'));
+    const idle = await adv.install({ attack: 'flip-file-byte', scope: { user: 'carol' } });
+    try {
+      await expect(open()).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+      const served = (await servedBy(meta.id)) as Array<Record<string, string>>;
+      expect(served.length).toBeGreaterThan(0);
+      const root = served.find((x) => x.folderId === h.state.rootId)!;
+      expect(root).toMatchObject({ route: 'meta-data-get', signatureWire: honest.signature });
+      expect(root.documentWire).not.toBe(honest.document);
+      expect(root.documentWire.length).toBe(honest.document.length);
+      // An attack that never fired keeps nothing.
+      expect(await servedBy(idle.id)).toEqual([]);
+    } finally {
+      await adv.clear();
+    }
+    expect(await servedBy(meta.id)).toBe(404);
+    const body = await adv.install(onBob('flip-file-byte'));
+    try {
+      await expect(downloadFile(device('bob'), h, fileId)).rejects.toMatchObject({
+        code: 'AEAD_TAG_MISMATCH',
+      });
+      const [kept] = (await servedBy(body.id)) as Array<Record<string, string>>;
+      // alice is out of the attack's scope: she is served the stored body.
+      const honestBody = await webdav.getFile(device('alice').ctx, `box/${fileId}`);
+      honestBody[0] = honestBody[0]! ^ 0x01;
+      expect(kept).toMatchObject({
+        route: 'dav-file-get',
+        fileId,
+        hex: Buffer.from(honestBody).toString('hex'),
+      });
+    } finally {
+      await adv.clear();
+    }
+  });
 
   it('E2EE-META-062: counter-rollback: after a newer version was seen, the previous document is COUNTER_ROLLBACK', async () => {
     box = (await uploadFile(device('alice'), box, { filename: 'c.txt', content: text('three') }))

@@ -26,6 +26,11 @@ export const INJECTABLE_ATTACKS: readonly AttackName[] = [
   'delete-metadata',
 ];
 
+/** The attack number `pick` selects (taken modulo the list, so any generated integer is valid). */
+export function injectableAttack(pick: number): AttackName {
+  return INJECTABLE_ATTACKS[Math.abs(Math.trunc(pick)) % INJECTABLE_ATTACKS.length]!;
+}
+
 /**
  * Mounts attack number `pick` (taken modulo the list, so any generated integer is valid) against
  * `victim`'s `sync.refresh` of `folder`, which the victim must have synced before.
@@ -37,7 +42,7 @@ export async function injectFault(
   folder: string,
   pick: number,
 ): Promise<AttackName> {
-  const attack = INJECTABLE_ATTACKS[Math.abs(Math.trunc(pick)) % INJECTABLE_ATTACKS.length]!;
+  const attack = injectableAttack(pick);
   await mount(ctx, { attack, victim, folder, act: () => victim.call('sync.refresh', { folder }) });
   return attack;
 }

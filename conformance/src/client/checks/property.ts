@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import type { Replay } from '../../core/results.js';
 import type { Actor, ClientActor, ClientCheck, ClientCheckContext } from '../check.js';
 import { CheckFailure } from '../check.js';
+import { injectableAttack, injectFault } from '../adversarial/inject.js';
 import { contentFor, expectContent, expectConverged, expectEntries } from './_support.js';
 
 type Step =
@@ -57,12 +58,39 @@ class Divergence extends Error {
   }
 }
 
+/** One generated step: which applicable step, and the attack injected after it (if any). */
+interface Choice {
+  readonly step: number;
+  readonly fault?: number | undefined;
+}
+
+/**
+ * Mounts attack number `pick` against the vendor's device after a step (E2EE-CONF-470): the
+ * victim refuses it as an adversarial check demands (`mount`), then, with the attack removed,
+ * syncs the honest state again and ends where it was before the attack.
+ */
+async function faultAfterStep(
+  ctx: ClientCheckContext,
+  victim: ClientActor,
+  folder: string,
+  pick: number,
+  ran: string[],
+): Promise<void> {
+  const before = await victim.fingerprint(folder);
+  // Listed before it runs, so that a replay names the fault the case failed on.
+  ran.push(`fault(${injectableAttack(pick)}→${victim.actor})`);
+  const attack = await injectFault(ctx, victim, folder, pick);
+  // E2EE-CONF-471 (MUST, suite): the honest state is accepted again once the attack is removed.
+  await victim.call('sync.refresh', { folder });
+  ctx.expectUnchanged(before, await victim.fingerprint(folder), `${victim.actor} after ${attack}`);
+}
+
 /** One case: a fresh folder, the steps, the invariants after each. */
 async function runCase(
   ctx: ClientCheckContext,
   devices: Record<Actor, ClientActor>,
   folder: string,
-  choices: readonly number[],
+  choices: readonly Choice[],
   ran: string[],
 ): Promise<void> {
   const alice = devices.alice;
@@ -73,7 +101,7 @@ async function runCase(
   let n = 0;
   for (const choice of choices) {
     const options = applicable(members, files);
-    const s = options[choice % options.length]!;
+    const s = options[choice.step % options.length]!;
     ran.push(describeStep(s));
     const content = contentFor(ctx.seed, `${folder}:${n++}`, 500 + n);
     switch (s.kind) {
@@ -131,56 +159,90 @@ async function runCase(
         }
       }
     }
+    // E2EE-CONF-470 (MUST, suite): a fault only where the vendor's device has synced the folder.
+    if (choice.fault !== undefined && members.has(ctx.vendorRole))
+      await faultAfterStep(ctx, devices[ctx.vendorRole], folder, choice.fault, ran);
   }
 }
 
-export const honestSequences: ClientCheck = {
-  id: 'property/honest-sequences',
-  title:
-    'property-based: random honest uploads, deletes, shares and unshares; members converge, removed members read nothing new',
-  requirements: ['E2EE-DRV-071', 'E2EE-CONF-400', 'E2EE-API-805'],
-  level: 'MUST',
-  importance: 'high',
-  profile: 'client-sharing',
-  actors: ['alice', 'bob', 'carol'],
-  vendorRoles: ['alice', 'bob'],
-  async run(ctx) {
-    const devices = {
-      alice: await ctx.enrolled('alice'),
-      bob: await ctx.enrolled('bob'),
-      carol: await ctx.enrolled('carol'),
-    } as Record<Actor, ClientActor>;
-    let cases = 0;
-    let ran: string[] = [];
-    let harness: unknown;
-    const property = fc.asyncProperty(
-      fc.array(fc.nat(), { minLength: 4, maxLength: 7 }),
-      async (choices) => {
+/** The property over generated choices: one case, the replay data on a divergence. */
+function sequenceCheck(
+  meta: Omit<ClientCheck, 'run' | 'level' | 'profile' | 'actors' | 'vendorRoles'>,
+  choices: fc.Arbitrary<Choice[]>,
+): ClientCheck {
+  return {
+    ...meta,
+    level: 'MUST',
+    profile: 'client-sharing',
+    actors: ['alice', 'bob', 'carol'],
+    vendorRoles: ['alice', 'bob'],
+    async run(ctx) {
+      const devices = {
+        alice: await ctx.enrolled('alice'),
+        bob: await ctx.enrolled('bob'),
+        carol: await ctx.enrolled('carol'),
+      } as Record<Actor, ClientActor>;
+      let cases = 0;
+      let ran: string[] = [];
+      let harness: unknown;
+      const property = fc.asyncProperty(choices, async (generated) => {
         if (harness !== undefined) return;
         ran = [];
         try {
-          await runCase(ctx, devices, ctx.folder(`prop${++cases}`), choices, ran);
+          await runCase(ctx, devices, ctx.folder(`prop${++cases}`), generated, ran);
         } catch (e) {
           if (e instanceof CheckFailure) throw new Divergence(e.message, e);
           // E2EE-CONF-400 (MUST, suite): a harness or driver problem is ERROR, never a case.
           harness = e;
         }
-      },
-    );
-    // Every case runs real drivers: one case per run, no shrinking (each retry costs seconds).
-    const out = await fc.check(property, { seed: ctx.seed, numRuns: 1, endOnFailure: true });
-    ctx.note(`${cases} case(s), seed ${ctx.seed}: ${ran.join('; ') || '(no step applicable)'}`);
-    if (harness !== undefined) throw harness;
-    if (!out.failed) return;
-    const err = out.errorInstance;
-    const cause = err instanceof Divergence ? err.cause : err;
-    // E2EE-CONF-400 (MUST, suite): seed, path and the commands that ran, for a replay.
-    const replay: Replay = { seed: out.seed, path: out.counterexamplePath ?? '', commands: ran };
-    if (cause instanceof CheckFailure) {
-      throw new CheckFailure(cause.message, { ...cause.details, replay });
-    }
-    throw cause instanceof Error ? cause : new Error(String(cause));
-  },
-};
+      });
+      // Every case runs real drivers: one case per run, no shrinking (each retry costs seconds).
+      const out = await fc.check(property, { seed: ctx.seed, numRuns: 1, endOnFailure: true });
+      ctx.note(`${cases} case(s), seed ${ctx.seed}: ${ran.join('; ') || '(no step applicable)'}`);
+      if (harness !== undefined) throw harness;
+      if (!out.failed) return;
+      const err = out.errorInstance;
+      const cause = err instanceof Divergence ? err.cause : err;
+      // E2EE-CONF-400 (MUST, suite): seed, path and the commands (steps and faults) that ran.
+      const replay: Replay = { seed: out.seed, path: out.counterexamplePath ?? '', commands: ran };
+      if (cause instanceof CheckFailure) {
+        throw new CheckFailure(cause.message, { ...cause.details, replay });
+      }
+      throw cause instanceof Error ? cause : new Error(String(cause));
+    },
+  };
+}
 
-export const PROPERTY_CHECKS: readonly ClientCheck[] = [honestSequences];
+export const honestSequences: ClientCheck = sequenceCheck(
+  {
+    id: 'property/honest-sequences',
+    title:
+      'property-based: random honest uploads, deletes, shares and unshares; members converge, removed members read nothing new',
+    requirements: ['E2EE-DRV-071', 'E2EE-CONF-400', 'E2EE-API-805'],
+    importance: 'high',
+  },
+  fc.array(
+    fc.nat().map((step): Choice => ({ step })),
+    { minLength: 4, maxLength: 7 },
+  ),
+);
+
+/**
+ * The honest run with attacks of the mock's catalogue injected after generated steps
+ * (E2EE-CONF-470): the seed picks the steps, where a fault falls and which one.
+ */
+export const faultedSequences: ClientCheck = sequenceCheck(
+  {
+    id: 'property/faulted-sequences',
+    title:
+      'property-based: random honest steps with attacks injected at random steps; every attack is refused and the honest state is accepted again',
+    requirements: ['E2EE-CONF-470', 'E2EE-CONF-471', 'E2EE-CONF-400', 'E2EE-CONF-455'],
+    importance: 'critical',
+  },
+  fc.array(fc.record({ step: fc.nat(), fault: fc.option(fc.nat(), { nil: undefined, freq: 2 }) }), {
+    minLength: 4,
+    maxLength: 6,
+  }),
+);
+
+export const PROPERTY_CHECKS: readonly ClientCheck[] = [honestSequences, faultedSequences];
