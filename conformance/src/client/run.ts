@@ -18,7 +18,7 @@ import { writeReports as writeArtefacts } from '../report/write.js';
 import { ConfigError } from '../runner/config-error.js';
 import { classify, type Classified, type Outcome } from '../runner/outcome.js';
 import { Redactor } from '../runner/redact.js';
-import { newRunId } from '../runner/run.js';
+import { newRunId, runWithBudget } from '../runner/run.js';
 import { suiteInfo } from '../runner/suite-info.js';
 import { startEmbeddedTarget } from '../targets/embedded.js';
 import { MANAGEMENT_PREFIX } from '../../../server-mock/src/config.js';
@@ -118,29 +118,6 @@ export function classifyClient(level: Level, outcome: Outcome, strict: boolean):
     }
   }
   return classify(level, outcome, strict);
-}
-
-async function withBudget(
-  run: () => Promise<void>,
-  ms: number,
-  ctl: AbortController,
-): Promise<Outcome> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => {
-      ctl.abort(new Error(`test time budget of ${ms} ms ran out`));
-      resolve({ kind: 'timeout', afterMs: ms });
-    }, ms);
-  });
-  const ran = run().then(
-    (): Outcome => ({ kind: 'completed' }),
-    (error: unknown): Outcome => ({ kind: 'threw', error }),
-  );
-  try {
-    return await Promise.race([ran, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function mockServer(baseUrl: string): MockServer {
@@ -294,10 +271,11 @@ export async function certifyClient(opts: ClientCertifyOptions): Promise<ClientC
         signal: ctl.signal,
       });
       const started = performance.now();
-      const outcome = await withBudget(
+      // The server runner's budget: abort the test's calls and move on (E2EE-CONF-004).
+      const outcome = await runWithBudget(
         () => p.check.run(t.ctx),
-        opts.testTimeoutMs ?? 120_000,
         ctl,
+        opts.testTimeoutMs ?? 120_000,
       );
       await t.close();
       const c = classifyClient(p.check.level, outcome, strict);

@@ -119,7 +119,7 @@ function baseResult(check: ServerCheck): Omit<TestResult, 'status' | 'durationMs
 }
 
 /** Runs `check.run(ctx)` and waits for its end or its time budget, whichever comes first. */
-async function runWithBudget(
+export async function runWithBudget(
   run: () => Promise<void>,
   controller: AbortController,
   timeoutMs: number,
