@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import { sha256Hex, toBase64 } from '../../../../reference/src/bytes/index.js';
 import { signStatement } from '../../../../reference/src/recovery-key/index.js';
 import { RECOVERY_MEMBER } from '../../../../reference/src/recovery-key/index.js';
@@ -27,16 +28,25 @@ import {
 const MANAGEMENT_PATH = '/__sealfold/recovery-key';
 const CAPABILITY = 'sealfold-recovery-key';
 
+/**
+ * Key generation without blocking the event loop: the embedded mock shares this process, and a
+ * synchronous RSA-3072 generation that outlasted the keep-alive timeout made the next request
+ * reuse a socket the mock was closing ("fetch failed" under load).
+ */
+const generate = promisify(generateKeyPair);
+const newRsa = () => generate('rsa', { modulusLength: 3072 });
+const newSigner = async () => (await generate('ed25519')).privateKey;
+
 /** A fresh, validly signed statement and the facts a check compares against. */
-function freshStatement(
+async function freshStatement(
   serial = 1,
   purpose = 'conformance check',
-): {
+): Promise<{
   text: string;
   recoveryKeySha256: string;
   pkcs8: Uint8Array;
-} {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
+}> {
+  const rsa = await newRsa();
   const spki = new Uint8Array(rsa.publicKey.export({ format: 'der', type: 'spki' }));
   const text = signStatement(
     {
@@ -49,7 +59,7 @@ function freshStatement(
       serial,
       status: 'active',
     },
-    generateKeyPairSync('ed25519').privateKey,
+    await newSigner(),
   );
   return {
     text,
@@ -110,7 +120,7 @@ const statementByteExact: ServerCheck = {
   needs: ['management'],
   async run(ctx) {
     // Whitespace outside the signed policy bytes: a normalising server changes it.
-    const st = freshStatement();
+    const st = await freshStatement();
     const text = st.text.replace('{', '{ ').replace(',"signature"', ' , "signature"');
     await withCleanup(ctx, async () => {
       expectStatus(await manage(ctx, 'PUT', text), 200, 'management: enable the recovery key');
@@ -144,14 +154,14 @@ const privateKeyRefused: ServerCheck = {
   profiles: ['server-recovery-key'],
   needs: ['management'],
   async run(ctx) {
-    const st = freshStatement();
+    const st = await freshStatement();
     const pem = createPrivateKey({ key: Buffer.from(st.pkcs8), format: 'der', type: 'pkcs8' })
       .export({ format: 'pem', type: 'pkcs8' })
       .toString();
     ctx.plantSecret(toBase64(st.pkcs8));
     // Validly signed statements of the right form: only a private-key scan refuses them.
-    const signer = generateKeyPairSync('ed25519').privateKey;
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    const signer = await newSigner();
+    const rsa = await newRsa();
     const spki = new Uint8Array(rsa.publicKey.export({ format: 'der', type: 'spki' }));
     const base = {
       notBefore: '2026-01-01T00:00:00Z',
@@ -193,8 +203,8 @@ const auditRecords: ServerCheck = {
   profiles: ['server-recovery-key'],
   needs: ['management'],
   async run(ctx) {
-    const first = freshStatement(1);
-    const second = freshStatement(2);
+    const first = await freshStatement(1);
+    const second = await freshStatement(2);
     const before = await ctx.request(null, 'GET', '/__sealfold/audit?object=recovery-key', {
       bare: true,
     });
