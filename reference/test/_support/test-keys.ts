@@ -41,6 +41,12 @@ export function nextTestKey(): KeyObject {
   return createPrivateKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'pkcs8' });
 }
 
+/** The next key of the pool as KeyObjects (the shape of `generateKeyPairSync('rsa', …)`). */
+export function nextTestKeyObjects(): { privateKey: KeyObject; publicKey: KeyObject } {
+  const privateKey = nextTestKey();
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
 /** The next key of the pool as PKCS#8 and SPKI DER (the shape of `generateUserKeyPair`). */
 export function nextTestKeyPair(): { pkcs8: Uint8Array; spki: Uint8Array } {
   const key = nextTestKey();
