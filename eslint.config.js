@@ -12,23 +12,47 @@ import tseslint from 'typescript-eslint';
  * support files (`<package>/test/**`) are shared between the packages' tests.
  */
 const PACKAGES = 'reference|server-mock|conformance|cli|bench|vectors';
-const boundaries = [
-  'error',
+const packagePatterns = [
   {
-    patterns: [
+    regex: String.raw`^(?:\.\./)+(?:${PACKAGES})/(?!test/)(?:[^/]+/)*_(?!internal/package-files\.js$)`,
+    message:
+      "A `_` file or folder is internal to its package; use the reference's public module entry (reference/src/<module>/index.ts).",
+  },
+  {
+    regex: String.raw`^(?:\.\./)+reference/src/(?!_internal/package-files\.js$)[^/]+/(?!index\.js$)`,
+    message:
+      "Outside the reference, import a module's public entry (reference/src/<module>/index.ts), not its files.",
+  },
+];
+const boundaries = ['error', { patterns: packagePatterns }];
+
+/**
+ * Module boundaries inside the reference: a `_` file or folder of `reference/src/<module>/` is
+ * private to that module folder; what several modules share lives in `reference/src/_internal/`.
+ * An import string alone does not say which folder it leaves, so the rule is given per depth: a
+ * file `depth` folders below `reference/src` climbs `depth` times `../` to reach it, and from
+ * there may name `_internal/` or another module's non-`_` files only (its own module's `_`
+ * files are reached with fewer `../`).
+ */
+const REFERENCE_SRC_DEPTHS = [1, 2, 3];
+const referenceModuleBoundaries = REFERENCE_SRC_DEPTHS.map((depth) => ({
+  files: [`reference/src/${'*/'.repeat(depth)}*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
       {
-        regex: String.raw`^(?:\.\./)+(?:${PACKAGES})/(?!test/)(?:[^/]+/)*_(?!internal/package-files\.js$)`,
-        message:
-          "A `_` file or folder is internal to its package; use the reference's public module entry (reference/src/<module>/index.ts).",
-      },
-      {
-        regex: String.raw`^(?:\.\./)+reference/src/(?!_internal/package-files\.js$)[^/]+/(?!index\.js$)`,
-        message:
-          "Outside the reference, import a module's public entry (reference/src/<module>/index.ts), not its files.",
+        patterns: [
+          ...packagePatterns,
+          {
+            regex: String.raw`^(?:\.\./){${depth}}(?!_internal/)(?:[^./][^/]*/)*_`,
+            message:
+              'A `_` file or folder is private to its module folder in reference/src; move what modules share into reference/src/_internal/ or export it from the module index.',
+          },
+        ],
       },
     ],
   },
-];
+}));
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'docs/api/', 'coverage/', '.tmp/'] },
@@ -50,6 +74,7 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.js'],
     rules: { 'no-restricted-imports': boundaries },
   },
+  ...referenceModuleBoundaries,
   {
     // Tests read untyped JSON fixtures.
     files: ['**/test/**/*.ts'],

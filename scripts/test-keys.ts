@@ -18,6 +18,12 @@ import { packageFileUrl } from '../reference/src/_internal/package-files.js';
 
 export const TEST_KEY_SEED = 'sealfold-test-keys-1';
 export const TEST_KEY_COUNT = 32;
+/**
+ * Keys of other sizes, for the tests that need one: 1024 and 1536 bits (small keys for the key
+ * blob's round trips and for refusals of short keys), 3072 bits (the recovery key's size).
+ * Each size has its own stream, `<seed>/<bits>`, so the RSA-2048 pool stays as it was.
+ */
+export const TEST_KEY_OTHER_SIZES = { 1024: 2, 1536: 1, 3072: 4 } as const;
 
 /** A forge PRNG whose entropy is SHA-256(seed ‖ ':' ‖ counter), block after block. */
 function seededPrng(seed: string) {
@@ -33,12 +39,12 @@ function seededPrng(seed: string) {
   return prng;
 }
 
-/** The PKCS#8 DER (base64) of `count` RSA-2048 keys with e = 65537, from `seed`. */
-export function generateTestKeys(seed: string, count: number): string[] {
+/** The PKCS#8 DER (base64) of `count` RSA keys of `bits` bits with e = 65537, from `seed`. */
+export function generateTestKeys(seed: string, count: number, bits = 2048): string[] {
   const prng = seededPrng(seed);
   const keys: string[] = [];
   for (let i = 0; i < count; i++) {
-    const { privateKey } = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001, prng });
+    const { privateKey } = forge.pki.rsa.generateKeyPair({ bits, e: 0x10001, prng });
     const info = forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(privateKey));
     keys.push(forge.util.encode64(forge.asn1.toDer(info).getBytes()));
   }
@@ -50,8 +56,19 @@ if (
   import.meta.url === pathToFileURL(resolve(process.argv[1])).href
 ) {
   const keys = generateTestKeys(TEST_KEY_SEED, TEST_KEY_COUNT);
+  const otherSizes = Object.fromEntries(
+    Object.entries(TEST_KEY_OTHER_SIZES).map(([bits, count]) => [
+      bits,
+      generateTestKeys(`${TEST_KEY_SEED}/${bits}`, count, Number(bits)),
+    ]),
+  );
   const file = packageFileUrl('reference/test/_support/test-keys.json');
-  const doc = { seed: TEST_KEY_SEED, generator: 'scripts/test-keys.ts', pkcs8Base64: keys };
+  const doc = {
+    seed: TEST_KEY_SEED,
+    generator: 'scripts/test-keys.ts',
+    pkcs8Base64: keys,
+    otherSizesPkcs8Base64: otherSizes,
+  };
   writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
   process.stdout.write(`wrote ${keys.length} keys to ${file.pathname}\n`);
 }

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './_run.js';
 import { sha256Hex } from '../../reference/src/bytes/index.js';
 import { certificateToPem } from '../../reference/src/certs/index.js';
-import { generateUserKeyPair, publicKeyToPem } from '../../reference/src/keys/index.js';
+import { publicKeyToPem } from '../../reference/src/keys/index.js';
 import { issueCertificate } from '../../reference/test/certs/_ca.js';
+import { nextTestKeyPair } from '../../reference/test/_support/test-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-cert-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,12 +16,12 @@ const run = (argv: string[]) => runCli(argv, dir);
 
 let fingerprint = '';
 beforeAll(async () => {
-  const [server, other, bob, bob2] = await Promise.all([
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-  ]);
+  const [server, other, bob, bob2] = [
+    nextTestKeyPair(),
+    nextTestKeyPair(),
+    nextTestKeyPair(),
+    nextTestKeyPair(),
+  ];
   const cert = await issueCertificate({
     caPkcs8: server.pkcs8,
     subjectSpki: bob.spki,

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './_run.js';
 import { sha256Hex } from '../../reference/src/bytes/index.js';
 import { certificateToPem } from '../../reference/src/certs/index.js';
-import { generateUserKeyPair, publicKeyToPem } from '../../reference/src/keys/index.js';
+import { publicKeyToPem } from '../../reference/src/keys/index.js';
 import { issueCertificate } from '../../reference/test/certs/_ca.js';
+import { nextTestKeyPair } from '../../reference/test/_support/test-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-cli-pins-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,11 +25,7 @@ let serverFingerprint = '';
 let otherFingerprint = '';
 
 beforeAll(async () => {
-  const [server, bob, other] = await Promise.all([
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-    generateUserKeyPair(),
-  ]);
+  const [server, bob, other] = [nextTestKeyPair(), nextTestKeyPair(), nextTestKeyPair()];
   bobFingerprint = sha256Hex(bob.spki);
   serverFingerprint = sha256Hex(server.spki);
   otherFingerprint = sha256Hex(other.spki);

@@ -26,7 +26,7 @@ import {
   type FolderExport,
 } from '../../reference/src/recovery-key/index.js';
 import { exportFolderFromDataDir } from '../../server-mock/src/recovery-key/export.js';
-import { generateKeyPairSync } from 'node:crypto';
+import { nextTestKeyOfSize } from '../../reference/test/_support/test-keys.js';
 import { serve, usersFile, type ServedServer } from '../../reference/test/client/_serve.js';
 
 const PASSPHRASE = 'offline ceremony passphrase 2026';
@@ -208,7 +208,7 @@ describe('the recovery tool refuses what does not check out', () => {
   it('E2EE-RKEY-050: a private key that is not the policy key is refused (KEY_MISMATCH)', async () => {
     const { statement, folder } = await opened();
     const other = new Uint8Array(
-      generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({
+      nextTestKeyOfSize(3072).export({
         format: 'der',
         type: 'pkcs8',
       }),

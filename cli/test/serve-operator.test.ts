@@ -4,7 +4,7 @@
  * management refusal, and stopping a background server exactly as the server README shows it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.js';
 import { pemDecode } from '../../reference/src/pem/index.js';
+import { nextTestKey } from '../../reference/test/_support/test-keys.js';
 
 const root = repoRoot();
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-serve-op-'));
@@ -163,7 +164,7 @@ describe('sealfold serve for operators', () => {
       /^sealfold: KEY_CHANGED: data directory .* was created with --ca software; this start asks for --ca softhsm/,
     );
 
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privateKey = nextTestKey();
     writeFileSync(
       join(data, 'ca', 'ca-key.pem'),
       privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,

@@ -14,13 +14,14 @@ import { spawnDriver } from '../../src/client/driver/connection.js';
 import { REPO_ROOT } from '../../src/runner/suite-info.js';
 import { startEmbeddedTarget, type EmbeddedTarget } from '../../src/targets/embedded.js';
 import { MANAGEMENT_PREFIX } from '../../../server-mock/src/config.js';
+import { seededBytes } from '../../../reference/test/_support/seeded-rng.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'sealfold.js');
 const dir = mkdtempSync(join(tmpdir(), 'sealfold-refdriver-'));
 let target: EmbeddedTarget;
 
 async function newUser(uid: string): Promise<{ userId: string; password: string }> {
-  const password = `sf-${uid}-pw-${Math.random().toString(36).slice(2)}`;
+  const password = `sf-${uid}-pw-${Buffer.from(seededBytes(`password of ${uid}`, 8)).toString('hex')}`;
   const res = await fetch(`${target.target.baseUrl}${MANAGEMENT_PREFIX}/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

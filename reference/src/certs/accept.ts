@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CertificateInput, ParsedCertificate } from './_parse.js';
+import type { CertificateInput, ParsedCertificate } from '../_internal/x509.js';
 import {
   certificateRecord,
   checkPin,

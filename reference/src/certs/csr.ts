@@ -28,8 +28,8 @@ import {
   subtle,
 } from '../_internal/pkijs.js';
 import { SealfoldError, typed, typedAsync } from '../errors/index.js';
-import { parsePkcs8, parseSpki, spkiOf } from '../keys/_parse.js';
-import { checkUserKeyObject } from '../keys/_policy.js';
+import { parsePkcs8, parseSpki, spkiOf } from '../_internal/key-der.js';
+import { checkUserKeyObject } from '../_internal/key-policy.js';
 import { PEM_LABELS, pemDecode, pemEncode } from '../pem/index.js';
 import { verifyPkcs1Signature } from './_signature.js';
 

@@ -12,9 +12,9 @@ import {
   parseCertificateParts,
   type CertificateInput,
   type ParsedCertificate,
-} from './_parse.js';
+} from '../_internal/x509.js';
 
-export type { CertificateInput, ParsedCertificate } from './_parse.js';
+export type { CertificateInput, ParsedCertificate } from '../_internal/x509.js';
 export {
   acceptUserCertificate,
   acceptUserCertificates,

@@ -23,9 +23,9 @@ import addFormatsNs from 'ajv-formats';
 import { abytes, astring, sha256Hex } from '../_internal/bytes.js';
 import { packageFileUrl } from '../_internal/package-files.js';
 import { SealfoldError } from '../errors/index.js';
-import { parseSpki, spkiOf } from '../keys/_parse.js';
+import { parseSpki, spkiOf } from '../_internal/key-der.js';
 import { FileStateStore, MemoryStateStore, type StateStore } from '../state/index.js';
-import type { ParsedCertificate } from './_parse.js';
+import type { ParsedCertificate } from '../_internal/x509.js';
 
 const addFormats = addFormatsNs.default;
 

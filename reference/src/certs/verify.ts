@@ -15,10 +15,14 @@ import type { KeyObject } from 'node:crypto';
 import { astring } from '../_internal/bytes.js';
 import { SealfoldError } from '../errors/index.js';
 import { keysMatch } from '../keys/index.js';
-import { parseSpki } from '../keys/_parse.js';
-import { checkUserKeyObject } from '../keys/_policy.js';
+import { parseSpki } from '../_internal/key-der.js';
+import { checkUserKeyObject } from '../_internal/key-policy.js';
 import { PEM_LABELS, pemDecode } from '../pem/index.js';
-import { parseCertificateParts, type CertificateInput, type ParsedCertificate } from './_parse.js';
+import {
+  parseCertificateParts,
+  type CertificateInput,
+  type ParsedCertificate,
+} from '../_internal/x509.js';
 import { verifyPkcs1Signature } from './_signature.js';
 
 /** Options of {@link verifyUserCertificate}. */

@@ -32,7 +32,7 @@ import {
   docOf,
   folderOfFile,
   objectIdInUse,
-} from './_commit.js';
+} from '../_internal/folder-commit.js';
 import type {
   BodyUpload,
   FolderChange,

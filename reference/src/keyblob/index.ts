@@ -27,7 +27,7 @@ import {
 } from '../_internal/bytes.js';
 import { isSealfoldError, SealfoldError } from '../errors/index.js';
 import { privateKeyToPem } from '../keys/index.js';
-import { parsePkcs8 } from '../keys/_parse.js';
+import { parsePkcs8 } from '../_internal/key-der.js';
 import { mnemonicPassword, type MnemonicInput } from '../mnemonic/index.js';
 import { PEM_LABELS, pemDecode } from '../pem/index.js';
 import { formatKeyBlob, KEY_BLOB_WRITE_IV_LENGTH, parseKeyBlob } from './format.js';

@@ -16,15 +16,20 @@ import * as asn1js from 'asn1js';
 import { abytes } from '../_internal/bytes.js';
 import { decodeAsn1 } from '../_internal/pkijs.js';
 import { PEM_LABELS, pemDecode, pemEncode } from '../pem/index.js';
-import { parsePkcs8, parseSpki, rsaPublicParams, spkiOf } from './_parse.js';
+import { parsePkcs8, parseSpki, rsaPublicParams, spkiOf } from '../_internal/key-der.js';
 import {
   checkUserKeyObject,
   USER_KEY_BITS,
   USER_KEY_EXPONENT,
   type RsaKeyInfo,
-} from './_policy.js';
+} from '../_internal/key-policy.js';
 
-export { ACCEPTED_KEY_BITS, USER_KEY_BITS, USER_KEY_EXPONENT, type RsaKeyInfo } from './_policy.js';
+export {
+  ACCEPTED_KEY_BITS,
+  USER_KEY_BITS,
+  USER_KEY_EXPONENT,
+  type RsaKeyInfo,
+} from '../_internal/key-policy.js';
 
 /** A user key pair as DER: PKCS#8 private key and SPKI public key. */
 export interface UserKeyPair {

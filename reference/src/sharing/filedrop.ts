@@ -49,7 +49,7 @@ import {
   validateFiledropEntryShape,
   type MetadataFile,
 } from '../metadata/index.js';
-import { assertWritable, commit, docOf, objectIdInUse } from '../folders/_commit.js';
+import { assertWritable, commit, docOf, objectIdInUse } from '../_internal/folder-commit.js';
 import { commitTrust, verifyRootWithoutDecrypting } from '../folders/read.js';
 import { DEFAULT_MIMETYPE } from '../folders/operations.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';

@@ -15,7 +15,7 @@ import { acceptUserCertificate } from '../certs/index.js';
 import type { PinStore } from '../certs/index.js';
 import { decryptFileStream, encryptFileStream, type ByteSource } from '../files/index.js';
 import { newMetadataKey, type InnerMetadata, type MetadataFile } from '../metadata/index.js';
-import { assertWritable, commit } from '../folders/_commit.js';
+import { assertWritable, commit } from '../_internal/folder-commit.js';
 import type { FolderChange, FolderContext, FolderMember, FolderState } from '../folders/types.js';
 
 /** A file whose current key a removed member held (it is not protected against that member). */

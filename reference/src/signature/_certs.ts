@@ -11,7 +11,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { abytes, equalBytes } from '../_internal/bytes.js';
 import { bytesOf } from '../_internal/pkijs.js';
-import { parseCertificateParts } from '../certs/_parse.js';
+import { parseCertificateParts } from '../_internal/x509.js';
 import { pemDecode } from '../pem/index.js';
 import type { SignerId } from './_cms.js';
 

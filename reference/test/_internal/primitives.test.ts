@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gcm } from '@noble/ciphers/aes.js';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { abytes, fromBase64, toBase64, equalBytes } from '../../src/_internal/bytes.js';
 import { aesGcmDecrypt, aesGcmEncrypt, GCM_UPDATE_SLICE } from '../../src/_internal/aesgcm.js';
 import { rsaOaepUnwrap, rsaOaepWrap } from '../../src/_internal/rsa-oaep.js';
+import { nextTestKey } from '../_support/test-keys.js';
 
 describe('bytes', () => {
   it('base64 round-trips and rejects non-canonical or malformed text', () => {
@@ -84,7 +85,8 @@ describe('AES-GCM', () => {
 
 describe('RSA-OAEP', () => {
   it('wraps with node:crypto and unwraps with WebCrypto (SHA-256/MGF1-SHA-256), and back', async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privateKey = nextTestKey();
+    const publicKey = createPublicKey(privateKey);
     const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
     const pkcs8 = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
     const subtle = globalThis.crypto.subtle;

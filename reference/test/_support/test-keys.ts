@@ -1,5 +1,5 @@
 /**
- * The test suite's RSA-2048 keys, taken from a pool generated once from a seed and committed
+ * The test suite's RSA keys (RSA-2048, and a few of other sizes), taken from a pool generated once from a seed and committed
  * (`test-keys.json`, written by `scripts/test-keys.ts`), instead of generated in every test file:
  * generation cost about a second of CPU per key, and made a failure impossible to replay with
  * the same keys. Each test file (vitest loads modules per file) takes keys in order, so the keys
@@ -14,6 +14,8 @@ interface TestKeyFile {
   seed: string;
   generator: string;
   pkcs8Base64: string[];
+  /** Keys of other sizes, by modulus length in bits. */
+  otherSizesPkcs8Base64: Record<string, string[]>;
 }
 
 const POOL: TestKeyFile = JSON.parse(
@@ -21,12 +23,21 @@ const POOL: TestKeyFile = JSON.parse(
 ) as TestKeyFile;
 
 let next = 0;
+const nextOfSize = new Map<number, number>();
 
 /** The seed and the PKCS#8 DER of every pooled key (for the pool's own test). */
-export function testKeyPool(): { seed: string; pkcs8: Uint8Array[] } {
+export function testKeyPool(): {
+  seed: string;
+  pkcs8: Uint8Array[];
+  otherSizes: Record<string, Uint8Array[]>;
+} {
+  const der = (b: string) => new Uint8Array(Buffer.from(b, 'base64'));
   return {
     seed: POOL.seed,
-    pkcs8: POOL.pkcs8Base64.map((b) => new Uint8Array(Buffer.from(b, 'base64'))),
+    pkcs8: POOL.pkcs8Base64.map(der),
+    otherSizes: Object.fromEntries(
+      Object.entries(POOL.otherSizesPkcs8Base64).map(([bits, keys]) => [bits, keys.map(der)]),
+    ),
   };
 }
 
@@ -39,6 +50,29 @@ export function nextTestKey(): KeyObject {
     );
   }
   return createPrivateKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'pkcs8' });
+}
+
+/**
+ * The next key of `bits` bits (2048, or 1024, 1536, 3072: see TEST_KEY_OTHER_SIZES in
+ * scripts/test-keys.ts) as a private KeyObject.
+ */
+export function nextTestKeyOfSize(bits: number): KeyObject {
+  if (bits === 2048) return nextTestKey();
+  const i = nextOfSize.get(bits) ?? 0;
+  const b64 = POOL.otherSizesPkcs8Base64[String(bits)]?.[i];
+  if (b64 === undefined) {
+    throw new Error(
+      `no ${i + 1}th ${bits}-bit test key: raise TEST_KEY_OTHER_SIZES in scripts/test-keys.ts and run it`,
+    );
+  }
+  nextOfSize.set(bits, i + 1);
+  return createPrivateKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'pkcs8' });
+}
+
+/** The next key of the pool as KeyObjects (the shape of `generateKeyPairSync('rsa', …)`). */
+export function nextTestKeyObjects(): { privateKey: KeyObject; publicKey: KeyObject } {
+  const privateKey = nextTestKey();
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /** The next key of the pool as PKCS#8 and SPKI DER (the shape of `generateUserKeyPair`). */

@@ -4,10 +4,11 @@
  * basicConstraints CA:TRUE (critical), 20-year validity, SHA-1 or SHA-256 RSA signatures. Every
  * quirk can be switched, to build negative cases.
  */
-import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { pkiEngine, subtle } from '../../src/_internal/pkijs.js';
+import { seededRng } from '../_support/seeded-rng.js';
 
 export interface IssueOptions {
   /** The issuing (server) key, PKCS#8 DER. */
@@ -120,9 +121,11 @@ export async function issueCertificate(o: IssueOptions): Promise<Uint8Array> {
   return new Uint8Array(cert.toSchema(false).toBER());
 }
 
+const fakeModulusRng = seededRng('fakeRsaSpki modulus');
+
 /** An RSA public key (SPKI DER) with a random modulus of exactly `bits` bits; not a real key pair. */
 export function fakeRsaSpki(bits: number, e = 65537): Uint8Array {
-  const n = randomBytes(Math.ceil(bits / 8));
+  const n = Buffer.from(fakeModulusRng(Math.ceil(bits / 8)));
   const top = bits % 8 === 0 ? 8 : bits % 8;
   n[0] = (n[0]! & ((1 << top) - 1)) | (1 << (top - 1));
   n[n.length - 1]! |= 1;

@@ -28,13 +28,13 @@ import {
 } from '../../src/certs/index.js';
 import { sha256Hex } from '../../src/_internal/bytes.js';
 import { certificateToPem, parseCsr } from '../../src/certs/index.js';
-import { generateUserKeyPair } from '../../src/keys/index.js';
 import { issueCertificate } from '../certs/_ca.js';
 import { MemoryStateStore } from '../../src/state/index.js';
 import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
 import { createFolder, type FolderContext } from '../../src/folders/index.js';
 import { addMember } from '../../src/sharing/index.js';
 import type { Identity } from '../_support/identities.js';
+import { nextTestKeyPair } from '../_support/test-keys.js';
 import {
   isCall,
   metadataAnswer,
@@ -373,7 +373,7 @@ describe('reference client against a malicious server over HTTP', () => {
   });
 
   it("E2EE-API-302: E2EE-CERT-012: enrolment refuses a certificate for the device's own key issued under another CA key with CERT_UNTRUSTED, and uploads no private key", async () => {
-    const otherCa = await generateUserKeyPair();
+    const otherCa = nextTestKeyPair();
     const undo = server.rewrite(async (req, res) => {
       if (!isCall(req, 'POST', '/public-key') || res.status !== 200) return;
       const csr = new URLSearchParams(Buffer.from(req.body!).toString('utf8')).get('csr')!;

@@ -3,12 +3,13 @@
  * each test makes, so one rule is checked at a time.
  */
 import { describe, expect, it } from 'vitest';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { enrol, openTopFolder, recover, type Device } from '../../src/client/index.js';
 import { lockFolder } from '../../src/http/e2ee-api.js';
 import { MemoryPinStore } from '../../src/certs/index.js';
 import { MemoryStateStore } from '../../src/state/index.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/http/index.js';
+import { nextTestKey } from '../_support/test-keys.js';
 
 const account = { baseUrl: 'http://127.0.0.1:9', userId: 'alice', password: 'pw' };
 
@@ -23,7 +24,7 @@ function ocs(data: unknown, status = 200, headers: Record<string, string> = {}):
 }
 
 function serverKeyPem(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+  return createPublicKey(nextTestKey()).export({
     type: 'spki',
     format: 'pem',
   }) as string;

@@ -15,7 +15,7 @@ import {
   type FolderState,
 } from '../../src/folders/index.js';
 import { parseMetadataDocumentV2 } from '../../src/metadata/index.js';
-import { commit } from '../../src/folders/_commit.js';
+import { commit } from '../../src/_internal/folder-commit.js';
 import { ctxOf, makeWorld, ServerStore, type World } from '../sharing/_world.js';
 
 const ROOT = 'aaaabbbbccccddddeeeeffff00001111';

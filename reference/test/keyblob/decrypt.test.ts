@@ -1,9 +1,4 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  X509Certificate,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -22,6 +17,7 @@ import { aesGcmDecrypt, aesGcmEncrypt } from '../../src/_internal/aesgcm.js';
 import { equalBytes, sha256Hex, toBase64, utf8 } from '../../src/_internal/bytes.js';
 import { codeAsync } from '../_support/codes.js';
 import { describeFixtures, loadFixture } from '../_support/fixtures.js';
+import { nextTestKeyOfSize } from '../_support/test-keys.js';
 
 /** Cheap stand-ins for the three variants, so that properties do not pay 600000 iterations. */
 const FAST: Record<string, KdfVariant> = {
@@ -58,15 +54,9 @@ async function blobOfPlaintext(
 
 let keys: Uint8Array[] = [];
 beforeAll(() => {
-  // Generated once per file; 1024 bits keeps it quick (the blob does not depend on key size).
+  // Small keys of two sizes from the test-key pool (the blob does not depend on key size).
   keys = [1024, 1024, 1536].map(
-    (modulusLength) =>
-      new Uint8Array(
-        generateKeyPairSync('rsa', { modulusLength }).privateKey.export({
-          type: 'pkcs8',
-          format: 'der',
-        }),
-      ),
+    (bits) => new Uint8Array(nextTestKeyOfSize(bits).export({ type: 'pkcs8', format: 'der' })),
   );
 });
 

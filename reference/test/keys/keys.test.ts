@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/_internal/bytes.js';
@@ -163,12 +164,15 @@ describe('the key policy (E2EE-KEY-004)', () => {
         ),
       ).toBe('KEY_UNSUPPORTED');
     }
-    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+    // A pooled RSA key relabelled id-RSASSA-PSS (no parameters, as Node writes an unrestricted
+    // RSASSA-PSS key): the same numbers, refused for the algorithm alone.
+    const pssInfo = pkijs.PublicKeyInfo.fromBER(new Uint8Array(a.spki));
+    pssInfo.algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.113549.1.1.10' });
+    const pssSpki = new Uint8Array(pssInfo.toSchema().toBER());
     expect(
-      code(() =>
-        assertUserKey(new Uint8Array(pss.publicKey.export({ type: 'spki', format: 'der' }))),
-      ),
-    ).toBe('KEY_UNSUPPORTED');
+      createPublicKey({ key: Buffer.from(pssSpki), format: 'der', type: 'spki' }),
+    ).toMatchObject({ asymmetricKeyType: 'rsa-pss' });
+    expect(code(() => assertUserKey(pssSpki))).toBe('KEY_UNSUPPORTED');
     const ecSpki = new Uint8Array(ec.publicKey.export({ type: 'spki', format: 'der' }));
     expect(code(() => keysMatch(a.pkcs8, ecSpki))).toBe('KEY_UNSUPPORTED');
   });

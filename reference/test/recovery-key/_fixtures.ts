@@ -1,10 +1,11 @@
 /**
- * Shared material of the recovery-key tests: one RSA-3072 recovery key (slow to make, so made
- * once per file), an administrator's Ed25519 policy signing key, and statement builders.
+ * Shared material of the recovery-key tests: one RSA-3072 recovery key (from the test-key pool),
+ * an administrator's Ed25519 policy signing key, and statement builders.
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { sha256Hex } from '../../src/_internal/bytes.js';
 import { signStatement, type RecoveryPolicy } from '../../src/recovery-key/index.js';
+import { nextTestKeyOfSize } from '../_support/test-keys.js';
 
 export interface AdminKeys {
   readonly signing: KeyObject;
@@ -18,7 +19,8 @@ export function adminKeys(bits = 3072): AdminKeys {
   const signerSpki = new Uint8Array(
     createPublicKey(signing).export({ format: 'der', type: 'spki' }),
   );
-  const rsa = generateKeyPairSync('rsa', { modulusLength: bits });
+  const recoveryKey = nextTestKeyOfSize(bits);
+  const rsa = { privateKey: recoveryKey, publicKey: createPublicKey(recoveryKey) };
   return {
     signing,
     signerKeySha256: sha256Hex(signerSpki),

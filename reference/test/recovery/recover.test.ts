@@ -12,7 +12,8 @@ import {
   KEY_BLOB_WRITE_PATTERN,
   WRITE_KDF,
 } from '../../src/keyblob/index.js';
-import { generateUserKeyPair, keysMatch } from '../../src/keys/index.js';
+import { keysMatch } from '../../src/keys/index.js';
+import { nextTestKeyPair } from '../_support/test-keys.js';
 import { MNEMONIC_WORDLIST } from '../../src/mnemonic/index.js';
 import { enrolUser, recoverPrivateKey } from '../../src/recovery/index.js';
 import { equalBytes, sha256Hex } from '../../src/_internal/bytes.js';
@@ -147,8 +148,8 @@ describeFixtures('recoverPrivateKey (testdata 1.2, legacy KDF, no server key pub
 
 describe('recoverPrivateKey against a server that mints certificates (CVE-2021-32727/32728 class)', () => {
   it('E2EE-REC-030 E2EE-REC-031: a server-signed certificate for a server-chosen key is KEY_MISMATCH', async () => {
-    const server = await generateUserKeyPair();
-    const mallory = await generateUserKeyPair();
+    const server = nextTestKeyPair();
+    const mallory = nextTestKeyPair();
     const e = await enrolUser({ userId: 'alice' });
     const genuine = await issueCertificate({ caPkcs8: server.pkcs8, subjectSpki: e.spki });
     const minted = await issueCertificate({ caPkcs8: server.pkcs8, subjectSpki: mallory.spki });

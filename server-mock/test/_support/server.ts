@@ -13,7 +13,8 @@ import { openSoftwareCa } from '../../src/ca/software.js';
 import type { CaSigner } from '../../src/ca/signer.js';
 import { memoryLogger } from '../../src/log.js';
 import { createCsr, csrToPem } from '../../../reference/src/certs/index.js';
-import { defaultRng, toBase64 } from '../../../reference/src/bytes/index.js';
+import { toBase64 } from '../../../reference/src/bytes/index.js';
+import { seededRng } from '../../../reference/test/_support/seeded-rng.js';
 
 export const E2EE_V1 = '/ocs/v2.php/apps/end_to_end_encryption/api/v1';
 
@@ -114,8 +115,10 @@ export function ocs(
   return r;
 }
 
-/** A well-formed encrypted private-key blob (random parts of the right lengths). */
+const blobParts = seededRng('validBlob parts');
+
+/** A well-formed encrypted private-key blob (seeded random parts of the right lengths). */
 export function validBlob(ctLen = 1700): string {
-  const b = (n: number) => toBase64(defaultRng(n));
+  const b = (n: number) => toBase64(blobParts(n));
   return `${b(ctLen)}|${b(12)}|${b(40)}`;
 }

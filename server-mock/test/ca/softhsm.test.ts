@@ -6,7 +6,7 @@
  * keeps one library instance per process), so they see exactly what an attacker with the PIN and
  * the library would see.
  */
-import { createPublicKey, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, createVerify } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ import {
 import { isSealfoldError } from '../../../reference/src/errors/index.js';
 import { issueCertificate } from '../../src/ca/issue.js';
 import { createCsr, csrToPem, verifyUserCertificate } from '../../../reference/src/certs/index.js';
+import { seededBytes } from '../../../reference/test/_support/seeded-rng.js';
+import { nextTestKeyObjects } from '../../../reference/test/_support/test-keys.js';
 
 const LIBRARY = findSoftHsmLibrary();
 const PINS = { userPin: 'user-pin-7364', soPin: 'so-pin-9182' };
@@ -269,7 +271,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     };
     try {
       const root = await issue('Sealfold test CA', spki, 1);
-      const user = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const user = nextTestKeyObjects();
       const leaf = await issue('alice', user.publicKey.export({ type: 'spki', format: 'der' }), 2);
       expect(await leaf.verify(root)).toBe(true);
       const engine = new pkijs.CertificateChainValidationEngine({
@@ -281,7 +283,9 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
       expect(verdict.result, verdict.resultMessage).toBe(true);
       // A certificate signed by some other key does not validate against the token's CA.
       const forged = pkijs.Certificate.fromBER(leaf.toSchema(true).toBER());
-      forged.signatureValue = new asn1js.BitString({ valueHex: randomBytes(256) });
+      forged.signatureValue = new asn1js.BitString({
+        valueHex: seededBytes('forged signature', 256),
+      });
       expect(await forged.verify(root)).toBe(false);
     } finally {
       await ca.close();
@@ -291,7 +295,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
   it('E2EE-CERT-077: ca/issue.ts issues through the token; the reference client accepts the certificate', async () => {
     const ca = await openSoftHsmCa({ dir, ...PINS });
     try {
-      const user = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const user = nextTestKeyObjects();
       const pkcs8 = new Uint8Array(user.privateKey.export({ type: 'pkcs8', format: 'der' }));
       const csr = csrToPem(await createCsr(pkcs8, 'alice'));
       const cert = await issueCertificate({
@@ -308,7 +312,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
       expect(parsed).toBeDefined();
       // The same certificate does not validate against another server key.
       const other = new Uint8Array(
-        generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+        nextTestKeyObjects().publicKey.export({
           type: 'spki',
           format: 'der',
         }),
@@ -445,7 +449,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer refuses unsuitable ke
 
   it('E2EE-CERT-072: a key imported into the token (never always-sensitive) is refused', async () => {
     const d = plantedToken((p11, s) => {
-      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const { privateKey, publicKey } = nextTestKeyObjects();
       const j = privateKey.export({ format: 'jwk' });
       const b = (v: string | undefined) => Buffer.from(v!, 'base64url');
       p11.C_CreateObject(s, [
@@ -506,7 +510,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer refuses unsuitable ke
       generate(p11, s, 2048, false);
       const [pub] = findAll(p11, s, pkcs11js.CKO_PUBLIC_KEY);
       p11.C_DestroyObject(s, pub!);
-      const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      const other = nextTestKeyObjects().publicKey.export({
         format: 'jwk',
       });
       p11.C_CreateObject(s, [

@@ -3,12 +3,13 @@
  * refused when unusable; never exposed.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { generateKeyPairSync, verify } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSoftwareCa, SOFTWARE_KEY_FILE } from '../../src/ca/software.js';
 import { isSealfoldError } from '../../../reference/src/errors/index.js';
+import { nextTestKeyOfSize } from '../../../reference/test/_support/test-keys.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -52,7 +53,7 @@ describe('software CA', () => {
     const e = await openSoftwareCa({ dataDir: d }).catch((x: unknown) => x);
     expect(isSealfoldError(e, 'KEY_MALFORMED')).toBe(true);
     expect(readFileSync(path, 'utf8')).toBe('garbage');
-    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+    const small = nextTestKeyOfSize(1024).export({
       type: 'pkcs8',
       format: 'pem',
     });

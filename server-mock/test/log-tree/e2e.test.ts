@@ -36,7 +36,7 @@ import { newLogTrust } from '../../../reference/src/log/index.js';
 import { followLog } from '../../../reference/src/log/index.js';
 import { parseCertificate } from '../../../reference/src/certs/index.js';
 import { createCsr, csrToPem } from '../../../reference/src/certs/index.js';
-import { generateUserKeyPair } from '../../../reference/src/keys/index.js';
+import { nextTestKeyPair } from '../../../reference/test/_support/test-keys.js';
 import { serve, usersFile, type ServedServer } from '../../../reference/test/client/_serve.js';
 import { metadataAnswer } from '../../../reference/test/client/_malicious.js';
 import { startWitness, type RunningWitness } from '../../src/log-tree/witness-server.js';
@@ -218,7 +218,7 @@ describe('transparency log end to end over HTTP (issue 13 done-when)', () => {
     const daveCert = parseCertificate(dave.certificate).fingerprint;
     // The server replaces dave's certificate with one for a key it holds (the fault lets a second
     // public key through, as a malicious server would) — using dave's account, as the server can.
-    const evil = await generateUserKeyPair();
+    const evil = nextTestKeyPair();
     const csr = csrToPem(await createCsr(evil.pkcs8, 'dave'));
     const issued = await fetch(
       `${server.url}/ocs/v2.php/apps/end_to_end_encryption/api/v1/public-key?format=json`,
@@ -252,7 +252,7 @@ describe('transparency log end to end over HTTP (issue 13 done-when)', () => {
 
   it('E2EE-LOG-063: a substituted key the server does not log is refused at first contact', async () => {
     await switches({ omit: { kinds: ['key'], count: 1 } });
-    const evil = await generateUserKeyPair();
+    const evil = nextTestKeyPair();
     const csr = csrToPem(await createCsr(evil.pkcs8, 'dave'));
     const res = await fetch(
       `${server.url}/ocs/v2.php/apps/end_to_end_encryption/api/v1/public-key?format=json`,

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { ocs, rsaKeyPair, testServer, type TestServer } from '../_support/server
 import { containsPrivateKey } from '../../src/recovery-key/private-key-scan.js';
 import { toBase64 } from '../../../reference/src/bytes/index.js';
 import { adminKeys, statementFor } from '../../../reference/test/recovery-key/_fixtures.js';
+import { nextTestKey } from '../../../reference/test/_support/test-keys.js';
 
 const V2 = '/ocs/v2.php/apps/end_to_end_encryption/api/v2/recovery-key';
 const keys = adminKeys();
@@ -80,7 +81,7 @@ describe('recovery-key publication', () => {
     const good = JSON.parse(statementFor(keys)) as Record<string, string>;
     const pkcs1 = toBase64(
       new Uint8Array(
-        generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+        nextTestKey().export({
           format: 'der',
           type: 'pkcs1',
         }),

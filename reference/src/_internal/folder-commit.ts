@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { defaultRng } from '../_internal/bytes.js';
+import { defaultRng } from './bytes.js';
 import { sameCertificate } from '../certs/index.js';
 import { SealfoldError } from '../errors/index.js';
 import { encryptMetadata, nextInner, type InnerMetadata } from '../metadata/index.js';
 import { wrapForRecovery } from '../recovery-key/wrap.js';
 import { signMetadata } from '../signature/index.js';
-import type { FolderContext, FolderState, MetadataUpload } from './types.js';
+import type { FolderContext, FolderState, MetadataUpload } from '../folders/types.js';
 
 /** Rejects any change to a folder marked deleted (E2EE-SHARE-012). */
 function assertNotDeleted(state: FolderState): void {

@@ -14,16 +14,10 @@
  */
 import type { KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import { abytes, equalBytes, sha256Hex } from '../_internal/bytes.js';
-import {
-  SIGNATURE_ALGORITHMS,
-  bytesOf,
-  commonNames,
-  decodeDer,
-  formatName,
-} from '../_internal/pkijs.js';
+import { abytes, equalBytes, sha256Hex } from './bytes.js';
+import { SIGNATURE_ALGORITHMS, bytesOf, commonNames, decodeDer, formatName } from './pkijs.js';
 import { SealfoldError, typed } from '../errors/index.js';
-import { parseSpki, spkiOf } from '../keys/_parse.js';
+import { parseSpki, spkiOf } from './key-der.js';
 import { PEM_LABELS, pemDecode } from '../pem/index.js';
 
 /** A parsed certificate (E2EE-CERT-010). All byte fields are copies. */

@@ -9,8 +9,8 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import { abytes } from '../_internal/bytes.js';
-import { decodeDer } from '../_internal/pkijs.js';
+import { abytes } from './bytes.js';
+import { decodeDer } from './pkijs.js';
 import { SealfoldError, typed } from '../errors/index.js';
 
 /**
