@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +214,36 @@ describe('recovery-key open through the API (3-of-5 shares)', () => {
     expect(existsSync(join(work, 'api-wrong'))).toBe(false);
   });
 
+  it('E2EE-RKEY-125 E2EE-RKEY-050: bodies a server corrupts are listed as not recovered, no plaintext written', async () => {
+    const proxy = await corruptingProxy(s.server.url);
+    try {
+      const out = join(work, 'api-corrupt');
+      const r = await runCli(
+        viaApi(
+          { ...s, server: { ...s.server, url: proxy.url } },
+          out,
+          ...keyFile(),
+          ...shares(1, 2, 3),
+          '--json',
+        ),
+      );
+      expect(r.code).toBe(1);
+      const summary = JSON.parse(r.out) as Summary;
+      expect(summary.signatures).toEqual({ '': 'verified', notes: 'verified' });
+      expect(summary.recovered).toEqual([]);
+      expect(summary.failed).toEqual(
+        expect.arrayContaining(
+          Object.keys(FILES).map((path) =>
+            expect.objectContaining({ path, code: 'AEAD_TAG_MISMATCH' }),
+          ),
+        ),
+      );
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+    }
+  });
+
   it('E2EE-RKEY-125: a folder id that is not the one at the path is refused before decryption', async () => {
     const out = join(work, 'api-id');
     const r = await runCli(
@@ -223,6 +254,39 @@ describe('recovery-key open through the API (3-of-5 shares)', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+/**
+ * A loopback proxy in front of `target` that flips the first byte of every WebDAV GET body: a
+ * server that corrupts what it stores, everything else passed through unchanged.
+ */
+async function corruptingProxy(target: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k))
+          headers[k] = v;
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      void fetch(target + req.url, { method: req.method!, headers, ...(body ? { body } : {}) })
+        .then(async (r) => {
+          const out = Buffer.from(await r.arrayBuffer());
+          if (req.method === 'GET' && req.url!.startsWith('/remote.php/dav/') && out.length > 0)
+            out[0]! ^= 1;
+          const h: Record<string, string> = {};
+          r.headers.forEach((v, k) => {
+            if (!['content-length', 'content-encoding', 'transfer-encoding'].includes(k)) h[k] = v;
+          });
+          res.writeHead(r.status, h).end(out);
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, server };
+}
 
 /** SHA-256 of every file below `dir`, by relative path (to show a token was not touched). */
 function snapshot(dir: string): Record<string, string> {
