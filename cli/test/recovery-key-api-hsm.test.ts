@@ -8,7 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './_run.js';
@@ -335,6 +343,32 @@ describe.skipIf(findSoftHsmLibrary() === undefined)(
       expect(r.code, r.out + r.err).toBe(0);
       expectAllRecovered(JSON.parse(r.out) as Summary, out, s.folderId);
       expect(r.out + r.err).not.toContain(HSM_PIN);
+    });
+
+    it('E2EE-RKEY-123: the token also recovers from a copy of the data directory', async () => {
+      const copy = join(work, 'hsm-data-copy');
+      cpSync(join(work, 'hsm-data'), copy, { recursive: true });
+      const out = join(work, 'hsm-data-out');
+      const r = await runCli([
+        'recovery-key',
+        'open',
+        '--statement',
+        s.made.files.statement!,
+        '--recovery-fingerprint',
+        s.made.recoveryKeySha256,
+        '--data-dir',
+        copy,
+        '--folder-id',
+        s.folderId,
+        '--out',
+        out,
+        ...hsm(),
+        '--json',
+      ]);
+      expect(r.code, r.out + r.err).toBe(0);
+      const summary = JSON.parse(r.out) as Summary;
+      expect(summary.source).toMatchObject({ kind: 'data-dir', folderId: s.folderId });
+      expect(summary.recovered.map((f) => f.path).sort()).toEqual(Object.keys(FILES).sort());
     });
 
     it('E2EE-RKEY-124: a wrong PIN is AUTH_FAILED, never echoed, nothing written', async () => {

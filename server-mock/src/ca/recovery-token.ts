@@ -22,6 +22,7 @@
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import forge from 'node-forge';
 import pkcs11js from 'pkcs11js';
 import { sha256Hex } from '../../../reference/src/bytes/index.js';
@@ -177,6 +178,9 @@ function openSession(o: RecoveryTokenOptions, init: { soPin: string } | undefine
   const library = o.library ?? findSoftHsmLibrary();
   if (library === undefined || !existsSync(library))
     throw new SealfoldError('UNSUPPORTED', 'SoftHSM2 is not installed (apt-get install softhsm2)');
+  // Opening never creates a token directory: a mistyped --hsm-dir is NOT_FOUND, not a new one.
+  if (init === undefined && !existsSync(join(o.dir, 'tokens')))
+    throw new SealfoldError('NOT_FOUND', 'the token directory has no tokens/ folder');
   const p11 = loadSoftHsm(library, writeSoftHsmConfig(o.dir));
   let session: pkcs11js.Handle | undefined;
   const release = () => {

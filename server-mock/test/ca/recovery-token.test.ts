@@ -7,7 +7,7 @@
  * keeps one library instance per process), as anyone holding the PIN and the library could.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
@@ -166,13 +166,18 @@ describe.skipIf(LIBRARY === undefined)('the recovery key in a SoftHSM token', ()
     await (await openRecoveryToken({ dir, userPin: PINS.userPin }, made.recoveryKeySha256)).close();
   });
 
-  it('E2EE-RKEY-122: a fingerprint the token holds no key for is KEY_MISMATCH; a label in use is ALREADY_EXISTS', async () => {
+  it('E2EE-RKEY-122: a fingerprint the token holds no key for is KEY_MISMATCH; a label in use is ALREADY_EXISTS; no token directory is NOT_FOUND', async () => {
     await expect(
       openRecoveryToken({ dir, userPin: PINS.userPin }, 'cd'.repeat(32)),
     ).rejects.toMatchObject({ code: 'KEY_MISMATCH' });
     await expect(generateRecoveryKeyInToken({ dir, ...PINS })).rejects.toMatchObject({
       code: 'ALREADY_EXISTS',
     });
+    const nowhere = join(freshDir(), 'typo');
+    await expect(
+      openRecoveryToken({ dir: nowhere, userPin: PINS.userPin }, made.recoveryKeySha256),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(existsSync(nowhere)).toBe(false);
   });
 
   it('E2EE-RKEY-122: a key that was extractable at generation is refused (KEY_UNSUPPORTED)', async () => {
