@@ -70,14 +70,21 @@ function readSource(args: CommandArgs, io: CommandIo): Source {
   };
 }
 
-/** Reads the folder from its source; with the API, as `user` with the password from file/env. */
-async function loadFolder(args: CommandArgs, io: CommandIo, source: Source): Promise<FolderExport> {
-  if (source.kind === 'data-dir')
-    return exportFolderFromDataDir(source.dir, Number(source.folderId));
+/** The account password for `--server`, from a file or the environment; kept out of `Source`. */
+function readPassword(args: CommandArgs, io: CommandIo, source: Source): string | undefined {
+  if (source.kind !== 'api') return undefined;
   // E2EE-RKEY-125 (MUST, client): the account password comes from a file or the environment.
   const password = readSecretOption(args, io, 'password');
   if (password === undefined)
     throw new UsageError('--server needs --password-file or --password-env');
+  return password;
+}
+
+/** Reads the folder from its source; with the API, as `user` with `password`. */
+async function loadFolder(source: Source, password: string | undefined): Promise<FolderExport> {
+  if (source.kind === 'data-dir')
+    return exportFolderFromDataDir(source.dir, Number(source.folderId));
+  if (password === undefined) throw new TypeError('the API source needs the password');
   const ctx = { account: { baseUrl: source.server, userId: source.user, password } };
   // E2EE-RKEY-125 (MUST, client): everything the server serves is checked as from a data directory.
   const folder = await fetchFolderExport(ctx, source.path);
@@ -189,6 +196,7 @@ export const command: Command = {
       if (fp !== undefined && !HEX64.test(fp))
         throw new UsageError('a fingerprint is 64 hex digits');
     const source = readSource(args, io);
+    const password = readPassword(args, io, source);
     const out = resolve(io.cwd, requireString(args, 'out'));
 
     // E2EE-RKEY-050 (MUST, client): the statement is verified against the given anchor first.
@@ -201,7 +209,7 @@ export const command: Command = {
     let result;
     let folderId: string;
     try {
-      const folder = await loadFolder(args, io, source);
+      const folder = await loadFolder(source, password);
       folderId = folder.id;
       result = await recoverFolder({ folder, statement, ...key.use });
     } finally {
