@@ -2,8 +2,10 @@
  * `sealfold recovery-key new`: the offline key ceremony of spec/20-recovery-key.md §2–§3. Makes
  * the RSA-3072 recovery key, writes its private key only encrypted (passphrase and/or M-of-N
  * Shamir shares, one file per custodian), and signs the policy with the administrator's Ed25519
- * policy signing key. Prints the two fingerprints the organisation distributes outside the
- * server: the policy signer's (the clients' trust anchor) and the recovery key's.
+ * policy signing key. With `--hsm` the key pair is generated inside a PKCS#11 token of its own
+ * instead (§2.1) and no private key file exists. Prints the two fingerprints the organisation
+ * distributes outside the server: the policy signer's (the clients' trust anchor) and the
+ * recovery key's.
  *
  * @module
  */
@@ -28,6 +30,8 @@ import { sha256Hex } from '../../reference/src/bytes/index.js';
 import { newRecoveryKey, SCRYPT_DEFAULT_N } from '../../reference/src/recovery-key/index.js';
 import { signStatement } from '../../reference/src/recovery-key/index.js';
 import { PASSPHRASE_OPTIONS, readPassphrase } from './_recovery-secret.js';
+import { HSM_HELP, HSM_OPTIONS, readHsmOptions, readSecretOption } from './_recovery-hsm.js';
+import { generateRecoveryKeyInToken } from '../../server-mock/src/ca/recovery-token.js';
 
 export const RECOVERY_FILES = {
   keyFile: 'recovery-key.enc.json',
@@ -52,7 +56,7 @@ export const command: Command = {
   name: ['recovery-key', 'new'],
   summary: 'offline: make the administrator recovery key, its shares and the signed policy',
   usage:
-    '--out DIR (--signing-key FILE | --new-signing-key) --issuer TEXT --purpose TEXT [--users a,b|*] [--serial N] [--not-before TIME] [--retired] (--passphrase-file FILE | --passphrase-env NAME | --passphrase-stdin) [--shares N --threshold M] [--json]',
+    '--out DIR (--signing-key FILE | --new-signing-key) --issuer TEXT --purpose TEXT [--users a,b|*] [--serial N] [--not-before TIME] [--retired] (--passphrase-file FILE | --passphrase-env NAME | --passphrase-stdin) [--shares N --threshold M] [--hsm --hsm-dir DIR (--hsm-pin-file FILE | --hsm-pin-env NAME) [--hsm-so-pin-file FILE | --hsm-so-pin-env NAME] [--hsm-key-label L]] [--json]',
   help: [
     'Run on an offline machine. Writes to DIR:',
     '',
@@ -72,6 +76,10 @@ export const command: Command = {
     '  --users LIST            comma-separated user ids the policy covers, or * (default *)',
     '  --passphrase-file FILE | --passphrase-env NAME | --passphrase-stdin  (never on argv)',
     '  --shares N --threshold M   split the unlock key M-of-N (shamir-secret-sharing 0.0.4)',
+    ...HSM_HELP,
+    '  --hsm-so-pin-file FILE | --hsm-so-pin-env NAME   SO PIN, to initialise a new token',
+    '  --hsm-key-label L       label of the new key pair (default sealfold-recovery-key)',
+    '  With --hsm there is no key file, passphrase or share: the token and its PIN open the key.',
   ].join('\n'),
   options: {
     out: { type: 'string' },
@@ -87,6 +95,10 @@ export const command: Command = {
     threshold: { type: 'string' },
     'scrypt-n': { type: 'string' },
     ...PASSPHRASE_OPTIONS,
+    ...HSM_OPTIONS,
+    'hsm-so-pin-file': { type: 'string' },
+    'hsm-so-pin-env': { type: 'string' },
+    'hsm-key-label': { type: 'string' },
   },
   async run(args, io) {
     const dir = resolve(io.cwd, requireString(args, 'out'));
@@ -101,7 +113,14 @@ export const command: Command = {
     if ((count === undefined) !== (threshold === undefined))
       throw new UsageError('--shares and --threshold go together');
     const passphrase = await readPassphrase(args, io);
-    if (passphrase === undefined && count === undefined)
+    const hsm = readHsmOptions(args, io);
+    const soPin = readSecretOption(args, io, 'hsm-so-pin');
+    const keyLabel = optionalString(args, 'hsm-key-label');
+    if (hsm === undefined && (soPin !== undefined || keyLabel !== undefined))
+      throw new UsageError('--hsm-so-pin-* and --hsm-key-label need --hsm');
+    if (hsm !== undefined && (passphrase !== undefined || count !== undefined))
+      throw new UsageError('--hsm excludes a passphrase and shares: the token holds the key');
+    if (hsm === undefined && passphrase === undefined && count === undefined)
       throw new UsageError('give a passphrase option, --shares/--threshold, or both');
     const serial = intOption(optionalString(args, 'serial'), 'serial', 1) ?? 1;
     const notBefore =
@@ -116,11 +135,23 @@ export const command: Command = {
     else
       signing = createPrivateKey(readInputText(io.cwd, signingFile!, '--signing-key', LIMITS.key));
     const scryptN = intOption(optionalString(args, 'scrypt-n'), 'scrypt-n', 1) ?? SCRYPT_DEFAULT_N;
-    const made = await newRecoveryKey({
-      ...(passphrase !== undefined ? { passphrase } : {}),
-      ...(count !== undefined ? { shares: { count, threshold: threshold! } } : {}),
-      scryptN,
-    });
+    const made =
+      hsm !== undefined
+        ? {
+            // E2EE-RKEY-120 (MUST, client): the key pair is generated inside the token.
+            ...(await generateRecoveryKeyInToken({
+              ...hsm,
+              ...(soPin !== undefined ? { soPin } : {}),
+              ...(keyLabel !== undefined ? { keyLabel } : {}),
+            })),
+            keyFile: undefined,
+            shares: [] as readonly string[],
+          }
+        : await newRecoveryKey({
+            ...(passphrase !== undefined ? { passphrase } : {}),
+            ...(count !== undefined ? { shares: { count, threshold: threshold! } } : {}),
+            scryptN,
+          });
     const statement = signStatement(
       {
         issuer,
@@ -135,12 +166,12 @@ export const command: Command = {
       signing,
     );
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const files: Record<string, string> = {
-      keyFile: join(dir, RECOVERY_FILES.keyFile),
-      statement: join(dir, RECOVERY_FILES.statement),
-    };
-    // E2EE-RKEY-001 (MUST, client): the private key is written only encrypted.
-    writeSecret(files.keyFile!, made.keyFile);
+    const files: Record<string, string> = { statement: join(dir, RECOVERY_FILES.statement) };
+    if (made.keyFile !== undefined) {
+      files.keyFile = join(dir, RECOVERY_FILES.keyFile);
+      // E2EE-RKEY-001 (MUST, client): the private key is written only encrypted.
+      writeSecret(files.keyFile, made.keyFile);
+    }
     writeFileSync(files.statement!, statement);
     made.shares.forEach((s, i) => writeSecret(join(dir, RECOVERY_FILES.share(i + 1)), s + '\n'));
     if (makeSigning) {
@@ -157,6 +188,10 @@ export const command: Command = {
       serial,
       shares: made.shares.length,
       threshold: threshold ?? null,
+      hsm:
+        'tokenLabel' in made
+          ? { dir: hsm!.dir, tokenLabel: made.tokenLabel, keyLabel: made.keyLabel }
+          : null,
       files,
     };
     if (args.values.json === true) printJson(io, result);
@@ -166,7 +201,9 @@ export const command: Command = {
           `recovery key fingerprint:  ${made.recoveryKeySha256}`,
           `policy signer fingerprint: ${signerKeySha256}  (the clients' trust anchor)`,
           `policy serial ${serial}, users ${users.join(',')}`,
-          `private key: ${files.keyFile} (encrypted)`,
+          'tokenLabel' in made
+            ? `private key: in token "${made.tokenLabel}" as "${made.keyLabel}" (non-extractable)`
+            : `private key: ${files.keyFile} (encrypted)`,
           ...(count !== undefined ? [`shares: ${count} files, any ${threshold} open the key`] : []),
           `statement:   ${files.statement} (enable it on the server)`,
           '',

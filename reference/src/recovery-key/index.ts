@@ -11,3 +11,4 @@ export * from './keyfile.js';
 export * from './guard.js';
 export * from './client.js';
 export * from './recover.js';
+export * from './fetch.js';

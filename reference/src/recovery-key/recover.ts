@@ -15,7 +15,12 @@ import { decodeInner } from '../metadata/inner.js';
 import { decryptMetadata, parseMetadataDocumentV2 } from '../metadata/index.js';
 import { verifyMetadataSignature } from '../signature/index.js';
 import type { RecoveryStatement } from './policy.js';
-import { readRecoveryWrap, unwrapRecovery } from './wrap.js';
+import {
+  readRecoveryWrap,
+  unwrapRecovery,
+  unwrapRecoveryWith,
+  type RecoveryDecrypter,
+} from './wrap.js';
 
 /** One folder as copied from the server: its document, signature and objects by server name. */
 export interface FolderExport {
@@ -54,8 +59,10 @@ export interface RecoverFolderOptions {
   readonly folder: FolderExport;
   /** The statement, verified against the tool's anchor by the caller (`checkAnchor`). */
   readonly statement: RecoveryStatement;
-  /** The recovery private key, PKCS#8 DER. */
-  readonly privateKey: Uint8Array;
+  /** The recovery private key, PKCS#8 DER; or, when a token holds it, `decrypter`. */
+  readonly privateKey?: Uint8Array;
+  /** The recovery key held elsewhere (a PKCS#11 token, spec/20 §2.1); excludes `privateKey`. */
+  readonly decrypter?: RecoveryDecrypter;
 }
 
 function spkiOf(pkcs8: Uint8Array): Uint8Array {
@@ -69,9 +76,12 @@ function spkiOf(pkcs8: Uint8Array): Uint8Array {
  *   document has no wrap for it; the reader's codes for a document that fails a check.
  */
 export async function recoverFolder(opts: RecoverFolderOptions): Promise<RecoveryResult> {
-  const { folder, statement, privateKey } = opts;
+  const { folder, statement, privateKey, decrypter } = opts;
+  if ((privateKey === undefined) === (decrypter === undefined))
+    throw new TypeError('give exactly one of "privateKey" and "decrypter"');
+  const spki = decrypter !== undefined ? decrypter.publicKey : spkiOf(privateKey!);
   // E2EE-RKEY-050 (MUST, client): the private key is the one the verified policy names.
-  if (sha256Hex(spkiOf(privateKey)) !== statement.policy.recoveryKeySha256)
+  if (sha256Hex(spki) !== statement.policy.recoveryKeySha256)
     throw new SealfoldError('KEY_MISMATCH', 'the recovery private key is not the policy’s key');
   const doc = parseMetadataDocumentV2(folder.document);
   const members = doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
@@ -88,7 +98,10 @@ export async function recoverFolder(opts: RecoverFolderOptions): Promise<Recover
       'the folder has no wrap for this recovery key',
     );
   // E2EE-RKEY-050 (MUST, client): unwrap with this folder's label.
-  const key = unwrapRecovery(privateKey, folder.id, wrap);
+  const key =
+    decrypter !== undefined
+      ? await unwrapRecoveryWith(decrypter, folder.id, wrap)
+      : unwrapRecovery(privateKey!, folder.id, wrap);
   try {
     const plaintext = aesGcmDecrypt(key, doc.nonce, doc.ciphertext);
     let inner;

@@ -130,3 +130,31 @@ export function unwrapRecovery(pkcs8: Uint8Array, rootId: string, wrap: Recovery
   if (key.length !== 16) throw new SealfoldError('KEY_UNWRAP_FAILED');
   return key;
 }
+
+/**
+ * The recovery private key held where it cannot be read (a PKCS#11 token, spec/20 §2.1): its
+ * public key, and RSA-OAEP (SHA-256, MGF1-SHA-256) decryption under a label.
+ */
+export interface RecoveryDecrypter {
+  /** SPKI DER of the key it decrypts with. */
+  readonly publicKey: Uint8Array;
+  /** Decrypts one RSA-OAEP-SHA256 block under `label`; rejects when it does not decode. */
+  oaepDecrypt(ciphertext: Uint8Array, label: Uint8Array): Promise<Uint8Array>;
+}
+
+/** {@link unwrapRecovery} through a decrypter; any failure is KEY_UNWRAP_FAILED. */
+export async function unwrapRecoveryWith(
+  decrypter: RecoveryDecrypter,
+  rootId: string,
+  wrap: RecoveryWrap,
+): Promise<Uint8Array> {
+  let key: Uint8Array;
+  try {
+    // E2EE-RKEY-030 (MUST, client): the label of this folder, whoever holds the private key.
+    key = await decrypter.oaepDecrypt(wrap.encryptedMetadataKey, recoveryWrapLabel(rootId));
+  } catch (e) {
+    throw new SealfoldError('KEY_UNWRAP_FAILED', undefined, { cause: e });
+  }
+  if (key.length !== 16) throw new SealfoldError('KEY_UNWRAP_FAILED');
+  return key;
+}
