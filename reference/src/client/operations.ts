@@ -120,6 +120,8 @@ export async function downloadFile(
 ): Promise<Uint8Array> {
   const { folderId, file } = entryOf(handle, fileId);
   const loc = handle.locations[folderId]!;
+  // E2EE-SHARE-802 (MUST, client): a body the server does not serve fails here (NOT_FOUND from
+  // the 404); the handle and the local state stay as they are, the file still listed.
   const body = await dav.getFile(device.ctx, `${loc.path}/${fileId}`);
   return decryptFile(body, { key: file.key, nonce: file.nonce, tag: file.authenticationTag });
 }

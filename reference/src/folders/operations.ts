@@ -294,7 +294,7 @@ export async function markTopFolderDeleted(
   assertWritable(state, ctx);
   const root = docOf(state, state.rootId);
   const tombstone: InnerMetadata = { ...root, files: {}, folders: {}, deleted: true };
-  // E2EE-SHARE-011 (MUST, client): deletion of the top folder is a signed `deleted: true` version.
+  // E2EE-SHARE-800 (MUST, client): deletion of the top folder is a signed `deleted: true` version.
   const r = await commit(state, ctx, {
     docs: { [state.rootId]: tombstone },
     parents: {},

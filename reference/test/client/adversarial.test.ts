@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTopFolder,
+  downloadFile,
   dropFile,
   enrol,
   makeSubfolder,
@@ -514,6 +515,29 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(Object.values(reopened.state.docs[rootId]!.files).map((f) => f.filename)).toEqual([
       'kept.txt',
     ]);
+  });
+
+  it('E2EE-SHARE-802: a file body the server no longer serves is NOT_FOUND, and the folder still lists the file', async () => {
+    let h = await createTopFolder(device('alice'), 'missing-body');
+    const up = await uploadFile(device('alice'), h, { filename: 'kept.txt', content: text('k') });
+    h = up.handle;
+    const undo = server.rewrite((req, res) =>
+      req.method === 'GET' && new URL(req.url).pathname.endsWith(`/${up.fileId}`)
+        ? { ...res, status: 404, body: new Uint8Array(0) }
+        : undefined,
+    );
+    try {
+      await expect(downloadFile(device('alice'), h, up.fileId)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      // The missing body deleted nothing: the handle and a fresh read still list the file.
+      expect(Object.keys(h.state.docs[h.state.rootId]!.files)).toContain(up.fileId);
+      const reopened = await openTopFolder(device('alice'), 'missing-body');
+      expect(Object.keys(reopened.state.docs[h.state.rootId]!.files)).toEqual([up.fileId]);
+    } finally {
+      undo();
+    }
+    expect(new TextDecoder().decode(await downloadFile(device('alice'), h, up.fileId))).toBe('k');
   });
 
   it('E2EE-API-309: a member dropped from the users list without a new signature is SIGNATURE_INVALID', async () => {

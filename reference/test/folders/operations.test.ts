@@ -176,7 +176,7 @@ describe('folders/operations', () => {
     expect(Object.keys((await open(server)).docs)).toEqual([ROOT]);
   });
 
-  it('E2EE-SHARE-011: E2EE-SHARE-012: deleting the top folder writes a signed deleted:true version; nothing is written afterwards', async () => {
+  it('E2EE-SHARE-800: E2EE-SHARE-012: deleting the top folder writes a signed deleted:true version; nothing is written afterwards', async () => {
     const { state, server } = await fresh();
     const a = await addFile(state, alice, {
       folderId: ROOT,
@@ -200,7 +200,7 @@ describe('folders/operations', () => {
     }
   });
 
-  it('E2EE-SHARE-011: only a tombstone counts as a deletion: a signed deleted:true root that still lists files is METADATA_MALFORMED', async () => {
+  it('E2EE-SHARE-801: only a tombstone counts as a deletion: a signed deleted:true root that still lists files is METADATA_MALFORMED', async () => {
     const { state, server } = await fresh();
     const a = await addFile(state, alice, {
       folderId: ROOT,
@@ -218,7 +218,7 @@ describe('folders/operations', () => {
     await expect(open(server)).rejects.toThrow(code('METADATA_MALFORMED'));
   });
 
-  it('E2EE-SHARE-011: a missing sub-folder document is NOT_FOUND, never a deletion', async () => {
+  it('E2EE-SHARE-802: a missing sub-folder document is NOT_FOUND, never a deletion', async () => {
     const { state, server } = await fresh();
     const s1 = await createSubfolder(state, alice, { parentId: ROOT, name: 'docs' });
     server.record(s1);

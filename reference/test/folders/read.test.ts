@@ -158,6 +158,27 @@ describe('read pipeline: check order (E2EE-META-040)', () => {
     });
   });
 
+  it("E2EE-META-806: a root document signed by a member whose bob entry holds carol's certificate is CERT_USER_MISMATCH", async () => {
+    const { server } = await shared();
+    const root = server.docs.get(ROOT)!;
+    const outer = JSON.parse(root.document) as { users: { userId: string; certificate: string }[] };
+    const bobEntry = outer.users.find((u) => u.userId === 'bob')!;
+    bobEntry.certificate = world.users.carol!.certPem;
+    const text = JSON.stringify(outer);
+    const signature = await signMetadata({
+      outer: text,
+      signerCertificate: alice.signer.certificate,
+      signerPrivateKey: alice.signer.privateKey,
+    });
+    const forged = new ServerStore();
+    forged.docs.set(ROOT, { document: text, signature });
+    await expect(readFolderTree(input(forged), trust())).rejects.toMatchObject({
+      code: 'CERT_USER_MISMATCH',
+    });
+    // The untouched document reads.
+    await expect(readFolderTree(input(server), trust())).resolves.toBeDefined();
+  });
+
   it('E2EE-META-040: a reader without an entry in a document with an untrusted certificate gets METADATA_KEY_MISSING', async () => {
     const { server } = await shared(rogueBob, rogueServer.spkiDer);
     await expect(readFolderTree(input(server, 'dave'), trust())).rejects.toMatchObject({
@@ -168,7 +189,7 @@ describe('read pipeline: check order (E2EE-META-040)', () => {
     });
   });
 
-  it('E2EE-META-040: E2EE-META-127: a changed key and a rolled-back counter together are KEY_CHANGED', async () => {
+  it('E2EE-META-040: E2EE-META-807: a changed key and a rolled-back counter together are KEY_CHANGED', async () => {
     const { server } = await shared();
     const t = trust();
     await pinCertificate(t.pins, 'bob', parseCertificate(bobElsewhere.certPem));

@@ -198,7 +198,7 @@ const openAsAlice = (document: string | MetadataDocumentV2) =>
   });
 
 describe('random corruption of the outer document', () => {
-  it('E2EE-META-004 E2EE-META-047 E2EE-SEC-030: decryptMetadata alone rejects every corruption of a field it depends on', () => {
+  it('E2EE-META-808 E2EE-META-047 E2EE-SEC-030: decryptMetadata alone rejects every corruption of a field it depends on', () => {
     expect(openAsAlice(text).inner.counter).toBe(2);
     let checked = 0;
     fc.assert(

@@ -107,7 +107,7 @@ describe('parsing the outer document', () => {
     }
   });
 
-  it('E2EE-META-004: missing, null, empty or mistyped crypto fields are never defaulted', () => {
+  it('E2EE-META-808: E2EE-META-809: missing, null, empty or mistyped crypto fields are rejected before use, never defaulted', () => {
     const fields: [string, (j: any) => any][] = [
       ['metadata', (j) => j],
       ['ciphertext', (j) => j.metadata],

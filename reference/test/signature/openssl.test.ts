@@ -80,7 +80,7 @@ describe('Sealfold verifies what OpenSSL signs', () => {
     );
   });
 
-  it('E2EE-META-131: the subjectKeyIdentifier form has versions 3 and 3; version 1 there is SIGNATURE_MALFORMED', async () => {
+  it('E2EE-META-800: the subjectKeyIdentifier form has versions 3 and 3; version 1 there is SIGNATURE_MALFORMED', async () => {
     const sig = opensslSign(alice, content, ['-keyid']);
     const der = Buffer.from(sig, 'base64');
     const layout = signatureLayout(der);

@@ -306,7 +306,7 @@ describe('verifyMetadataSignature rejections', () => {
     );
   });
 
-  it('E2EE-SEC-001 E2EE-META-130 E2EE-META-131: random byte changes in the signature DER → a typed code, never an untyped error, and none passes but the two meaningless ones', async () => {
+  it('E2EE-SEC-001 E2EE-META-130 E2EE-META-800: random byte changes in the signature DER → a typed code, never an untyped error, and none passes but the two meaningless ones', async () => {
     const der = Buffer.from(sig, 'base64');
     const d = decodeSignature(sig);
     const sigAt = der.indexOf(Buffer.from(d.signature));
@@ -371,7 +371,7 @@ describe('the fields the RSA signature does not cover', () => {
   const verify = (signature: string, m = members()) =>
     verifyMetadataSignature({ outer, signature, members: m });
 
-  it('E2EE-META-130 E2EE-META-131: every single-bit flip anywhere in the signature is rejected, except SignerInfo version 1 → 0', async () => {
+  it('E2EE-META-130 E2EE-META-800: every single-bit flip anywhere in the signature is rejected, except SignerInfo version 1 → 0', async () => {
     const der = Buffer.from(sig, 'base64');
     const tolerated = signatureLayout(der).signerInfoVersion + 2;
     const accepted: number[] = [];
@@ -418,7 +418,7 @@ describe('the fields the RSA signature does not cover', () => {
     });
   });
 
-  it('E2EE-META-131: versions, digestAlgorithms, revocation information and certificate choices are pinned', async () => {
+  it('E2EE-META-800: E2EE-META-801: SignedData and SignerInfo versions, and digestAlgorithms, are pinned', async () => {
     const L = signatureLayout(Buffer.from(sig, 'base64'));
     const malformed = code('SIGNATURE_MALFORMED');
     await expect(verify(patched(sig, L.signedDataVersion + 2, () => 3))).rejects.toThrow(malformed);
@@ -438,13 +438,17 @@ describe('the fields the RSA signature does not cover', () => {
         ),
       ),
     ).rejects.toThrow(malformed);
-    // An empty crls field, and a certificate re-tagged as another CertificateChoices.
+  });
+
+  it('E2EE-META-802: E2EE-META-803: an empty crls field and a certificate of another CertificateChoices are refused', async () => {
+    const L = signatureLayout(Buffer.from(sig, 'base64'));
+    const malformed = code('SIGNATURE_MALFORMED');
     await expect(verify(edited(sig, (sd) => (sd.crls = [])))).rejects.toThrow(malformed);
     const [certAt] = L.certificates[0]!;
     await expect(verify(patched(sig, certAt, () => 0xa1))).rejects.toThrow(malformed);
   });
 
-  it('E2EE-META-131: the issuer and serial number must name the certificate byte for byte', async () => {
+  it('E2EE-META-804: the issuer and serial number must name the certificate byte for byte', async () => {
     const der = Buffer.from(sig, 'base64');
     const [sidAt, sidLength] = signatureLayout(der).sid;
     const name = der.indexOf(Buffer.from('alice'), sidAt);

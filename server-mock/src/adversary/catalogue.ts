@@ -145,7 +145,7 @@ export const ATTACKS = {
   'resign-as-minted-signer': {
     route: 'meta-data-get',
     invariants: ['K2', 'K7'],
-    requirements: ['E2EE-API-803', 'E2EE-CERT-032', 'E2EE-META-127', 'E2EE-META-126'],
+    requirements: ['E2EE-API-803', 'E2EE-CERT-032', 'E2EE-META-807', 'E2EE-META-126'],
     expect: ['SIGNER_NOT_MEMBER', 'KEY_CHANGED'],
     when:
       'SIGNER_NOT_MEMBER on a device that verified the folder before (the minted certificate is ' +
@@ -156,7 +156,7 @@ export const ATTACKS = {
   'resign-under-other-ca': {
     route: 'meta-data-get',
     invariants: ['K2', 'K7'],
-    requirements: ['E2EE-META-127', 'E2EE-META-043'],
+    requirements: ['E2EE-META-805', 'E2EE-META-043'],
     expect: ['CERT_UNTRUSTED'],
     when: "a device opening the folder for the first time that has not pinned the signer's key",
     description:

@@ -341,8 +341,8 @@ describe('metadata attacks on a shared folder (K2, K4, K6, K7, C1, C4, C5, F1, P
   });
 });
 
-describe('a first open (K2, E2EE-META-127)', () => {
-  it('E2EE-META-127: resign-under-other-ca: a document signed under another CA is CERT_UNTRUSTED on a first open', async () => {
+describe('a first open (K2, E2EE-META-805)', () => {
+  it('E2EE-META-805: resign-under-other-ca: a document signed under another CA is CERT_UNTRUSTED on a first open', async () => {
     const gina = (await enrolAs('gina')).device;
     await shareFolder(
       device('alice'),

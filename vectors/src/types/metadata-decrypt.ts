@@ -83,7 +83,7 @@ export const metadataDecrypt: VectorType = {
         OuterSchema: {
           bugType: 'MALFORMED_INPUT',
           description: 'The outer document violates the schema or base64 rules.',
-          requirements: ['E2EE-META-001', 'E2EE-META-004', 'E2EE-META-005'],
+          requirements: ['E2EE-META-001', 'E2EE-META-808', 'E2EE-META-809', 'E2EE-META-005'],
         },
         InnerSchema: {
           bugType: 'MALFORMED_INPUT',
@@ -286,7 +286,7 @@ export const metadataDecrypt: VectorType = {
         'deleted-folder',
         'a deleted top folder: deleted true, no files or folders',
         [],
-        ['E2EE-SHARE-011'],
+        ['E2EE-SHARE-800', 'E2EE-SHARE-801'],
         {
           key,
           inner: {
@@ -326,26 +326,26 @@ export const metadataDecrypt: VectorType = {
         'ciphertext-missing',
         'metadata.ciphertext absent',
         (d) => delete meta(d).ciphertext,
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       [
         'ciphertext-null',
         'metadata.ciphertext null',
         (d) => (meta(d).ciphertext = null),
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       [
         'ciphertext-empty',
         'metadata.ciphertext ""',
         (d) => (meta(d).ciphertext = ''),
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
-      ['nonce-missing', 'metadata.nonce absent', (d) => delete meta(d).nonce, ['E2EE-META-004']],
+      ['nonce-missing', 'metadata.nonce absent', (d) => delete meta(d).nonce, ['E2EE-META-808']],
       [
         'tag-missing',
         'metadata.authenticationTag absent',
         (d) => delete meta(d).authenticationTag,
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       ['nonce-8-bytes', 'an 8-byte nonce', (d) => (meta(d).nonce = b64(rng(8))), ['E2EE-META-008']],
       [
@@ -396,7 +396,7 @@ export const metadataDecrypt: VectorType = {
         (d) => (meta(d).ciphertext = `_-${(meta(d).ciphertext as string).slice(2)}`),
         ['E2EE-META-005'],
       ],
-      ['metadata-not-object', 'metadata is a string', (d) => (d.metadata = 'x'), ['E2EE-META-004']],
+      ['metadata-not-object', 'metadata is a string', (d) => (d.metadata = 'x'), ['E2EE-META-808']],
       [
         'users-duplicate',
         'alice listed twice',
@@ -407,7 +407,7 @@ export const metadataDecrypt: VectorType = {
         'users-not-array',
         'users is an object',
         (d) => (d.users = { alice: (d.users as Obj[])[0] }),
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       [
         'v1-member-metadataKey',

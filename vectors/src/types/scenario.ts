@@ -378,7 +378,7 @@ export const scenario: VectorType = {
         MissingDocument: {
           bugType: 'AUTH_BYPASS',
           description: 'A listed sub-folder without a document is not read as deleted.',
-          requirements: ['E2EE-SHARE-011'],
+          requirements: ['E2EE-SHARE-802'],
         },
         Stripped: {
           bugType: 'AUTH_BYPASS',
@@ -932,7 +932,7 @@ export const scenario: VectorType = {
         'subfolder-document-missing',
         'the root lists B, the server serves no document for it',
         ['MissingDocument'],
-        ['E2EE-SHARE-011'],
+        ['E2EE-SHARE-802'],
         bob,
         rootId(),
         [
@@ -997,7 +997,7 @@ export const scenario: VectorType = {
         'deleted-then-replayed',
         'the folder is deleted (signed), then the pre-deletion version is replayed',
         ['Rollback'],
-        ['E2EE-SHARE-011', 'E2EE-META-062'],
+        ['E2EE-SHARE-801', 'E2EE-META-062'],
         alice,
         rootId(),
         [
