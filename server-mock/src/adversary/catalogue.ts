@@ -1,6 +1,6 @@
 /**
  * The client attack catalogue: every named misbehaviour the mock server can mount against a
- * client (spec/17-conformance.md, E2EE-CONF-450..; attacks-and-invariants §6). Unlike the fault
+ * client (spec/17-conformance.md, E2EE-CONF-450..; the invariants of spec/00-introduction.md §4.1). Unlike the fault
  * switches of `../faults.ts`, which break a server requirement so that `certify server` has
  * something to catch, an attack is what a malicious server does to its clients: it rewrites an
  * answer the honest mock produced, so that a correct client must refuse it with a named code.
@@ -26,7 +26,7 @@ export type AttackRoute =
 
 export interface AttackInfo {
   readonly route: AttackRoute;
-  /** Invariant IDs of attacks-and-invariants §6 that the attack mounts. */
+  /** Invariant tags (spec/00-introduction.md §4.1) that the attack mounts. */
   readonly invariants: readonly string[];
   /** Requirements a client breaks when it accepts what the attack serves. */
   readonly requirements: readonly string[];
