@@ -152,8 +152,8 @@ export async function checkPin(
   const existing = await store.get(identity);
   // E2EE-CERT-031 (MUST, client): the first key seen for an identity is pinned.
   if (existing === undefined) return { status: 'pinned', record };
-  // E2EE-CERT-032 (MUST, client): a different key for a pinned identity is KEY_CHANGED, and
-  // the pin is left unchanged (E2EE-SEC-004).
+  // E2EE-CERT-803, E2EE-CERT-804 (MUST, client): a different key for a pinned identity is
+  // KEY_CHANGED, and the pin is left unchanged (E2EE-SEC-804).
   if (existing.kind !== record.kind || existing.spkiSha256 !== record.spkiSha256) {
     throw new SealfoldError(
       'KEY_CHANGED',

@@ -6,7 +6,7 @@
  *
  * Every step before the commit only reads the persisted trust state (pins, high-water marks);
  * the new pins and marks of every document of one read are written together by
- * {@link commitTrust}, after the whole input passed (E2EE-SEC-004, E2EE-META-074). A caller that
+ * {@link commitTrust}, after the whole input passed (E2EE-SEC-804, E2EE-META-074). A caller that
  * cannot run a step (the CLI has no pin store; a pure model test has no marks) names it in
  * `skip`: there is no silent way around a check. A reader who is not a member (a filedrop
  * uploader) cannot decrypt: {@link verifyRootWithoutDecrypting} runs the same steps with
@@ -240,7 +240,8 @@ async function runSteps(
       for (const [i, cert] of certs.entries()) {
         const identity = pinIdentity('user', doc.users[i]!.userId);
         const record = certificateRecord(cert, now);
-        // E2EE-META-807 (MUST, client): every member certificate holds the pinned key.
+        // E2EE-META-807, E2EE-CERT-805 (MUST, client): every member certificate holds the pinned
+        // key; no signature by a key that differs from its pin is accepted.
         const r = await checkPin(trust.pins!, identity, record);
         if (r.status === 'pinned') pins.push({ identity, record });
       }
@@ -365,7 +366,7 @@ export async function verifyRootWithoutDecrypting(
 /**
  * Writes what an accepted read needs: every first-seen pin, then every mark. Called once per
  * read, after the whole input passed every check; a refused input reaches no write
- * (E2EE-SEC-004, E2EE-META-074).
+ * (E2EE-SEC-804, E2EE-META-074).
  */
 export async function commitTrust(
   trust: Pick<TrustState, 'pins'> & Partial<Pick<TrustState, 'marks'>>,

@@ -159,7 +159,7 @@ function versionsAllowed(sid: SignerId, [sd, si]: [Uint8Array, Uint8Array]): boo
 }
 
 function singleValue(attr: pkijs.Attribute, name: string): asn1js.AsnType {
-  // E2EE-META-117 (MUST, client): RFC 5652 §11: these attributes have exactly one value.
+  // E2EE-META-817, E2EE-META-818 (MUST, client): RFC 5652 §11: these attributes have one value.
   if (attr.values.length !== 1)
     throw malformed(`the ${name} attribute must have exactly one value`);
   return attr.values[0] as asn1js.AsnType;
@@ -237,8 +237,8 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
   ) {
     throw malformed(`unsupported signature algorithm ${sigAlg}`);
   }
-  // E2EE-META-117 (MUST, client): signed attributes with one contentType (id-data) and one
-  // messageDigest; signingTime at most once; other attributes are ignored.
+  // E2EE-META-817 (MUST, client): signed attributes with one contentType (id-data) and one
+  // messageDigest; E2EE-META-818: signingTime at most once; other attributes are ignored.
   if (!si.signedAttrs || si.signedAttrs.attributes.length === 0) {
     throw malformed('the signature has no signed attributes');
   }

@@ -100,7 +100,7 @@ describe('verified pins (K3)', () => {
     expect(isPinVerified(after)).toBe(false);
   });
 
-  it('E2EE-CERT-035: E2EE-SEC-004: a list of certificates is accepted as one unit: a KEY_CHANGED anywhere pins none of the others', async () => {
+  it('E2EE-CERT-035: E2EE-SEC-804: a list of certificates is accepted as one unit: a KEY_CHANGED anywhere pins none of the others', async () => {
     const store = new MemoryPinStore();
     await pinCertificate(store, 'bob', bob1, { now: T0 });
     const opts = { serverPublicKey: server.spki, pins: store };

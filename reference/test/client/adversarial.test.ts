@@ -135,7 +135,7 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(after.filter((s) => s.endsWith('/private-key'))).toEqual([]);
   });
 
-  it('E2EE-API-803: E2EE-CERT-032: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
+  it('E2EE-API-803: E2EE-CERT-805: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
     // alice pins bob's key by opening a folder bob shared with her.
     const first = await createTopFolder(device('bob'), 'bob-first');
     await shareFolder(device('bob'), first, 'alice');
@@ -443,7 +443,7 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(reopened.state.members.map((m) => m.userId)).toEqual(['alice']);
   });
 
-  it("E2EE-SEC-004: a tree whose sub-folder document is tampered with is refused and leaves the device's pins and marks exactly as they were", async () => {
+  it("E2EE-SEC-804: a tree whose sub-folder document is tampered with is refused and leaves the device's pins and marks exactly as they were", async () => {
     let h = await createTopFolder(device('bob'), 'bob-tree-sec004');
     const sub = await makeSubfolder(device('bob'), h, 'inner');
     h = await shareFolder(device('bob'), sub.handle, 'carol');

@@ -226,7 +226,7 @@ describe('sharing/members', () => {
     ).rejects.toThrow(code('AEAD_TAG_MISMATCH'));
   });
 
-  it('E2EE-SEC-004: every flipped byte of a metadata document, its signature or a body is rejected', async () => {
+  it('E2EE-SEC-803: every flipped byte of a metadata document, its signature or a body is rejected', async () => {
     const f = await sharedFolder();
     const root = f.server.docs.get(ROOT)!;
     const id = Object.keys(f.state.docs[ROOT]!.files)[0]!;

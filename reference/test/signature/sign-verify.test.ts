@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { isSealfoldError } from '../../src/errors/index.js';
 import { signMetadata, verifyMetadataSignature } from '../../src/signature/index.js';
@@ -446,6 +447,30 @@ describe('the fields the RSA signature does not cover', () => {
     await expect(verify(edited(sig, (sd) => (sd.crls = [])))).rejects.toThrow(malformed);
     const [certAt] = L.certificates[0]!;
     await expect(verify(patched(sig, certAt, () => 0xa1))).rejects.toThrow(malformed);
+  });
+
+  it('E2EE-META-818: two signingTime attributes, or one that is not a time, are SIGNATURE_MALFORMED', async () => {
+    const malformed = code('SIGNATURE_MALFORMED');
+    const withTime = (values: (sd: pkijs.Attribute) => pkijs.Attribute[]) =>
+      edited(sig, (sd) => {
+        const attrs = sd.signerInfos[0]!.signedAttrs!;
+        const time = attrs.attributes.find((a) => a.type === OID.signingTime)!;
+        expect(time).toBeDefined();
+        attrs.attributes = [
+          ...attrs.attributes.filter((a) => a.type !== OID.signingTime),
+          ...values(time),
+        ];
+      });
+    // The unchanged attribute list re-encodes to a signature that still decodes.
+    expect(() => decodeSignature(withTime((t) => [t]))).not.toThrow();
+    const twice = withTime((t) => [t, t]);
+    expect(() => decodeSignature(twice)).toThrow(/signingTime|appears twice/);
+    await expect(verify(twice)).rejects.toThrow(malformed);
+    const notATime = withTime(() => [
+      new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.Integer({ value: 1 })] }),
+    ]);
+    expect(() => decodeSignature(notATime)).toThrow(/signingTime/);
+    await expect(verify(notATime)).rejects.toThrow(malformed);
   });
 
   it('E2EE-META-804: the issuer and serial number must name the certificate byte for byte', async () => {

@@ -94,7 +94,7 @@ export const ATTACKS = {
   'member-certificate-other-key': {
     route: 'public-key-get',
     invariants: ['K2'],
-    requirements: ['E2EE-API-804', 'E2EE-SHARE-020', 'E2EE-CERT-032', 'E2EE-CERT-014'],
+    requirements: ['E2EE-API-804', 'E2EE-SHARE-020', 'E2EE-CERT-805', 'E2EE-CERT-014'],
     expect: ['KEY_CHANGED', 'CERT_USER_MISMATCH'],
     when:
       'KEY_CHANGED when sharing with a user the client has pinned; CERT_USER_MISMATCH on any ' +
@@ -145,7 +145,7 @@ export const ATTACKS = {
   'resign-as-minted-signer': {
     route: 'meta-data-get',
     invariants: ['K2', 'K7'],
-    requirements: ['E2EE-API-803', 'E2EE-CERT-032', 'E2EE-META-807', 'E2EE-META-126'],
+    requirements: ['E2EE-API-803', 'E2EE-CERT-805', 'E2EE-META-807', 'E2EE-META-126'],
     expect: ['SIGNER_NOT_MEMBER', 'KEY_CHANGED'],
     when:
       'SIGNER_NOT_MEMBER on a device that verified the folder before (the minted certificate is ' +
@@ -182,7 +182,7 @@ export const ATTACKS = {
   'readd-removed-member': {
     route: 'meta-data-get',
     invariants: ['R3', 'K2'],
-    requirements: ['E2EE-SEC-054', 'E2EE-META-126', 'E2EE-CERT-032'],
+    requirements: ['E2EE-SEC-054', 'E2EE-META-126', 'E2EE-CERT-805'],
     expect: ['SIGNER_NOT_MEMBER', 'KEY_CHANGED'],
     when:
       'a device that verified the removal (param user = the removed member, required): the ' +

@@ -69,7 +69,7 @@ export const metadataSignature: VectorType = {
         WebEncoding: {
           bugType: 'TOLERANCE',
           description: 'pkijs: sha256WithRSAEncryption, no signingTime.',
-          requirements: ['E2EE-META-117', 'E2EE-META-118'],
+          requirements: ['E2EE-META-818', 'E2EE-META-118'],
         },
         Ber: {
           bugType: 'TOLERANCE',
@@ -104,7 +104,8 @@ export const metadataSignature: VectorType = {
             'A field outside the verifier profile (content type, attached content, signer count, attributes, algorithms, versions, crls).',
           requirements: [
             'E2EE-META-116',
-            'E2EE-META-117',
+            'E2EE-META-817',
+            'E2EE-META-818',
             'E2EE-META-118',
             'E2EE-META-800',
             'E2EE-META-801',
@@ -222,7 +223,7 @@ export const metadataSignature: VectorType = {
       'web-encoding',
       'no signingTime attribute',
       ['WebEncoding'],
-      ['E2EE-META-117'],
+      ['E2EE-META-818'],
       sig({ signingTime: null }),
       ok(),
     );
@@ -238,7 +239,7 @@ export const metadataSignature: VectorType = {
       'signing-time-generalized',
       'signingTime as GeneralizedTime (2051)',
       [],
-      ['E2EE-META-117'],
+      ['E2EE-META-818'],
       sig({ signingTime: new Date('2051-01-01T00:00:00Z') }),
       ok(),
     );
@@ -443,37 +444,37 @@ export const metadataSignature: VectorType = {
         'no-signed-attributes',
         'signature directly over the content, no signed attributes',
         { noSignedAttributes: true },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'content-type-missing',
         'no contentType attribute',
         { omitContentType: true },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'content-type-not-data',
         'contentType attribute id-signedData',
         { contentTypeValue: OID.signedData },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'message-digest-missing',
         'no messageDigest attribute',
         { omitMessageDigest: true },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'message-digest-twice',
         'two messageDigest attributes',
         { messageDigestCount: 2 },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'signing-time-twice',
         'two signingTime attributes',
         { signingTimeCount: 2 },
-        'E2EE-META-117',
+        'E2EE-META-818',
       ],
       [
         'digest-sha1',
