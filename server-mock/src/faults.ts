@@ -18,7 +18,7 @@ export const FAULTS = {
     description: 'a second POST/PUT public-key replaces the stored certificate instead of 409',
   },
   'accept-second-private-key': {
-    breaks: 'E2EE-API-040',
+    breaks: 'E2EE-API-811',
     description: 'a second POST private-key replaces the stored blob instead of 409',
   },
   'sign-foreign-cn': {
@@ -30,7 +30,7 @@ export const FAULTS = {
     description: "the CA issues without verifying the CSR's self-signature",
   },
   'private-key-not-byte-exact': {
-    breaks: 'E2EE-API-040',
+    breaks: 'E2EE-API-809',
     description: 'the private-key blob is stored with its base64 segments re-encoded (trimmed)',
   },
   'reset-without-confirmation': {

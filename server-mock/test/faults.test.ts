@@ -57,7 +57,7 @@ describe('fault switches (E2EE-API-083)', () => {
     ).toBe(400);
     expect((await api.get('/__sealfold/faults')).body.active).toEqual([]);
 
-    // Off: a second private key is 409 (E2EE-API-040). On: it replaces the first.
+    // Off: a second private key is 409 (E2EE-API-811). On: it replaces the first.
     const post = () => ocs(s.app, 'post', `${E2EE_V1}/private-key`).type('form');
     expect((await post().send({ privateKey: validBlob() })).status).toBe(200);
     expect((await post().send({ privateKey: validBlob() })).status).toBe(409);

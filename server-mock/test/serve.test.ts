@@ -158,7 +158,7 @@ describe('sealfold serve', () => {
     expect(await exited(b.child)).toBe(0);
   });
 
-  it('E2EE-API-081: an invalid users file stops the server with exit 1 and one line', async () => {
+  it('E2EE-API-813: an invalid users file stops the server with exit 1 and one line', async () => {
     const bad = join(dir, 'bad-users.json');
     writeFileSync(bad, JSON.stringify({ users: [{ uid: 'a:b', password: 'x' }] }));
     const child = spawn(

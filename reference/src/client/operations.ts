@@ -238,7 +238,7 @@ async function withDropperLock<T>(
 /**
  * Drops a file into a top folder the caller can reach but need not be a member of: the body is
  * uploaded and a filedrop entry, wrapped for the members of the root document, is posted without
- * a lock (E2EE-SHARE-030). The members are taken only from a root document whose signature,
+ * a lock (E2EE-SHARE-808). The members are taken only from a root document whose signature,
  * signer and certificates verified against the pinned server key and the device's pins
  * (E2EE-SHARE-036); nothing is uploaded otherwise. The uploader is not authenticated to the
  * members.

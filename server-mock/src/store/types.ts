@@ -71,7 +71,7 @@ export interface PublicKeyRecord {
   readonly createdAt: number;
 }
 
-/** An encrypted private-key blob, stored and returned verbatim (E2EE-API-040). */
+/** An encrypted private-key blob, stored and returned verbatim (E2EE-API-809, E2EE-API-810). */
 export interface PrivateKeyRecord {
   readonly owner: string;
   readonly blob: string;
