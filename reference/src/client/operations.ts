@@ -240,7 +240,7 @@ async function withDropperLock<T>(
  * uploaded and a filedrop entry, wrapped for the members of the root document, is posted without
  * a lock (E2EE-SHARE-808). The members are taken only from a root document whose signature,
  * signer and certificates verified against the pinned server key and the device's pins
- * (E2EE-SHARE-036); nothing is uploaded otherwise. The uploader is not authenticated to the
+ * (E2EE-SHARE-809); nothing is uploaded otherwise (E2EE-SHARE-811). The uploader is not authenticated to the
  * members.
  */
 export async function dropFile(
@@ -252,7 +252,8 @@ export async function dropFile(
   if (!self?.isFolder) throw new SealfoldError('NOT_FOUND', 'no folder at that path');
   const stored = await api.getMetadata(device.ctx, self.fileId);
   const previousMembers = await lastVerifiedMembers(device, self.fileId);
-  // E2EE-SHARE-036 (MUST, client): recipients only from a verified root document (E2EE-SEC-053).
+  // E2EE-SHARE-809, E2EE-SHARE-811 (MUST, client): recipients only from a verified root
+  // document (E2EE-SEC-053); a failed check throws here, before anything is uploaded.
   const { members: recipients, firstContact } = await verifiedFiledropRecipients({
     document: stored.document,
     signature: stored.signature,

@@ -71,7 +71,7 @@ export interface CreateFiledropEntryOptions {
   readonly mimetype?: string;
   /**
    * The folder's members (userId + certificate PEM), as {@link verifiedFiledropRecipients}
-   * returns them: never the fetched `users` list unverified (E2EE-SHARE-036).
+   * returns them: never the fetched `users` list unverified (E2EE-SHARE-809).
    */
   readonly recipients: readonly FolderMember[];
   /** When given, every recipient certificate must be issued by this server key. */
@@ -116,7 +116,7 @@ export interface FiledropRecipients {
 export async function verifiedFiledropRecipients(
   opts: FiledropRecipientsOptions,
 ): Promise<FiledropRecipients> {
-  // E2EE-SHARE-036 (MUST, client): the checks of the read pipeline, in its order (parse,
+  // E2EE-SHARE-809 (MUST, client): the checks of the read pipeline, in its order (parse,
   // signature and signer, certificates, pins), with "decrypt" named as skipped: an uploader
   // is not a member.
   const root = await verifyRootWithoutDecrypting(

@@ -207,7 +207,7 @@ describe('reference client against a malicious server over HTTP', () => {
     }
   });
 
-  describe('filedrop recipients come only from a verified root document (E2EE-SHARE-036)', () => {
+  describe('filedrop recipients come only from a verified root document (E2EE-SHARE-809)', () => {
     /** Requests that would put a dropped file on the server (its body or its entry). */
     const uploads = (from: number) =>
       server.sent.slice(from).filter((r) => r.startsWith('PUT') || r.startsWith('POST /ocs'));
@@ -225,7 +225,7 @@ describe('reference client against a malicious server over HTTP', () => {
       await e2ee.createUserShare(device('alice').ctx, 'drop-box', 'carol');
     });
 
-    it('E2EE-SHARE-036: E2EE-SHARE-037: an honest drop goes to the members of the verified document and pins them; the result names them', async () => {
+    it('E2EE-SHARE-810: E2EE-SHARE-037: an honest drop goes to the members of the verified document and pins them; the result names them', async () => {
       const first = await drop(device('carol'), 'drop-box');
       expect(first.recipients).toEqual(['alice', 'bob']);
       expect(first.warnings.map((w) => [w.userId, w.firstContact])).toEqual([
@@ -236,7 +236,7 @@ describe('reference client against a malicious server over HTTP', () => {
       expect(await device('carol').pins.get(pinIdentity('user', 'alice'))).toBeDefined();
     });
 
-    it('E2EE-SHARE-036: E2EE-SEC-053: E2EE-CERT-035: a re-minted owner certificate plus a server-chosen recipient is KEY_CHANGED, and nothing is uploaded', async () => {
+    it('E2EE-SHARE-811: E2EE-SEC-053: E2EE-CERT-035: a re-minted owner certificate plus a server-chosen recipient is KEY_CHANGED, and nothing is uploaded', async () => {
       const fakeAlice = await server.mint('alice');
       const mallory = await server.mint('mallory');
       const undo = serveDocument(
@@ -258,7 +258,7 @@ describe('reference client against a malicious server over HTTP', () => {
       expect(await device('carol').pins.get(pinIdentity('user', 'mallory'))).toBeUndefined();
     });
 
-    it("E2EE-SHARE-036: a recipient the server adds to the users list without a member's signature is SIGNATURE_INVALID, even on a device with no pins", async () => {
+    it("E2EE-SHARE-809: a recipient the server adds to the users list without a member's signature is SIGNATURE_INVALID, even on a device with no pins", async () => {
       const mallory = await server.mint('mallory');
       const undo = server.rewrite((req, res) => {
         if (!isCall(req, 'GET', `/meta-data/${box.state.rootId}`) || res.status !== 200) return;
@@ -349,7 +349,7 @@ describe('reference client against a malicious server over HTTP', () => {
     });
   });
 
-  it('E2EE-CERT-039: E2EE-CERT-037: sharing reports an unverified recipient with its fingerprint; once the user verified it, the next share reports nothing', async () => {
+  it('E2EE-CERT-039: E2EE-CERT-812: sharing reports an unverified recipient with its fingerprint; once the user verified it, the next share reports nothing', async () => {
     const carolPin = pinIdentity('user', 'carol');
     const knownBefore = (await device('alice').pins.get(carolPin)) !== undefined;
     const h = await createTopFolder(device('alice'), 'share-verified-1');

@@ -470,7 +470,7 @@ describe('read pipeline: skipped checks are named (E2EE-META-075)', () => {
   });
 });
 
-describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE-036)', () => {
+describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE-809)', () => {
   const memberRead = (fetched: { document: string; signature: string | undefined }) => ({
     folderId: ROOT,
     fetched,
@@ -492,7 +492,7 @@ describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE
     ).rejects.toThrow(TypeError);
   });
 
-  it('E2EE-SHARE-036: E2EE-META-040: E2EE-META-074: with two faults in one document the filedrop uploader reports the fault the read pipeline reports, and pins nothing', async () => {
+  it('E2EE-SHARE-809: E2EE-META-040: E2EE-META-074: with two faults in one document the filedrop uploader reports the fault the read pipeline reports, and pins nothing', async () => {
     const earlier = new ServerStore();
     earlier.record(await createFolder(alice, ROOT));
     const untrusted = (await shared(rogueBob, rogueServer.spkiDer)).server.docs.get(ROOT)!;
@@ -549,7 +549,7 @@ describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE
     }
   });
 
-  it('E2EE-SHARE-036: E2EE-SHARE-037: an honest root gives its members as recipients; first-seen keys are pinned after the whole document passed and reported as first contact', async () => {
+  it('E2EE-SHARE-810: E2EE-SHARE-037: an honest root gives its members as recipients; first-seen keys are pinned after the whole document passed and reported as first contact', async () => {
     const { server } = await shared();
     const t = trust();
     await pinCertificate(t.pins, 'carol', parseCertificate(world.users.carol!.certPem));

@@ -117,7 +117,7 @@ export const ATTACKS = {
   'inject-member': {
     route: 'meta-data-get',
     invariants: ['K4', 'I1'],
-    requirements: ['E2EE-API-309', 'E2EE-SHARE-036', 'E2EE-SEC-053'],
+    requirements: ['E2EE-API-309', 'E2EE-SHARE-809', 'E2EE-SEC-053'],
     expect: ['SIGNATURE_INVALID'],
     when:
       'opening a folder or dropping a file into it (the list a filedrop uploader encrypts to); ' +
@@ -128,7 +128,7 @@ export const ATTACKS = {
   'replace-users': {
     route: 'meta-data-get',
     invariants: ['K4'],
-    requirements: ['E2EE-API-309', 'E2EE-SHARE-036'],
+    requirements: ['E2EE-API-309', 'E2EE-SHARE-809'],
     expect: ['SIGNATURE_INVALID', 'KEY_CHANGED'],
     when: 'opening a folder or dropping a file into it; nothing is uploaded',
     description:

@@ -410,8 +410,8 @@ describe('membership history attacks (R1, R3, F1, M1)', () => {
   });
 });
 
-describe('filedrop attacks (K4, E2EE-SHARE-036)', () => {
-  it('E2EE-SHARE-036: inject-member into the list a filedrop uploader encrypts to is SIGNATURE_INVALID, and nothing is uploaded', async () => {
+describe('filedrop attacks (K4, E2EE-SHARE-809)', () => {
+  it('E2EE-SHARE-809: E2EE-SHARE-811: inject-member into the list a filedrop uploader encrypts to is SIGNATURE_INVALID, and nothing is uploaded', async () => {
     await shareFolder(device('alice'), await createTopFolder(device('alice'), 'drop'), 'bob');
     await e2ee.createUserShare(device('alice').ctx, 'drop', 'carol');
     const from = sent.length;

@@ -313,7 +313,7 @@ const removalChecks = (
   }),
 );
 
-// --- filedrop: the list an uploader encrypts to (K4, E2EE-SHARE-036) ---
+// --- filedrop: the list an uploader encrypts to (K4, E2EE-SHARE-809) ---
 
 const filedropInjected = check('inject-member', {
   slug: 'filedrop-recipient-injected',
