@@ -30,7 +30,7 @@ import { spawnDriver, type DriverConnection } from './driver/connection.js';
 import { preflightDriver } from './preflight.js';
 import type { HelloResult } from './protocol.js';
 
-/** Test ids: `<group>/<slug>` as for servers (E2EE-CONF-002). */
+/** Test ids: `<group>/<slug>` as for servers (E2EE-CONF-800). */
 const TEST_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface ClientCertifyOptions {
@@ -90,7 +90,8 @@ function checkListProblems(checks: readonly ClientCheck[], known: ReadonlySet<st
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const c of checks) {
-    // E2EE-CONF-002 (MUST, suite): ids are unique, well-formed and cite known requirements.
+    // E2EE-CONF-800, E2EE-CONF-801, E2EE-CONF-802 (MUST, suite): ids are unique, well-formed and
+    // cite known requirements, or the run does not start.
     if (!TEST_ID.test(c.id)) problems.push(`test id ${JSON.stringify(c.id)} is not <group>/<slug>`);
     if (seen.has(c.id)) problems.push(`test id ${c.id} is used twice`);
     seen.add(c.id);
