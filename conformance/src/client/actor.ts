@@ -19,7 +19,7 @@ export class DriverProtocolError extends Error {
   override readonly name = 'DriverProtocolError';
 }
 
-/** A driver method ran out of time: TIMEOUT (E2EE-DRV-061). */
+/** A driver method ran out of time: TIMEOUT (E2EE-DRV-801). */
 export class DriverTimeout extends Error {
   override readonly name = 'DriverTimeout';
 }

@@ -113,7 +113,7 @@ export function classifyClient(level: Level, outcome: Outcome, strict: boolean):
     const e = outcome.error;
     // E2EE-DRV-044 (MUST, suite): an unverifiable refusal is WARN, never PASS.
     if (e instanceof ReasonUnverified) return { status: 'WARN', message: e.message };
-    // E2EE-DRV-061 (MUST, suite): a driver method out of time is TIMEOUT, not FAIL.
+    // E2EE-DRV-801 (MUST, suite): a driver method out of time is TIMEOUT, not FAIL.
     if (e instanceof DriverTimeout) {
       return { status: 'TIMEOUT', reason: 'a driver method ran out of time', message: e.message };
     }
