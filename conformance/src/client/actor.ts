@@ -92,7 +92,7 @@ export function driverActor(opts: ActorOptions): ClientActor {
       }
       case 'error': {
         const { code, message } = out.error;
-        // E2EE-DRV-041 (MUST, suite): UNSUPPORTED and method-not-found are their own result.
+        // E2EE-DRV-805 (MUST, suite): UNSUPPORTED and method-not-found are their own result.
         if (code === RPC.unsupported || code === RPC.methodNotFound) {
           opts.note(`rpc ${who} ${method}: UNSUPPORTED, ${ms} ms`);
           throw new CheckUnsupported(`${who}: ${method} is not supported by the driver`);

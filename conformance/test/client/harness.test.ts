@@ -132,7 +132,8 @@ describe(
       {
         meta: {
           requirements: [
-            'E2EE-DRV-041',
+            'E2EE-DRV-803',
+            'E2EE-DRV-805',
             'E2EE-DRV-060',
             'E2EE-DRV-062',
             'E2EE-DRV-002',
