@@ -1,5 +1,5 @@
 /**
- * Stopping a server started through `npx`/`npm exec` (E2EE-API-402). npm runs the command as
+ * Stopping a server started through `npx`/`npm exec` (E2EE-API-833). npm runs the command as
  * `npm → sh -c → node` and does not forward SIGTERM, so `kill $!` after `npx sealfold serve &`
  * ends npm only. The server therefore watches its launcher chain (its parent and, where `/proc`
  * tells it, its grandparent) and stops when one of them is gone.

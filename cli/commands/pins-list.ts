@@ -1,6 +1,6 @@
 /**
  * `sealfold pins list`: every pin of a pin file with its key fingerprint and whether the user
- * verified it (spec/03-certificates.md §4.2, E2EE-CERT-037, invariant K3).
+ * verified it (spec/03-certificates.md §4.2, E2EE-CERT-812, invariant K3).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * `sealfold pins verify`: marks a user's pin verified after the user compared its key fingerprint
- * with the owner out of band (spec/03-certificates.md §4.2, E2EE-CERT-037, invariant K3).
+ * with the owner out of band (spec/03-certificates.md §4.2, E2EE-CERT-813, E2EE-CERT-814, invariant K3).
  *
  * @module
  */

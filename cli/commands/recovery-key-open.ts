@@ -236,7 +236,8 @@ export const command: Command = {
       failed: result.failed,
       out,
     };
-    // E2EE-RKEY-051 (MUST, client): exactly what was recovered, what was not, what was verified.
+    // E2EE-RKEY-801, E2EE-RKEY-802 (MUST, client): exactly what was recovered, what was not,
+    // what was verified.
     if (args.values.json === true) printJson(io, summary);
     else
       io.stdout(

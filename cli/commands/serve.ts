@@ -118,7 +118,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     }
     const log = jsonLineLogger(io.stderr);
     // The handlers are in place before the port opens: a script that sends SIGTERM as soon as the
-    // port answers must find them (E2EE-API-402); a signal during startup stops the server as soon
+    // port answers must find them (E2EE-API-832); a signal during startup stops the server as soon
     // as it has started.
     let unwatch = () => {};
     let stop = () => {};
@@ -129,9 +129,10 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
         unwatch();
         done();
       };
+      // E2EE-API-832 (MUST, server): SIGINT and SIGTERM close the port and release the directory.
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-      // E2EE-API-402 (MUST, server): under npx, `kill` reaches npm only; its end stops the server.
+      // E2EE-API-833 (MUST, server): under npx, `kill` reaches npm only; its end stops the server.
       if (startedByNpx(process.env)) unwatch = watchLaunchers(stop);
     });
     let server: RunningServer;

@@ -106,7 +106,7 @@ describe('sealfold cert verify', () => {
     expect(JSON.parse(garbage.out).error.code).toBe('CERT_MALFORMED');
   });
 
-  it('E2EE-CERT-032: with --pins, first sight pins and a new key for the same user is KEY_CHANGED', async () => {
+  it('E2EE-CERT-803: with --pins, first sight pins and a new key for the same user is KEY_CHANGED', async () => {
     const pins = ['--pins', 'pins.json', '--server-id', 'cloud'];
     const first = await run([...base, '--user', 'bob', ...pins]);
     expect(first.code).toBe(0);

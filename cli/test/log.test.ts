@@ -87,7 +87,7 @@ describe('sealfold log monitor', () => {
 });
 
 describe('sealfold log witness', () => {
-  it('E2EE-LOG-052 E2EE-LOG-053: cosigns the server checkpoint, keeps its state in a file, serves it as latest', async () => {
+  it('E2EE-LOG-806 E2EE-LOG-053: cosigns the server checkpoint, keeps its state in a file, serves it as latest', async () => {
     const child = spawn(
       process.execPath,
       [

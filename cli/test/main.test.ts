@@ -32,6 +32,18 @@ describe('sealfold CLI', () => {
     expect(r.out).toMatch(/^usage: sealfold spec check/);
   });
 
+  it('E2EE-CONF-805: spec check prints the server MUSTs checked, not checkable live, not yet checked and neither', async () => {
+    const json = JSON.parse((await run(['spec', 'check', '--no-write', '--json'])).out);
+    const s = json.counts.server;
+    const r = await run(['spec', 'check', '--no-write']);
+    const line = r.out.split('\n').find((l) => l.startsWith('server MUSTs: '));
+    expect(line).toBeDefined();
+    expect(line).toContain(`${s.checked} checked by the suite`);
+    expect(line).toContain(`${s.notLiveCheckable} not checkable live`);
+    expect(line).toContain(`${s.notYetChecked} observable but not yet checked`);
+    expect(line).toContain(`${s.neither} neither (of ${s.serverMusts})`);
+  });
+
   it('spec check --json reports counts', async () => {
     const r = await run(['spec', 'check', '--no-write', '--json']);
     const report = JSON.parse(r.out);

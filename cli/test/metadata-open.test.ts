@@ -210,7 +210,7 @@ describe('sealfold metadata open', () => {
     expect(JSON.parse(n.out).skipped).toEqual(['pins', 'freshness', 'certificates', 'signature']);
   });
 
-  it('E2EE-META-127: member certificates not issued by the given server key → CERT_UNTRUSTED', async () => {
+  it('E2EE-META-805: member certificates not issued by the given server key → CERT_UNTRUSTED', async () => {
     const r = await run([...signedRoot, '--server-key', 'other-server.pem']);
     expectRejected(r, 'CERT_UNTRUSTED');
   });

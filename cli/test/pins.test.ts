@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 
 describe('sealfold pins list / pins verify', () => {
-  it('E2EE-CERT-037: lists every pin with its key fingerprint, unverified after first sight', async () => {
+  it('E2EE-CERT-812: lists every pin with its key fingerprint, unverified after first sight', async () => {
     const r = await run(['pins', 'list', '--pins', 'pins.json']);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
@@ -67,7 +67,7 @@ describe('sealfold pins list / pins verify', () => {
     ]);
   });
 
-  it('E2EE-CERT-037: a wrong fingerprint is KEY_CHANGED (exit 1) and changes nothing; the right one marks the pin verified in the file', async () => {
+  it('E2EE-CERT-814: E2EE-CERT-812: a wrong fingerprint is KEY_CHANGED (exit 1) and changes nothing; the right one marks the pin verified in the file', async () => {
     copyFileSync(join(dir, 'pins.json'), join(dir, 'pins-2.json'));
     const before = readFileSync(join(dir, 'pins-2.json'), 'utf8');
     const wrong = await run([
@@ -105,7 +105,7 @@ describe('sealfold pins list / pins verify', () => {
     expect(listed.out).toMatch(new RegExp(`^user:bob  ${bobFingerprint}  verified 20\\d\\d-`, 'm'));
   });
 
-  it('E2EE-CERT-037: no pin for the user is NOT_FOUND; a malformed fingerprint is INPUT_MALFORMED; a missing pin file is NOT_FOUND (exit 1), never a new file', async () => {
+  it('E2EE-CERT-814: no pin for the user is NOT_FOUND; a malformed fingerprint is INPUT_MALFORMED; a missing pin file is NOT_FOUND (exit 1), never a new file', async () => {
     const verify = (file: string, user: string, fp: string) =>
       run(['pins', 'verify', '--pins', file, '--user', user, '--fingerprint', fp]);
     expect((await verify('pins.json', 'carol', bobFingerprint)).err).toMatch(/NOT_FOUND/);

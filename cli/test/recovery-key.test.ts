@@ -144,7 +144,7 @@ const shareArgs = (...n: number[]) =>
   n.flatMap((i) => ['--share', join(keyDir, `share-${i}.json`)]);
 
 describe('recovery-key new and open', () => {
-  it('E2EE-RKEY-050 E2EE-RKEY-051 E2EE-RKEY-004: 3 of 5 shares recover every file, signatures verified, exactly listed', async () => {
+  it('E2EE-RKEY-050 E2EE-RKEY-802 E2EE-RKEY-004: 3 of 5 shares recover every file, signatures verified, exactly listed', async () => {
     const out = join(work, 'recovered-3');
     const r = await runCli(openArgs(out, shareArgs(2, 5, 4)));
     expect(r.code, r.err).toBe(0);
@@ -218,7 +218,7 @@ describe('the recovery tool refuses what does not check out', () => {
     });
   });
 
-  it('E2EE-RKEY-051: a signature that does not verify stops the recovery; none given is reported not-checked', async () => {
+  it('E2EE-RKEY-800: E2EE-RKEY-801: a signature that does not verify stops the recovery; none given is reported not-checked', async () => {
     const { privateKey, statement, folder } = await opened();
     const other = exportFolderFromDataDir(copyOfDataDir(), Number(folderId));
     const swapped: FolderExport = {

@@ -118,7 +118,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('sealfold serve for operators', () => {
-  it('E2EE-API-400 E2EE-API-404: a second server on a data directory is refused; after SIGKILL the directory restarts', async () => {
+  it('E2EE-API-830 E2EE-API-831 E2EE-API-404: a second server on a data directory is refused; after SIGKILL the directory restarts', async () => {
     const data = join(dir, 'shared');
     const a = serve(['--data-dir', data, '--users', usersFile]);
     const url = await a.url;
@@ -149,6 +149,27 @@ describe('sealfold serve for operators', () => {
     expect(again).toContain(`server key sha256 ${fingerprint}`);
     c.child.kill('SIGTERM');
     expect(await c.exit).toBe(0);
+  });
+
+  it('E2EE-API-832: SIGTERM and SIGINT each stop the server with exit 0, close its port and release its data directory', async () => {
+    const data = join(dir, 'signals');
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      // The second start on the same directory is refused (LOCK_CONFLICT) unless the first one
+      // released it.
+      const a = serve(['--data-dir', data]);
+      const port = Number(new URL(await a.url).port);
+      a.child.kill(signal);
+      expect(await a.exit, signal).toBe(0);
+      const refused = await new Promise<string | undefined>((done) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('connect', () => {
+          socket.destroy();
+          done(undefined);
+        });
+        socket.on('error', (e: NodeJS.ErrnoException) => done(e.code));
+      });
+      expect(refused, signal).toBe('ECONNREFUSED');
+    }
   });
 
   it('E2EE-API-401: a restart with the other --ca or a replaced CA key is refused with KEY_CHANGED', async () => {
@@ -183,7 +204,7 @@ describe('sealfold serve for operators', () => {
     expect(r.stderr()).toMatch(/non-loopback host 0\.0\.0\.0 .*--management-remote/);
   });
 
-  it('E2EE-API-402: a server started through npx stops with exit 0 when its launcher ends', async () => {
+  it('E2EE-API-833: a server started through npx stops with exit 0 when its launcher ends', async () => {
     // A launcher like npm's: a shell that runs the server and is then killed with SIGKILL.
     const launcher = spawn(
       'bash',
@@ -219,7 +240,7 @@ describe('sealfold serve for operators', () => {
     expect(await portIsFree(port)).toBe(true);
   });
 
-  it('E2EE-API-402: the README background block stops the server with kill $SERVER_PID', async () => {
+  it('E2EE-API-833: the README background block stops the server with kill $SERVER_PID', async () => {
     const readme = readFileSync(join(root, 'server-mock', 'README.md'), 'utf8');
     const block = /### Running in the background[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();

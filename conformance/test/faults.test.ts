@@ -55,14 +55,14 @@ async function certify(
 }
 
 describe('the fault table', () => {
-  it('E2EE-API-083: names every fault switch once, and only checks of the battery', () => {
+  it('E2EE-API-827: names every fault switch once, and only checks of the battery', () => {
     expect(FAULT_TABLE.filter((r) => r.scope === 'battery').length).toBeGreaterThanOrEqual(3);
     expect(FAULT_TABLE.map((r) => r.fault).sort()).toEqual([...FAULT_NAMES].sort());
     for (const row of FAULT_TABLE)
       for (const id of row.fails) expect(byId.has(id), `${row.fault}: ${id}`).toBe(true);
   });
 
-  it('E2EE-API-083: the checks each switch fails cite the requirement the switch breaks', () => {
+  it('E2EE-API-828: the checks each switch fails cite the requirement the switch breaks', () => {
     for (const row of FAULT_TABLE) {
       const cited = row.fails.flatMap((id) => byId.get(id)?.requirements ?? []);
       expect(cited, row.fault).toContain(FAULTS[row.fault].breaks);

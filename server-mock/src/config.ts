@@ -239,7 +239,7 @@ export function describeConfig(c: ServerConfig): string[] {
   if (c.transparencyLog !== null) lines.push(`transparency log ${c.transparencyLog} (spec/21)`);
   if (c.strictSerial) lines.push('strict serials: certificates get unique random serial numbers');
   if (c.lockTtlSeconds !== DEFAULTS.lockTtlSeconds) lines.push(`lock TTL ${c.lockTtlSeconds} s`);
-  // E2EE-API-083 (MUST, server): every fault switch that is on is announced at start.
+  // E2EE-API-828 (MUST, server): every fault switch that is on is announced at start.
   for (const f of c.faults)
     lines.push(`FAULT ${f}: ${FAULTS[f].description} (breaks ${FAULTS[f].breaks})`);
   // E2EE-CONF-451 (MUST, server): the client attacks are announced; none is installed at start.

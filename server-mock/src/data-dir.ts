@@ -1,7 +1,7 @@
 /**
  * Guards of a persistent data directory (`--data-dir`):
  *
- * - **One server per directory** (E2EE-API-400). Two servers on one journal would both acknowledge
+ * - **One server per directory** (E2EE-API-830, E2EE-API-831). Two servers on one journal would both acknowledge
  *   writes and one of them would lose its writes at the next restart. The lock must vanish with its
  *   process, also on SIGKILL, so that a crashed server never blocks its restart. On Linux the lock
  *   is a listening Unix socket in the abstract namespace, named after the directory's real path:
@@ -134,7 +134,8 @@ export async function lockDataDir(
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dir = realpathSync(dataDir);
   const pidPath = join(dir, PID_FILE);
-  // E2EE-API-400 (MUST, server): one server per data directory; the lock dies with its process.
+  // E2EE-API-830, E2EE-API-831 (MUST, server): one server per data directory; the lock dies
+  // with its process.
   if (mechanism === 'abstract-socket') return abstractSocketLock(dir, pidPath);
   return pidFileLock(dir, pidPath);
 }

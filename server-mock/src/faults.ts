@@ -18,7 +18,7 @@ export const FAULTS = {
     description: 'a second POST/PUT public-key replaces the stored certificate instead of 409',
   },
   'accept-second-private-key': {
-    breaks: 'E2EE-API-040',
+    breaks: 'E2EE-API-811',
     description: 'a second POST private-key replaces the stored blob instead of 409',
   },
   'sign-foreign-cn': {
@@ -30,7 +30,7 @@ export const FAULTS = {
     description: "the CA issues without verifying the CSR's self-signature",
   },
   'private-key-not-byte-exact': {
-    breaks: 'E2EE-API-040',
+    breaks: 'E2EE-API-809',
     description: 'the private-key blob is stored with its base64 segments re-encoded (trimmed)',
   },
   'reset-without-confirmation': {
@@ -164,7 +164,7 @@ export const FAULTS = {
       "WebDAV serves a request on another user's tree (as the caller's own) instead of 403",
   },
   'unknown-properties-omitted': {
-    breaks: 'E2EE-API-210',
+    breaks: 'E2EE-API-821',
     description:
       'PROPFIND leaves requested properties the node lacks out instead of a 404 propstat',
   },
@@ -177,7 +177,7 @@ export const FAULTS = {
     description: 'PROPFIND gives no d:displayname',
   },
   'is-encrypted-always-zero': {
-    breaks: 'E2EE-API-214',
+    breaks: 'E2EE-API-822',
     description: 'nc:is-encrypted is 0 for every folder, whatever its E2EE flag',
   },
   'permissions-for-every-client': {
@@ -268,7 +268,7 @@ export const FAULTS = {
       'a filedrop upload replaces the pending filedrop entries instead of merging into them',
   },
   'dav-path-segments-unchecked': {
-    breaks: 'E2EE-API-201',
+    breaks: 'E2EE-API-817',
     description:
       'WebDAV path segments are used as decoded, without refusing names that are not valid (too long, with / or \\, controls)',
   },
@@ -302,7 +302,7 @@ export const FAULTS = {
       "GET private-key ignores a share token and serves (or refuses) the caller's own key",
   },
   'filedrop-share-permission-unchecked': {
-    breaks: 'E2EE-API-145',
+    breaks: 'E2EE-API-816',
     description: 'an anonymous filedrop is accepted with the token of any link share',
   },
   'anonymous-public-key-refused': {

@@ -81,6 +81,7 @@ export async function startServer(
   try {
     if (config.dataDir !== null) assertSameCaBackend(config.dataDir, config.ca);
     store = openStore(config.dataDir);
+    // E2EE-API-813 (MUST, server): an invalid users file throws here, and the start fails.
     const usersCreated =
       config.usersFile === null ? [] : loadUsersFile(config.usersFile, store, clock.now());
     const keyExisted = caKeyExists(config);

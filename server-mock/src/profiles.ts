@@ -16,7 +16,7 @@ export interface ProfileInfo {
   readonly serverVersion: readonly [number, number, number];
   /** end_to_end_encryption app version being modelled. */
   readonly appVersion: string;
-  /** Capability `end-to-end-encryption.api-version` (protocol-notes §1.1, §2.7). */
+  /** Capability `end-to-end-encryption.api-version` (spec/10-server-api.md). */
   readonly apiVersion: string;
   /** Whether POST /private-key checks the `ct|iv|salt` format (app 2.x; E2EE-API-041). */
   readonly validatesPrivateKey: boolean;

@@ -1,6 +1,6 @@
 /**
  * The users file (`sealfold serve --users FILE`): JSON validated against
- * [server-users.schema.json](../../spec/schemas/server-users.schema.json) (E2EE-API-081).
+ * [server-users.schema.json](../../spec/schemas/server-users.schema.json) (E2EE-API-812..814).
  *
  * @module
  */
@@ -70,11 +70,12 @@ export function loadUsersFile(path: string, store: Store, nowMs: number): string
   } catch {
     throw new SealfoldError('INPUT_MALFORMED', `users file ${path} is not valid JSON`);
   }
-  // E2EE-API-081 (MUST, server): validate the whole file before creating anyone.
+  // E2EE-API-812 (MUST, server): validate the whole file before creating anyone.
   const file = validateUsersFile(doc);
   return store.transact((tx) => {
     const created: string[] = [];
     for (const u of file.users) {
+      // E2EE-API-814 (MUST, server): an existing user is left as it is.
       if (tx.get('users', u.uid)) continue;
       users.createUser(tx, nowMs, u);
       for (const a of u.appPasswords ?? [])

@@ -15,8 +15,8 @@ beforeAll(() => {
   ca = rsaKeyPair().pkcs8;
 });
 
-describe('fault switches (E2EE-API-083)', () => {
-  it('E2EE-API-083: off unless set; unknown names are refused; those on are named at start', () => {
+describe('fault switches (E2EE-API-827..829)', () => {
+  it('E2EE-API-827: E2EE-API-828: E2EE-API-829: off unless set; unknown names are refused; those on are named at start', () => {
     expect(parseConfig().faults).toEqual([]);
     expect(describeConfig(parseConfig()).join('\n')).not.toMatch(/FAULT/);
     let err: unknown;
@@ -36,7 +36,7 @@ describe('fault switches (E2EE-API-083)', () => {
     ]);
   });
 
-  it('E2EE-API-083: every switch names an existing requirement ID', () => {
+  it('E2EE-API-828: every switch names an existing requirement ID', () => {
     for (const name of FAULT_NAMES) expect(FAULTS[name].breaks).toMatch(/^E2EE-[A-Z]+-\d{3}$/);
     const s = faultSwitches(['commit-on-abort']);
     expect(s.on('commit-on-abort')).toBe(true);
@@ -45,7 +45,7 @@ describe('fault switches (E2EE-API-083)', () => {
     expect(() => NO_FAULTS.set(['commit-on-abort'])).toThrow(TypeError);
   });
 
-  it('E2EE-API-083: GET/POST /__sealfold/faults list and set the switches; unknown names change nothing', async () => {
+  it('E2EE-API-827: E2EE-API-829: GET/POST /__sealfold/faults list and set the switches; unknown names change nothing', async () => {
     const s = await testServer({ management: true }, ca);
     const api = request(s.app);
     const listed = await api.get('/__sealfold/faults');
@@ -57,7 +57,7 @@ describe('fault switches (E2EE-API-083)', () => {
     ).toBe(400);
     expect((await api.get('/__sealfold/faults')).body.active).toEqual([]);
 
-    // Off: a second private key is 409 (E2EE-API-040). On: it replaces the first.
+    // Off: a second private key is 409 (E2EE-API-811). On: it replaces the first.
     const post = () => ocs(s.app, 'post', `${E2EE_V1}/private-key`).type('form');
     expect((await post().send({ privateKey: validBlob() })).status).toBe(200);
     expect((await post().send({ privateKey: validBlob() })).status).toBe(409);
@@ -74,7 +74,7 @@ describe('fault switches (E2EE-API-083)', () => {
     expect((await post().send({ privateKey: validBlob() })).status).toBe(409);
   });
 
-  it('E2EE-API-083: a switch set at start is on from the first request', async () => {
+  it('E2EE-API-827: a switch set at start is on from the first request', async () => {
     const s = await testServer({ faults: ['reset-without-confirmation'] }, ca);
     await ocs(s.app, 'post', `${E2EE_V1}/private-key`)
       .type('form')

@@ -158,7 +158,7 @@ describe('sealfold serve', () => {
     expect(await exited(b.child)).toBe(0);
   });
 
-  it('E2EE-API-081: an invalid users file stops the server with exit 1 and one line', async () => {
+  it('E2EE-API-813: an invalid users file stops the server with exit 1 and one line', async () => {
     const bad = join(dir, 'bad-users.json');
     writeFileSync(bad, JSON.stringify({ users: [{ uid: 'a:b', password: 'x' }] }));
     const child = spawn(
@@ -177,7 +177,7 @@ describe('sealfold serve', () => {
     expect(err).toMatch(/^sealfold: INPUT_MALFORMED: users file: \/users\/0\/uid/);
   });
 
-  it('E2EE-API-083: --fault switches are named in the startup banner and listed by the management API', async () => {
+  it('E2EE-API-828: --fault switches are named in the startup banner and listed by the management API', async () => {
     const a = await serve([
       '--fault',
       'commit-on-abort',
@@ -200,7 +200,7 @@ describe('sealfold serve', () => {
     expect(await exited(a.child)).toBe(0);
   });
 
-  it('E2EE-API-083: an unknown --fault is a usage error (exit 2)', async () => {
+  it('E2EE-API-829: an unknown --fault is a usage error (exit 2)', async () => {
     const child = spawn(
       process.execPath,
       [join(root, 'bin', 'sealfold.js'), 'serve', '--port', '0', '--fault', 'no-such-fault'],

@@ -13,7 +13,7 @@
  * evidence at all.
  *
  * Implementation code *enforces* an ID only with a line comment that starts with the ID, on (or
- * directly above) the enforcing line: `// E2EE-META-047 (MUST, client): authenticate before …`.
+ * directly above) the enforcing line: `// E2EE-META-815 (MUST, client): authenticate before …`.
  * Every other occurrence (a doc comment, a later ID in a line comment, a string) *mentions* it. A
  * range such as `E2EE-META-001..019` mentions every ID of the registry in it; it never enforces.
  *

@@ -1,5 +1,5 @@
 /**
- * Server coverage for `sealfold spec check` (spec/17-conformance.md, E2EE-CONF-007): every MUST /
+ * Server coverage for `sealfold spec check` (spec/17-conformance.md, E2EE-CONF-803..805): every MUST /
  * MUST NOT whose subject is `server` is either checked by a conformance-suite check or listed, with
  * the reason, in `conformance/not-live-checkable.json` under `requirements` (it cannot be
  * certified against a live server over HTTP: the mock's management API, its data directory, the

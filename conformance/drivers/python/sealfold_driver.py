@@ -285,7 +285,7 @@ class Driver:
         "identity.status": status,
         "driver.shutdown": lambda self, params: {},
     }
-    # Methods of the protocol outside client-identity: answered UNSUPPORTED (E2EE-DRV-041).
+    # Methods of the protocol outside client-identity: answered UNSUPPORTED (E2EE-DRV-803).
     OTHER = {
         "folder.create", "folder.list", "file.upload", "file.download", "file.rename", "file.delete",
         "share.add", "share.remove", "filedrop.put", "sync.refresh", "state.fingerprint",

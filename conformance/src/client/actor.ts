@@ -19,7 +19,7 @@ export class DriverProtocolError extends Error {
   override readonly name = 'DriverProtocolError';
 }
 
-/** A driver method ran out of time: TIMEOUT (E2EE-DRV-061). */
+/** A driver method ran out of time: TIMEOUT (E2EE-DRV-801). */
 export class DriverTimeout extends Error {
   override readonly name = 'DriverTimeout';
 }
@@ -92,7 +92,7 @@ export function driverActor(opts: ActorOptions): ClientActor {
       }
       case 'error': {
         const { code, message } = out.error;
-        // E2EE-DRV-041 (MUST, suite): UNSUPPORTED and method-not-found are their own result.
+        // E2EE-DRV-805 (MUST, suite): UNSUPPORTED and method-not-found are their own result.
         if (code === RPC.unsupported || code === RPC.methodNotFound) {
           opts.note(`rpc ${who} ${method}: UNSUPPORTED, ${ms} ms`);
           throw new CheckUnsupported(`${who}: ${method} is not supported by the driver`);

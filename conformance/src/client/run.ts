@@ -30,7 +30,7 @@ import { spawnDriver, type DriverConnection } from './driver/connection.js';
 import { preflightDriver } from './preflight.js';
 import type { HelloResult } from './protocol.js';
 
-/** Test ids: `<group>/<slug>` as for servers (E2EE-CONF-002). */
+/** Test ids: `<group>/<slug>` as for servers (E2EE-CONF-800). */
 const TEST_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface ClientCertifyOptions {
@@ -90,7 +90,8 @@ function checkListProblems(checks: readonly ClientCheck[], known: ReadonlySet<st
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const c of checks) {
-    // E2EE-CONF-002 (MUST, suite): ids are unique, well-formed and cite known requirements.
+    // E2EE-CONF-800, E2EE-CONF-801, E2EE-CONF-802 (MUST, suite): ids are unique, well-formed and
+    // cite known requirements, or the run does not start.
     if (!TEST_ID.test(c.id)) problems.push(`test id ${JSON.stringify(c.id)} is not <group>/<slug>`);
     if (seen.has(c.id)) problems.push(`test id ${c.id} is used twice`);
     seen.add(c.id);
@@ -112,7 +113,7 @@ export function classifyClient(level: Level, outcome: Outcome, strict: boolean):
     const e = outcome.error;
     // E2EE-DRV-044 (MUST, suite): an unverifiable refusal is WARN, never PASS.
     if (e instanceof ReasonUnverified) return { status: 'WARN', message: e.message };
-    // E2EE-DRV-061 (MUST, suite): a driver method out of time is TIMEOUT, not FAIL.
+    // E2EE-DRV-801 (MUST, suite): a driver method out of time is TIMEOUT, not FAIL.
     if (e instanceof DriverTimeout) {
       return { status: 'TIMEOUT', reason: 'a driver method ran out of time', message: e.message };
     }

@@ -1,5 +1,5 @@
 /**
- * Which checks a run may contain (E2EE-CONF-002) and which of them are in scope for a target's
+ * Which checks a run may contain (E2EE-CONF-800..802) and which of them are in scope for a target's
  * claims (E2EE-CONF-001).
  *
  * @module
@@ -25,7 +25,8 @@ export function checkListProblems(
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const c of checks) {
-    // E2EE-CONF-002 (MUST, suite): ids are unique, well-formed and cite known requirements.
+    // E2EE-CONF-800, E2EE-CONF-801, E2EE-CONF-802 (MUST, suite): ids are unique, well-formed and
+    // cite known requirements, or the run does not start.
     if (!TEST_ID.test(c.id)) problems.push(`test id ${JSON.stringify(c.id)} is not <group>/<slug>`);
     if (seen.has(c.id)) problems.push(`test id ${c.id} is used twice`);
     seen.add(c.id);

@@ -106,7 +106,9 @@ describe(
     meta: {
       requirements: [
         'E2EE-DRV-060',
-        'E2EE-DRV-061',
+        'E2EE-DRV-800',
+        'E2EE-DRV-801',
+        'E2EE-DRV-802',
         'E2EE-DRV-062',
         'E2EE-DRV-002',
         'E2EE-DRV-014',
@@ -114,7 +116,7 @@ describe(
     },
   },
   () => {
-    it('E2EE-DRV-061: a method out of time is TIMEOUT and the driver process is killed', async () => {
+    it('E2EE-DRV-800: E2EE-DRV-801: E2EE-DRV-802: a method out of time is TIMEOUT and the driver process is killed', async () => {
       const d = spawnDriver(driver('hang'), { cwd: process.cwd(), env: process.env });
       const out = await d.call('identity.enroll', {}, 800);
       expect(out).toEqual({ kind: 'timeout', afterMs: 800 });
@@ -130,7 +132,8 @@ describe(
       {
         meta: {
           requirements: [
-            'E2EE-DRV-041',
+            'E2EE-DRV-803',
+            'E2EE-DRV-805',
             'E2EE-DRV-060',
             'E2EE-DRV-062',
             'E2EE-DRV-002',

@@ -16,7 +16,7 @@ const PY_DIR = join(REPO_ROOT, 'conformance', 'drivers', 'python');
 const PY = join(PY_DIR, 'sealfold_driver.py');
 const hasCryptography = spawnSync('python3', ['-c', 'import cryptography']).status === 0;
 
-describe('the Python driver (E2EE-DRV-010, E2EE-DRV-041)', { timeout: 120_000 }, () => {
+describe('the Python driver (E2EE-DRV-010, E2EE-DRV-803)', { timeout: 120_000 }, () => {
   it('E2EE-REC-001: its word list is the BIP-39 English list the reference uses', () => {
     const words = readFileSync(join(PY_DIR, 'bip39-english.txt'), 'utf8').split('\n');
     expect(words.slice(0, -1)).toEqual([...wordlist]);
@@ -31,7 +31,8 @@ describe('the Python driver (E2EE-DRV-010, E2EE-DRV-041)', { timeout: 120_000 },
           'E2EE-DRV-020',
           'E2EE-DRV-021',
           'E2EE-DRV-022',
-          'E2EE-DRV-041',
+          'E2EE-DRV-803',
+          'E2EE-DRV-804',
           'E2EE-DRV-042',
         ],
       },

@@ -29,7 +29,7 @@ describe('JUnit XML (E2EE-CONF-210)', () => {
     expect(doc.tests).toBe(report.results.length + report.verdicts.length);
   });
 
-  it('FAIL and UNSUPPORTED are failures, TIMEOUT and ERROR are errors, SKIP is skipped (E2EE-CONF-211, E2EE-CONF-212)', async () => {
+  it('FAIL and UNSUPPORTED are failures, TIMEOUT and ERROR are errors, SKIP is skipped (E2EE-CONF-211, E2EE-CONF-806, E2EE-CONF-807)', async () => {
     const doc = await readBack(renderJunit(fullReport()));
     const byName = new Map(doc.testsuite!.flatMap((s) => s.testcase ?? []).map((c) => [c.name, c]));
     const kind = (id: string) => {

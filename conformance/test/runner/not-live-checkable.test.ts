@@ -1,5 +1,5 @@
 /**
- * The repository's own server coverage (E2EE-CONF-007): every server MUST is checked by a suite
+ * The repository's own server coverage (E2EE-CONF-803..805): every server MUST is checked by a suite
  * check or listed in conformance/not-live-checkable.json, and nothing listed is checked.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,8 +8,8 @@ import { NOT_LIVE_CHECKABLE } from '../../../spec/tools/server-coverage.js';
 import { SERVER_CHECKS } from '../../src/server/checks/index.js';
 import { REPO_ROOT } from '../../src/runner/suite-info.js';
 
-describe('server MUSTs are checked by the suite or explained (E2EE-CONF-007)', () => {
-  it('E2EE-CONF-007: no server MUST is neither checked nor listed, and no listed one is checked', () => {
+describe('server MUSTs are checked by the suite or explained (E2EE-CONF-803)', () => {
+  it('E2EE-CONF-803: E2EE-CONF-804: no server MUST is neither checked nor listed, and no listed one is checked', () => {
     const report = checkSpec(REPO_ROOT);
     expect(report.problems.filter((p) => p.includes(NOT_LIVE_CHECKABLE))).toEqual([]);
     const c = report.counts.server;

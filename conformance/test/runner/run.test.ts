@@ -172,7 +172,7 @@ describe('runner against the embedded mock', () => {
     expect(report.exitCode).toBe(0);
   });
 
-  it('E2EE-CONF-002: a test list with a duplicate, malformed id or unknown requirement is refused', async () => {
+  it('E2EE-CONF-800: E2EE-CONF-801: E2EE-CONF-802: a test list with a duplicate, malformed id or unknown requirement is refused', async () => {
     const bad = [
       [pass('demo/a'), pass('demo/a')],
       [pass('Demo A')],

@@ -8,8 +8,8 @@ import { checkSpec } from '../../../spec/tools/check.js';
 import { SERVER_CHECKS } from '../../src/server/checks/index.js';
 import { REPO_ROOT } from '../../src/runner/suite-info.js';
 
-describe("spec check knows the suite's citations (E2EE-CONF-002)", () => {
-  it('E2EE-CONF-002: the parsed checks are exactly the runnable checks, with the same requirement lists', () => {
+describe("spec check knows the suite's citations (E2EE-CONF-801)", () => {
+  it('E2EE-CONF-801: the parsed checks are exactly the runnable checks, with the same requirement lists', () => {
     const parsed = new Map(
       suiteChecks(REPO_ROOT).map((c) => [c.id, c.requirements && [...c.requirements].sort()]),
     );
@@ -20,7 +20,7 @@ describe("spec check knows the suite's citations (E2EE-CONF-002)", () => {
     expect([...parsed.keys()].filter((id) => !runnable.has(id))).toEqual([]);
   });
 
-  it('E2EE-CONF-002: reads id and requirements of object literals, nothing else', () => {
+  it('E2EE-CONF-801: reads id and requirements of object literals, nothing else', () => {
     const source = `
       const a = { id: 'keys/x', requirements: ['E2EE-API-022', 'E2EE-API-022'], level: 'MUST' };
       const b = { id: 'keys/y', title: 'no requirements here' };
@@ -34,7 +34,7 @@ describe("spec check knows the suite's citations (E2EE-CONF-002)", () => {
     expect(suiteCitations(checksIn('x.ts', source)).get('E2EE-API-022')).toEqual(['keys/x']);
   });
 
-  it('E2EE-CONF-002: follows spreads and same-file const arrays, and flags what it cannot read', () => {
+  it('E2EE-CONF-801: follows spreads and same-file const arrays, and flags what it cannot read', () => {
     const source = `
       const BASE = ['E2EE-LOCK-001', 'E2EE-LOCK-002'] as const;
       const a = { id: 'model/a', requirements: BASE };
@@ -48,7 +48,7 @@ describe("spec check knows the suite's citations (E2EE-CONF-002)", () => {
     ]);
   });
 
-  it('E2EE-CONF-002: spec check reports per requirement whether the suite, unit tests or both check it', () => {
+  it('E2EE-CONF-801: spec check reports per requirement whether the suite, unit tests or both check it', () => {
     const report = checkSpec(REPO_ROOT);
     const byId = new Map(report.requirements.map((r) => [r.id, r]));
     const cited = SERVER_CHECKS.flatMap((c) => c.requirements);

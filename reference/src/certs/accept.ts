@@ -71,7 +71,7 @@ export async function pinVerifiedCertificate(
     server = { identity: pinIdentity('server', opts.serverId), record: serverKeyRecord(spki, now) };
   }
   // Every pin is checked before any is stored, so a KEY_CHANGED leaves the store as it was
-  // (E2EE-SEC-004).
+  // (E2EE-SEC-804).
   const serverPin = server && (await checkPin(opts.pins, server.identity, server.record));
   const pin = await checkPin(opts.pins, userIdentity, userRecord);
   // E2EE-SEC-012 (MUST, client): new pins are stored before the certificate is returned.
@@ -91,7 +91,7 @@ export interface AcceptUserCertificatesOptions {
 /**
  * Accepts a whole list of certificates (the `users` of one document) as one unit: every
  * certificate is validated (E2EE-CERT-010..016) and checked against its pin before any new pin is
- * stored, so a list that fails anywhere leaves the pin store exactly as it was (E2EE-SEC-004).
+ * stored, so a list that fails anywhere leaves the pin store exactly as it was (E2EE-SEC-804).
  *
  * @returns the accepted certificates, in the order given.
  * @throws every code of verifyUserCertificate, then KEY_CHANGED.

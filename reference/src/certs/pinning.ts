@@ -39,7 +39,7 @@ export interface PinRecord {
   /** ISO 8601 time of the pin or of the last explicit re-pin. */
   pinnedAt: string;
   /**
-   * ISO 8601 time the user confirmed this key's fingerprint out of band (E2EE-CERT-037); absent
+   * ISO 8601 time the user confirmed this key's fingerprint out of band (E2EE-CERT-812); absent
    * while the pin rests on first sight only. A re-pin drops it (E2EE-CERT-038).
    */
   verifiedAt?: string;
@@ -152,8 +152,8 @@ export async function checkPin(
   const existing = await store.get(identity);
   // E2EE-CERT-031 (MUST, client): the first key seen for an identity is pinned.
   if (existing === undefined) return { status: 'pinned', record };
-  // E2EE-CERT-032 (MUST, client): a different key for a pinned identity is KEY_CHANGED, and
-  // the pin is left unchanged (E2EE-SEC-004).
+  // E2EE-CERT-803, E2EE-CERT-804 (MUST, client): a different key for a pinned identity is
+  // KEY_CHANGED, and the pin is left unchanged (E2EE-SEC-804).
   if (existing.kind !== record.kind || existing.spkiSha256 !== record.spkiSha256) {
     throw new SealfoldError(
       'KEY_CHANGED',
@@ -262,7 +262,7 @@ export async function repinServerKey(
   return repin(store, id, serverKeyRecord(spki, opts.now ?? new Date()));
 }
 
-/** True when the user confirmed the pinned key out of band (E2EE-CERT-037). */
+/** True when the user confirmed the pinned key out of band (E2EE-CERT-812). */
 export function isPinVerified(record: PinRecord | undefined): boolean {
   return typeof record?.verifiedAt === 'string';
 }
@@ -279,7 +279,7 @@ function normalFingerprint(fingerprint: string): string {
 
 /**
  * Marks the pin of `identity` verified: the user compared the key fingerprint shown for it with
- * `fingerprint`, obtained from its owner out of band (E2EE-CERT-037, invariant K3). The whole
+ * `fingerprint`, obtained from its owner out of band (E2EE-CERT-813, invariant K3). The whole
  * fingerprint must equal the pinned key's; nothing else is accepted and nothing is pinned here.
  *
  * @returns the updated record (persisted before returning).
@@ -301,7 +301,7 @@ export async function markPinVerified(
   if (existing === undefined) {
     throw new SealfoldError('NOT_FOUND', `nothing is pinned for ${identity}`);
   }
-  // E2EE-CERT-037 (MUST, client): only the exact pinned key can be marked verified.
+  // E2EE-CERT-814 (MUST, client): only the exact pinned key can be marked verified.
   if (existing.spkiSha256 !== expected) {
     throw new SealfoldError(
       'KEY_CHANGED',

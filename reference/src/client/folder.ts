@@ -182,7 +182,7 @@ function marksOf(
 
 /**
  * Records the heads this client just wrote: checks every mark first, then persists them all (a
- * rejection changes nothing, E2EE-SEC-004), then shows them to the fork witness.
+ * rejection changes nothing, E2EE-SEC-804), then shows them to the fork witness.
  */
 async function acceptMarks(
   device: Device,

@@ -120,6 +120,8 @@ export async function downloadFile(
 ): Promise<Uint8Array> {
   const { folderId, file } = entryOf(handle, fileId);
   const loc = handle.locations[folderId]!;
+  // E2EE-SHARE-802 (MUST, client): a body the server does not serve fails here (NOT_FOUND from
+  // the 404); the handle and the local state stay as they are, the file still listed.
   const body = await dav.getFile(device.ctx, `${loc.path}/${fileId}`);
   return decryptFile(body, { key: file.key, nonce: file.nonce, tag: file.authenticationTag });
 }
@@ -236,9 +238,9 @@ async function withDropperLock<T>(
 /**
  * Drops a file into a top folder the caller can reach but need not be a member of: the body is
  * uploaded and a filedrop entry, wrapped for the members of the root document, is posted without
- * a lock (E2EE-SHARE-030). The members are taken only from a root document whose signature,
+ * a lock (E2EE-SHARE-808). The members are taken only from a root document whose signature,
  * signer and certificates verified against the pinned server key and the device's pins
- * (E2EE-SHARE-036); nothing is uploaded otherwise. The uploader is not authenticated to the
+ * (E2EE-SHARE-809); nothing is uploaded otherwise (E2EE-SHARE-811). The uploader is not authenticated to the
  * members.
  */
 export async function dropFile(
@@ -250,7 +252,8 @@ export async function dropFile(
   if (!self?.isFolder) throw new SealfoldError('NOT_FOUND', 'no folder at that path');
   const stored = await api.getMetadata(device.ctx, self.fileId);
   const previousMembers = await lastVerifiedMembers(device, self.fileId);
-  // E2EE-SHARE-036 (MUST, client): recipients only from a verified root document (E2EE-SEC-053).
+  // E2EE-SHARE-809, E2EE-SHARE-811 (MUST, client): recipients only from a verified root
+  // document (E2EE-SEC-053); a failed check throws here, before anything is uploaded.
   const { members: recipients, firstContact } = await verifiedFiledropRecipients({
     document: stored.document,
     signature: stored.signature,

@@ -14,7 +14,7 @@ export const FILE_KEY_LENGTH = 16;
 export const WRITER_NONCE_LENGTH = 12;
 /** Readers accept 96- and 128-bit nonces (E2EE-FILE-003). */
 export const READER_NONCE_LENGTHS: readonly number[] = GCM_IV_LENGTHS;
-/** The GCM tag appended to the body (E2EE-FILE-004). */
+/** The GCM tag appended to the body (E2EE-FILE-804). */
 export const TAG_LENGTH = GCM_TAG_LENGTH;
 /**
  * Chunk size used when this module reads files itself (64 KiB, node's default for file

@@ -9,7 +9,7 @@
  *   the file size, E2EE-FILE-011);
  * - {@link encryptFileToPath}: file to file.
  *
- * Requirements: E2EE-FILE-001, E2EE-FILE-002, E2EE-FILE-004, E2EE-SEC-050.
+ * Requirements: E2EE-FILE-001, E2EE-FILE-002, E2EE-FILE-803, E2EE-FILE-804, E2EE-SEC-050.
  *
  * @module
  */
@@ -69,7 +69,8 @@ export function encryptFile(
 ): FileEncryptionResult & { body: Uint8Array } {
   abytes(plaintext, 'plaintext');
   const { key, nonce } = freshKeyAndNonce(options.rng ?? defaultRng);
-  // E2EE-FILE-004 (MUST, client): AES-128-GCM, no associated data, body = ciphertext ‖ tag.
+  // E2EE-FILE-803, E2EE-FILE-804 (MUST, client): AES-128-GCM, no associated data, body =
+  // ciphertext ‖ tag.
   const body = aesGcmEncrypt(key, nonce, plaintext);
   return { body, key, nonce, tag: body.slice(body.length - TAG_LENGTH) };
 }
@@ -138,7 +139,8 @@ export async function encryptFileToPath(
   const { key, nonce } = freshKeyAndNonce(options.rng ?? defaultRng);
   const fh = await openForReading(inPath);
   try {
-    // E2EE-FILE-004 (MUST, client): AES-128-GCM, no associated data, body = ciphertext ‖ tag.
+    // E2EE-FILE-803, E2EE-FILE-804 (MUST, client): AES-128-GCM, no associated data, body =
+    // ciphertext ‖ tag.
     const cipher = createCipheriv(FILE_CIPHER, key, nonce, { authTagLength: TAG_LENGTH });
     let tag = new Uint8Array(0);
     const size = await writeAtomically(outPath, async (write) => {

@@ -33,7 +33,7 @@ export interface OpenFolderOptions {
  *
  * @throws SealfoldError from the read pipeline (SIGNATURE_*, SIGNER_NOT_MEMBER, METADATA_*,
  *   KEY_UNWRAP_FAILED, AEAD_TAG_MISMATCH, CERT_*), and NOT_FOUND when a listed sub-folder's
- *   document is missing: a missing document is never read as "deleted" (E2EE-SHARE-011).
+ *   document is missing: a missing document is never read as "deleted" (E2EE-SHARE-802).
  */
 export async function openFolder(opts: OpenFolderOptions): Promise<FolderState> {
   const skip: SkippedCheck[] =

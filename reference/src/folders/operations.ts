@@ -71,6 +71,7 @@ function sealContent(
 }
 
 function fileEntry(filename: string, mimetype: string, e: FileEncryptionResult): MetadataFile {
+  // E2EE-FILE-805 (MUST, client): the entry records the body's tag.
   return { filename, mimetype, key: e.key, nonce: e.nonce, authenticationTag: e.tag };
 }
 
@@ -115,7 +116,7 @@ export async function addFile(
   const filename = checkName(opts.filename, 'filename');
   assertFreeName(doc, filename);
   // E2EE-FILE-009 (MUST, client): the server-side name is a fresh random id.
-  // E2EE-SHARE-004 (MUST, client): a new file gets a new id and a fresh key and nonce.
+  // E2EE-SHARE-803 (MUST, client): a new file gets a new id and a fresh key and nonce.
   const fileId = opts.objectId ?? newObjectId(ctx.rng ?? defaultRng);
   if (objectIdInUse(state, fileId)) {
     throw new SealfoldError('ALREADY_EXISTS', 'the object id is already in use');
@@ -146,7 +147,8 @@ export async function updateFile(
   const folderId = folderOfFile(state, opts.fileId);
   const doc = docOf(state, folderId);
   const old = doc.files[opts.fileId]!;
-  // E2EE-FILE-001 (MUST, client): an update is a new encryption with a fresh key and nonce.
+  // E2EE-FILE-001, E2EE-SHARE-805 (MUST, client): an update is a new encryption with a fresh key
+  // and nonce, recorded in the entry (which keeps its id and name, E2EE-SHARE-804).
   const { entry, body } = sealContent(opts, ctx);
   const files = {
     ...doc.files,
@@ -294,7 +296,7 @@ export async function markTopFolderDeleted(
   assertWritable(state, ctx);
   const root = docOf(state, state.rootId);
   const tombstone: InnerMetadata = { ...root, files: {}, folders: {}, deleted: true };
-  // E2EE-SHARE-011 (MUST, client): deletion of the top folder is a signed `deleted: true` version.
+  // E2EE-SHARE-800 (MUST, client): deletion of the top folder is a signed `deleted: true` version.
   const r = await commit(state, ctx, {
     docs: { [state.rootId]: tombstone },
     parents: {},

@@ -6,7 +6,7 @@
  *
  * Every step before the commit only reads the persisted trust state (pins, high-water marks);
  * the new pins and marks of every document of one read are written together by
- * {@link commitTrust}, after the whole input passed (E2EE-SEC-004, E2EE-META-074). A caller that
+ * {@link commitTrust}, after the whole input passed (E2EE-SEC-804, E2EE-META-074). A caller that
  * cannot run a step (the CLI has no pin store; a pure model test has no marks) names it in
  * `skip`: there is no silent way around a check. A reader who is not a member (a filedrop
  * uploader) cannot decrypt: {@link verifyRootWithoutDecrypting} runs the same steps with
@@ -233,13 +233,15 @@ async function runSteps(
   // 4. Member certificates against the pinned server key, then against the pins (read only).
   const pins: { identity: string; record: PinRecord }[] = [];
   if (isRoot && !skips.has('certificates')) {
+    // E2EE-META-805, E2EE-META-806 (MUST, client): issued by the pinned server key, naming its user.
     const certs = checkMemberCertificates(doc, trust.serverPublicKey!, reader);
     if (!skips.has('pins')) {
       const now = trust.now ?? new Date();
       for (const [i, cert] of certs.entries()) {
         const identity = pinIdentity('user', doc.users[i]!.userId);
         const record = certificateRecord(cert, now);
-        // E2EE-META-127 (MUST, client): every member certificate holds the pinned key.
+        // E2EE-META-807, E2EE-CERT-805 (MUST, client): every member certificate holds the pinned
+        // key; no signature by a key that differs from its pin is accepted.
         const r = await checkPin(trust.pins!, identity, record);
         if (r.status === 'pinned') pins.push({ identity, record });
       }
@@ -364,7 +366,7 @@ export async function verifyRootWithoutDecrypting(
 /**
  * Writes what an accepted read needs: every first-seen pin, then every mark. Called once per
  * read, after the whole input passed every check; a refused input reaches no write
- * (E2EE-SEC-004, E2EE-META-074).
+ * (E2EE-SEC-804, E2EE-META-074).
  */
 export async function commitTrust(
   trust: Pick<TrustState, 'pins'> & Partial<Pick<TrustState, 'marks'>>,
@@ -425,7 +427,7 @@ async function placedByMarks(
  * nothing. The root first (its members and key open the sub-folders), then breadth first.
  *
  * @throws every code of readDocument; NOT_FOUND when a listed sub-folder's document is missing
- *   (never read as "deleted", E2EE-SHARE-011); METADATA_MALFORMED when a sub-folder is listed
+ *   (never read as "deleted", E2EE-SHARE-802); METADATA_MALFORMED when a sub-folder is listed
  *   twice; METADATA_MISPLACED when an object is listed in two folders or a folder is not where
  *   its parent lists it.
  */
@@ -475,6 +477,7 @@ export async function readFolderTree(
     }
     const fetched = input.subfolders?.[id];
     if (fetched === undefined) {
+      // E2EE-SHARE-802 (MUST, client): a missing document is an error, never a deletion.
       throw new SealfoldError('NOT_FOUND', 'a listed sub-folder has no metadata document');
     }
     if (input.paths !== undefined) {
@@ -507,7 +510,7 @@ export async function readFolderTree(
   }
   const rootDoc = root.decrypted.document;
   const rootInner = root.decrypted.inner;
-  // E2EE-SHARE-011 (MUST, client): only a tombstone (no files, no folders) is a deletion; a
+  // E2EE-SHARE-801 (MUST, client): only a tombstone (no files, no folders) is a deletion; a
   // document that says deleted and still lists content is neither a deletion nor a live folder.
   if (
     rootInner.deleted === true &&

@@ -154,7 +154,7 @@ function openPlaintext(plaintext: Uint8Array): { pkcs8: Uint8Array; pem: string 
  *
  * Tries every KDF variant of {@link READ_KDFS}; the GCM tag decides which is right. Returns
  * nothing unless one tag verifies and the plaintext is a well-formed PKCS#8 PEM (fail-closed,
- * E2EE-SEC-004). This does not check that the key belongs to the user: use `recoverPrivateKey`
+ * E2EE-SEC-803). This does not check that the key belongs to the user: use `recoverPrivateKey`
  * (module `recovery`) for that (E2EE-REC-030).
  *
  * @throws SealfoldError `KEY_BLOB_MALFORMED` (syntax, lengths, or a plaintext that is not base64

@@ -3,7 +3,7 @@
  * `— <name> base64(keyId ‖ signature)`, Ed25519 verifier keys (`name+hex(id)+base64(0x01 ‖ pk)`),
  * and signing and verification of the note text.
  *
- * Verification (E2EE-LOG-020): a signature line whose name and key ID do not both match a known
+ * Verification (E2EE-LOG-800..802): a signature line whose name and key ID do not both match a known
  * key is ignored; a matching line MUST verify; at least one known key MUST have signed.
  *
  * Spec: `spec/21-transparency-log.md` §4.
@@ -137,6 +137,8 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
 export function parseNote(note: Uint8Array | string): ParsedNote {
   const bytes = typeof note === 'string' ? utf8(note) : note;
   if (bytes.length > MAX_NOTE_BYTES) malformed('too large');
+  // E2EE-LOG-802 (MUST, both): UTF-8, no control character but newline, a blank line, and
+  // well-formed signature lines, or LOG_NOTE_MALFORMED.
   const s = fromUtf8(bytes, 'note', 'LOG_NOTE_MALFORMED');
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -177,7 +179,7 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
 /**
  * Verifies a note against `known` keys and returns its text with the names of the keys that
  * signed it. Lines from unknown keys are ignored; a line from a known key that fails to verify
- * rejects the whole note; no verified known signature rejects it (E2EE-LOG-020).
+ * rejects the whole note; no verified known signature rejects it (E2EE-LOG-800, E2EE-LOG-801).
  * @throws SealfoldError LOG_NOTE_MALFORMED, LOG_SIGNATURE_INVALID
  */
 export function openNote(
@@ -188,14 +190,17 @@ export function openNote(
   const signedBy: NoteVerifier[] = [];
   for (const line of parsed.signatures) {
     const key = known.find((k) => k.name === line.name && k.keyId === line.keyId);
-    if (key === undefined) continue; // E2EE-LOG-020: unknown keys are ignored
+    // E2EE-LOG-800 (MUST, both): lines of unknown keys are ignored.
+    if (key === undefined) continue;
+    // E2EE-LOG-801 (MUST, both): a known key's line that does not verify rejects the whole note.
     if (!key.verify(parsed.text, line.signature)) {
       throw new SealfoldError('LOG_SIGNATURE_INVALID', `signature by ${key.name} does not verify`);
     }
     if (!signedBy.includes(key)) signedBy.push(key);
   }
   if (signedBy.length === 0) {
-    throw new SealfoldError('LOG_SIGNATURE_INVALID', 'no signature by a known key'); // E2EE-LOG-020
+    // E2EE-LOG-801 (MUST, both): no verified known signature rejects the note.
+    throw new SealfoldError('LOG_SIGNATURE_INVALID', 'no signature by a known key');
   }
   return { text: parsed.text, signedBy };
 }

@@ -1,6 +1,6 @@
 /**
  * A witness's decision on a c2sp.org/tlog-witness `add-checkpoint` request (spec/21 §6,
- * E2EE-LOG-052): verify the log's signature, compare the old size with the size it last cosigned,
+ * E2EE-LOG-803..806): verify the log's signature, compare the old size with the size it last cosigned,
  * verify the consistency proof, and only then record the checkpoint and cosign it. Pure: the
  * caller persists `state` before sending the answer.
  *
@@ -44,7 +44,7 @@ export interface WitnessOptions {
 
 const MAX_PROOF_LINES = 63;
 
-/** Handles one `add-checkpoint` body (E2EE-LOG-052). */
+/** Handles one `add-checkpoint` body (E2EE-LOG-803..806). */
 export function addCheckpoint(
   state: WitnessState,
   body: Uint8Array,
@@ -90,7 +90,7 @@ export function addCheckpoint(
     return answer(400, 'malformed checkpoint\n');
   }
   const logKey = opts.logs.find((k) => k.name === cp.origin);
-  // E2EE-LOG-052: unknown origin 404; no valid trusted log signature 403.
+  // E2EE-LOG-803 (MUST, both): unknown origin 404; no valid trusted log signature 403.
   if (logKey === undefined) return answer(404, 'unknown log\n');
   try {
     openNote(note, [logKey]);
@@ -101,7 +101,7 @@ export function addCheckpoint(
   if (old > cp.size) return answer(400, 'old size above checkpoint size\n');
   const last = state[cp.origin];
   const lastSize = last?.size ?? 0;
-  // E2EE-LOG-052: the client must start from what this witness last cosigned.
+  // E2EE-LOG-804 (MUST, both): the client must start from what this witness last cosigned.
   if (old !== lastSize) return answer(409, `${lastSize}\n`, 'text/x.tlog.size');
   if (cp.size === 0 && toBase64(cp.root) !== toBase64(EMPTY_ROOT))
     return answer(422, 'bad empty tree\n');
@@ -109,7 +109,7 @@ export function addCheckpoint(
     if (proof.length !== 0) return answer(422, 'proof from the empty tree must be empty\n');
   } else {
     try {
-      // E2EE-LOG-052: consistency with the checkpoint this witness last cosigned.
+      // E2EE-LOG-805 (MUST, both): consistency with the checkpoint this witness last cosigned.
       verifyConsistency(old, cp.size, proof, fromBase64(last!.root, 'stored root'), cp.root);
     } catch (e) {
       if (isSealfoldError(e)) return answer(422, 'consistency proof does not verify\n');

@@ -104,7 +104,8 @@ export function checkRole(doc: MetadataDocumentV2, userId: string, isRoot: boole
 }
 
 function ownEntry(doc: MetadataDocumentV2, userId: string): MetadataUser {
-  // E2EE-META-041 (MUST, client): only the entry for this user id; never a default or another's.
+  // E2EE-META-813, E2EE-META-814 (MUST, client): only the entry for this user id, or
+  // METADATA_KEY_MISSING; never a default or another's.
   const own = doc.users.find((u) => u.userId === userId);
   if (own === undefined) {
     throw new SealfoldError('METADATA_KEY_MISSING', 'no metadata key is wrapped for this user');
@@ -164,7 +165,8 @@ export function decryptMetadata(opts: DecryptMetadataOptions): DecryptedMetadata
     key = new Uint8Array(abytes(opts.rootMetadataKey, 'rootMetadataKey', METADATA_KEY_LENGTH));
   }
   try {
-    // E2EE-META-047 (MUST, client): authenticate before anything of the plaintext is used.
+    // E2EE-META-815, E2EE-META-810 (MUST, client): authenticate before anything of the plaintext
+    // is used, the inner document's gunzip and parse included.
     const plaintext = aesGcmDecrypt(key, doc.nonce, doc.ciphertext);
     let decoded: ReturnType<typeof decodeInner>;
     try {

@@ -186,7 +186,7 @@ export interface AcceptedState {
 
 /**
  * Checks `next` against the folder's persisted mark and, only if every check passes, persists
- * the new mark (E2EE-META-065, E2EE-SEC-004: no state change on rejection).
+ * the new mark (E2EE-META-065, E2EE-SEC-804: no state change on rejection).
  *
  * @throws SealfoldError DOWNGRADE, COUNTER_ROLLBACK, KEY_CHECKSUM_REMOVED; INPUT_MALFORMED when
  *   the stored mark is corrupt (fail closed).

@@ -141,8 +141,8 @@ export function decodeInner(plaintext: Uint8Array): {
   inner: InnerMetadata;
   json: Record<string, unknown>;
 } {
-  // E2EE-META-021 (MUST, client): gzip, UTF-8 and JSON failures after authentication are
-  // METADATA_MALFORMED, and nothing of the plaintext is returned.
+  // E2EE-META-811, E2EE-META-812 (MUST, client): gzip (bounded to 64 MiB), UTF-8 and JSON
+  // failures after authentication are METADATA_MALFORMED, and nothing of the plaintext is returned.
   const raw = typed(M, 'the inner metadata is not valid gzip', () =>
     gunzipSync(plaintext, { maxOutputLength: MAX_INNER_LENGTH }),
   );

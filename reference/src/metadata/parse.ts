@@ -96,8 +96,8 @@ function parseV2(json: Record<string, unknown>): MetadataDocumentV2 {
       `unsupported metadata version ${JSON.stringify(json.version)?.slice(0, 16)}`,
     );
   }
-  // E2EE-META-004 (MUST, client): schema first; a missing, null, empty or mistyped crypto
-  // field is rejected, never defaulted. The schema also enforces E2EE-META-008 (nonce and tag
+  // E2EE-META-808, E2EE-META-809 (MUST, client): schema first; a missing, null, empty or mistyped
+  // crypto field is rejected, never defaulted. The schema also enforces E2EE-META-008 (nonce and tag
   // lengths), E2EE-META-012 (no 1.x members in `metadata`) and E2EE-META-014 (`filedrop` is an
   // object; its entries are not looked at here). Unknown members are ignored (E2EE-META-013).
   validateSchema('metadata-v2.schema.json', json, 'the metadata document');

@@ -88,7 +88,7 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
   readonly #anchor: RecoveryTrustAnchor | undefined;
   readonly #now: () => Date;
   #pin: RecoveryPin | undefined;
-  /** True while the last observation was not the pinned, valid policy (E2EE-RKEY-023). */
+  /** True while the last observation was not the pinned, valid policy (E2EE-RKEY-804). */
   #suspended = false;
   readonly #consents = new Map<string, Consent>();
 
@@ -131,7 +131,7 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
   observe(statementText: string | null): RecoveryKeyEvent | undefined {
     if (statementText === null) {
       if (this.#pin === undefined) return undefined;
-      // E2EE-RKEY-023 (MUST, client): a withdrawn policy stops every wrap.
+      // E2EE-RKEY-804 (MUST, client): a withdrawn policy stops every wrap.
       this.#suspended = true;
       return { kind: 'recovery-key-withdrawn', recoveryKeySha256: this.#pin.recoveryKeySha256 };
     }
@@ -170,7 +170,7 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
 
   #reject(e: unknown): RecoveryKeyEvent {
     if (!isSealfoldError(e)) throw e;
-    // E2EE-RKEY-023 (MUST, client): a rejected statement stops every wrap.
+    // E2EE-RKEY-804 (MUST, client): a rejected statement stops every wrap.
     this.#suspended = true;
     return {
       kind: 'recovery-key-rejected',
@@ -191,7 +191,7 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
       policySha256: st.policySha256,
       applies,
     });
-    // E2EE-RKEY-023 (MUST, client): consents name one key and policy; a new pin voids them.
+    // E2EE-RKEY-803 (MUST NOT, client): consents name one key and policy; a new pin voids them.
     this.#consents.clear();
     this.#suspended = false;
     const event: RecoveryKeyEvent = {
@@ -244,7 +244,7 @@ export class RecoveryKeyGuard implements RecoveryWrapSource {
     const pin = this.#pin;
     // E2EE-RKEY-022 (MUST NOT, client): nothing is wrapped without consent for this folder.
     if (pin === undefined || !this.consented(rootId)) return undefined;
-    // E2EE-RKEY-023 (MUST, client): nothing while the served policy is not the pinned one.
+    // E2EE-RKEY-804 (MUST, client): nothing while the served policy is not the pinned one.
     if (this.#suspended || !pin.applies) return undefined;
     return {
       recoveryKey: pin.recoveryKey,

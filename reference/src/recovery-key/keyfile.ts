@@ -29,7 +29,7 @@ import { SealfoldError } from '../errors/index.js';
 
 export const KEY_FILE_FORMAT = 'sealfold-recovery-private-key/1';
 export const SHARE_FORMAT = 'sealfold-recovery-share/1';
-/** scrypt floor (E2EE-RKEY-002); the default is what `recovery-key new` uses. */
+/** scrypt floor (E2EE-RKEY-806); the default is what `recovery-key new` uses. */
 export const SCRYPT_MIN_N = 2 ** 15;
 export const SCRYPT_DEFAULT_N = 2 ** 17;
 const S = 'RECOVERY_SECRET_INVALID';
@@ -89,7 +89,7 @@ function gcmOpen(
 }
 
 function scryptKey(passphrase: string, salt: Uint8Array, n: number): Uint8Array {
-  // E2EE-RKEY-002 (MUST, client): scrypt with a floor on its cost.
+  // E2EE-RKEY-806 (MUST, client): scrypt with a floor on its cost.
   if (!Number.isSafeInteger(n) || n < SCRYPT_MIN_N || (n & (n - 1)) !== 0)
     throw new SealfoldError('KEY_BLOB_MALFORMED', 'the scrypt cost is below the floor');
   return new Uint8Array(
@@ -144,7 +144,7 @@ export async function newRecoveryKey(opts: NewRecoveryKeyOptions): Promise<NewRe
   let shares: string[] = [];
   if (sh !== undefined) {
     unlock.shares = { count: sh.count, threshold: sh.threshold };
-    // E2EE-RKEY-002 (MUST, client): the audited library makes the shares.
+    // E2EE-RKEY-807 (MUST, client): the audited library makes the shares.
     const parts = await split(unlockKey, sh.count, sh.threshold);
     shares = parts.map((s) =>
       canonicalJson({

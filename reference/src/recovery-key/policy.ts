@@ -242,7 +242,7 @@ export function parseStatement(text: string): RecoveryStatement {
   });
 }
 
-/** What a client got outside the server (E2EE-RKEY-011): at least one fingerprint. */
+/** What a client got outside the server (E2EE-RKEY-808): at least one fingerprint. */
 export interface RecoveryTrustAnchor {
   /** hex SHA-256 of the administrator's policy signing key (SPKI DER), pinned at enrolment. */
   readonly signerKeySha256?: string;
@@ -250,7 +250,7 @@ export interface RecoveryTrustAnchor {
   readonly recoveryKeySha256?: string;
 }
 
-/** Refuses a statement its anchor does not cover (E2EE-RKEY-011). */
+/** Refuses a statement its anchor does not cover (E2EE-RKEY-808, E2EE-RKEY-809). */
 export function checkAnchor(st: RecoveryStatement, anchor: RecoveryTrustAnchor | undefined): void {
   const bySigner =
     anchor?.signerKeySha256 !== undefined &&
@@ -258,7 +258,8 @@ export function checkAnchor(st: RecoveryStatement, anchor: RecoveryTrustAnchor |
   const byKey =
     anchor?.recoveryKeySha256 !== undefined &&
     anchor.recoveryKeySha256.toLowerCase() === st.policy.recoveryKeySha256;
-  // E2EE-RKEY-011 (MUST, client): only an anchor from outside the server makes a statement trusted.
+  // E2EE-RKEY-808, E2EE-RKEY-809 (MUST, client): only an anchor from outside the server makes a
+  // statement trusted; without any anchor nothing is.
   if (!bySigner && !byKey)
     throw new SealfoldError(P, 'the recovery statement is not anchored outside the server');
 }

@@ -86,7 +86,8 @@ export async function recoverFolder(opts: RecoverFolderOptions): Promise<Recover
   const doc = parseMetadataDocumentV2(folder.document);
   const members = doc.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
   const signatures: Record<string, SignatureStatus> = {};
-  // E2EE-RKEY-051 (MUST, client): a given signature must verify; the result says which were checked.
+  // E2EE-RKEY-800, E2EE-RKEY-801 (MUST, client): a given signature must verify; the result says
+  // which were checked.
   if (folder.signature !== undefined) {
     await verifyMetadataSignature({ outer: folder.document, signature: folder.signature, members });
     signatures[''] = 'verified';

@@ -16,7 +16,7 @@
  * public certificates can write one). A member merges them into `files` in a normal locked,
  * signed update ({@link mergeFiledrop}); entries that do not open are dropped and reported.
  *
- * Requirements: E2EE-SHARE-030..039.
+ * Requirements: E2EE-SHARE-806..808, E2EE-SHARE-032..039.
  *
  * @module
  */
@@ -71,7 +71,7 @@ export interface CreateFiledropEntryOptions {
   readonly mimetype?: string;
   /**
    * The folder's members (userId + certificate PEM), as {@link verifiedFiledropRecipients}
-   * returns them: never the fetched `users` list unverified (E2EE-SHARE-036).
+   * returns them: never the fetched `users` list unverified (E2EE-SHARE-809).
    */
   readonly recipients: readonly FolderMember[];
   /** When given, every recipient certificate must be issued by this server key. */
@@ -116,7 +116,7 @@ export interface FiledropRecipients {
 export async function verifiedFiledropRecipients(
   opts: FiledropRecipientsOptions,
 ): Promise<FiledropRecipients> {
-  // E2EE-SHARE-036 (MUST, client): the checks of the read pipeline, in its order (parse,
+  // E2EE-SHARE-809 (MUST, client): the checks of the read pipeline, in its order (parse,
   // signature and signer, certificates, pins), with "decrypt" named as skipped: an uploader
   // is not a member.
   const root = await verifyRootWithoutDecrypting(
@@ -166,7 +166,8 @@ export function createFiledropEntry(opts: CreateFiledropEntryOptions): {
           });
     return { userId: r.userId, spki: cert.spki };
   });
-  // E2EE-SHARE-030 (MUST, client): a new file key and nonce, and a new filedrop key per entry.
+  // E2EE-SHARE-806, E2EE-SHARE-807 (MUST, client): a new file key and nonce, and a new
+  // filedrop key and nonce per entry.
   const file = encryptFile(abytes(opts.content, 'content'), { rng });
   const inner = {
     authenticationTag: toBase64(file.tag),
@@ -180,6 +181,7 @@ export function createFiledropEntry(opts: CreateFiledropEntryOptions): {
   const plaintext = new Uint8Array(gzipSync(utf8(JSON.stringify(inner))));
   const sealed = aesGcmEncrypt(filedropKey, nonce, plaintext);
   wipe(plaintext);
+  // E2EE-SHARE-808 (MUST, client): the filedrop key is wrapped for every listed member.
   const users = spkis.map(({ userId, spki }) => ({
     userId,
     encryptedFiledropKey: toBase64(rsaOaepWrap(spki, filedropKey, opts.rng)),

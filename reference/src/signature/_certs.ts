@@ -56,10 +56,11 @@ function subjectKeyIdentifier(cert: pkijs.Certificate): Uint8Array | undefined {
  * True when `cert` is the certificate `sid` names (RFC 5652 §5.3), comparing the issuer name and
  * the serial number as encoded, byte for byte: writers copy both from the certificate, and a
  * looser X.500 comparison (case, string type) would let the identifier change unnoticed
- * (E2EE-META-131).
+ * (E2EE-META-804).
  */
 export function matchesSignerId(cert: LoadedCertificate, sid: SignerId): boolean {
   if (sid.kind === 'issuerAndSerialNumber') {
+    // E2EE-META-804 (MUST, client): issuer and serial compared as encoded, not as X.500 names.
     return (
       equalBytes(bytesOf(cert.pki.serialNumber.valueBlock.valueHexView), sid.serialBytes) &&
       equalBytes(bytesOf(cert.pki.issuer.valueBeforeDecode), sid.issuerDer)

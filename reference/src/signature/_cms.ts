@@ -13,7 +13,7 @@
  *       unsignedAttrs [1] OPTIONAL }                                          (RFC 5652 §5)
  *
  * Only the signed attributes and the signature value are covered by the RSA signature. Every
- * other field is pinned here to the value the profile allows (E2EE-META-131), and the
+ * other field is pinned here to the value the profile allows (E2EE-META-800 to E2EE-META-803), and the
  * embedded certificates are returned as received so that the verifier can require them to be
  * member certificates byte for byte (E2EE-META-130): no byte of an accepted signature can change
  * without the signature being rejected, except two choices that carry no meaning: SignerInfo
@@ -51,7 +51,7 @@ export type SignerId =
   | {
       kind: 'issuerAndSerialNumber';
       issuer: pkijs.RelativeDistinguishedNames;
-      /** The issuer Name as received (DER), compared byte for byte (E2EE-META-131). */
+      /** The issuer Name as received (DER), compared byte for byte (E2EE-META-804). */
       issuerDer: Uint8Array;
       serial: bigint;
       /** The content octets of the serialNumber INTEGER as received. */
@@ -159,7 +159,7 @@ function versionsAllowed(sid: SignerId, [sd, si]: [Uint8Array, Uint8Array]): boo
 }
 
 function singleValue(attr: pkijs.Attribute, name: string): asn1js.AsnType {
-  // E2EE-META-117 (MUST, client): RFC 5652 §11: these attributes have exactly one value.
+  // E2EE-META-817, E2EE-META-818 (MUST, client): RFC 5652 §11: these attributes have one value.
   if (attr.values.length !== 1)
     throw malformed(`the ${name} attribute must have exactly one value`);
   return attr.values[0] as asn1js.AsnType;
@@ -196,15 +196,17 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
   }
   const si = sd.signerInfos[0]!;
   const sid = signerIdOf(si.sid);
-  // E2EE-META-131 (MUST, client): the fields outside the signed attributes have the one value
-  // RFC 5652 gives them for this profile, so that none of them can be changed unnoticed.
+  // The fields outside the signed attributes have the one value RFC 5652 gives them for this
+  // profile, so that none of them can be changed unnoticed.
   const raw = rawParts(info.content);
+  // E2EE-META-800 (MUST, client): versions 1/1 (or 1/0) by issuerAndSerialNumber, 3/3 by key id.
   if (!versionsAllowed(sid, raw.versions)) {
     throw malformed(
       `SignedData version ${sd.version} and SignerInfo version ${si.version} do not fit a signer named by ${sid.kind}`,
     );
   }
   const digests = sd.digestAlgorithms;
+  // E2EE-META-801 (MUST, client): digestAlgorithms is exactly SHA-256.
   if (
     digests.length !== 1 ||
     digests[0]!.algorithmId !== OID.sha256 ||
@@ -212,10 +214,12 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
   ) {
     throw malformed('digestAlgorithms must list exactly SHA-256');
   }
+  // E2EE-META-802 (MUST, client): no revocation information, not even an empty crls field.
   if (raw.crls || sd.crls !== undefined) {
     throw malformed('the signature carries revocation information');
   }
   const parsedCertificates = sd.certificates ?? [];
+  // E2EE-META-803 (MUST, client): X.509 certificates only among the CertificateChoices.
   if (!parsedCertificates.every((c) => c instanceof pkijs.Certificate)) {
     throw malformed('the signature embeds something other than an X.509 certificate');
   }
@@ -233,8 +237,8 @@ export function decodeSignature(signatureBase64: string): DecodedSignature {
   ) {
     throw malformed(`unsupported signature algorithm ${sigAlg}`);
   }
-  // E2EE-META-117 (MUST, client): signed attributes with one contentType (id-data) and one
-  // messageDigest; signingTime at most once; other attributes are ignored.
+  // E2EE-META-817 (MUST, client): signed attributes with one contentType (id-data) and one
+  // messageDigest; E2EE-META-818: signingTime at most once; other attributes are ignored.
   if (!si.signedAttrs || si.signedAttrs.attributes.length === 0) {
     throw malformed('the signature has no signed attributes');
   }

@@ -4,7 +4,7 @@
  *
  *     signedContent = ASCII( base64( UTF-8( canonicalJson( outer − "filedrop" ) ) ) )
  *
- * What each client does (protocol-notes §1.9, §7.1):
+ * What each client does (spec/06-signature.md §2):
  * - desktop: `QJsonDocument::toJson(Compact)` of the parsed document. Qt keeps object keys sorted
  *   (QString order = UTF-16 code units), writes non-ASCII as raw UTF-8, escapes only `"`, `\` and
  *   control characters (`\u00xx` in lowercase hex), never `/`. It also deletes

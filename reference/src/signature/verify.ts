@@ -13,7 +13,7 @@
  *
  * The caller must also have validated every member certificate against the pinned server key
  * and its pinned certificate (certs module): a signature by a member whose certificate the server
- * swapped proves nothing (E2EE-META-127).
+ * swapped proves nothing (E2EE-META-805 to E2EE-META-807).
  *
  * @module
  */

@@ -35,7 +35,7 @@ describe('AES-GCM', () => {
     fc.uint8Array({ minLength: 16, maxLength: 16 }),
   );
 
-  it('E2EE-SEC-004: agrees with @noble/ciphers and rejects any flipped byte without output', () => {
+  it('E2EE-SEC-803: agrees with @noble/ciphers and rejects any flipped byte without output', () => {
     fc.assert(
       fc.property(key16, iv, fc.uint8Array({ maxLength: 300 }), fc.nat(), (k, n, p, at) => {
         const sealed = aesGcmEncrypt(k, n, p);
@@ -51,7 +51,7 @@ describe('AES-GCM', () => {
     );
   });
 
-  it('E2EE-SEC-004: agrees with @noble/ciphers on bodies around the update-slice boundaries; a flip in any slice gives no output', () => {
+  it('E2EE-SEC-803: agrees with @noble/ciphers on bodies around the update-slice boundaries; a flip in any slice gives no output', () => {
     const S = GCM_UPDATE_SLICE;
     const k = new Uint8Array(32).map((_, i) => i * 7);
     const n = new Uint8Array(16).map((_, i) => 255 - i);

@@ -51,7 +51,7 @@ export function signatureLayout(der: Uint8Array): SignatureLayout {
 /**
  * True when `changed` differs from `original` only in the SignerInfo version, 1 in the original
  * and 0 in the copy: the one single-byte change a verifier accepts (tolerance
- * `android-signer-version`, E2EE-META-131).
+ * `android-signer-version`, E2EE-META-800).
  */
 export function onlySignerVersionLowered(original: Uint8Array, changed: Uint8Array): boolean {
   if (original.length !== changed.length) return false;

@@ -77,7 +77,7 @@ for (const [name, make] of stores) {
       expect(r.record.certificateSha256).toBe(bob1.fingerprint);
     });
 
-    it('E2EE-CERT-032: a different key for a pinned user is KEY_CHANGED and the pin is not replaced', async () => {
+    it('E2EE-CERT-803: E2EE-CERT-804: a different key for a pinned user is KEY_CHANGED and the pin is not replaced', async () => {
       const store = make();
       await pinCertificate(store, 'bob', bob1, { now: T0 });
       const before = await store.get('user:bob');
@@ -117,7 +117,7 @@ for (const [name, make] of stores) {
       );
     });
 
-    it('E2EE-CERT-032: user and server identities are separate name spaces', async () => {
+    it('E2EE-CERT-803: user and server identities are separate name spaces', async () => {
       const store = make();
       await pinServerKey(store, 'bob', server.spki);
       expect((await pinCertificate(store, 'bob', bob1)).status).toBe('pinned');
@@ -209,7 +209,7 @@ describe('acceptUserCertificate', () => {
     expect(noServer.serverPin).toBeUndefined();
   });
 
-  it('E2EE-CERT-035: a certificate that fails validation never reaches the pin store (E2EE-SEC-004)', async () => {
+  it('E2EE-CERT-035: a certificate that fails validation never reaches the pin store (E2EE-SEC-804)', async () => {
     const pins = new MemoryPinStore();
     const forged = await issueCertificate({
       caPkcs8: server2.pkcs8,
@@ -243,7 +243,7 @@ describe('acceptUserCertificate', () => {
     expect(await pins.get('server:cloud')).toBeUndefined();
   });
 
-  it('E2EE-CERT-032: a server that mints a valid certificate for a new key after first sight is caught (K2)', async () => {
+  it('E2EE-CERT-803: a server that mints a valid certificate for a new key after first sight is caught (K2)', async () => {
     const pins = new MemoryPinStore();
     await acceptUserCertificate({
       certificate: bob1.der,
@@ -271,7 +271,7 @@ describe('acceptUserCertificate', () => {
     ).toBe('KEY_CHANGED');
   });
 
-  it('E2EE-SEC-004: a KEY_CHANGED on either pin leaves every pin as it was', async () => {
+  it('E2EE-SEC-804: E2EE-CERT-804: a KEY_CHANGED on either pin leaves every pin as it was', async () => {
     const path = freshPath();
     const pins = new FilePinStore(path);
     await pinServerKey(pins, 'cloud', server2.spki, { now: T0 });

@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 
 describe('verified pins (K3)', () => {
-  it('E2EE-CERT-037: the full pinned key fingerprint, in any case or with colons, marks the pin verified, persisted in the pin file', async () => {
+  it('E2EE-CERT-812: E2EE-CERT-813: the full pinned key fingerprint, in any case or with colons, marks the pin verified, persisted in the pin file', async () => {
     const path = join(dir(), 'pins.json');
     const store = new FilePinStore(path);
     await pinCertificate(store, 'bob', bob1, { now: T0 });
@@ -63,7 +63,7 @@ describe('verified pins (K3)', () => {
     expect(JSON.parse(readFileSync(path, 'utf8')).entries[BOB].verifiedAt).toBe(T1.toISOString());
   });
 
-  it('E2EE-CERT-037: any other fingerprint is KEY_CHANGED and leaves the pin unverified; nothing pinned is NOT_FOUND; a malformed one is INPUT_MALFORMED', async () => {
+  it('E2EE-CERT-814: any other fingerprint is KEY_CHANGED and leaves the pin unverified; nothing pinned is NOT_FOUND; a malformed one is INPUT_MALFORMED', async () => {
     const store = new MemoryPinStore();
     await pinCertificate(store, 'bob', bob1, { now: T0 });
     const before = await store.get(BOB);
@@ -100,7 +100,7 @@ describe('verified pins (K3)', () => {
     expect(isPinVerified(after)).toBe(false);
   });
 
-  it('E2EE-CERT-035: E2EE-SEC-004: a list of certificates is accepted as one unit: a KEY_CHANGED anywhere pins none of the others', async () => {
+  it('E2EE-CERT-035: E2EE-SEC-804: a list of certificates is accepted as one unit: a KEY_CHANGED anywhere pins none of the others', async () => {
     const store = new MemoryPinStore();
     await pinCertificate(store, 'bob', bob1, { now: T0 });
     const opts = { serverPublicKey: server.spki, pins: store };

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTopFolder,
+  downloadFile,
   dropFile,
   enrol,
   makeSubfolder,
@@ -134,7 +135,7 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(after.filter((s) => s.endsWith('/private-key'))).toEqual([]);
   });
 
-  it('E2EE-API-803: E2EE-CERT-032: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
+  it('E2EE-API-803: E2EE-CERT-805: a folder whose document lists a re-minted certificate for a pinned member is KEY_CHANGED', async () => {
     // alice pins bob's key by opening a folder bob shared with her.
     const first = await createTopFolder(device('bob'), 'bob-first');
     await shareFolder(device('bob'), first, 'alice');
@@ -206,7 +207,7 @@ describe('reference client against a malicious server over HTTP', () => {
     }
   });
 
-  describe('filedrop recipients come only from a verified root document (E2EE-SHARE-036)', () => {
+  describe('filedrop recipients come only from a verified root document (E2EE-SHARE-809)', () => {
     /** Requests that would put a dropped file on the server (its body or its entry). */
     const uploads = (from: number) =>
       server.sent.slice(from).filter((r) => r.startsWith('PUT') || r.startsWith('POST /ocs'));
@@ -224,7 +225,7 @@ describe('reference client against a malicious server over HTTP', () => {
       await e2ee.createUserShare(device('alice').ctx, 'drop-box', 'carol');
     });
 
-    it('E2EE-SHARE-036: E2EE-SHARE-037: an honest drop goes to the members of the verified document and pins them; the result names them', async () => {
+    it('E2EE-SHARE-810: E2EE-SHARE-037: an honest drop goes to the members of the verified document and pins them; the result names them', async () => {
       const first = await drop(device('carol'), 'drop-box');
       expect(first.recipients).toEqual(['alice', 'bob']);
       expect(first.warnings.map((w) => [w.userId, w.firstContact])).toEqual([
@@ -235,7 +236,7 @@ describe('reference client against a malicious server over HTTP', () => {
       expect(await device('carol').pins.get(pinIdentity('user', 'alice'))).toBeDefined();
     });
 
-    it('E2EE-SHARE-036: E2EE-SEC-053: E2EE-CERT-035: a re-minted owner certificate plus a server-chosen recipient is KEY_CHANGED, and nothing is uploaded', async () => {
+    it('E2EE-SHARE-811: E2EE-SEC-053: E2EE-CERT-035: a re-minted owner certificate plus a server-chosen recipient is KEY_CHANGED, and nothing is uploaded', async () => {
       const fakeAlice = await server.mint('alice');
       const mallory = await server.mint('mallory');
       const undo = serveDocument(
@@ -257,7 +258,7 @@ describe('reference client against a malicious server over HTTP', () => {
       expect(await device('carol').pins.get(pinIdentity('user', 'mallory'))).toBeUndefined();
     });
 
-    it("E2EE-SHARE-036: a recipient the server adds to the users list without a member's signature is SIGNATURE_INVALID, even on a device with no pins", async () => {
+    it("E2EE-SHARE-809: a recipient the server adds to the users list without a member's signature is SIGNATURE_INVALID, even on a device with no pins", async () => {
       const mallory = await server.mint('mallory');
       const undo = server.rewrite((req, res) => {
         if (!isCall(req, 'GET', `/meta-data/${box.state.rootId}`) || res.status !== 200) return;
@@ -348,7 +349,7 @@ describe('reference client against a malicious server over HTTP', () => {
     });
   });
 
-  it('E2EE-CERT-039: E2EE-CERT-037: sharing reports an unverified recipient with its fingerprint; once the user verified it, the next share reports nothing', async () => {
+  it('E2EE-CERT-039: E2EE-CERT-812: sharing reports an unverified recipient with its fingerprint; once the user verified it, the next share reports nothing', async () => {
     const carolPin = pinIdentity('user', 'carol');
     const knownBefore = (await device('alice').pins.get(carolPin)) !== undefined;
     const h = await createTopFolder(device('alice'), 'share-verified-1');
@@ -442,7 +443,7 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(reopened.state.members.map((m) => m.userId)).toEqual(['alice']);
   });
 
-  it("E2EE-SEC-004: a tree whose sub-folder document is tampered with is refused and leaves the device's pins and marks exactly as they were", async () => {
+  it("E2EE-SEC-804: a tree whose sub-folder document is tampered with is refused and leaves the device's pins and marks exactly as they were", async () => {
     let h = await createTopFolder(device('bob'), 'bob-tree-sec004');
     const sub = await makeSubfolder(device('bob'), h, 'inner');
     h = await shareFolder(device('bob'), sub.handle, 'carol');
@@ -514,6 +515,29 @@ describe('reference client against a malicious server over HTTP', () => {
     expect(Object.values(reopened.state.docs[rootId]!.files).map((f) => f.filename)).toEqual([
       'kept.txt',
     ]);
+  });
+
+  it('E2EE-SHARE-802: a file body the server no longer serves is NOT_FOUND, and the folder still lists the file', async () => {
+    let h = await createTopFolder(device('alice'), 'missing-body');
+    const up = await uploadFile(device('alice'), h, { filename: 'kept.txt', content: text('k') });
+    h = up.handle;
+    const undo = server.rewrite((req, res) =>
+      req.method === 'GET' && new URL(req.url).pathname.endsWith(`/${up.fileId}`)
+        ? { ...res, status: 404, body: new Uint8Array(0) }
+        : undefined,
+    );
+    try {
+      await expect(downloadFile(device('alice'), h, up.fileId)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      // The missing body deleted nothing: the handle and a fresh read still list the file.
+      expect(Object.keys(h.state.docs[h.state.rootId]!.files)).toContain(up.fileId);
+      const reopened = await openTopFolder(device('alice'), 'missing-body');
+      expect(Object.keys(reopened.state.docs[h.state.rootId]!.files)).toEqual([up.fileId]);
+    } finally {
+      undo();
+    }
+    expect(new TextDecoder().decode(await downloadFile(device('alice'), h, up.fileId))).toBe('k');
   });
 
   it('E2EE-API-309: a member dropped from the users list without a new signature is SIGNATURE_INVALID', async () => {

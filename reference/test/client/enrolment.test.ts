@@ -1,6 +1,6 @@
 /**
  * Enrolment against a server that answers the CSR with a certificate for a key of its own:
- * the enrolment fails and leaves the user's identity unpinned (E2EE-API-313, E2EE-SEC-004).
+ * the enrolment fails and leaves the user's identity unpinned (E2EE-API-313, E2EE-SEC-804).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enrol } from '../../src/client/index.js';

@@ -178,7 +178,7 @@ describe('a malicious server', () => {
     handle = await openTopFolder(alice, 'Reports');
   });
 
-  it('E2EE-RKEY-011 E2EE-RKEY-023: swaps in its own (self-signed) key: rejected, and nothing is wrapped any more', async () => {
+  it('E2EE-RKEY-808 E2EE-RKEY-804: swaps in its own (self-signed) key: rejected, and nothing is wrapped any more', async () => {
     net.serve(statementFor(attacker, { serial: 5 }, attacker.signing));
     const ev = await syncRecoveryKey(alice.ctx, guard);
     expect(ev).toMatchObject({ kind: 'recovery-key-rejected', code: 'RECOVERY_POLICY_INVALID' });
@@ -213,7 +213,7 @@ describe('a malicious server', () => {
     expect(g.targetFor(handle.state.rootId)).toBeUndefined();
   });
 
-  it('E2EE-RKEY-023 E2EE-RKEY-020: withdraws the statement: reported, wrapping stops; the honest statement again resumes it', async () => {
+  it('E2EE-RKEY-804 E2EE-RKEY-020: withdraws the statement: reported, wrapping stops; the honest statement again resumes it', async () => {
     net.serve(null);
     expect(await syncRecoveryKey(alice.ctx, guard)).toMatchObject({
       kind: 'recovery-key-withdrawn',

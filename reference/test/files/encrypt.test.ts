@@ -23,7 +23,7 @@ const dir = scratchDir('sealfold-files-enc-');
 const randomness = fc.uint8Array({ minLength: 28, maxLength: 28 });
 
 describe('files/encrypt', () => {
-  it('E2EE-FILE-004: streaming == whole-buffer == @noble/ciphers gcm on random inputs and chunkings', async () => {
+  it('E2EE-FILE-803: E2EE-FILE-804: streaming == whole-buffer == @noble/ciphers gcm on random inputs and chunkings', async () => {
     await fc.assert(
       fc.asyncProperty(
         randomness,
@@ -52,7 +52,7 @@ describe('files/encrypt', () => {
     );
   });
 
-  it('E2EE-FILE-004: streaming equals whole-buffer on multi-MiB inputs (no noble: too slow)', async () => {
+  it('E2EE-FILE-803: E2EE-FILE-804: streaming equals whole-buffer on multi-MiB inputs (no noble: too slow)', async () => {
     const r = new Uint8Array(28).fill(7);
     const plaintext = new Uint8Array(5 * 1024 * 1024 + 3).map((_, i) => (i * 31) & 0xff);
     const whole = encryptFile(plaintext, { rng: replayRng(r) });
@@ -63,7 +63,7 @@ describe('files/encrypt', () => {
     expect(equalBytes(streamed, whole.body)).toBe(true);
   });
 
-  it('E2EE-FILE-004: file-to-file == whole-buffer == noble, and decrypts back, at sizes around the read chunk', async () => {
+  it('E2EE-FILE-803: E2EE-FILE-804: file-to-file == whole-buffer == noble, and decrypts back, at sizes around the read chunk', async () => {
     const sizes = [0, 1, 15, 16, 17, CHUNK_SIZE - 17, CHUNK_SIZE - 16, CHUNK_SIZE - 1, CHUNK_SIZE];
     sizes.push(CHUNK_SIZE + 1, CHUNK_SIZE + 16, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE + 5);
     for (const size of sizes) {

@@ -47,7 +47,26 @@ async function fresh(): Promise<{ state: FolderState; server: ServerStore }> {
 }
 
 describe('folders/operations', () => {
-  it('E2EE-SHARE-001: E2EE-SHARE-004: add then update: counter +1 each time, same id, new key and nonce, body decrypts', async () => {
+  it('E2EE-FILE-805: the entry of an added and of an updated file records the tag its body ends with', async () => {
+    const { state } = await fresh();
+    const a = await addFile(state, alice, {
+      folderId: ROOT,
+      filename: 'a.txt',
+      content: new Uint8Array([1, 2, 3]),
+    });
+    const u = await updateFile(a.state, alice, { fileId: a.fileId, content: new Uint8Array(40) });
+    for (const [change, s] of [
+      [a, a.state],
+      [u, u.state],
+    ] as const) {
+      const body = change.bodies[0]!.body;
+      const entry = s.docs[ROOT]!.files[a.fileId]!;
+      expect(entry.authenticationTag).toHaveLength(16);
+      expect(equalBytes(entry.authenticationTag, body.slice(body.length - 16))).toBe(true);
+    }
+  });
+
+  it('E2EE-SHARE-001: E2EE-SHARE-803: E2EE-SHARE-805: add then update: counter +1 each time, same id, new key and nonce, body decrypts', async () => {
     const { state, server } = await fresh();
     expect(state.docs[ROOT]!.counter).toBe(1);
     const a = await addFile(state, alice, {
@@ -176,7 +195,7 @@ describe('folders/operations', () => {
     expect(Object.keys((await open(server)).docs)).toEqual([ROOT]);
   });
 
-  it('E2EE-SHARE-011: E2EE-SHARE-012: deleting the top folder writes a signed deleted:true version; nothing is written afterwards', async () => {
+  it('E2EE-SHARE-800: E2EE-SHARE-012: deleting the top folder writes a signed deleted:true version; nothing is written afterwards', async () => {
     const { state, server } = await fresh();
     const a = await addFile(state, alice, {
       folderId: ROOT,
@@ -200,7 +219,7 @@ describe('folders/operations', () => {
     }
   });
 
-  it('E2EE-SHARE-011: only a tombstone counts as a deletion: a signed deleted:true root that still lists files is METADATA_MALFORMED', async () => {
+  it('E2EE-SHARE-801: only a tombstone counts as a deletion: a signed deleted:true root that still lists files is METADATA_MALFORMED', async () => {
     const { state, server } = await fresh();
     const a = await addFile(state, alice, {
       folderId: ROOT,
@@ -218,7 +237,7 @@ describe('folders/operations', () => {
     await expect(open(server)).rejects.toThrow(code('METADATA_MALFORMED'));
   });
 
-  it('E2EE-SHARE-011: a missing sub-folder document is NOT_FOUND, never a deletion', async () => {
+  it('E2EE-SHARE-802: a missing sub-folder document is NOT_FOUND, never a deletion', async () => {
     const { state, server } = await fresh();
     const s1 = await createSubfolder(state, alice, { parentId: ROOT, name: 'docs' });
     server.record(s1);

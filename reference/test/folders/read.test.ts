@@ -158,6 +158,27 @@ describe('read pipeline: check order (E2EE-META-040)', () => {
     });
   });
 
+  it("E2EE-META-806: a root document signed by a member whose bob entry holds carol's certificate is CERT_USER_MISMATCH", async () => {
+    const { server } = await shared();
+    const root = server.docs.get(ROOT)!;
+    const outer = JSON.parse(root.document) as { users: { userId: string; certificate: string }[] };
+    const bobEntry = outer.users.find((u) => u.userId === 'bob')!;
+    bobEntry.certificate = world.users.carol!.certPem;
+    const text = JSON.stringify(outer);
+    const signature = await signMetadata({
+      outer: text,
+      signerCertificate: alice.signer.certificate,
+      signerPrivateKey: alice.signer.privateKey,
+    });
+    const forged = new ServerStore();
+    forged.docs.set(ROOT, { document: text, signature });
+    await expect(readFolderTree(input(forged), trust())).rejects.toMatchObject({
+      code: 'CERT_USER_MISMATCH',
+    });
+    // The untouched document reads.
+    await expect(readFolderTree(input(server), trust())).resolves.toBeDefined();
+  });
+
   it('E2EE-META-040: a reader without an entry in a document with an untrusted certificate gets METADATA_KEY_MISSING', async () => {
     const { server } = await shared(rogueBob, rogueServer.spkiDer);
     await expect(readFolderTree(input(server, 'dave'), trust())).rejects.toMatchObject({
@@ -168,7 +189,7 @@ describe('read pipeline: check order (E2EE-META-040)', () => {
     });
   });
 
-  it('E2EE-META-040: E2EE-META-127: a changed key and a rolled-back counter together are KEY_CHANGED', async () => {
+  it('E2EE-META-040: E2EE-META-807: a changed key and a rolled-back counter together are KEY_CHANGED', async () => {
     const { server } = await shared();
     const t = trust();
     await pinCertificate(t.pins, 'bob', parseCertificate(bobElsewhere.certPem));
@@ -449,7 +470,7 @@ describe('read pipeline: skipped checks are named (E2EE-META-075)', () => {
   });
 });
 
-describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE-036)', () => {
+describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE-809)', () => {
   const memberRead = (fetched: { document: string; signature: string | undefined }) => ({
     folderId: ROOT,
     fetched,
@@ -471,7 +492,7 @@ describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE
     ).rejects.toThrow(TypeError);
   });
 
-  it('E2EE-SHARE-036: E2EE-META-040: E2EE-META-074: with two faults in one document the filedrop uploader reports the fault the read pipeline reports, and pins nothing', async () => {
+  it('E2EE-SHARE-809: E2EE-META-040: E2EE-META-074: with two faults in one document the filedrop uploader reports the fault the read pipeline reports, and pins nothing', async () => {
     const earlier = new ServerStore();
     earlier.record(await createFolder(alice, ROOT));
     const untrusted = (await shared(rogueBob, rogueServer.spkiDer)).server.docs.get(ROOT)!;
@@ -528,7 +549,7 @@ describe('read pipeline: a reader who is not a member (E2EE-META-075, E2EE-SHARE
     }
   });
 
-  it('E2EE-SHARE-036: E2EE-SHARE-037: an honest root gives its members as recipients; first-seen keys are pinned after the whole document passed and reported as first contact', async () => {
+  it('E2EE-SHARE-810: E2EE-SHARE-037: an honest root gives its members as recipients; first-seen keys are pinned after the whole document passed and reported as first contact', async () => {
     const { server } = await shared();
     const t = trust();
     await pinCertificate(t.pins, 'carol', parseCertificate(world.users.carol!.certPem));

@@ -32,13 +32,13 @@ const seed = (b: number): Uint8Array => new Uint8Array(32).fill(b);
 const log = noteSignerFromSeed('sealfold.test/log', seed(1));
 const other = noteSignerFromSeed('sealfold.test/log', seed(2));
 
-describe('E2EE-LOG-020 signed notes (C2SP signed-note)', () => {
+describe('signed notes (C2SP signed-note)', () => {
   it('the C2SP example note verifies with the example verifier key', () => {
     const v = parseVerifierKey(c2sp.verifierKey);
     expect(formatVerifierKey(v)).toBe(c2sp.verifierKey);
     expect(openNote(c2sp.note, [v]).text).toBe('This is an example message.\n');
   });
-  it('a changed text, a changed key ID or a changed key in the vkey fails', () => {
+  it('E2EE-LOG-801: a changed text, a changed key ID or a changed key in the vkey fails', () => {
     const v = parseVerifierKey(c2sp.verifierKey);
     expect(code(() => openNote(c2sp.note.replace('example message', 'example massage'), [v]))).toBe(
       'LOG_SIGNATURE_INVALID',
@@ -58,7 +58,7 @@ describe('E2EE-LOG-020 signed notes (C2SP signed-note)', () => {
       { numRuns: 200 },
     );
   });
-  it('signature lines from unknown keys are ignored; no known signature rejects the note', () => {
+  it('E2EE-LOG-800: E2EE-LOG-801: signature lines from unknown keys are ignored; no known signature rejects the note', () => {
     const note = signNote('hello\n', [other, log]);
     expect(openNote(note, [log.verifier]).signedBy).toEqual([log.verifier]);
     // `other` has the same name but another key ID: ignored, so only its note is refused.
@@ -66,14 +66,14 @@ describe('E2EE-LOG-020 signed notes (C2SP signed-note)', () => {
       'LOG_SIGNATURE_INVALID',
     );
   });
-  it('a known key whose signature fails rejects the whole note even if another known key signed', () => {
+  it('E2EE-LOG-801: a known key whose signature fails rejects the whole note even if another known key signed', () => {
     const bad = `hello\n\n${signatureLine(log.name, log.keyId, new Uint8Array(64))}`;
     const both = bad + signatureLine(other.name, other.keyId, other.sign('hello\n'));
     expect(code(() => openNote(both, [log.verifier, other.verifier]))).toBe(
       'LOG_SIGNATURE_INVALID',
     );
   });
-  it('malformed notes are LOG_NOTE_MALFORMED: no blank line, control characters, bad lines', () => {
+  it('E2EE-LOG-802: malformed notes are LOG_NOTE_MALFORMED: no blank line, control characters, bad lines', () => {
     for (const s of [
       'hello\n— a AAAAAAA=\n',
       'hel\u0001lo\n\n— a AAAAAAA=\n',
@@ -88,7 +88,7 @@ describe('E2EE-LOG-020 signed notes (C2SP signed-note)', () => {
       ).toBe('LOG_NOTE_MALFORMED');
     }
   });
-  it('property: any text signed verifies, and any one-character change of the text fails', () => {
+  it('E2EE-LOG-801: property: any text signed verifies, and any one-character change of the text fails', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[a-z0-9 ]{1,40}$/), fc.nat(), (t, i) => {
         const text = `${t}\n`;

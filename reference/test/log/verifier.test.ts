@@ -1,6 +1,6 @@
 /**
  * The client's log verification (E2EE-LOG-060, 061, 051, 022, 065), the witness decision
- * (E2EE-LOG-052, 053) and log pinning (E2EE-LOG-002), against an in-memory log.
+ * (E2EE-LOG-803..806, E2EE-LOG-053) and log pinning (E2EE-LOG-002), against an in-memory log.
  */
 import { describe, expect, it } from 'vitest';
 import { encodeLogEntry, type LogEntry } from '../../src/log/entry.js';
@@ -178,7 +178,7 @@ describe('E2EE-LOG-060 E2EE-LOG-022 advancing the verified log', () => {
   });
 });
 
-describe('E2EE-LOG-052 E2EE-LOG-053 witness add-checkpoint', () => {
+describe('E2EE-LOG-053 witness add-checkpoint', () => {
   const entries = [meta('1', 'a'), meta('1', 'b'), meta('2', 'c')]
     .map(encodeLogEntry)
     .map(leafHash);
@@ -191,7 +191,7 @@ describe('E2EE-LOG-052 E2EE-LOG-053 witness add-checkpoint', () => {
       `old ${old}\n${proof.map((p) => `${toBase64(p)}\n`).join('')}\n${note}`,
     );
   const opts = { logs: [log.verifier], cosigner: w1, now: 1_700_000_000 };
-  it('cosigns a first checkpoint, then only consistent extensions from the size it cosigned', () => {
+  it('E2EE-LOG-804: E2EE-LOG-806: cosigns a first checkpoint, then only consistent extensions from the size it cosigned', () => {
     let state: WitnessState = {};
     let a = addCheckpoint(state, body(0, [], cp(1)), opts);
     expect(a.status).toBe(200);
@@ -205,7 +205,7 @@ describe('E2EE-LOG-052 E2EE-LOG-053 witness add-checkpoint', () => {
     a = addCheckpoint(state, body(1, consistencyProof(entries.slice(0, 3), 1), cp(3)), opts);
     expect([a.status, a.body, a.contentType]).toEqual([409, '3\n', 'text/x.tlog.size']);
   });
-  it('refuses an unknown origin (404), a bad log signature (403), old above size (400), a bad proof (422), and changes no state', () => {
+  it('E2EE-LOG-803: E2EE-LOG-804: E2EE-LOG-805: refuses an unknown origin (404), a bad log signature (403), old above size (400), a bad proof (422), and changes no state', () => {
     const state = addCheckpoint({}, body(0, [], cp(1)), opts).state;
     const other = noteSignerFromSeed('elsewhere.test/log', new Uint8Array(32).fill(5));
     const foreign = signNote(

@@ -198,7 +198,7 @@ const openAsAlice = (document: string | MetadataDocumentV2) =>
   });
 
 describe('random corruption of the outer document', () => {
-  it('E2EE-META-004 E2EE-META-047 E2EE-SEC-030: decryptMetadata alone rejects every corruption of a field it depends on', () => {
+  it('E2EE-META-808 E2EE-META-816 E2EE-SEC-030: decryptMetadata alone rejects every corruption of a field it depends on', () => {
     expect(openAsAlice(text).inner.counter).toBe(2);
     let checked = 0;
     fc.assert(
@@ -250,7 +250,7 @@ describe('random corruption of the outer document', () => {
     );
   });
 
-  it('E2EE-META-021 E2EE-META-047: random inner bytes under the right key are METADATA_MALFORMED, under another key AEAD_TAG_MISMATCH', () => {
+  it('E2EE-META-810 E2EE-META-811 E2EE-META-815: random inner bytes under the right key are METADATA_MALFORMED, under another key AEAD_TAG_MISMATCH', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.boolean(), (bytes, gz) => {
         const inner = gz ? new Uint8Array(gzipSync(bytes)) : bytes;

@@ -198,7 +198,7 @@ describeFixtures('android 2.0 outer document (web style)', () => {
   it(
     'parses; the field order does not matter',
     {
-      meta: { requirements: ['E2EE-META-001', 'E2EE-META-002', 'E2EE-META-004', 'E2EE-META-008'] },
+      meta: { requirements: ['E2EE-META-001', 'E2EE-META-002', 'E2EE-META-808', 'E2EE-META-008'] },
     },
     () => {
       const a = parseMetadataDocument(fx.data.metadataDocument);

@@ -107,7 +107,7 @@ describe('parsing the outer document', () => {
     }
   });
 
-  it('E2EE-META-004: missing, null, empty or mistyped crypto fields are never defaulted', () => {
+  it('E2EE-META-808: E2EE-META-809: missing, null, empty or mistyped crypto fields are rejected before use, never defaulted', () => {
     const fields: [string, (j: any) => any][] = [
       ['metadata', (j) => j],
       ['ciphertext', (j) => j.metadata],
@@ -271,7 +271,7 @@ describe('the inner document', () => {
     }
   });
 
-  it('E2EE-META-021: bad gzip, bad UTF-8, bad JSON, a non-object, and a gzip bomb, after authentication', () => {
+  it('E2EE-META-811: E2EE-META-812: bad gzip, bad UTF-8, bad JSON, a non-object, and a gzip bomb, after authentication', () => {
     const bodies = [
       new TextEncoder().encode(JSON.stringify(sampleInnerJson(key))), // not gzipped
       new Uint8Array(gzipSync(Buffer.from([0xff, 0xfe, 0x7b]))),
@@ -345,7 +345,7 @@ describe('reading', () => {
     ).toThrow(code('CERT_UNTRUSTED'));
   });
 
-  it('E2EE-META-041: no entry for this user, or no users at all, is METADATA_KEY_MISSING', () => {
+  it('E2EE-META-814: no entry for this user, or no users at all, is METADATA_KEY_MISSING', () => {
     expect(() => readAs(good(), { ...alice, userId: 'carol' })).toThrow(
       code('METADATA_KEY_MISSING'),
     );
@@ -417,7 +417,7 @@ describe('reading', () => {
     }
   });
 
-  it('E2EE-META-047: a modified ciphertext or nonce is AEAD_TAG_MISMATCH', () => {
+  it('E2EE-META-815: a modified ciphertext or nonce is AEAD_TAG_MISMATCH', () => {
     const t = edit(good(), (j) => {
       const ct = fromBase64(j.metadata.ciphertext, 'c');
       ct[0] ^= 1;

@@ -38,7 +38,7 @@ const wire = (i: InnerMetadata) => JSON.parse(JSON.stringify(innerToJson(i)));
 
 describe('metadata 2.x round trip', () => {
   for (const n of [1, 2, 3]) {
-    it(`E2EE-META-035 E2EE-META-041 E2EE-META-043: ${n} member(s) each decrypt what was written`, () => {
+    it(`E2EE-META-035 E2EE-META-813 E2EE-META-043: ${n} member(s) each decrypt what was written`, () => {
       const key = newMetadataKey();
       const inner = nextInner(newInner(key), { folders: { abcd: 'Docs' } });
       const { text, document } = encryptMetadata({

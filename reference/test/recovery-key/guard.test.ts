@@ -70,7 +70,7 @@ describe('consent', () => {
     expect(g.targetFor('101')).toBeUndefined();
   });
 
-  it('E2EE-RKEY-023: a change, withdrawal or rejection stops wrapping; a change voids consent', () => {
+  it('E2EE-RKEY-803: E2EE-RKEY-804: a change, withdrawal or rejection stops wrapping; a change voids consent', () => {
     const g = guard();
     g.observe(statementFor(keys));
     g.consent('100', g.pin!.recoveryKeySha256);

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPrivateKey } from 'node:crypto';
+import { combine } from 'shamir-secret-sharing';
 import {
   keyFileFingerprint,
   newRecoveryKey,
@@ -20,7 +21,7 @@ const made = newRecoveryKey({
 });
 
 describe('recovery key generation and custody', () => {
-  it('E2EE-RKEY-001 E2EE-RKEY-002: RSA-3072, private key only encrypted, 3-of-5 shares', async () => {
+  it('E2EE-RKEY-001 E2EE-RKEY-805 E2EE-RKEY-806: RSA-3072, private key only encrypted, 3-of-5 shares', async () => {
     const k = await made;
     expect(k.recoveryKeySha256).toBe(sha256Hex(k.publicKey));
     expect(keyFileFingerprint(k.keyFile)).toBe(k.recoveryKeySha256);
@@ -33,7 +34,21 @@ describe('recovery key generation and custody', () => {
     expect(key.asymmetricKeyDetails?.publicExponent).toBe(65537n);
   });
 
-  it('E2EE-RKEY-002: a scrypt cost below the floor is refused', async () => {
+  it('E2EE-RKEY-807: the shares are those of the audited library: its own combine gives one 32-byte key from any 3, another from 2', async () => {
+    const k = await made;
+    const bytes = k.shares.map((s) => {
+      const j = JSON.parse(s) as { share: string };
+      return new Uint8Array(Buffer.from(j.share, 'base64'));
+    });
+    const a = await combine([bytes[0]!, bytes[1]!, bytes[2]!]);
+    const b = await combine([bytes[4]!, bytes[3]!, bytes[1]!]);
+    expect(a).toHaveLength(32);
+    expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);
+    const two = await combine([bytes[0]!, bytes[1]!]);
+    expect(Buffer.from(two).equals(Buffer.from(a))).toBe(false);
+  });
+
+  it('E2EE-RKEY-806: a scrypt cost below the floor is refused', async () => {
     await expect(
       newRecoveryKey({ passphrase: PASS, scryptN: SCRYPT_MIN_N / 2 }),
     ).rejects.toMatchObject({ code: 'KEY_BLOB_MALFORMED' });

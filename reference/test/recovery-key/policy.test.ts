@@ -109,8 +109,8 @@ describe('statement form and signature (E2EE-RKEY-010)', () => {
   });
 });
 
-describe('trust anchor (E2EE-RKEY-011) and applicability (E2EE-RKEY-012)', () => {
-  it('E2EE-RKEY-011: a statement signed by another (server-made) key is refused without an anchor for it', () => {
+describe('trust anchor (E2EE-RKEY-808, E2EE-RKEY-809) and applicability (E2EE-RKEY-012)', () => {
+  it('E2EE-RKEY-808: E2EE-RKEY-809: a statement signed by another (server-made) key is refused without an anchor for it', () => {
     const server = adminKeys();
     const st = parseStatement(statementFor(server));
     expect(() => checkAnchor(st, anchor)).toThrow(

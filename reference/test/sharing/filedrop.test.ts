@@ -50,7 +50,7 @@ const drop = (filename = 'upload.txt', content = new TextEncoder().encode('dropp
   });
 
 describe('sharing/filedrop', () => {
-  it('E2EE-SHARE-030: an entry has a fresh file key, a fresh 16-byte filedrop key and 12-byte nonce, wrapped for every member', () => {
+  it('E2EE-SHARE-806: E2EE-SHARE-807: E2EE-SHARE-808: an entry has a fresh file key, a fresh 16-byte filedrop key and 12-byte nonce, wrapped for every member', () => {
     const a = drop();
     const b = drop();
     expect(a.entry.users.map((u) => u.userId)).toEqual(['alice', 'bob']);

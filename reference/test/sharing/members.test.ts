@@ -226,7 +226,7 @@ describe('sharing/members', () => {
     ).rejects.toThrow(code('AEAD_TAG_MISMATCH'));
   });
 
-  it('E2EE-SEC-004: every flipped byte of a metadata document, its signature or a body is rejected', async () => {
+  it('E2EE-SEC-803: every flipped byte of a metadata document, its signature or a body is rejected', async () => {
     const f = await sharedFolder();
     const root = f.server.docs.get(ROOT)!;
     const id = Object.keys(f.state.docs[ROOT]!.files)[0]!;
@@ -263,7 +263,7 @@ describe('sharing/members', () => {
           );
           if (err === undefined && where === 'signature') {
             // The one change of a signature that carries no meaning and still verifies:
-            // SignerInfo version 1 → 0 (tolerance `android-signer-version`, E2EE-META-131).
+            // SignerInfo version 1 → 0 (tolerance `android-signer-version`, E2EE-META-800).
             // Every other byte, the embedded certificate included (E2EE-META-130), is bound.
             const before = Buffer.from(root.signature, 'base64');
             const after = Buffer.from(doc.signature, 'base64');

@@ -59,7 +59,7 @@ describeFixtures('Android BouncyCastle signature (android-v2-signature.json)', (
     ).resolves.toMatchObject({ signerUserId: 'admin' });
   });
 
-  it('E2EE-META-117 E2EE-META-130 E2EE-META-131: CMS details as BouncyCastle writes them', () => {
+  it('E2EE-META-817 E2EE-META-130 E2EE-META-800: CMS details as BouncyCastle writes them', () => {
     const d = decodeSignature(f.data.signatureBase64);
     // Tolerance `android-signer-version`: SignerInfo version 0 in a SignedData of version 1.
     const cms = Buffer.from(f.data.signatureBase64, 'base64');

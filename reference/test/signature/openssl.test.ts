@@ -80,7 +80,7 @@ describe('Sealfold verifies what OpenSSL signs', () => {
     );
   });
 
-  it('E2EE-META-131: the subjectKeyIdentifier form has versions 3 and 3; version 1 there is SIGNATURE_MALFORMED', async () => {
+  it('E2EE-META-800: the subjectKeyIdentifier form has versions 3 and 3; version 1 there is SIGNATURE_MALFORMED', async () => {
     const sig = opensslSign(alice, content, ['-keyid']);
     const der = Buffer.from(sig, 'base64');
     const layout = signatureLayout(der);
@@ -95,7 +95,7 @@ describe('Sealfold verifies what OpenSSL signs', () => {
     }
   });
 
-  it('E2EE-META-116 E2EE-META-117 E2EE-META-118: attached, attribute-less, SHA-1, PSS or two-signer signatures are SIGNATURE_MALFORMED', async () => {
+  it('E2EE-META-116 E2EE-META-817 E2EE-META-118: attached, attribute-less, SHA-1, PSS or two-signer signatures are SIGNATURE_MALFORMED', async () => {
     const cases = [
       ['-nodetach'],
       ['-stream'], // OpenSSL streams the content inside (indefinite-length BER, attached)

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { isSealfoldError } from '../../src/errors/index.js';
 import { signMetadata, verifyMetadataSignature } from '../../src/signature/index.js';
@@ -306,7 +307,7 @@ describe('verifyMetadataSignature rejections', () => {
     );
   });
 
-  it('E2EE-SEC-001 E2EE-META-130 E2EE-META-131: random byte changes in the signature DER → a typed code, never an untyped error, and none passes but the two meaningless ones', async () => {
+  it('E2EE-SEC-001 E2EE-META-130 E2EE-META-800: random byte changes in the signature DER → a typed code, never an untyped error, and none passes but the two meaningless ones', async () => {
     const der = Buffer.from(sig, 'base64');
     const d = decodeSignature(sig);
     const sigAt = der.indexOf(Buffer.from(d.signature));
@@ -371,7 +372,7 @@ describe('the fields the RSA signature does not cover', () => {
   const verify = (signature: string, m = members()) =>
     verifyMetadataSignature({ outer, signature, members: m });
 
-  it('E2EE-META-130 E2EE-META-131: every single-bit flip anywhere in the signature is rejected, except SignerInfo version 1 → 0', async () => {
+  it('E2EE-META-130 E2EE-META-800: every single-bit flip anywhere in the signature is rejected, except SignerInfo version 1 → 0', async () => {
     const der = Buffer.from(sig, 'base64');
     const tolerated = signatureLayout(der).signerInfoVersion + 2;
     const accepted: number[] = [];
@@ -418,7 +419,7 @@ describe('the fields the RSA signature does not cover', () => {
     });
   });
 
-  it('E2EE-META-131: versions, digestAlgorithms, revocation information and certificate choices are pinned', async () => {
+  it('E2EE-META-800: E2EE-META-801: SignedData and SignerInfo versions, and digestAlgorithms, are pinned', async () => {
     const L = signatureLayout(Buffer.from(sig, 'base64'));
     const malformed = code('SIGNATURE_MALFORMED');
     await expect(verify(patched(sig, L.signedDataVersion + 2, () => 3))).rejects.toThrow(malformed);
@@ -438,13 +439,41 @@ describe('the fields the RSA signature does not cover', () => {
         ),
       ),
     ).rejects.toThrow(malformed);
-    // An empty crls field, and a certificate re-tagged as another CertificateChoices.
+  });
+
+  it('E2EE-META-802: E2EE-META-803: an empty crls field and a certificate of another CertificateChoices are refused', async () => {
+    const L = signatureLayout(Buffer.from(sig, 'base64'));
+    const malformed = code('SIGNATURE_MALFORMED');
     await expect(verify(edited(sig, (sd) => (sd.crls = [])))).rejects.toThrow(malformed);
     const [certAt] = L.certificates[0]!;
     await expect(verify(patched(sig, certAt, () => 0xa1))).rejects.toThrow(malformed);
   });
 
-  it('E2EE-META-131: the issuer and serial number must name the certificate byte for byte', async () => {
+  it('E2EE-META-818: two signingTime attributes, or one that is not a time, are SIGNATURE_MALFORMED', async () => {
+    const malformed = code('SIGNATURE_MALFORMED');
+    const withTime = (values: (sd: pkijs.Attribute) => pkijs.Attribute[]) =>
+      edited(sig, (sd) => {
+        const attrs = sd.signerInfos[0]!.signedAttrs!;
+        const time = attrs.attributes.find((a) => a.type === OID.signingTime)!;
+        expect(time).toBeDefined();
+        attrs.attributes = [
+          ...attrs.attributes.filter((a) => a.type !== OID.signingTime),
+          ...values(time),
+        ];
+      });
+    // The unchanged attribute list re-encodes to a signature that still decodes.
+    expect(() => decodeSignature(withTime((t) => [t]))).not.toThrow();
+    const twice = withTime((t) => [t, t]);
+    expect(() => decodeSignature(twice)).toThrow(/signingTime|appears twice/);
+    await expect(verify(twice)).rejects.toThrow(malformed);
+    const notATime = withTime(() => [
+      new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.Integer({ value: 1 })] }),
+    ]);
+    expect(() => decodeSignature(notATime)).toThrow(/signingTime/);
+    await expect(verify(notATime)).rejects.toThrow(malformed);
+  });
+
+  it('E2EE-META-804: the issuer and serial number must name the certificate byte for byte', async () => {
     const der = Buffer.from(sig, 'base64');
     const [sidAt, sidLength] = signatureLayout(der).sid;
     const name = der.indexOf(Buffer.from('alice'), sidAt);

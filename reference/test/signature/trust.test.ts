@@ -1,5 +1,5 @@
 /**
- * The signature is trusted only together with the member certificates (E2EE-META-127): a server
+ * The signature is trusted only together with the member certificates (E2EE-META-805 to E2EE-META-807): a server
  * that mints a certificate for an existing member with its own key can make a valid signature by a
  * "member"; only the certificate checks and pins catch it.
  */
@@ -53,7 +53,7 @@ async function readFolder(text: string, signature: string, pins: MemoryPinStore)
 }
 
 describe('signature and member certificates together', () => {
-  it('E2EE-META-127: an honest document passes both; a server-minted same-name certificate passes the signature but not the pin (KEY_CHANGED)', async () => {
+  it('E2EE-META-807: an honest document passes both; a server-minted same-name certificate passes the signature but not the pin (KEY_CHANGED)', async () => {
     const pins = new MemoryPinStore();
     const honest = JSON.stringify(sampleOuter([alice, bob]));
     const s1 = await signMetadata({
@@ -91,7 +91,7 @@ describe('signature and member certificates together', () => {
     ).rejects.toThrow(code('SIGNER_NOT_MEMBER'));
   });
 
-  it('E2EE-META-127: a member certificate not issued by the server key → CERT_UNTRUSTED', async () => {
+  it('E2EE-META-805: a member certificate not issued by the server key → CERT_UNTRUSTED', async () => {
     const doc = JSON.stringify(sampleOuter([rogue, bob]));
     const s = await signMetadata({
       outer: doc,
@@ -99,6 +99,27 @@ describe('signature and member certificates together', () => {
       signerPrivateKey: rogue.pkcs8,
     });
     await expect(readFolder(doc, s, new MemoryPinStore())).rejects.toThrow(code('CERT_UNTRUSTED'));
+  });
+
+  it("E2EE-META-806: a member entry holding another member's certificate → CERT_USER_MISMATCH", async () => {
+    // alice's entry carries bob's certificate; bob signs, so the signature itself verifies.
+    const outer = sampleOuter([alice, bob]) as { users: { userId: string; certificate: string }[] };
+    outer.users[0]!.certificate = bob.certPem;
+    const doc = JSON.stringify(outer);
+    const s = await signMetadata({
+      outer: doc,
+      signerCertificate: bob.certPem,
+      signerPrivateKey: bob.pkcs8,
+    });
+    const members = outer.users.map((u) => ({ userId: u.userId, certificate: u.certificate }));
+    // The signature alone verifies, and names as signer "alice", whose entry holds bob's key ...
+    await expect(
+      verifyMetadataSignature({ outer: doc, signature: s, members }),
+    ).resolves.toMatchObject({ signerUserId: 'alice' });
+    // ... only the check that each certificate names the user it is listed for refuses it.
+    await expect(readFolder(doc, s, new MemoryPinStore())).rejects.toThrow(
+      code('CERT_USER_MISMATCH'),
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The client attack catalogue: every named misbehaviour the mock server can mount against a
- * client (spec/17-conformance.md, E2EE-CONF-450..; attacks-and-invariants §6). Unlike the fault
+ * client (spec/17-conformance.md, E2EE-CONF-450..; the invariants of spec/00-introduction.md §4.1). Unlike the fault
  * switches of `../faults.ts`, which break a server requirement so that `certify server` has
  * something to catch, an attack is what a malicious server does to its clients: it rewrites an
  * answer the honest mock produced, so that a correct client must refuse it with a named code.
@@ -26,7 +26,7 @@ export type AttackRoute =
 
 export interface AttackInfo {
   readonly route: AttackRoute;
-  /** Invariant IDs of attacks-and-invariants §6 that the attack mounts. */
+  /** Invariant tags (spec/00-introduction.md §4.1) that the attack mounts. */
   readonly invariants: readonly string[];
   /** Requirements a client breaks when it accepts what the attack serves. */
   readonly requirements: readonly string[];
@@ -94,7 +94,7 @@ export const ATTACKS = {
   'member-certificate-other-key': {
     route: 'public-key-get',
     invariants: ['K2'],
-    requirements: ['E2EE-API-804', 'E2EE-SHARE-020', 'E2EE-CERT-032', 'E2EE-CERT-014'],
+    requirements: ['E2EE-API-804', 'E2EE-SHARE-020', 'E2EE-CERT-805', 'E2EE-CERT-014'],
     expect: ['KEY_CHANGED', 'CERT_USER_MISMATCH'],
     when:
       'KEY_CHANGED when sharing with a user the client has pinned; CERT_USER_MISMATCH on any ' +
@@ -117,7 +117,7 @@ export const ATTACKS = {
   'inject-member': {
     route: 'meta-data-get',
     invariants: ['K4', 'I1'],
-    requirements: ['E2EE-API-309', 'E2EE-SHARE-036', 'E2EE-SEC-053'],
+    requirements: ['E2EE-API-309', 'E2EE-SHARE-809', 'E2EE-SEC-053'],
     expect: ['SIGNATURE_INVALID'],
     when:
       'opening a folder or dropping a file into it (the list a filedrop uploader encrypts to); ' +
@@ -128,7 +128,7 @@ export const ATTACKS = {
   'replace-users': {
     route: 'meta-data-get',
     invariants: ['K4'],
-    requirements: ['E2EE-API-309', 'E2EE-SHARE-036'],
+    requirements: ['E2EE-API-309', 'E2EE-SHARE-809'],
     expect: ['SIGNATURE_INVALID', 'KEY_CHANGED'],
     when: 'opening a folder or dropping a file into it; nothing is uploaded',
     description:
@@ -145,7 +145,7 @@ export const ATTACKS = {
   'resign-as-minted-signer': {
     route: 'meta-data-get',
     invariants: ['K2', 'K7'],
-    requirements: ['E2EE-API-803', 'E2EE-CERT-032', 'E2EE-META-127', 'E2EE-META-126'],
+    requirements: ['E2EE-API-803', 'E2EE-CERT-805', 'E2EE-META-807', 'E2EE-META-126'],
     expect: ['SIGNER_NOT_MEMBER', 'KEY_CHANGED'],
     when:
       'SIGNER_NOT_MEMBER on a device that verified the folder before (the minted certificate is ' +
@@ -156,7 +156,7 @@ export const ATTACKS = {
   'resign-under-other-ca': {
     route: 'meta-data-get',
     invariants: ['K2', 'K7'],
-    requirements: ['E2EE-META-127', 'E2EE-META-043'],
+    requirements: ['E2EE-META-805', 'E2EE-META-043'],
     expect: ['CERT_UNTRUSTED'],
     when: "a device opening the folder for the first time that has not pinned the signer's key",
     description:
@@ -182,7 +182,7 @@ export const ATTACKS = {
   'readd-removed-member': {
     route: 'meta-data-get',
     invariants: ['R3', 'K2'],
-    requirements: ['E2EE-SEC-054', 'E2EE-META-126', 'E2EE-CERT-032'],
+    requirements: ['E2EE-SEC-054', 'E2EE-META-126', 'E2EE-CERT-805'],
     expect: ['SIGNER_NOT_MEMBER', 'KEY_CHANGED'],
     when:
       'a device that verified the removal (param user = the removed member, required): the ' +

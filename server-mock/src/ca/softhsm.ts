@@ -339,7 +339,8 @@ class TokenSigner implements SoftHsmCaSigner {
     const input = Buffer.from(data);
     const out = Buffer.alloc(this.#sigBytes);
     try {
-      // E2EE-CERT-077 (MUST, server): every CA signature is computed inside the token.
+      // E2EE-CERT-806, E2EE-CERT-807 (MUST, server): every CA signature is computed inside the
+      // token; this process never holds the private key.
       p11.C_SignInit(this.#session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, this.#priv);
       // Multi-part, because C_Sign refuses empty input (CKR_ARGUMENTS_BAD for a NULL buffer).
       if (input.length > 0) p11.C_SignUpdate(this.#session, input);

@@ -21,7 +21,7 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
 
 /**
  * True when a stored document is a v1.x document: `metadata.version` is `1`, `1.2` or `"1.2"`
- * (protocol-notes §1.7; the real server's `readSignature` and v1 middleware test exactly these).
+ * (the real server's `readSignature` and v1 middleware test exactly these).
  */
 export function isV1Document(text: string): boolean {
   const o = parseJsonObject(text);

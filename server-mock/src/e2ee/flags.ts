@@ -1,6 +1,6 @@
 /**
  * The encrypted flag of folders and the reset of a user's encrypted folders
- * (spec/12-metadata-api.md §2, §6; protocol-notes §2.2 `EncryptionManager`).
+ * (spec/12-metadata-api.md §2, §6; the Nextcloud app's `EncryptionManager`).
  *
  * @module
  */
@@ -39,7 +39,7 @@ export function setEncryptedFlag(ctx: E2eeContext, user: string, id: number): vo
 
 /**
  * `DELETE /encrypted/{id}`: clears the flag of an *empty* folder and deletes its metadata and lock
- * (E2EE-API-111). A folder with content keeps its flag (attacks §6 SRV-8).
+ * (E2EE-API-111). A folder with content keeps its flag (invariant SRV-8).
  *
  * @throws E2eeFailure FLAG_NOT_FOUND
  */

@@ -1,6 +1,6 @@
 /**
  * Folder locks: lock, retry, counter check, unlock with commit or abort, and the automatic
- * rollback of stale locks (spec/11-locking.md §2, §3, §5, §6; protocol-notes §2.3).
+ * rollback of stale locks (spec/11-locking.md §2, §3, §5, §6).
  *
  * @module
  */

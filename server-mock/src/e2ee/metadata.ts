@@ -1,6 +1,6 @@
 /**
  * Metadata documents: read, create, update and delete under a lock, and the filedrop merge
- * (spec/12-metadata-api.md §3–§5; protocol-notes §1.11, §2.2, §2.3).
+ * (spec/12-metadata-api.md §3–§5).
  *
  * Writes go to the folder's intermediate document and are committed at unlock. The server stores
  * documents and signatures byte-exact and never verifies them (E2EE-API-126). Only two
@@ -17,7 +17,7 @@ import { markTouched } from './_transaction.js';
 import { parseJsonObject } from './_documents.js';
 import { assertV1Folder, type LockApi } from './locks.js';
 
-/** The token filedrop uses for its internal lock (protocol-notes §1.11). */
+/** The token filedrop uses for its internal lock (spec/12-metadata-api.md). */
 export const FILEDROP_TOKEN = 'filedrop-lock';
 
 /** A stored document and its signature (`''` when none is stored, e.g. v1). */

@@ -1,6 +1,6 @@
 /**
  * WebDAV writes inside encrypted folders (spec/11-locking.md §4, E2EE-LOCK-040..047;
- * protocol-notes §2.3 `RedirectRequestPlugin`, `LockPlugin`).
+ * the Nextcloud app's `RedirectRequestPlugin` and `LockPlugin`).
  *
  * The WebDAV handlers call these functions for every write whose target lies in an encrypted
  * path ({@link isEncryptedPath}). Each one checks the lock token, then stores the change under a

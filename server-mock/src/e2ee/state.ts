@@ -2,7 +2,7 @@
  * The E2EE transaction state of the mock server: a plain JSON value, so the store can persist it
  * atomically together with the file tree (spec/11-locking.md §2, §5).
  *
- * It mirrors the real app's storage (protocol-notes §2.5): the lock table
+ * It mirrors the real app's storage: the lock table
  * `oc_e2e_encryption_lock(id, timestamp, token)`, the per-folder directory
  * `meta-data/<fileId>/{meta.data, meta.data.signature, meta.data.counter, intermediate.*}` and
  * the touched-folder records `tokens/<token>/<folderId>`, plus the staged WebDAV entries of

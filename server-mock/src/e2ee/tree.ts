@@ -58,8 +58,8 @@ export function depth(tree: E2eeTree, id: number): number {
 }
 
 /**
- * True when node `id` or one of its ancestors carries the E2EE flag (protocol-notes §2.6,
- * `EncryptionManager::isEncryptedFile`).
+ * True when node `id` or one of its ancestors carries the E2EE flag (as the
+ * Nextcloud app's `EncryptionManager::isEncryptedFile`).
  */
 export function isEncryptedPath(tree: E2eeTree, id: number): boolean {
   return ancestry(tree, id).some((a) => tree.node(a)?.encrypted === true);

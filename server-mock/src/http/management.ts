@@ -229,7 +229,7 @@ export function managementRouter({
   r.post('/faults', (req, res) => {
     const b = obj(req.body);
     const active = b.active;
-    // E2EE-API-083 (MUST, server): only known switches; an unknown name changes nothing.
+    // E2EE-API-829 (MUST, server): only known switches; an unknown name changes nothing.
     if (!Array.isArray(active) || !active.every(isFaultName))
       throw problem('badRequest', `active must be an array of: ${FAULT_NAMES.join(', ')}`);
     faults.set(active);

@@ -2,7 +2,7 @@
  * A witness as an HTTP service (c2sp.org/tlog-witness `add-checkpoint`, plus the Sealfold
  * `latest` gossip resource, spec/21 §6): one cosigning key, the trusted log keys, and its state
  * (the latest cosigned checkpoint per origin) in a JSON file written atomically before every 200
- * answer (E2EE-LOG-052), or in memory. Binds loopback by default; `close()` stops it.
+ * answer (E2EE-LOG-806), or in memory. Binds loopback by default; `close()` stops it.
  *
  * @module
  */
@@ -73,7 +73,7 @@ export async function startWitness(opts: WitnessServerOptions): Promise<RunningW
         now: now(),
       });
       if (a.status === 200) {
-        // E2EE-LOG-052: the new state is durable before the cosignature leaves.
+        // E2EE-LOG-806 (MUST, both): the new state is durable before the cosignature leaves.
         if (opts.stateFile !== null) writeFileAtomic(opts.stateFile, JSON.stringify(a.state));
         state = a.state;
       }

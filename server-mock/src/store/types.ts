@@ -5,7 +5,7 @@
  *
  * Adding a table is a one-line edit of {@link TABLES} plus its record type in {@link Tables}.
  *
- * Storage layout that this mirrors (Nextcloud end_to_end_encryption, protocol-notes §2.5):
+ * Storage layout that this mirrors (the Nextcloud end_to_end_encryption app):
  * `public-keys/<uid>.public.key`, `private-keys/<uid>.private.key` (and `<token>.share.*` for
  * link shares: owner `s:<token>`), the folder flag `oc_filecache.encrypted` (`NodeRecord.encrypted`);
  * `meta-data/…` and `tokens/…` live in the E2EE engine's document (`documents['e2ee']`).
@@ -71,7 +71,7 @@ export interface PublicKeyRecord {
   readonly createdAt: number;
 }
 
-/** An encrypted private-key blob, stored and returned verbatim (E2EE-API-040). */
+/** An encrypted private-key blob, stored and returned verbatim (E2EE-API-809, E2EE-API-810). */
 export interface PrivateKeyRecord {
   readonly owner: string;
   readonly blob: string;

@@ -341,8 +341,8 @@ describe('metadata attacks on a shared folder (K2, K4, K6, K7, C1, C4, C5, F1, P
   });
 });
 
-describe('a first open (K2, E2EE-META-127)', () => {
-  it('E2EE-META-127: resign-under-other-ca: a document signed under another CA is CERT_UNTRUSTED on a first open', async () => {
+describe('a first open (K2, E2EE-META-805)', () => {
+  it('E2EE-META-805: resign-under-other-ca: a document signed under another CA is CERT_UNTRUSTED on a first open', async () => {
     const gina = (await enrolAs('gina')).device;
     await shareFolder(
       device('alice'),
@@ -410,8 +410,8 @@ describe('membership history attacks (R1, R3, F1, M1)', () => {
   });
 });
 
-describe('filedrop attacks (K4, E2EE-SHARE-036)', () => {
-  it('E2EE-SHARE-036: inject-member into the list a filedrop uploader encrypts to is SIGNATURE_INVALID, and nothing is uploaded', async () => {
+describe('filedrop attacks (K4, E2EE-SHARE-809)', () => {
+  it('E2EE-SHARE-809: E2EE-SHARE-811: inject-member into the list a filedrop uploader encrypts to is SIGNATURE_INVALID, and nothing is uploaded', async () => {
     await shareFolder(device('alice'), await createTopFolder(device('alice'), 'drop'), 'bob');
     await e2ee.createUserShare(device('alice').ctx, 'drop', 'carol');
     const from = sent.length;

@@ -111,7 +111,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     await ca.close();
   });
 
-  it('E2EE-CERT-077: every signature is made in the token and verifies against publicKeySpki', async () => {
+  it('E2EE-CERT-806: every signature is made in the token and verifies against publicKeySpki', async () => {
     const ca = await openSoftHsmCa({ dir, ...PINS });
     try {
       expect(ca.kind).toBe('softhsm');
@@ -169,7 +169,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     });
   });
 
-  it('E2EE-CERT-071: the private key cannot be read, made extractable or wrapped out of the token', () => {
+  it('E2EE-CERT-071: E2EE-CERT-807: the private key cannot be read, made extractable or wrapped out of the token', () => {
     withToken(dir, (p11, s) => {
       const [priv] = findAll(p11, s, pkcs11js.CKO_PRIVATE_KEY);
       expect(boolAttr(p11, s, priv!, pkcs11js.CKA_SENSITIVE)).toBe(true);
@@ -229,7 +229,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     });
   });
 
-  it('E2EE-CERT-077: a certificate signed through the token validates against the server key (pkijs)', async () => {
+  it('E2EE-CERT-808: a certificate signed through the token validates against the server key (pkijs)', async () => {
     const ca = await openSoftHsmCa({ dir, ...PINS });
     const name = (cn: string) => {
       const n = new pkijs.RelativeDistinguishedNames();
@@ -292,7 +292,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     }
   });
 
-  it('E2EE-CERT-077: ca/issue.ts issues through the token; the reference client accepts the certificate', async () => {
+  it('E2EE-CERT-806: E2EE-CERT-808: ca/issue.ts issues through the token; the reference client accepts the certificate', async () => {
     const ca = await openSoftHsmCa({ dir, ...PINS });
     try {
       const user = nextTestKeyObjects();
@@ -388,7 +388,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     await third.close();
   });
 
-  it('E2EE-CERT-078: PINs never appear in errors, and bad options are rejected before the token is touched', async () => {
+  it('E2EE-CERT-809: E2EE-CERT-810: PINs never appear in errors, and bad options are rejected before the token is touched', async () => {
     const d = freshDir();
     await expectOpenRejected(d, 'INPUT_MALFORMED', { tokenLabel: 'x'.repeat(33) });
     await expectOpenRejected(d, 'INPUT_MALFORMED', { tokenLabel: ' padded' });
@@ -399,7 +399,7 @@ describe.skipIf(LIBRARY === undefined)('SoftHSM2 CA signer', () => {
     await expectOpenRejected(d, 'UNSUPPORTED', { library: join(d, 'no-such-lib.so') });
   });
 
-  it('E2EE-CERT-078: a second SoftHSM CA in the same process is refused while one is open', async () => {
+  it('E2EE-CERT-811: a second SoftHSM CA in the same process is refused while one is open', async () => {
     const ca = await openSoftHsmCa({ dir, ...PINS });
     try {
       await expectOpenRejected(freshDir(), 'SERVER_ERROR');

@@ -1,5 +1,5 @@
 /**
- * The operation flows of protocol-notes §1.12 as HTTP sequences (OCS + WebDAV), the stale-lock
+ * The clients' operation flows (spec/16-client-flows.md) as HTTP sequences (OCS + WebDAV), the stale-lock
  * rollback with an injected clock, and persistence of transactions across a restart, including
  * a kill in the middle of a transaction.
  */

@@ -605,7 +605,7 @@ describe.each(['nc30', 'nc32', 'nc33'] as const)('profile %s', (profile) => {
       ).toBe(403);
     });
 
-    it('E2EE-API-145: an anonymous uploader acts through a link share with create permission; no gate', async () => {
+    it('E2EE-API-815: E2EE-API-816: an anonymous uploader acts through a link share with create permission; no gate', async () => {
       const s = makeServer(profile);
       const { top } = setup(s);
       await commitDoc(s, top, 1);

@@ -119,7 +119,7 @@ for (const profile of ['nc30', 'nc32'] as const) {
       }
     });
 
-    it('E2EE-API-040: private key stored verbatim, returned byte-exact, 409 on a second POST', async () => {
+    it('E2EE-API-809: E2EE-API-810: E2EE-API-811: private key stored verbatim, returned byte-exact, 409 on a second POST', async () => {
       const blob = validBlob();
       const r = await ocs(t.app, 'post', `${E2EE_V1}/private-key`)
         .type('form')

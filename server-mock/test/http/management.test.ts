@@ -101,7 +101,7 @@ describe('management interface', () => {
     expect((await request(on.app).get('/__sealfold/audit?since=abc')).status).toBe(400);
   });
 
-  it('E2EE-API-081: the users file is validated first; existing users are left unchanged', () => {
+  it('E2EE-API-812: E2EE-API-814: the users file is validated first; existing users are left unchanged', () => {
     const store = new MemoryStore();
     const good = join(dir, 'u.json');
     writeFileSync(

@@ -1,5 +1,5 @@
 /**
- * WebDAV robustness (E2EE-API-236) and XML round trips through fast-xml-parser (E2EE-API-210):
+ * WebDAV robustness (E2EE-API-825, E2EE-API-826) and XML round trips through fast-xml-parser (E2EE-API-820, E2EE-API-821):
  * random and mutated requests never get a 5xx, and a refused request never changes the store.
  */
 import fc from 'fast-check';
@@ -38,7 +38,7 @@ const nsUri = fc.constantFrom(
 const propName = fc.tuple(nsUri, localName).map(([ns, l]) => `{${ns}}${l}` as PropName);
 
 describe('XML round trips', () => {
-  it('E2EE-API-210: a PROPFIND built with XMLBuilder parses back to the same property names', () => {
+  it('E2EE-API-820: a PROPFIND built with XMLBuilder parses back to the same property names', () => {
     const builder = new XMLBuilder({
       ignoreAttributes: false,
       attributeNamePrefix: '@_',
@@ -63,7 +63,7 @@ describe('XML round trips', () => {
     );
   });
 
-  it('E2EE-API-210: multistatus documents round-trip values, hrefs and namespaces', () => {
+  it('E2EE-API-821: multistatus documents round-trip values, hrefs and namespaces', () => {
     const response = fc.record({
       href: xmlText.map((t) => `/remote.php/dav/files/u/${encodeURIComponent(t)}`),
       props: fc.uniqueArray(fc.tuple(propName, xmlText), { selector: ([k]) => k, maxLength: 6 }),
@@ -138,7 +138,7 @@ describe('fuzzing', () => {
       nil: undefined,
     });
 
-  it('E2EE-API-236: random and mutated requests never get a 5xx and refusals change nothing', async () => {
+  it('E2EE-API-825: E2EE-API-826: random and mutated requests never get a 5xx and refusals change nothing', async () => {
     const s = makeDavServer('nc32');
     const enc = s.encryptedFolder('alice', 'Enc');
     const plain = s.mkdir(s.root('alice'), 'Plain');

@@ -50,7 +50,7 @@ describe('addressing', () => {
     expect((await s.dav('get', `${DAV}/bob/x`, 'alice')).status).toBe(403);
   });
 
-  it('E2EE-API-201: bad percent-encoding, dot segments, encoded slashes and controls are 400', async () => {
+  it('E2EE-API-817: E2EE-API-818: bad percent-encoding, dot segments, encoded slashes and controls are 400', async () => {
     const s = makeDavServer('nc32');
     s.mkdir(s.root('alice'), 'a');
     for (const p of [
@@ -102,7 +102,7 @@ describe('addressing', () => {
 });
 
 describe('PROPFIND', () => {
-  it('E2EE-API-210: empty body = allprop; prop returns known (200) and unknown (404, own namespace) properties', async () => {
+  it('E2EE-API-819: E2EE-API-820: E2EE-API-821: empty body = allprop; prop returns known (200) and unknown (404, own namespace) properties', async () => {
     const s = makeDavServer('nc32');
     s.putFile(s.root('alice'), 'f.txt', 'abc');
     const all = ms((await s.dav('propfind', 'f.txt').set('Depth', '0')).body);
@@ -202,7 +202,7 @@ describe('PROPFIND', () => {
   });
 
   it.each(['nc30', 'nc32'] as const)(
-    'E2EE-API-214: is-encrypted for folders; e2ee-* properties only in nc32 (%s)',
+    'E2EE-API-822: E2EE-API-823: E2EE-API-824: is-encrypted for folders; e2ee-* properties only in nc32 (%s)',
     async (profile) => {
       const s = makeDavServer(profile);
       const enc = s.encryptedFolder('alice', 'Enc', '{"doc":1}');

@@ -36,7 +36,7 @@ const mechanisms: LockMechanism[] = ['pid-file'];
 if (process.platform === 'linux') mechanisms.push('abstract-socket');
 
 describe.each(mechanisms)('data-directory lock (%s)', (mechanism) => {
-  it('E2EE-API-400: a second lock on the same directory is refused until the first is released', async () => {
+  it('E2EE-API-830: a second lock on the same directory is refused until the first is released', async () => {
     const dir = freshDir();
     const first = await lockDataDir(dir, mechanism);
     expect(readFileSync(join(dir, PID_FILE), 'utf8').trim()).toBe(String(process.pid));
@@ -58,7 +58,7 @@ describe.each(mechanisms)('data-directory lock (%s)', (mechanism) => {
 });
 
 describe('pid-file lock', () => {
-  it('E2EE-API-400: a pid file whose process is gone does not block the next start', async () => {
+  it('E2EE-API-831: a pid file whose process is gone does not block the next start', async () => {
     const dir = freshDir();
     const held = await lockDataDir(dir, 'pid-file');
     await held.release();

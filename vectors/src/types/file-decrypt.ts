@@ -44,7 +44,7 @@ const R = {
   fresh: 'E2EE-FILE-001',
   nonceWrite: 'E2EE-FILE-002',
   nonceRead: 'E2EE-FILE-003',
-  aead: 'E2EE-FILE-004',
+  aead: 'E2EE-FILE-803',
   short: 'E2EE-FILE-005',
   tag: 'E2EE-FILE-006',
 } as const;

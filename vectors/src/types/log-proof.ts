@@ -1,7 +1,7 @@
 /**
  * `log-proof` (primitives): the transparency log's formats (spec/21-transparency-log.md):
  * RFC 9162 inclusion and consistency proofs over trees of Sealfold log entries (E2EE-LOG-010..012),
- * C2SP signed-note checkpoints by an Ed25519 log key (E2EE-LOG-020..022) and Ed25519 witness
+ * C2SP signed-note checkpoints by an Ed25519 log key (E2EE-LOG-800..802, E2EE-LOG-021, E2EE-LOG-022) and Ed25519 witness
  * cosignatures (E2EE-LOG-050). Keys come from the generator's seeded randomness; every invalid
  * test changes one thing of a valid one.
  *
@@ -69,12 +69,12 @@ export const logProof: VectorType = {
         Tampered: {
           bugType: 'AUTH_BYPASS',
           description: 'One bit of a proof hash, a root, a size or a signature changed.',
-          requirements: ['E2EE-LOG-011', 'E2EE-LOG-012', 'E2EE-LOG-020'],
+          requirements: ['E2EE-LOG-011', 'E2EE-LOG-012', 'E2EE-LOG-801'],
         },
         WrongKey: {
           bugType: 'AUTH_BYPASS',
           description: 'Signed by another key with the same name, or naming another origin.',
-          requirements: ['E2EE-LOG-020', 'E2EE-LOG-022'],
+          requirements: ['E2EE-LOG-800', 'E2EE-LOG-801', 'E2EE-LOG-022'],
         },
       },
     );
@@ -170,7 +170,7 @@ export const logProof: VectorType = {
     b.add({
       slug: 'checkpoint-valid',
       comment: 'a checkpoint of the 13-entry tree',
-      requirements: ['E2EE-LOG-020', 'E2EE-LOG-021', 'E2EE-LOG-022'],
+      requirements: ['E2EE-LOG-801', 'E2EE-LOG-021', 'E2EE-LOG-022'],
       in: { noteWire: note, verifierKeyWire: vkey },
       expect: { result: 'valid', size: 13, rootHex: hex(rootHash(leaves)) },
     });
@@ -178,7 +178,7 @@ export const logProof: VectorType = {
       slug: 'checkpoint-other-key',
       comment: 'signed by another key of the same name (ignored: no known signature)',
       flags: ['WrongKey'],
-      requirements: ['E2EE-LOG-020'],
+      requirements: ['E2EE-LOG-800', 'E2EE-LOG-801'],
       in: { noteWire: signNote(text, [other]), verifierKeyWire: vkey },
       expect: { result: 'invalid', error: 'LOG_SIGNATURE_INVALID' },
     });
@@ -186,7 +186,7 @@ export const logProof: VectorType = {
       slug: 'checkpoint-size-changed',
       comment: 'the size line changed after signing',
       flags: ['Tampered'],
-      requirements: ['E2EE-LOG-020'],
+      requirements: ['E2EE-LOG-801'],
       in: { noteWire: note.replace('\n13\n', '\n14\n'), verifierKeyWire: vkey },
       expect: { result: 'invalid', error: 'LOG_SIGNATURE_INVALID' },
     });

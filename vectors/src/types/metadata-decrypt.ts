@@ -83,7 +83,7 @@ export const metadataDecrypt: VectorType = {
         OuterSchema: {
           bugType: 'MALFORMED_INPUT',
           description: 'The outer document violates the schema or base64 rules.',
-          requirements: ['E2EE-META-001', 'E2EE-META-004', 'E2EE-META-005'],
+          requirements: ['E2EE-META-001', 'E2EE-META-808', 'E2EE-META-809', 'E2EE-META-005'],
         },
         InnerSchema: {
           bugType: 'MALFORMED_INPUT',
@@ -105,7 +105,7 @@ export const metadataDecrypt: VectorType = {
         Tampered: {
           bugType: 'AUTH_BYPASS',
           description: 'The ciphertext was modified or the wrong key was used.',
-          requirements: ['E2EE-META-047'],
+          requirements: ['E2EE-META-815', 'E2EE-META-810'],
         },
         FormatMix: {
           bugType: 'CAN_OF_WORMS',
@@ -162,7 +162,7 @@ export const metadataDecrypt: VectorType = {
       'web-form',
       'the writer form: "2.0", 12-byte nonce, no suffix, sorted keys',
       [],
-      ['E2EE-META-031', 'E2EE-META-034', 'E2EE-META-041', 'E2EE-META-047', 'E2EE-META-048'],
+      ['E2EE-META-031', 'E2EE-META-034', 'E2EE-META-813', 'E2EE-META-815', 'E2EE-META-048'],
       {},
       ok(),
     );
@@ -170,7 +170,7 @@ export const metadataDecrypt: VectorType = {
       'read-by-second-member',
       'bob reads the same kind of document',
       [],
-      ['E2EE-META-041'],
+      ['E2EE-META-813'],
       {},
       ok(),
       'bob',
@@ -179,7 +179,7 @@ export const metadataDecrypt: VectorType = {
       'single-member',
       'only alice is a member',
       [],
-      ['E2EE-META-041'],
+      ['E2EE-META-813'],
       { members: [{ actor: alice }] },
       ok(),
     );
@@ -286,7 +286,7 @@ export const metadataDecrypt: VectorType = {
         'deleted-folder',
         'a deleted top folder: deleted true, no files or folders',
         [],
-        ['E2EE-SHARE-011'],
+        ['E2EE-SHARE-800', 'E2EE-SHARE-801'],
         {
           key,
           inner: {
@@ -326,26 +326,26 @@ export const metadataDecrypt: VectorType = {
         'ciphertext-missing',
         'metadata.ciphertext absent',
         (d) => delete meta(d).ciphertext,
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       [
         'ciphertext-null',
         'metadata.ciphertext null',
         (d) => (meta(d).ciphertext = null),
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       [
         'ciphertext-empty',
         'metadata.ciphertext ""',
         (d) => (meta(d).ciphertext = ''),
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
-      ['nonce-missing', 'metadata.nonce absent', (d) => delete meta(d).nonce, ['E2EE-META-004']],
+      ['nonce-missing', 'metadata.nonce absent', (d) => delete meta(d).nonce, ['E2EE-META-808']],
       [
         'tag-missing',
         'metadata.authenticationTag absent',
         (d) => delete meta(d).authenticationTag,
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       ['nonce-8-bytes', 'an 8-byte nonce', (d) => (meta(d).nonce = b64(rng(8))), ['E2EE-META-008']],
       [
@@ -396,7 +396,7 @@ export const metadataDecrypt: VectorType = {
         (d) => (meta(d).ciphertext = `_-${(meta(d).ciphertext as string).slice(2)}`),
         ['E2EE-META-005'],
       ],
-      ['metadata-not-object', 'metadata is a string', (d) => (d.metadata = 'x'), ['E2EE-META-004']],
+      ['metadata-not-object', 'metadata is a string', (d) => (d.metadata = 'x'), ['E2EE-META-808']],
       [
         'users-duplicate',
         'alice listed twice',
@@ -407,7 +407,7 @@ export const metadataDecrypt: VectorType = {
         'users-not-array',
         'users is an object',
         (d) => (d.users = { alice: (d.users as Obj[])[0] }),
-        ['E2EE-META-004'],
+        ['E2EE-META-808'],
       ],
       [
         'v1-member-metadataKey',
@@ -595,7 +595,7 @@ export const metadataDecrypt: VectorType = {
       'no-entry-for-user',
       'users lists only bob',
       ['KeyCheck'],
-      ['E2EE-META-041'],
+      ['E2EE-META-814'],
       { members: [{ actor: bob }] },
       bad('METADATA_KEY_MISSING'),
     );
@@ -603,7 +603,7 @@ export const metadataDecrypt: VectorType = {
       'users-absent-on-root',
       'a root document without users',
       ['KeyCheck'],
-      ['E2EE-META-041'],
+      ['E2EE-META-814'],
       { members: undefined },
       bad('METADATA_KEY_MISSING'),
     );
@@ -611,7 +611,7 @@ export const metadataDecrypt: VectorType = {
       'users-empty-on-root',
       'a root document with users []',
       ['KeyCheck'],
-      ['E2EE-META-041'],
+      ['E2EE-META-814'],
       { members: [] },
       bad('METADATA_KEY_MISSING'),
     );
@@ -619,7 +619,7 @@ export const metadataDecrypt: VectorType = {
       'user-id-case',
       'users lists "Alice", the reader is "alice"',
       ['KeyCheck'],
-      ['E2EE-META-041'],
+      ['E2EE-META-814'],
       { members: [{ actor: bob }, { actor: alice, userId: 'Alice' }] },
       bad('METADATA_KEY_MISSING'),
     );
@@ -659,7 +659,7 @@ export const metadataDecrypt: VectorType = {
       'wrapped-other-key',
       "alice's entry wraps a different (random) key",
       ['KeyCheck', 'Tampered'],
-      ['E2EE-META-047'],
+      ['E2EE-META-815'],
       { members: [{ actor: alice, wrapKey: rng(16) }] },
       bad('AEAD_TAG_MISMATCH'),
     );
@@ -687,7 +687,7 @@ export const metadataDecrypt: VectorType = {
       'ciphertext-flipped',
       'one bit of the ciphertext flipped (tag field kept consistent)',
       ['Tampered'],
-      ['E2EE-META-047'],
+      ['E2EE-META-815', 'E2EE-META-810'],
       {
         edit: (d) => {
           const c = Buffer.from(meta(d).ciphertext as string, 'base64');
@@ -703,19 +703,19 @@ export const metadataDecrypt: VectorType = {
         'not-gzip',
         'the plaintext is raw JSON, not gzip',
         (key) => ({ plaintext: new TextEncoder().encode(JSON.stringify(innerWith(key, rng))) }),
-        ['E2EE-META-021'],
+        ['E2EE-META-811'],
       ],
       [
         'gzip-not-json',
         'gzip of text that is not JSON',
         () => ({ text: 'counter: 1' }),
-        ['E2EE-META-021'],
+        ['E2EE-META-811'],
       ],
       [
         'gzip-invalid-utf8',
         'gzip of invalid UTF-8',
         () => ({ plaintext: new Uint8Array(gzipSync(new Uint8Array([0x7b, 0xff, 0x7d]))) }),
-        ['E2EE-META-021'],
+        ['E2EE-META-811'],
       ],
       [
         'counter-negative',
@@ -954,7 +954,7 @@ export const metadataDecrypt: VectorType = {
       'wrong-root-key',
       'read with another key than the one it was encrypted under',
       ['Tampered'],
-      ['E2EE-META-047'],
+      ['E2EE-META-815'],
       {},
       bad('AEAD_TAG_MISMATCH'),
       rng(16),

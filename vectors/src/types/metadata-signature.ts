@@ -64,12 +64,12 @@ export const metadataSignature: VectorType = {
         AndroidEncoding: {
           bugType: 'TOLERANCE',
           description: 'BouncyCastle: SignerInfo version 0 (tolerance android-signer-version).',
-          requirements: ['E2EE-META-131'],
+          requirements: ['E2EE-META-800'],
         },
         WebEncoding: {
           bugType: 'TOLERANCE',
           description: 'pkijs: sha256WithRSAEncryption, no signingTime.',
-          requirements: ['E2EE-META-117', 'E2EE-META-118'],
+          requirements: ['E2EE-META-818', 'E2EE-META-118'],
         },
         Ber: {
           bugType: 'TOLERANCE',
@@ -79,7 +79,7 @@ export const metadataSignature: VectorType = {
         SubjectKeyIdentifier: {
           bugType: 'TOLERANCE',
           description: 'The signer named by subjectKeyIdentifier (versions 3 and 3).',
-          requirements: ['E2EE-META-123', 'E2EE-META-131'],
+          requirements: ['E2EE-META-123', 'E2EE-META-800'],
         },
         AttributeVariation: {
           bugType: 'TOLERANCE',
@@ -102,7 +102,15 @@ export const metadataSignature: VectorType = {
           bugType: 'CAN_OF_WORMS',
           description:
             'A field outside the verifier profile (content type, attached content, signer count, attributes, algorithms, versions, crls).',
-          requirements: ['E2EE-META-116', 'E2EE-META-117', 'E2EE-META-118', 'E2EE-META-131'],
+          requirements: [
+            'E2EE-META-116',
+            'E2EE-META-817',
+            'E2EE-META-818',
+            'E2EE-META-118',
+            'E2EE-META-800',
+            'E2EE-META-801',
+            'E2EE-META-802',
+          ],
         },
         ContentChanged: {
           bugType: 'AUTH_BYPASS',
@@ -207,7 +215,7 @@ export const metadataSignature: VectorType = {
       'android-encoding',
       'SignerInfo version 0',
       ['AndroidEncoding'],
-      ['E2EE-META-131'],
+      ['E2EE-META-800'],
       sig({ signerVersion: 0 }),
       ok(),
     );
@@ -215,7 +223,7 @@ export const metadataSignature: VectorType = {
       'web-encoding',
       'no signingTime attribute',
       ['WebEncoding'],
-      ['E2EE-META-117'],
+      ['E2EE-META-818'],
       sig({ signingTime: null }),
       ok(),
     );
@@ -231,7 +239,7 @@ export const metadataSignature: VectorType = {
       'signing-time-generalized',
       'signingTime as GeneralizedTime (2051)',
       [],
-      ['E2EE-META-117'],
+      ['E2EE-META-818'],
       sig({ signingTime: new Date('2051-01-01T00:00:00Z') }),
       ok(),
     );
@@ -300,7 +308,7 @@ export const metadataSignature: VectorType = {
         'signer-by-ski',
         'SignerInfo names the signer by subjectKeyIdentifier',
         ['SubjectKeyIdentifier'],
-        ['E2EE-META-123', 'E2EE-META-131'],
+        ['E2EE-META-123', 'E2EE-META-800'],
         sig({ sid: 'ski' }, skiAlice),
         ok(),
         { members: skiMembers },
@@ -309,7 +317,7 @@ export const metadataSignature: VectorType = {
         'ski-with-version-1',
         'subjectKeyIdentifier with versions 1/1',
         ['Profile'],
-        ['E2EE-META-131'],
+        ['E2EE-META-800'],
         sig({ sid: 'ski', sdVersion: 1, signerVersion: 1 }, skiAlice),
         bad('SIGNATURE_MALFORMED'),
         { members: skiMembers },
@@ -436,37 +444,37 @@ export const metadataSignature: VectorType = {
         'no-signed-attributes',
         'signature directly over the content, no signed attributes',
         { noSignedAttributes: true },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'content-type-missing',
         'no contentType attribute',
         { omitContentType: true },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'content-type-not-data',
         'contentType attribute id-signedData',
         { contentTypeValue: OID.signedData },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'message-digest-missing',
         'no messageDigest attribute',
         { omitMessageDigest: true },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'message-digest-twice',
         'two messageDigest attributes',
         { messageDigestCount: 2 },
-        'E2EE-META-117',
+        'E2EE-META-817',
       ],
       [
         'signing-time-twice',
         'two signingTime attributes',
         { signingTimeCount: 2 },
-        'E2EE-META-117',
+        'E2EE-META-818',
       ],
       [
         'digest-sha1',
@@ -490,19 +498,53 @@ export const metadataSignature: VectorType = {
         'signed-data-version-3',
         'SignedData version 3 with issuerAndSerialNumber',
         { sdVersion: 3 },
-        'E2EE-META-131',
+        'E2EE-META-800',
       ],
-      ['signer-info-version-2', 'SignerInfo version 2', { signerVersion: 2 }, 'E2EE-META-131'],
+      ['signer-info-version-2', 'SignerInfo version 2', { signerVersion: 2 }, 'E2EE-META-800'],
       [
         'digest-algorithms-two',
         'digestAlgorithms lists SHA-256 and SHA-1',
         { extraDigestAlgorithms: [OID.sha1] },
-        'E2EE-META-131',
+        'E2EE-META-801',
       ],
-      ['crls-present', 'a crls field', { withCrls: true }, 'E2EE-META-131'],
+      ['crls-present', 'a crls field', { withCrls: true }, 'E2EE-META-802'],
     ];
     for (const [slug, comment, o, req] of profile)
       add(`profile-${slug}`, comment, ['Profile'], [req], sig(o), bad('SIGNATURE_MALFORMED'));
+    {
+      // The embedded certificate re-tagged from SEQUENCE (an X.509 certificate) to [1], another
+      // CertificateChoices: its bytes are otherwise the same.
+      const der = Buffer.from(sig(), 'base64');
+      const at = der.indexOf(Buffer.from(alice.certificateDer));
+      if (at < 0) throw new Error('the embedded certificate is not in the signature');
+      der[at] = 0xa1;
+      add(
+        'profile-other-certificate-choice',
+        'the embedded certificate tagged as another CertificateChoices ([1])',
+        ['Profile'],
+        ['E2EE-META-803'],
+        b64(der),
+        bad('SIGNATURE_MALFORMED'),
+      );
+    }
+    {
+      // Without embedded certificates the signer's name occurs once, in the issuerAndSerialNumber:
+      // "Alice" matches alice's issuer under X.500 caseIgnoreMatch, but not byte for byte.
+      const der = Buffer.from(sig({ embed: [] }), 'base64');
+      const name = Buffer.from('alice');
+      const at = der.indexOf(name);
+      if (at < 0 || der.indexOf(name, at + 1) >= 0)
+        throw new Error('expected one "alice" in the sid');
+      der[at] = 0x41;
+      add(
+        'sid-issuer-case-changed',
+        'issuerAndSerialNumber names CN=Alice: equal under X.500 matching, not byte-identical',
+        ['NotMember'],
+        ['E2EE-META-804'],
+        b64(der),
+        bad('SIGNER_NOT_MEMBER'),
+      );
+    }
     // Authentication.
     {
       const changed = doc.replace('"version":"2.0"', '"version":"2.1"');
@@ -653,7 +695,7 @@ export const metadataSignature: VectorType = {
       'member-certificate-not-pem',
       "bob's member certificate is not PEM",
       [],
-      ['E2EE-META-127'],
+      ['E2EE-META-805'],
       good,
       bad('PEM_MALFORMED'),
       { members: [asMember(alice), { userId: 'bob', certificatePemWire: 'junk' }] },

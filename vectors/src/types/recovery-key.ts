@@ -4,7 +4,7 @@
  * `sealfold recovery wrap v1:<root folder id>`, so a wrap of one folder does not open for another
  * and a member's empty-label wrap is no recovery wrap (E2EE-RKEY-030). A policy statement is
  * valid only in canonical form, signed under the domain-separated input, and anchored by the
- * group's policy-signer fingerprint (E2EE-RKEY-010, E2EE-RKEY-011).
+ * group's policy-signer fingerprint (E2EE-RKEY-010, E2EE-RKEY-808).
  *
  * @module
  */
@@ -185,7 +185,7 @@ export const recoveryPolicy: VectorType = {
         NotAnchored: {
           bugType: 'AUTH_BYPASS',
           description: 'Validly signed, by a key the anchor does not name (a server-made policy).',
-          requirements: ['E2EE-RKEY-011'],
+          requirements: ['E2EE-RKEY-808'],
         },
         NonCanonical: {
           bugType: 'CAN_OF_WORMS',
@@ -222,7 +222,7 @@ export const recoveryPolicy: VectorType = {
       b.add({
         slug,
         comment: 'a canonical policy signed by the anchored key',
-        requirements: ['E2EE-RKEY-010', 'E2EE-RKEY-011'],
+        requirements: ['E2EE-RKEY-010', 'E2EE-RKEY-808'],
         in: { statement },
         expect: {
           result: 'valid',
@@ -272,7 +272,7 @@ export const recoveryPolicy: VectorType = {
       'signed-by-server-key',
       'NotAnchored',
       canonicalJson(signedWith(bytes, rng(32), policySignatureInput(bytes))),
-      'E2EE-RKEY-011',
+      'E2EE-RKEY-808',
     );
     const spaced = new TextEncoder().encode(
       JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)) as object, null, 1),

@@ -363,7 +363,7 @@ export const scenario: VectorType = {
         SubstitutedCertificate: {
           bugType: 'CONFUSED_DEPUTY',
           description: "A member's certificate replaced by one over another key.",
-          requirements: ['E2EE-CERT-032', 'E2EE-CERT-035'],
+          requirements: ['E2EE-CERT-803', 'E2EE-CERT-035'],
         },
         Downgrade: {
           bugType: 'ROLLBACK',
@@ -378,7 +378,7 @@ export const scenario: VectorType = {
         MissingDocument: {
           bugType: 'AUTH_BYPASS',
           description: 'A listed sub-folder without a document is not read as deleted.',
-          requirements: ['E2EE-SHARE-011'],
+          requirements: ['E2EE-SHARE-802'],
         },
         Stripped: {
           bugType: 'AUTH_BYPASS',
@@ -388,7 +388,7 @@ export const scenario: VectorType = {
         Membership: {
           bugType: 'BASIC',
           description: 'Member removal: new key, the removed member cannot read.',
-          requirements: ['E2EE-SHARE-021', 'E2EE-SHARE-023', 'E2EE-META-041'],
+          requirements: ['E2EE-SHARE-021', 'E2EE-SHARE-023', 'E2EE-META-814'],
         },
         PemVariant: {
           bugType: 'TOLERANCE',
@@ -696,7 +696,7 @@ export const scenario: VectorType = {
         'removed-member-cannot-read',
         'carol reads v1, then v2 has no key for her',
         ['Membership'],
-        ['E2EE-META-041', 'E2EE-SHARE-023'],
+        ['E2EE-META-814', 'E2EE-SHARE-023'],
         carol,
         rootId(),
         [
@@ -736,7 +736,7 @@ export const scenario: VectorType = {
         'substituted-certificate',
         'a version (signed by alice) listing a server-issued certificate for bob over another key',
         ['SubstitutedCertificate'],
-        ['E2EE-CERT-032', 'E2EE-CERT-033'],
+        ['E2EE-CERT-803', 'E2EE-CERT-033'],
         alice,
         rootId(),
         [
@@ -882,7 +882,7 @@ export const scenario: VectorType = {
         'subfolder-left-under-old-key',
         'carol is removed and the root re-keyed, but the sub-folder document is the old one',
         ['Membership'],
-        ['E2EE-SHARE-022', 'E2EE-META-047'],
+        ['E2EE-SHARE-022', 'E2EE-META-815'],
         bob,
         rootId(),
         [
@@ -932,7 +932,7 @@ export const scenario: VectorType = {
         'subfolder-document-missing',
         'the root lists B, the server serves no document for it',
         ['MissingDocument'],
-        ['E2EE-SHARE-011'],
+        ['E2EE-SHARE-802'],
         bob,
         rootId(),
         [
@@ -997,7 +997,7 @@ export const scenario: VectorType = {
         'deleted-then-replayed',
         'the folder is deleted (signed), then the pre-deletion version is replayed',
         ['Rollback'],
-        ['E2EE-SHARE-011', 'E2EE-META-062'],
+        ['E2EE-SHARE-801', 'E2EE-META-062'],
         alice,
         rootId(),
         [

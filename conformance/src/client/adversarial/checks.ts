@@ -313,7 +313,7 @@ const removalChecks = (
   }),
 );
 
-// --- filedrop: the list an uploader encrypts to (K4, E2EE-SHARE-036) ---
+// --- filedrop: the list an uploader encrypts to (K4, E2EE-SHARE-809) ---
 
 const filedropInjected = check('inject-member', {
   slug: 'filedrop-recipient-injected',
@@ -348,7 +348,7 @@ const filedropInjected = check('inject-member', {
   },
 });
 
-// --- a member's first open: pins and the CA (K2, E2EE-META-127) ---
+// --- a member's first open: pins and the CA (K2, E2EE-META-805, E2EE-META-807) ---
 
 /** alice (reference) shares a folder with bob (the victim), who has not opened it yet. */
 async function sharedUnopened(ctx: ClientCheckContext, pinFirst: boolean) {

@@ -163,7 +163,8 @@ export function spawnDriver(
       return new Promise<CallOutcome>((resolve) => {
         const timer = setTimeout(() => {
           waiting.delete(id);
-          // E2EE-DRV-061 (MUST, suite): a method out of time is TIMEOUT; the process is killed.
+          // E2EE-DRV-800, E2EE-DRV-802 (MUST, suite): every call has a budget; out of time, the
+          // process is killed.
           kill();
           resolve({ kind: 'timeout', afterMs: timeoutMs });
         }, timeoutMs);

@@ -246,7 +246,7 @@ const secondPublicKey: ServerCheck = {
 const secondPrivateKey: ServerCheck = {
   id: 'keys/second-private-key-rejected',
   title: 'A second POST private-key answers 409 and the stored blob stays the same',
-  requirements: ['E2EE-API-040'],
+  requirements: ['E2EE-API-811'],
   level: 'MUST',
   importance: 'critical',
   profiles: ['server-core'],
@@ -266,7 +266,7 @@ const secondPrivateKey: ServerCheck = {
 const privateKeyByteExact: ServerCheck = {
   id: 'keys/private-key-byte-exact',
   title: 'The private-key blob is stored and returned byte-exact',
-  requirements: ['E2EE-API-040'],
+  requirements: ['E2EE-API-809', 'E2EE-API-810'],
   level: 'MUST',
   importance: 'critical',
   profiles: ['server-core'],
@@ -291,7 +291,7 @@ const privateKeyByteExact: ServerCheck = {
 const keysSurviveRelogin: ServerCheck = {
   id: 'keys/immutable-across-relogin',
   title: 'After a new login the same certificate and private key are served and cannot be replaced',
-  requirements: ['E2EE-API-022', 'E2EE-API-040'],
+  requirements: ['E2EE-API-022', 'E2EE-API-811'],
   level: 'MUST',
   importance: 'high',
   profiles: ['server-core'],

@@ -210,7 +210,7 @@ async function send(ctx: CheckContext, p: Probe): Promise<Reply> {
 const fuzzMalformed: ServerCheck = {
   id: 'security/fuzz-malformed-requests',
   title: 'Fuzzed malformed requests are all refused with a 4xx and change no committed state',
-  requirements: ['E2EE-API-007', 'E2EE-API-091', 'E2EE-API-236'],
+  requirements: ['E2EE-API-007', 'E2EE-API-091', 'E2EE-API-825', 'E2EE-API-826'],
   level: 'MUST',
   importance: 'high',
   profiles: ['server-core'],

@@ -376,7 +376,7 @@ const linkShareFiledrop: ServerCheck = {
   id: 'filedrop/link-share-upload',
   title:
     'An anonymous filedrop upload is accepted with the token of a link share that may create in that folder, and refused (403) with any other',
-  requirements: ['E2EE-API-145', 'E2EE-API-430'],
+  requirements: ['E2EE-API-815', 'E2EE-API-816', 'E2EE-API-430'],
   level: 'MUST',
   importance: 'critical',
   profiles: ['server-filedrop'],

@@ -221,7 +221,7 @@ const servesMetadata: ServerCheck = {
       207,
       'SEARCH inside an encrypted folder by a client that is not an E2EE client',
     );
-    // nc:e2ee-metadata exists from app 1.17 on (profile nc32, E2EE-API-214).
+    // nc:e2ee-metadata exists from app 1.17 on (profile nc32, E2EE-API-823).
     if (ctx.statusProfile === 'nc30') return;
     const body = searchBody(
       scopeOf(ctx.userId('alice'), inRunFolder(ctx, 'alice')),

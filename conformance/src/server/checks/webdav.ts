@@ -101,7 +101,7 @@ const propfindBodies: ServerCheck = {
   id: 'webdav/propfind-bodies',
   title:
     'PROPFIND: an empty body is allprop, unknown properties come back in a 404 propstat, a body that is no propfind is 400',
-  requirements: ['E2EE-API-210'],
+  requirements: ['E2EE-API-819', 'E2EE-API-820', 'E2EE-API-821'],
   level: 'MUST',
   importance: 'high',
   profiles: CORE,
@@ -297,7 +297,7 @@ const encryptionProperties: ServerCheck = {
   id: 'webdav/encryption-properties',
   title:
     'nc:is-encrypted reflects the flag; nc32 serves e2ee-is-encrypted and the committed metadata byte for byte, nc30 answers them 404',
-  requirements: ['E2EE-API-214'],
+  requirements: ['E2EE-API-822', 'E2EE-API-823', 'E2EE-API-824'],
   level: 'MUST',
   importance: 'high',
   profiles: CORE,
@@ -566,7 +566,7 @@ const pathSegments: ServerCheck = {
   id: 'webdav/path-segments',
   title:
     'A path segment that is not valid percent-encoded UTF-8, holds / or \\ or a control character, or is longer than 250 bytes is refused with 400 and changes nothing',
-  requirements: ['E2EE-API-201'],
+  requirements: ['E2EE-API-817', 'E2EE-API-818'],
   level: 'MUST',
   importance: 'critical',
   profiles: CORE,

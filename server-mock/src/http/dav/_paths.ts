@@ -1,6 +1,6 @@
 /**
  * WebDAV paths: decoding request paths and `Destination` headers segment by segment, and writing
- * hrefs. Nothing is normalised: a segment that is not a valid name is refused (E2EE-API-201).
+ * hrefs. Nothing is normalised: a segment that is not a valid name is refused (E2EE-API-817, E2EE-API-818).
  *
  * @module
  */
@@ -19,7 +19,7 @@ export interface DavLocation {
 }
 
 /**
- * E2EE-API-201: a segment is a valid store name (`tree.isValidName`: 1..250 UTF-8 bytes, not
+ * E2EE-API-817: a segment is a valid store name (`tree.isValidName`: 1..250 UTF-8 bytes, not
  * `.`/`..`, without `/`, `\` or controls; Nextcloud refuses the same set).
  */
 function checkSegment(seg: string): string {
@@ -32,17 +32,18 @@ function decodeSegment(raw: string, faults: FaultSwitches): string {
   try {
     seg = decodeURIComponent(raw);
   } catch {
-    // E2EE-API-201 (MUST, server): invalid percent-encoding is a client error, not a 500.
+    // E2EE-API-817 (MUST, server): invalid percent-encoding is a client error, not a 500.
     throw dav.badRequest('invalid percent-encoding in the path');
   }
-  // E2EE-API-201 (MUST, server): a decoded segment must be a valid name.
+  // E2EE-API-817, E2EE-API-818 (MUST, server): a decoded segment must be a valid name; it is
+  // refused, never normalised.
   return faults.on('dav-path-segments-unchecked') ? seg : checkSegment(seg);
 }
 
 /**
  * Decodes the path of a request URL (no query) below {@link DAV_FILES_PREFIX}.
  * Empty segments (`a//b`, a trailing `/`) are skipped; everything else must be a valid name.
- * @throws DavFailure 400 (E2EE-API-201), 404 when the path is not below the prefix
+ * @throws DavFailure 400 (E2EE-API-817), 404 when the path is not below the prefix
  */
 export function parseDavPath(path: string, faults: FaultSwitches = NO_FAULTS): DavLocation {
   if (!path.startsWith(DAV_FILES_PREFIX)) throw dav.notFound('not a WebDAV files path');
@@ -66,7 +67,7 @@ export function parseDavPath(path: string, faults: FaultSwitches = NO_FAULTS): D
 export function parseDestination(header: string | undefined): DavLocation {
   if (header === undefined || header.trim() === '') throw dav.badRequest('Destination is missing');
   // The raw path is taken as sent: URL parsing would resolve `..` and `%2e%2e` segments, which
-  // E2EE-API-201 forbids.
+  // E2EE-API-818 forbids.
   const m = /^(?:https?:\/\/[^/?#]+)?(\/[^#]*)$/i.exec(header.trim());
   if (!m) throw dav.badRequest('Destination is not an absolute http(s) URL or path');
   const path = m[1]!;

@@ -1,7 +1,7 @@
 /**
  * A user's WebDAV view of the file tree: resolving request paths (own nodes and received share
  * mounts, E2EE-API-202), hiding staged names inside encrypted trees (E2EE-API-806, E2EE-API-807, E2EE-API-808) and computing
- * the WebDAV properties of a node (E2EE-API-213, E2EE-API-214, E2EE-API-216).
+ * the WebDAV properties of a node (E2EE-API-213, E2EE-API-822..824, E2EE-API-216).
  *
  * @module
  */
@@ -193,7 +193,7 @@ export interface PropEnv {
   readonly metadata: (id: number) => { doc: string; signature: string } | undefined;
 }
 
-/** The properties a node has, in {@link PROPS} order (E2EE-API-213, E2EE-API-214). */
+/** The properties a node has, in {@link PROPS} order (E2EE-API-213, E2EE-API-822..824). */
 export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<PropName, PropValue> {
   const n = d.v.node;
   const folder = n.kind === 'folder';
@@ -212,10 +212,11 @@ export function propertiesOf(view: StoreView, d: DavNode, env: PropEnv): Map<Pro
   // E2EE-API-216 (MUST, server): empty in encrypted trees for clients that are not E2EE clients.
   const asE2eeClient = env.e2eeClient || env.faults?.on('permissions-for-every-client') === true;
   props.set(PROPS.permissions, permissionString(view, d, asE2eeClient));
-  // E2EE-API-214 (MUST, server): the folder's own flag.
+  // E2EE-API-822 (MUST, server): the folder's own flag.
   const flag = n.encrypted && !env.faults?.on('is-encrypted-always-zero');
   if (folder) props.set(PROPS.isEncrypted, flag ? '1' : '0');
-  // E2EE-API-214 (MUST, server): the e2ee-* properties exist from app 1.17 on (nc32, nc33).
+  // E2EE-API-823, E2EE-API-824 (MUST, server): the e2ee-* properties exist from app 1.17 on
+  // (nc32, nc33); nc30 answers them 404.
   if (env.profile !== 'nc30') {
     const encrypted = inEncryptedTree(view, n.id);
     props.set(PROPS.e2eeIsEncrypted, encrypted ? '1' : '0');

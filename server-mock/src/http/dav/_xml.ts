@@ -6,7 +6,7 @@
  * Property names are Clark notation, `{namespace}local` (`{DAV:}getetag`). Documents with a
  * DOCTYPE are refused outright, which rules out entity expansion attacks (E2EE-API-211).
  *
- * Spec: `spec/14-webdav-and-shares.md` §3 (E2EE-API-210, E2EE-API-211).
+ * Spec: `spec/14-webdav-and-shares.md` §3 (E2EE-API-819..821, E2EE-API-211).
  *
  * @module
  */
@@ -156,11 +156,13 @@ export function parseXmlRoot(
 /**
  * Parses a PROPFIND body (RFC 4918 §14.20). An empty body means `allprop`.
  * @throws DavFailure 400 when the body is not a `{DAV:}propfind` with exactly one of
- *   `prop`, `propname`, `allprop` (E2EE-API-210).
+ *   `prop`, `propname`, `allprop` (E2EE-API-820).
  */
 export function parsePropfind(text: string, faults: FaultSwitches = NO_FAULTS): PropfindRequest {
+  // E2EE-API-819 (MUST, server): an empty body is allprop.
   if (text.trim() === '') return { kind: 'allprop', include: [] };
   const root = parseXmlRoot(text, faults);
+  // E2EE-API-820 (MUST, server): a propfind root holding exactly one of the three forms.
   if (root.name !== '{DAV:}propfind') bad('the root element must be DAV: propfind');
   const parts = elements(childrenOf(root.node), root.scope);
   const kinds = parts.filter((p) =>

@@ -1,6 +1,6 @@
 /**
  * WebDAV reads: PROPFIND (depth 0 and 1; prop, propname, allprop) and GET/HEAD
- * (spec/14-webdav-and-shares.md §4–§6; E2EE-API-210..216, E2EE-API-220, E2EE-API-232).
+ * (spec/14-webdav-and-shares.md §4–§6; E2EE-API-819..821, E2EE-API-211..216, E2EE-API-220, E2EE-API-232).
  *
  * @module
  */
@@ -68,7 +68,7 @@ export function assertE2eeGate(view: StoreView, c: DavContext, id: number): void
   }
 }
 
-/** PROPFIND (E2EE-API-210..216). */
+/** PROPFIND (E2EE-API-819..821, E2EE-API-211..216). */
 export function handlePropfind(c: DavContext, req: Request, res: Response): void {
   // E2EE-API-212 (MUST, server): an absent Depth is 1.
   const depth = parseDepth(
@@ -107,7 +107,7 @@ export function handlePropfind(c: DavContext, req: Request, res: Response): void
     return {
       href,
       found: wanted.filter((k) => props.has(k)).map((k) => [k, props.get(k)!] as const),
-      // E2EE-API-210 (MUST, server): unknown properties come back in a 404 propstat.
+      // E2EE-API-821 (MUST, server): unknown properties come back in a 404 propstat.
       missing:
         request.kind === 'prop' && !c.deps.faults.on('unknown-properties-omitted')
           ? wanted.filter((k) => !props.has(k))

@@ -54,7 +54,7 @@ function lockToken(req: Request): string | undefined {
 
 const rawBody = (limit: number) => express.raw({ type: () => true, limit, inflate: false });
 
-/** Renders a refusal (E2EE-API-236: client errors are 4xx; only real faults are 5xx). */
+/** Renders a refusal (E2EE-API-825: client errors are 4xx; only real faults are 5xx). */
 function renderError(deps: Deps) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);

@@ -301,7 +301,7 @@ function postPrivateKey({ config, store, clock, faults }: Deps): RequestHandler 
     const uid = requireUser(req);
     const owner = ownerForWrite(store, req, uid);
     const replace = faults.on('accept-second-private-key');
-    // E2EE-API-040 (MUST, server): an existing private key is never replaced (409).
+    // E2EE-API-811 (MUST, server): an existing private key is never replaced (409).
     if (store.get('privateKeys', owner.key) && !replace) throw problem('privateKeyExists');
     const blob = requireParam(req, 'privateKey');
     // E2EE-API-041 (MUST, server): profiles modelling app 2.x refuse a malformed blob; this also
@@ -313,7 +313,7 @@ function postPrivateKey({ config, store, clock, faults }: Deps): RequestHandler 
         'privateKeyFormat',
         faults.on('leak-secret-in-error') ? `Invalid private key format: ${blob}` : undefined,
       );
-    // E2EE-API-040 (MUST, server): the blob is stored verbatim.
+    // E2EE-API-809 (MUST, server): the blob is stored verbatim.
     const stored = faults.on('private-key-not-byte-exact') ? reencodeBlob(blob) : blob;
     store.transact((tx) => {
       if (tx.get('privateKeys', owner.key) && !replace) throw problem('privateKeyExists');

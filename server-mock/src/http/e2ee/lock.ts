@@ -1,6 +1,6 @@
 /**
  * `POST/DELETE /api/v{1,2}/lock/{id}`: folder locks with commit or abort at unlock
- * (spec/11-locking.md; protocol-notes §2.2–§2.4).
+ * (spec/11-locking.md).
  *
  * - v2 lock: header `X-NC-E2EE-COUNTER` (required), retry token as the request parameter
  *   `e2e-token` (query or body, not the header). Answer `{"e2e-token": "<64 alnum>"}`.

@@ -28,7 +28,7 @@ import {
   type LockApi,
 } from '../../e2ee/index.js';
 
-/** Response header carrying the stored signature (protocol-notes §1.9). */
+/** Response header carrying the stored signature (spec/12-metadata-api.md). */
 export const SIGNATURE_HEADER = 'X-NC-E2EE-SIGNATURE';
 
 /** The metadata and encrypted-flag router (mounted in the `e2ee` area). */

@@ -50,7 +50,7 @@ function filedropActor(deps: Deps, req: Request, res: Response, id: number): str
     share !== undefined &&
     (share.nodeId === id || tree.ancestors(deps.store, id).some((a) => a.id === share.nodeId));
   const unchecked = share !== undefined && deps.faults.on('filedrop-share-permission-unchecked');
-  // E2EE-API-145 (MUST, server): only a link share that may create and contains the folder.
+  // E2EE-API-816 (MUST, server): only a link share that may create and contains the folder.
   if (!unchecked && (!share || !inside || (share.permissions & PERMISSION_CREATE) === 0))
     throw problem('forbidden', 'You are not allowed to create the lock');
   return share.owner;
