@@ -8,8 +8,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { CREDS } from '../_support/server.js';
-import { checkpointOf, commit, getLog, logServer, newFolder } from './_support.js';
-import type { HttpTransport } from '../../../reference/src/http/index.js';
+import { appTransport, checkpointOf, commit, getLog, logServer, newFolder } from './_support.js';
 import {
   httpLogSource,
   leafHash,
@@ -23,25 +22,6 @@ import {
 import { codeAsync } from '../../../reference/test/_support/codes.js';
 
 const doc = (n: number) => JSON.stringify({ metadata: { ciphertext: `t${n}` }, version: '2.0' });
-
-/** The reference client's HTTP transport, answered in-process by the app (no socket). */
-function appTransport(app: Express): HttpTransport {
-  return async (req) => {
-    const url = new URL(req.url);
-    let r = request(app).get(url.pathname + url.search);
-    for (const [k, v] of Object.entries(req.headers)) r = r.set(k, v);
-    const res = await r.buffer(true).parse((s, cb) => {
-      const chunks: Buffer[] = [];
-      s.on('data', (c: Buffer) => chunks.push(c));
-      s.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
-    return {
-      status: res.status,
-      headers: res.headers as Record<string, string>,
-      body: new Uint8Array(res.body as Buffer),
-    };
-  };
-}
 
 function sourceOf(app: Express): LogSource {
   const account = { baseUrl: 'http://mock.invalid', userId: 'alice', password: CREDS.alice.app };
