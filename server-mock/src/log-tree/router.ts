@@ -81,7 +81,7 @@ export function ensureLog(deps: Deps): NoteSigner | null {
   if (tlogSettings(store) === null)
     store.transact((tx) => putTlogSettings(tx, { origin, witnesses: [], fork: null, omit: null }));
   let key = KEYS.get(deps);
-  if (key === undefined) KEYS.set(deps, (key = openLogKey(origin, config.dataDir)));
+  if (key === undefined) KEYS.set(deps, (key = deps.logKey ?? openLogKey(origin, config.dataDir)));
   return key;
 }
 
