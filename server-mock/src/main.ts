@@ -68,8 +68,9 @@ export async function openCa(config: ServerConfig): Promise<CaSigner> {
  * Opens the transparency log's key in SoftHSM when `config` asks for it (spec/21 §1), after the
  * CA (SoftHSM keeps one instance per process, which the CA may have opened). `auto` falls back to
  * the software key when SoftHSM or its EdDSA mechanism is missing; `softhsm` does not.
+ * `library` overrides the PKCS#11 module path (tests of the fallback).
  */
-async function openConfiguredLogKey(config: ServerConfig, log: Logger) {
+export async function openConfiguredLogKey(config: ServerConfig, log: Logger, library?: string) {
   if (config.transparencyLog === null || config.transparencyLogKey === 'software') return undefined;
   const { openHsmLogKey } = await import('./log-tree/hsm-key.js');
   const dir =
@@ -86,6 +87,7 @@ async function openConfiguredLogKey(config: ServerConfig, log: Logger) {
       dir,
       userPin: config.hsmUserPin,
       soPin: config.hsmSoPin,
+      ...(library !== undefined ? { library } : {}),
     });
     return {
       ...key,

@@ -11,9 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSoftHsmLibrary, openSoftHsmCa } from '../../src/ca/softhsm.js';
-import { openHsmLogKey } from '../../src/log-tree/hsm-key.js';
+import pkcs11js from 'pkcs11js';
+import * as asn1js from 'asn1js';
+import {
+  CKK_EC_EDWARDS,
+  CKM_EC_EDWARDS_KEY_PAIR_GEN,
+  openHsmLogKey,
+} from '../../src/log-tree/hsm-key.js';
 import { parseConfig } from '../../src/config.js';
-import { startServer } from '../../src/main.js';
+import { openConfiguredLogKey, startServer } from '../../src/main.js';
 import { usersFile } from '../../../reference/test/client/_serve.js';
 import {
   formatCheckpoint,
@@ -190,3 +196,109 @@ describe.skipIf(LIBRARY === undefined)(
     });
   },
 );
+
+describe('E2EE-LOG-123 choosing the log key backend', () => {
+  const config = (transparencyLogKey: string) =>
+    parseConfig({ transparencyLog: ORIGIN, transparencyLogKey, requestLog: false });
+  const lines: string[] = [];
+  const log = { write: (e: object) => void lines.push(JSON.stringify(e)) };
+  const missing = '/nonexistent/libsofthsm2.so';
+
+  it('software is the default; auto falls back to it without SoftHSM; softhsm refuses to start', async () => {
+    expect(parseConfig({}).transparencyLogKey).toBe('software');
+    expect(() => parseConfig({ transparencyLogKey: 'pkcs11' })).toThrow(/transparencyLogKey/);
+    expect(await openConfiguredLogKey(config('software'), log, missing)).toBeUndefined();
+    expect(await openConfiguredLogKey(config('auto'), log, missing)).toBeUndefined();
+    expect(lines.at(-1)).toMatch(/"backend":"software"/);
+    expect(await codeAsync(() => openConfiguredLogKey(config('softhsm'), log, missing))).toBe(
+      'UNSUPPORTED',
+    );
+  });
+
+  it.skipIf(LIBRARY === undefined)('auto uses the token when SoftHSM offers EdDSA', async () => {
+    const key = await openConfiguredLogKey(config('auto'), log);
+    try {
+      expect(key?.kind).toBe('softhsm');
+    } finally {
+      key?.close();
+    }
+  });
+});
+
+/**
+ * Generates Ed25519 pairs in the `sealfold-log` token of `dir` with raw PKCS#11, each with its
+ * own public and private labels and private-key flags (the log key must be closed).
+ */
+function plantPairs(
+  dir: string,
+  pairs: { pub: string; priv: string; extractable: boolean }[],
+): void {
+  const p11 = new pkcs11js.PKCS11();
+  p11.load(LIBRARY!);
+  const previous = process.env['SOFTHSM2_CONF'];
+  process.env['SOFTHSM2_CONF'] = join(dir, 'softhsm2.conf');
+  try {
+    p11.C_Initialize();
+  } finally {
+    if (previous === undefined) delete process.env['SOFTHSM2_CONF'];
+    else process.env['SOFTHSM2_CONF'] = previous;
+  }
+  try {
+    const slot = p11
+      .C_GetSlotList(true)
+      .find((sl) => p11.C_GetTokenInfo(sl).label.trim() === 'sealfold-log')!;
+    const s = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+    p11.C_Login(s, pkcs11js.CKU_USER, PINS.userPin);
+    const params = Buffer.from(new asn1js.ObjectIdentifier({ value: '1.3.101.112' }).toBER());
+    const common = [
+      { type: pkcs11js.CKA_KEY_TYPE, value: CKK_EC_EDWARDS },
+      { type: pkcs11js.CKA_TOKEN, value: true },
+    ];
+    for (const pair of pairs)
+      p11.C_GenerateKeyPair(
+        s,
+        { mechanism: CKM_EC_EDWARDS_KEY_PAIR_GEN },
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+          ...common,
+          { type: pkcs11js.CKA_LABEL, value: pair.pub },
+          { type: pkcs11js.CKA_EC_PARAMS, value: params },
+        ],
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          ...common,
+          { type: pkcs11js.CKA_LABEL, value: pair.priv },
+          { type: pkcs11js.CKA_PRIVATE, value: true },
+          { type: pkcs11js.CKA_SENSITIVE, value: !pair.extractable },
+          { type: pkcs11js.CKA_EXTRACTABLE, value: pair.extractable },
+          { type: pkcs11js.CKA_SIGN, value: true },
+        ],
+      );
+    p11.C_CloseSession(s);
+  } finally {
+    p11.C_Finalize();
+    p11.close();
+  }
+}
+
+describe.skipIf(LIBRARY === undefined)('E2EE-LOG-123 keys the server must not use', () => {
+  it('E2EE-LOG-123: an extractable key, or a private key that is not the public one, is refused', async () => {
+    const dir = freshDir();
+    openHsmLogKey({ origin: ORIGIN, dir, ...PINS }).close();
+    plantPairs(dir, [
+      { pub: 'leaky-key', priv: 'leaky-key', extractable: true },
+      // Two pairs crossed: the private half of one and the public half of the other.
+      { pub: 'a-public', priv: 'mixed-key', extractable: false },
+      { pub: 'mixed-key', priv: 'b-private', extractable: false },
+    ]);
+    const open = (keyLabel: string) =>
+      codeAsync(async () => openHsmLogKey({ origin: ORIGIN, dir, ...PINS, keyLabel }));
+    expect(await open('leaky-key')).toBe('KEY_UNSUPPORTED');
+    // The probe signature does not verify under the public key the server would advertise.
+    expect(await open('mixed-key')).toBe('KEY_MISMATCH');
+    // The honest key beside them still opens.
+    const honest = openHsmLogKey({ origin: ORIGIN, dir, ...PINS });
+    expect(honest.created).toBe(false);
+    honest.close();
+  });
+});
