@@ -25,7 +25,7 @@ import type { Account, ClientContext } from '../http/ocs.js';
 import * as api from '../http/e2ee-api.js';
 import type { RecoveryWrapSource } from '../recovery-key/guard.js';
 import type { PinnedLog } from '../log/index.js';
-import { pinLogAtEnrolment, pinnedLogWitness } from './log-pin.js';
+import { pinLogAtEnrolment } from './log-pin.js';
 
 /** How lock conflicts are retried (E2EE-API-307). */
 export interface RetryPolicy {
@@ -55,8 +55,9 @@ export interface DeviceOptions {
   readonly now?: () => Date;
   readonly retry?: RetryPolicy;
   /**
-   * A verifiable log that sees every folder head read or written (E2EE-META-076). Default: the
-   * server's transparency log pinned at enrolment when it advertises one (spec/21), else none.
+   * A verifiable log that sees every folder head read or written (E2EE-META-076); none by
+   * default. `pinnedLogWitness(device.ctx, device.state, device.log)` is the transparency log
+   * pinned at enrolment (spec/21).
    */
   readonly witness?: ForkWitness;
 }
@@ -139,9 +140,7 @@ function deviceOf(
   privateKey: Uint8Array,
   certificateDer: Uint8Array,
 ): Device {
-  const witness =
-    opts.witness ??
-    (base.log !== undefined ? pinnedLogWitness(base.ctx, base.state, base.log) : undefined);
+  const witness = opts.witness;
   return {
     ...base,
     privateKey,

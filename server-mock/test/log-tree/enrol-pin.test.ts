@@ -17,6 +17,7 @@ import {
   enrol,
   logPinKey,
   logTrustKey,
+  pinnedLogWitness,
   recover,
 } from '../../../reference/src/client/index.js';
 import type { PinRecord, PinStore } from '../../../reference/src/certs/index.js';
@@ -75,12 +76,12 @@ describe('E2EE-LOG-122 the log is pinned at enrolment', () => {
       path: '/sealfold-log',
     });
     expect(device.log).toEqual(pin);
-    expect(device.witness).toBeDefined();
     const trust = await state.get<LogTrust>(logTrustKey(BASE));
     expect(trust?.origin).toBe(cp.key.name);
     expect(trust?.note).toMatch(/^sealfold\.test\/log\n\d+\n/);
     // Later verification starts from the pin alone: the device's own write is checked in the log.
-    await createTopFolder(device, 'pinned');
+    const verifying = { ...device, witness: pinnedLogWitness(device.ctx, device.state, pin!) };
+    await createTopFolder(verifying, 'pinned');
     const later = await state.get<LogTrust>(logTrustKey(BASE));
     expect(later!.size).toBeGreaterThan(trust!.size);
     expect(Object.keys(later!.folders)).toHaveLength(1);
