@@ -32,6 +32,7 @@ const SLOW = [
   'server-mock/test/ca/issue.test.ts',
   'server-mock/test/ca/recovery-token.test.ts',
   'server-mock/test/ca/softhsm.test.ts',
+  'server-mock/test/log-tree/hsm-key.test.ts',
   'server-mock/test/e2ee/model-based.test.ts',
   'server-mock/test/operator/data-dir.test.ts',
   'server-mock/test/operator/signals.test.ts',

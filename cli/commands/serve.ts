@@ -58,6 +58,9 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
   --lock-ttl SECONDS  age after which stale folder locks are rolled back (default 86400)
   --transparency-log ORIGIN
                       keep a transparency log with this origin line (spec/21-transparency-log.md)
+  --transparency-log-key K
+                      software (default, noble), softhsm (a SoftHSM2 token of its own, CKM_EDDSA)
+                      or auto (softhsm when available, else software)
   --hsm-pin PIN       SoftHSM user PIN (default 1234, a published test PIN)
   --fault NAME        turn on a fault switch (repeatable): deliberate misbehaviour that breaks
                       one requirement, for conformance tests; every switch is named at start
@@ -77,6 +80,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
     'strict-serial': { type: 'boolean' },
     'lock-ttl': { type: 'string' },
     'transparency-log': { type: 'string' },
+    'transparency-log-key': { type: 'string' },
     'hsm-pin': { type: 'string' },
     fault: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
@@ -108,6 +112,7 @@ or SIGTERM. Request logs (JSON lines, no bodies or secrets) go to stderr.
         strictSerial: args.values['strict-serial'] === true,
         lockTtlSeconds: optionalString(args, 'lock-ttl'),
         transparencyLog: optionalString(args, 'transparency-log') ?? null,
+        transparencyLogKey: optionalString(args, 'transparency-log-key'),
         requestLog: args.values.quiet !== true,
         hsmUserPin: optionalString(args, 'hsm-pin'),
         faults: Array.isArray(args.values.fault) ? args.values.fault : [],

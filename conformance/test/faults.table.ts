@@ -28,7 +28,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'recovery-key-accepts-private-key', fails: ['recovery-key/private-key-refused'] },
   { fault: 'recovery-key-not-byte-exact', fails: ['recovery-key/statement-byte-exact'] },
   // Transparency log (spec/21-transparency-log.md). Without the capability no log check can find
-  // the log, so all four fail; a stale checkpoint also serves proofs beyond its own size.
+  // the log, so all five fail; a stale checkpoint also serves proofs beyond its own size.
   {
     fault: 'log-capability-missing',
     fails: [
@@ -36,6 +36,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
       'log/changes-logged',
       'log/proofs-verify',
       'log/append-only',
+      'log/tiles-verify',
     ],
   },
   { fault: 'log-omit-metadata', fails: ['log/changes-logged'] },
@@ -43,6 +44,7 @@ export const FAULT_TABLE: readonly FaultRow[] = [
   { fault: 'log-fork-per-user', fails: ['log/append-only'] },
   { fault: 'log-inclusion-proof-corrupted', fails: ['log/proofs-verify'] },
   { fault: 'log-checkpoint-stale', fails: ['log/changes-logged', 'log/proofs-verify'] },
+  { fault: 'log-tile-corrupted', fails: ['log/tiles-verify'] },
   {
     fault: 'accept-second-public-key',
     fails: ['keys/second-public-key-rejected', 'keys/immutable-across-relogin'],

@@ -21,6 +21,7 @@ import { faultSwitches, type FaultSwitches } from './faults.js';
 import { bruteForceGuard } from './http/_brute-force.js';
 import { requestHistory } from './http/_request-history.js';
 import { createAdversary, type Adversary } from './adversary/index.js';
+import type { NoteSigner } from '../../reference/src/log/index.js';
 
 /** Largest accepted OCS request body (metadata documents can be large). */
 const BODY_LIMIT = '64mb';
@@ -37,6 +38,8 @@ export interface AppOptions {
   adversary?: Adversary;
   /** Routes to mount instead of {@link ROUTES} (tests). */
   routes?: readonly Mount[];
+  /** The transparency log's key when it is not the software one (an HSM key, spec/21 §1). */
+  logKey?: NoteSigner;
 }
 
 function e2eePrefixes(): { prefix: string; ocs: 1 | 2; api: 1 | 2 }[] {
@@ -69,6 +72,7 @@ export function createApp(opts: AppOptions): express.Express {
     bruteForce: bruteForceGuard(() => clock.now(), faults),
     requests: requestHistory(),
     lockTtl: { seconds: opts.config.lockTtlSeconds },
+    ...(opts.logKey !== undefined ? { logKey: opts.logKey } : {}),
   });
   const { config, log } = deps;
   const routes = opts.routes ?? ROUTES;

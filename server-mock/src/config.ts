@@ -34,6 +34,10 @@ export type Profile = (typeof PROFILES)[number];
  * Example: `npx sealfold serve --ca softhsm`
  */
 export const CA_BACKENDS = ['software', 'softhsm'] as const;
+
+/** Where the transparency log's key lives (`--transparency-log-key`). */
+export const LOG_KEY_BACKENDS = ['software', 'softhsm', 'auto'] as const;
+export type LogKeyBackend = (typeof LOG_KEY_BACKENDS)[number];
 export type CaBackend = (typeof CA_BACKENDS)[number];
 
 export interface ServerConfig {
@@ -96,6 +100,13 @@ export interface ServerConfig {
    * the server behaves as without chapter 21. Example: `npx sealfold serve --transparency-log sealfold.example/log`
    */
   readonly transparencyLog: string | null;
+  /**
+   * Where the log's Ed25519 key lives (spec/21 §1): `software` (default, a noble key in the data
+   * directory), `softhsm` (a token of its own in SoftHSM2; the server does not start without it)
+   * or `auto` (SoftHSM2 when it offers EdDSA, else the software key).
+   * Example: `npx sealfold serve --transparency-log sealfold.example/log --transparency-log-key softhsm`
+   */
+  readonly transparencyLogKey: LogKeyBackend;
 }
 
 /** Prefix of the management API (only mounted when `management` is on). */
@@ -130,6 +141,7 @@ const DEFAULTS: ServerConfig = {
   hsmSoPin: '12345678',
   faults: [],
   transparencyLog: null,
+  transparencyLogKey: 'software',
 };
 
 function bad(message: string): never {
@@ -223,6 +235,7 @@ export function parseConfig(
     hsmSoPin: str('hsmSoPin', v.hsmSoPin),
     faults: faultList(v.faults),
     transparencyLog: v.transparencyLog === null ? null : logOrigin(v.transparencyLog),
+    transparencyLogKey: oneOf('transparencyLogKey', v.transparencyLogKey, LOG_KEY_BACKENDS),
   });
 }
 
@@ -236,7 +249,11 @@ export function describeConfig(c: ServerConfig): string[] {
       `management API enabled under ${MANAGEMENT_PREFIX}` +
         (c.managementToken === null ? '' : ` (requires the ${MANAGEMENT_TOKEN_HEADER} header)`),
     );
-  if (c.transparencyLog !== null) lines.push(`transparency log ${c.transparencyLog} (spec/21)`);
+  if (c.transparencyLog !== null)
+    lines.push(
+      `transparency log ${c.transparencyLog} (spec/21)` +
+        (c.transparencyLogKey === 'software' ? '' : `, log key ${c.transparencyLogKey}`),
+    );
   if (c.strictSerial) lines.push('strict serials: certificates get unique random serial numbers');
   if (c.lockTtlSeconds !== DEFAULTS.lockTtlSeconds) lines.push(`lock TTL ${c.lockTtlSeconds} s`);
   // E2EE-API-828 (MUST, server): every fault switch that is on is announced at start.

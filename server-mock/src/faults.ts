@@ -337,6 +337,10 @@ export const FAULTS = {
     breaks: 'E2EE-LOG-031',
     description: 'the served checkpoint leaves out the newest entry',
   },
+  'log-tile-corrupted': {
+    breaks: 'E2EE-LOG-120',
+    description: 'the last hash of every served hash tile has one bit flipped',
+  },
 } as const satisfies Record<string, { breaks: string; description: string }>;
 
 /** A fault switch name. */

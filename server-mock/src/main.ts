@@ -5,7 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import { openStore, type Store } from './store/index.js';
@@ -18,6 +19,7 @@ import { loadUsersFile } from './users-file.js';
 import { faultSwitches, type FaultSwitches } from './faults.js';
 import { assertSameCaBackend, checkIdentity, lockDataDir, type DataDirLock } from './data-dir.js';
 import { spkiFingerprint } from '../../reference/src/certs/index.js';
+import { isSealfoldError } from '../../reference/src/errors/index.js';
 
 /** A started server. */
 export interface RunningServer {
@@ -63,6 +65,48 @@ export async function openCa(config: ServerConfig): Promise<CaSigner> {
 }
 
 /**
+ * Opens the transparency log's key in SoftHSM when `config` asks for it (spec/21 §1), after the
+ * CA (SoftHSM keeps one instance per process, which the CA may have opened). `auto` falls back to
+ * the software key when SoftHSM or its EdDSA mechanism is missing; `softhsm` does not.
+ * `library` overrides the PKCS#11 module path (tests of the fallback).
+ */
+export async function openConfiguredLogKey(config: ServerConfig, log: Logger, library?: string) {
+  if (config.transparencyLog === null || config.transparencyLogKey === 'software') return undefined;
+  const { openHsmLogKey } = await import('./log-tree/hsm-key.js');
+  const dir =
+    config.dataDir === null
+      ? mkdtempSync(join(tmpdir(), 'sealfold-log-softhsm-'))
+      : join(config.dataDir, 'tlog-softhsm');
+  // A token made for an in-memory server goes with it.
+  const dropDir = () => {
+    if (config.dataDir === null) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const key = openHsmLogKey({
+      origin: config.transparencyLog,
+      dir,
+      userPin: config.hsmUserPin,
+      soPin: config.hsmSoPin,
+      ...(library !== undefined ? { library } : {}),
+    });
+    return {
+      ...key,
+      close() {
+        key.close();
+        dropDir();
+      },
+    };
+  } catch (e) {
+    dropDir();
+    if (config.transparencyLogKey === 'auto' && isSealfoldError(e) && e.code === 'UNSUPPORTED') {
+      log.write({ event: 'tlog.key', backend: 'software', reason: e.message });
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
  * Starts the mock server.
  * @throws SealfoldError for a bad users file or an unusable CA, LOCK_CONFLICT when another server
  *   holds the data directory, KEY_CHANGED when the CA differs from the recorded one; Error when the port is taken or
@@ -78,6 +122,7 @@ export async function startServer(
     config.dataDir === null ? null : await lockDataDir(config.dataDir);
   let store: Store | undefined;
   let ca: CaSigner | undefined;
+  let logKey: Awaited<ReturnType<typeof openConfiguredLogKey>>;
   try {
     if (config.dataDir !== null) assertSameCaBackend(config.dataDir, config.ca);
     store = openStore(config.dataDir);
@@ -93,7 +138,8 @@ export async function startServer(
     // The SoftHSM signer knows whether it created its key; the software key file is looked for.
     const loaded = keyExisted ?? ('created' in ca && ca.created === false);
     const caKey: StartupFacts['caKey'] = opts.ca !== undefined || loaded ? 'loaded' : 'new';
-    const app = createApp({ config, store, ca, clock, log, faults });
+    logKey = await openConfiguredLogKey(config, log);
+    const app = createApp({ config, store, ca, clock, log, faults, ...(logKey ? { logKey } : {}) });
     const server: Server = createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -103,6 +149,7 @@ export async function startServer(
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const signer = ca;
     const openedStore = store;
+    const openedLogKey = logKey;
     return {
       url: `http://${host}:${port}`,
       port,
@@ -116,12 +163,15 @@ export async function startServer(
           server.closeAllConnections();
         });
         openedStore.close();
+        // Before the CA: a log key that shares the CA's SoftHSM instance must go first.
+        openedLogKey?.close();
         await signer.close();
         await lock?.release();
       },
     };
   } catch (e) {
     store?.close();
+    logKey?.close();
     await ca?.close();
     await lock?.release();
     throw e;

@@ -24,6 +24,8 @@ import type { ForkWitness } from '../folders/index.js';
 import type { Account, ClientContext } from '../http/ocs.js';
 import * as api from '../http/e2ee-api.js';
 import type { RecoveryWrapSource } from '../recovery-key/guard.js';
+import type { PinnedLog } from '../log/index.js';
+import { pinLogAtEnrolment } from './log-pin.js';
 
 /** How lock conflicts are retried (E2EE-API-307). */
 export interface RetryPolicy {
@@ -52,7 +54,11 @@ export interface DeviceOptions {
   /** The clock of the CMS signingTime attribute (default: the system clock); injectable like rng. */
   readonly now?: () => Date;
   readonly retry?: RetryPolicy;
-  /** A verifiable log that sees every folder head read or written (E2EE-META-076); none by default. */
+  /**
+   * A verifiable log that sees every folder head read or written (E2EE-META-076); none by
+   * default. `pinnedLogWitness(device.ctx, device.state, device.log)` is the transparency log
+   * pinned at enrolment (spec/21).
+   */
   readonly witness?: ForkWitness;
 }
 
@@ -74,6 +80,8 @@ export interface Device {
   readonly witness?: ForkWitness;
   /** The recovery-key gate (spec/20-recovery-key.md); without it no folder gets a recovery wrap. */
   readonly recovery?: RecoveryWrapSource;
+  /** The server's transparency log as pinned at enrolment (spec/21 §1), when it advertises one. */
+  readonly log?: PinnedLog;
 }
 
 /** The identity under which a server's key is pinned: its base URL. */
@@ -87,8 +95,11 @@ function contextOf(opts: DeviceOptions): ClientContext {
     : { account: opts.account };
 }
 
-/** Fetches the server key and pins it on first sight (E2EE-API-303, E2EE-CERT-034). */
-async function pinnedServerKey(ctx: ClientContext, pins: PinStore): Promise<Uint8Array> {
+/**
+ * Fetches the server key and pins it on first sight (E2EE-API-303, E2EE-CERT-034); returns it
+ * with the capability it was offered under.
+ */
+async function pinnedServerKey(ctx: ClientContext, pins: PinStore) {
   const capability = await api.getCapability(ctx);
   // E2EE-API-301 (MUST, client): only a server offering E2EE API 2.x is used for writing.
   if (!capability.enabled || !/^2(\.\d+)?$/.test(capability.apiVersion)) {
@@ -99,18 +110,27 @@ async function pinnedServerKey(ctx: ClientContext, pins: PinStore): Promise<Uint
   }
   const spki = publicKeyFromPem(await api.getServerKey(ctx));
   await pinServerKey(pins, serverIdOf(ctx.account), spki);
-  return spki;
+  return { spki, capability };
 }
 
-/** What both enrolment and recovery start from: the context, the pins and the pinned server key. */
+/**
+ * What both enrolment and recovery start from: the context, the pins, the pinned server key and,
+ * when the server advertises a transparency log, the log pinned with its first verified
+ * checkpoint (before a CSR is sent or a private key fetched).
+ */
 async function start(opts: DeviceOptions) {
   const ctx = contextOf(opts);
   const pins = opts.pins ?? new MemoryPinStore();
+  const state = opts.state ?? new MemoryStateStore();
+  const { spki, capability } = await pinnedServerKey(ctx, pins);
+  const log = await pinLogAtEnrolment(ctx, state, capability.transparencyLog);
   return {
     ctx,
     pins,
+    state,
     userId: opts.account.userId,
-    serverPublicKey: await pinnedServerKey(ctx, pins),
+    serverPublicKey: spki,
+    ...(log !== null ? { log } : {}),
   };
 }
 
@@ -120,15 +140,15 @@ function deviceOf(
   privateKey: Uint8Array,
   certificateDer: Uint8Array,
 ): Device {
+  const witness = opts.witness;
   return {
     ...base,
     privateKey,
     certificate: certificateToPem(certificateDer),
-    state: opts.state ?? new MemoryStateStore(),
     rng: opts.rng ?? defaultRng,
     ...(opts.now ? { now: opts.now } : {}),
     retry: opts.retry ?? DEFAULT_RETRY,
-    ...(opts.witness ? { witness: opts.witness } : {}),
+    ...(witness ? { witness } : {}),
   };
 }
 

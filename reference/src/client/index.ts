@@ -38,3 +38,10 @@ export {
   type DroppedFile,
 } from './operations.js';
 export type { TrustWarning } from './trust.js';
+export {
+  logPinKey,
+  logTrustKey,
+  pinLogAtEnrolment,
+  pinnedLogWitness,
+  stateLogTrustStore,
+} from './log-pin.js';

@@ -14,6 +14,8 @@ export interface E2eeCapability {
   enabled: boolean;
   apiVersion: string;
   keysExist: boolean;
+  /** The `transparency-log` object as advertised (spec/21 §1), unchecked; absent without one. */
+  transparencyLog?: Record<string, unknown>;
 }
 
 /** `GET /ocs/v2.php/cloud/capabilities` → the `end-to-end-encryption` capability. */
@@ -27,10 +29,13 @@ export async function getCapability(ctx: ClientContext): Promise<E2eeCapability>
       'UNSUPPORTED',
       'the server does not offer end-to-end encryption to this user',
     );
+  const log = cap['transparency-log'];
   return {
     enabled: cap.enabled === true,
     apiVersion: String(cap['api-version'] ?? ''),
     keysExist: cap['keys-exist'] === true,
+    // Any value counts as advertised, so that a malformed object is refused, not ignored.
+    ...(log !== undefined ? { transparencyLog: log as Record<string, unknown> } : {}),
   };
 }
 

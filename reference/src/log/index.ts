@@ -16,5 +16,6 @@ export * from './monitor.js';
 export * from './note.js';
 export * from './pin.js';
 export * from './source.js';
+export * from './tiles.js';
 export * from './verifier.js';
 export * from './witness.js';

@@ -17,6 +17,8 @@ export interface LogSource {
   checkpoint(): Promise<string>;
   /** Entry bundle `n` with `width` entries (256 for a full bundle), raw bytes. */
   bundle(n: number, width: number): Promise<Uint8Array>;
+  /** Hash tile `index` of `level` with `width` hashes, raw bytes (c2sp.org/tlog-tiles). */
+  tile?(level: number, index: number, width: number): Promise<Uint8Array>;
 }
 
 /** A witness's gossip endpoint. */
@@ -60,6 +62,18 @@ export function httpLogSource(ctx: ClientContext, path: string): LogSource {
           'LOG_INCONSISTENT',
           `entry bundle ${n} not served (HTTP ${res.status})`,
         );
+      return res.body;
+    },
+    async tile(level, index, width) {
+      const suffix = width === 256 ? '' : `.p/${width}`;
+      const res = await get(
+        transport,
+        `${base}/tile/${level}/${tileIndexPath(index)}${suffix}`,
+        auth,
+      );
+      // E2EE-LOG-121: a tile the checkpoint needs and the server does not serve proves nothing.
+      if (res.status !== 200)
+        throw new SealfoldError('LOG_PROOF_INVALID', `hash tile not served (HTTP ${res.status})`);
       return res.body;
     },
   };

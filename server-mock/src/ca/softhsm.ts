@@ -21,8 +21,16 @@
  * @module
  */
 import type { CaSigner } from './signer.js';
-// Tests outside the CA folder ask whether SoftHSM is installed without reaching into its internals.
-export { findSoftHsmLibrary } from './_softhsm-token.js';
+// Tests outside the CA folder ask whether SoftHSM is installed without reaching into its internals;
+// the transparency log's key (log-tree/hsm-key.ts) opens a token of its own with the same plumbing.
+export {
+  ckrName,
+  findSoftHsmLibrary,
+  findTokenSlot,
+  initToken,
+  isCkr,
+  writeSoftHsmConfig,
+} from './_softhsm-token.js';
 import { createPublicKey, createVerify, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';

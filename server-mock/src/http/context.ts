@@ -16,6 +16,7 @@ import type { BruteForceGuard } from './_brute-force.js';
 import type { RequestHistory } from './_request-history.js';
 import { problem } from '../problems.js';
 import { PROFILE_INFO } from '../profiles.js';
+import type { NoteSigner } from '../../../reference/src/log/index.js';
 
 /** Time source in milliseconds since the epoch (injectable for tests). */
 export interface Clock {
@@ -41,6 +42,8 @@ export interface Deps {
   readonly requests: RequestHistory;
   /** The stale-lock TTL in force: `config.lockTtlSeconds` until the management API changes it. */
   readonly lockTtl: { seconds: number };
+  /** The transparency log's key when the server opened it elsewhere (an HSM); else made on demand. */
+  readonly logKey?: NoteSigner;
 }
 
 /** Per-request context, set by the app before any router runs. */

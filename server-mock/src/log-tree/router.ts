@@ -9,7 +9,13 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../http/context.js';
 import { requireUser } from '../http/context.js';
-import { consistencyProof, inclusionProof } from '../../../reference/src/log/index.js';
+import {
+  consistencyProof,
+  inclusionProof,
+  parseTilePath,
+  tileHashes,
+  tileWidthAt,
+} from '../../../reference/src/log/index.js';
 import { formatVerifierKey, type NoteSigner } from '../../../reference/src/log/index.js';
 import { toBase64, utf8 } from '../../../reference/src/bytes/index.js';
 import { openLogKey } from './key.js';
@@ -75,7 +81,7 @@ export function ensureLog(deps: Deps): NoteSigner | null {
   if (tlogSettings(store) === null)
     store.transact((tx) => putTlogSettings(tx, { origin, witnesses: [], fork: null, omit: null }));
   let key = KEYS.get(deps);
-  if (key === undefined) KEYS.set(deps, (key = openLogKey(origin, config.dataDir)));
+  if (key === undefined) KEYS.set(deps, (key = deps.logKey ?? openLogKey(origin, config.dataDir)));
   return key;
 }
 
@@ -137,6 +143,22 @@ export function tlogRouter(deps: Deps): Router {
       chunks.push(Uint8Array.of(b.length >> 8, b.length & 0xff), b);
     }
     text(res, 200, Buffer.concat(chunks), 'application/octet-stream');
+  });
+
+  // Hash tiles (c2sp.org/tlog-tiles), after the entry bundles so that `tile/entries/…` never
+  // reaches here. Computed from the requester's view on each request: the mock keeps no tile files.
+  r.use('/tile', (req, res) => {
+    const v = viewOf(req);
+    const t = parseTilePath(req.path.replace(/^\//, ''));
+    // E2EE-LOG-120 (MUST, server): 400 for a malformed tile path, 404 for a tile the tree lacks.
+    if (req.method !== 'GET' || t === null) return text(res, 400, 'bad tile path\n');
+    const have = tileWidthAt(v.leaves.length, t.level, t.index);
+    // A partial tile of any width up to the current one is a tile of an earlier tree size.
+    if (have < t.width) return text(res, 404, 'no such tile\n');
+    const hashes = tileHashes(v.leaves, t);
+    // The `log-tile-corrupted` fault switch: one bit of the tile's last hash flipped.
+    if (faults.on('log-tile-corrupted')) hashes.set([hashes.at(-32)! ^ 1], hashes.length - 32);
+    text(res, 200, hashes, 'application/octet-stream');
   });
 
   r.get('/proof/inclusion', (req, res) => {

@@ -13,16 +13,55 @@ import {
   testServer,
   type TestServer,
 } from '../_support/server.js';
+import type { HttpTransport } from '../../../reference/src/http/index.js';
 import { parseCheckpointText } from '../../../reference/src/log/index.js';
 import { openNote, parseVerifierKey } from '../../../reference/src/log/index.js';
 import { decodeLogEntry, type LogEntry } from '../../../reference/src/log/index.js';
 
 export const ORIGIN = 'sealfold.test/log';
+
+/**
+ * The reference client's HTTP transport answered in-process by `app` (no socket); `seen` gets
+ * every request as `METHOD /path`.
+ */
+export function appTransport(app: Express, seen: string[] = []): HttpTransport {
+  return async (req) => {
+    const url = new URL(req.url);
+    seen.push(`${req.method} ${url.pathname}`);
+    const method = req.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+    let r = request(app)[method](url.pathname + url.search);
+    for (const [k, v] of Object.entries(req.headers)) r = r.set(k, v);
+    // superagent serialises a Buffer as an object for form and JSON types: send text as text.
+    const type = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'content-type');
+    if (req.body !== undefined)
+      r = r.send(
+        /form|json|text/.test(type?.[1] ?? '')
+          ? Buffer.from(req.body).toString('utf8')
+          : Buffer.from(req.body),
+      );
+    const res = await r.buffer(true).parse((s, cb) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    return {
+      status: res.status,
+      headers: res.headers as Record<string, string>,
+      body: new Uint8Array(res.body as Buffer),
+    };
+  };
+}
 const E2EE_V2 = E2EE_V1.replace('/v1', '/v2');
 type Uid = keyof typeof CREDS;
 
-export async function logServer(extra: Record<string, unknown> = {}): Promise<TestServer> {
-  return testServer({ transparencyLog: ORIGIN, management: true, requestLog: false, ...extra });
+export async function logServer(
+  extra: Record<string, unknown> = {},
+  caPkcs8?: Uint8Array,
+): Promise<TestServer> {
+  return testServer(
+    { transparencyLog: ORIGIN, management: true, requestLog: false, ...extra },
+    caPkcs8,
+  );
 }
 
 /** GET a log resource as `uid`, body as bytes. */

@@ -2,7 +2,8 @@
  * `log-proof` (primitives): the transparency log's formats (spec/21-transparency-log.md):
  * RFC 9162 inclusion and consistency proofs over trees of Sealfold log entries (E2EE-LOG-010..012),
  * C2SP signed-note checkpoints by an Ed25519 log key (E2EE-LOG-800..802, E2EE-LOG-021, E2EE-LOG-022) and Ed25519 witness
- * cosignatures (E2EE-LOG-050). Keys come from the generator's seeded randomness; every invalid
+ * cosignatures (E2EE-LOG-050), and c2sp.org/tlog-tiles hash tiles with the inclusion proofs a reader
+ * computes from them alone (E2EE-LOG-120, E2EE-LOG-121). Keys come from the generator's seeded randomness; every invalid
  * test changes one thing of a valid one.
  *
  * @module
@@ -21,6 +22,12 @@ import {
   verifyInclusion,
 } from '../../../reference/src/log/merkle.js';
 import { formatCheckpoint, openCheckpoint } from '../../../reference/src/log/checkpoint.js';
+import {
+  tileHashes,
+  tileInclusionProof,
+  tilePath,
+  tileReader,
+} from '../../../reference/src/log/tiles.js';
 import {
   formatVerifierKey,
   noteSignerFromSeed,
@@ -54,8 +61,12 @@ export const logProof: VectorType = {
     'verifierKeyWire',
     'cosignerName',
     'cosignerPublicKeyHex',
+    'level',
+    'tileIndex',
+    'width',
+    'tileHexList',
   ],
-  outFields: ['size', 'rootHex', 'cosigners'],
+  outFields: ['size', 'rootHex', 'cosigners', 'tilePath', 'tileHex', 'proofHexList'],
   async generate(ctx: GenContext) {
     const b = new VectorFileBuilder(
       TYPE,
@@ -225,13 +236,98 @@ export const logProof: VectorType = {
       in: { ...cin, noteWire: bad },
       expect: { result: 'invalid', error: 'LOG_SIGNATURE_INVALID' },
     });
+    b.group({ operation: 'tile' });
+    // A level-1 tile needs a full level-0 tile below it: 256 short key entries.
+    const wide = Array.from({ length: 256 }, (_, i) =>
+      encodeLogEntry({
+        kind: 'key',
+        userId: `u${i}`,
+        certificateHash: hex(ctx.rng(`tile-${i}`)(32)),
+      }),
+    );
+    for (const [tree, size, level, index, comment] of [
+      [entries, 13, 0, 0, 'the partial level-0 tile of a tree of 13: its 13 leaf hashes'],
+      [entries, 7, 0, 0, 'the partial level-0 tile of the older tree of 7'],
+      [wide, 256, 1, 0, 'a tree of 256: one level-1 hash, the root of the full level-0 tile'],
+    ] as const) {
+      const width = Math.min(256, Math.floor(size / 256 ** level) - index * 256);
+      const t = { level, index, width };
+      b.add({
+        slug: `tile-${level}-${index}-width-${width}`,
+        comment,
+        requirements: ['E2EE-LOG-120'],
+        in: { entryHexList: tree.slice(0, size).map(hex), size, level, tileIndex: index, width },
+        expect: {
+          result: 'valid',
+          tilePath: tilePath(t),
+          tileHex: hex(tileHashes(tree.slice(0, size).map(leafHash), t)),
+        },
+      });
+    }
+    b.group({ operation: 'tile-inclusion' });
+    const tile13 = tileHashes(leaves, { level: 0, index: 0, width: 13 });
+    const fromTiles = {
+      tileHexList: [hex(tile13)],
+      entryHexList: [entryHexList[5]!],
+      index: 5,
+      size: 13,
+      rootHex: hex(rootHash(leaves)),
+    };
+    b.add({
+      slug: 'tile-inclusion-5-of-13',
+      comment: 'the inclusion proof of entry 5 computed from the one tile of a tree of 13',
+      requirements: ['E2EE-LOG-121'],
+      in: fromTiles,
+      expect: { result: 'valid', proofHexList: inclusionProof(leaves, 5).map(hex) },
+    });
+    b.add({
+      slug: 'tile-inclusion-5-of-13-tampered',
+      comment:
+        "entry 4's leaf hash in the tile changed: the computed proof does not reach the root",
+      flags: ['Tampered'],
+      requirements: ['E2EE-LOG-121'],
+      in: { ...fromTiles, tileHexList: [hex(tile13.map((x, i) => (i === 4 * 32 ? x ^ 1 : x)))] },
+      expect: { result: 'invalid', error: 'LOG_PROOF_INVALID' },
+    });
     return b.file;
   },
   async run(test, group) {
     const i = test.in as Record<string, unknown>;
     const hashes = (k: string) => (i[k] as string[]).map(unhex);
+    if (group.params['operation'] === 'tile-inclusion') {
+      // Tiles of level 0 in order; a reader that fetches anything else fails the vector.
+      const tiles = hashes('tileHexList');
+      const reader = tileReader(async (level, index, width) => {
+        const t = level === 0 ? tiles[index] : undefined;
+        if (t === undefined || t.length !== width * 32)
+          throw new Error(`the vector has no tile ${tilePath({ level, index, width })}`);
+        return t;
+      });
+      return verdict(async () => ({
+        proofHexList: (
+          await tileInclusionProof(
+            reader,
+            i['size'] as number,
+            i['index'] as number,
+            leafHash(hashes('entryHexList')[0]!),
+            unhex(i['rootHex'] as string),
+          )
+        ).map(hex),
+      }));
+    }
     return verdict(() => {
       switch (group.params['operation']) {
+        case 'tile': {
+          const t = {
+            level: i['level'] as number,
+            index: i['tileIndex'] as number,
+            width: i['width'] as number,
+          };
+          return {
+            tilePath: tilePath(t),
+            tileHex: hex(tileHashes(hashes('entryHexList').map(leafHash), t)),
+          };
+        }
         case 'inclusion': {
           const leaves = hashes('entryHexList').map(leafHash);
           verifyInclusion(

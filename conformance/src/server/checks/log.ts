@@ -15,6 +15,13 @@ import {
   openCheckpoint,
   parseVerifierKey,
   rootHash,
+  tileConsistencyProof,
+  tileHashes,
+  tileInclusionProof,
+  tilePath,
+  tileReader,
+  tileTreeRoot,
+  tilesOfTree,
   verifyConsistency,
   verifyInclusion,
   type LogEntry,
@@ -51,6 +58,16 @@ interface AdvertisedLog {
 function refusedAs<T>(what: string, fn: () => T): T {
   try {
     return fn();
+  } catch (e) {
+    if (e instanceof CheckFailure) throw e;
+    throw new CheckFailure(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** {@link refusedAs} for an asynchronous `fn`. */
+async function refusedAsync<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (e) {
     if (e instanceof CheckFailure) throw e;
     throw new CheckFailure(`${what}: ${(e as Error).message}`);
@@ -327,9 +344,81 @@ const appendOnly: ServerCheck = {
   },
 };
 
+const tilesVerify: ServerCheck = {
+  id: 'log/tiles-verify',
+  title:
+    'Every hash tile of the served tree holds the hashes of the entry bundles, and proofs computed from tiles verify; 404 beyond, 400 when malformed',
+  requirements: ['E2EE-LOG-120', 'E2EE-CONF-650'],
+  level: 'MUST',
+  importance: 'high',
+  profiles: ['server-log'],
+  async run(ctx) {
+    const log = await advertisedLog(ctx);
+    await committedFolder(ctx, 'alice', 'log-tiles-1', uniqueDocument(ctx, 'tiles-1'));
+    await committedFolder(ctx, 'alice', 'log-tiles-2', uniqueDocument(ctx, 'tiles-2'));
+    const cp = await checkpoint(ctx, log, 'alice');
+    const leaves = (await readEntries(ctx, log, 'alice', cp.size)).map((e) => leafHash(e));
+    if (Buffer.compare(rootHash(leaves), cp.root) !== 0)
+      throw new CheckFailure('the entry bundles do not hash to the checkpoint root');
+    const served = new Map<string, Uint8Array>();
+    const fetchTile = async (level: number, index: number, width: number) => {
+      const path = tilePath({ level, index, width });
+      let bytes = served.get(path);
+      if (bytes === undefined) {
+        const r = await ctx.request('alice', 'GET', `${log.path}/${path}`);
+        expectStatus(r, 200, `GET ${path}`);
+        served.set(path, (bytes = r.body));
+      }
+      return bytes;
+    };
+    // E2EE-CONF-650: each tile against the entries, independent of how the proofs use it.
+    for (const t of tilesOfTree(cp.size)) {
+      const want = tileHashes(leaves, t);
+      const have = await fetchTile(t.level, t.index, t.width);
+      if (Buffer.compare(Buffer.from(want), Buffer.from(have)) !== 0) {
+        const at = [...want].findIndex((b, i) => have[i] !== b);
+        throw new CheckFailure(`${tilePath(t)} differs from the hashes of the entry bundles`, {
+          expected: `${want.length} bytes`,
+          actual: `${have.length} bytes, first difference in hash ${Math.floor((at < 0 ? have.length : at) / 32)}`,
+        });
+      }
+    }
+    // Proofs computed from the tiles alone verify against the signed root (E2EE-LOG-121).
+    const reader = tileReader(fetchTile);
+    const root = await refusedAsync('the root from tiles', () => tileTreeRoot(reader, cp.size));
+    if (Buffer.compare(Buffer.from(root), cp.root) !== 0)
+      throw new CheckFailure('the tiles do not hash to the checkpoint root');
+    for (const i of sample(cp.size)) {
+      await refusedAsync(`inclusion proof of entry ${i} from tiles`, () =>
+        tileInclusionProof(reader, cp.size, i, leaves[i]!, cp.root),
+      );
+      const old = { size: i + 1, root: rootHash(leaves.slice(0, i + 1)) };
+      await refusedAsync(`consistency proof ${old.size} → ${cp.size} from tiles`, () =>
+        tileConsistencyProof(reader, old.size, cp.size, old.root, cp.root),
+      );
+    }
+    const refusals: [string, number][] = [
+      [tilePath({ level: 0, index: Math.floor(cp.size / 256) + 1, width: 1 }), 404],
+      [tilePath({ level: 0, index: 0, width: 256 }), cp.size >= 256 ? 200 : 404],
+      ['tile/01/000', 400],
+      ['tile/0/x000/000.p/1', 400],
+      ['tile/0/000.p/0', 400],
+    ];
+    for (const [path, status] of refusals) {
+      const r = await ctx.request('alice', 'GET', `${log.path}/${path}`);
+      if (r.status !== status)
+        throw new CheckFailure(`GET ${path} is not answered ${status}`, {
+          expected: status,
+          actual: seen(r),
+        });
+    }
+  },
+};
+
 export const LOG_CHECKS: readonly ServerCheck[] = [
   capabilityAdvertised,
   changesLogged,
   proofsVerify,
   appendOnly,
+  tilesVerify,
 ];
