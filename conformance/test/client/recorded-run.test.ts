@@ -6,7 +6,7 @@
  * `vectors freeze --report R --test ID` turns it into a scenario vector that lints and verifies,
  * expecting the rejection the reference makes. The honest driver passes and carries no run.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,9 @@ import {
   scratchPackage,
 } from '../../../scripts/kill-rate.js';
 import { runFromReport } from '../../../cli/commands/vectors-freeze.js';
+import { runCli } from '../../../cli/test/_run.js';
+import { fullReport } from '../report/_fixtures.js';
+import { renderJsonReport } from '../../src/report/json.js';
 import { freezeRun } from '../../../vectors/src/freeze.js';
 import { DEFAULT_SEED, VECTORS_DIR } from '../../../vectors/src/context.js';
 import { generateAll, writeAll } from '../../../vectors/src/generate.js';
@@ -65,6 +68,7 @@ describe('recorded runs of failing attacks', { timeout: 600_000 }, () => {
   let scratch: string;
   let report: Report;
   let reportText: string;
+  let reportPath: string;
   let log: string;
   beforeAll(async () => {
     scratch = scratchPackage();
@@ -91,7 +95,8 @@ describe('recorded runs of failing attacks', { timeout: 600_000 }, () => {
         seed: 11,
       });
       report = r.report!;
-      reportText = readFileSync(r.paths.json!, 'utf8');
+      reportPath = r.paths.json!;
+      reportText = readFileSync(reportPath, 'utf8');
     } finally {
       restore();
     }
@@ -187,6 +192,37 @@ describe('recorded runs of failing attacks', { timeout: 600_000 }, () => {
   });
 });
 
+describe('certify replay of a client report', { timeout: 600_000 }, () => {
+  it('E2EE-CONF-545: replays one test of a client report with the driver given again (the honest one: FAIL → PASS), and refuses a target for a client report and --driver for a server report', async () => {
+    const reportPath = join(root, 'out', 'report.json');
+    const honest = [process.execPath, join(REPO_ROOT, 'bin', 'sealfold.js'), 'driver', 'reference']
+      .map(q)
+      .join(' ');
+    const r = await runCli(
+      ['certify', 'replay', reportPath, '--test', FAILING[1]!, '--driver', honest],
+      root,
+    );
+    expect(r.err).toMatch(/re-running adversarial\/member-dropped-as-bob with run seed 11/);
+    expect(r.out).toBe(`${FAILING[1]}: FAIL → PASS\n`);
+    expect(r.code).toBe(0);
+    const refused = await runCli(
+      ['certify', 'replay', reportPath, '--test', FAILING[1]!, '--url', 'http://127.0.0.1:9'],
+      root,
+    );
+    expect(refused.code).toBe(3);
+    expect(refused.err).toMatch(/name no target/);
+    const server = join(root, 'server-report.json');
+    writeFileSync(server, renderJsonReport(fullReport()));
+    const testId = fullReport().results[0]!.testId;
+    const wrong = await runCli(
+      ['certify', 'replay', server, '--test', testId, '--driver', honest],
+      root,
+    );
+    expect(wrong.code).toBe(3);
+    expect(wrong.err).toMatch(/--driver is for client reports/);
+  });
+});
+
 describe('recorded runs with the honest driver', { timeout: 600_000 }, () => {
   it('E2EE-CONF-542 E2EE-CONF-541: a passing check carries no run, though the reader recorded one (its note says so)', async () => {
     const r = await certifyClient({
@@ -198,6 +234,7 @@ describe('recorded runs with the honest driver', { timeout: 600_000 }, () => {
         ...FAILING,
         'adversarial/file-body-byte-flipped',
         'adversarial/signer-certificate-from-another-ca',
+        'adversarial/resigned-by-minted-member',
       ],
       outDir: null,
       seed: 11,
@@ -222,6 +259,10 @@ describe('recorded runs with the honest driver', { timeout: 600_000 }, () => {
     // A first open: the reader read nothing before the attack, so the run has one step.
     expect(notes['adversarial/signer-certificate-from-another-ca-as-bob']).toMatch(
       /1 step\(s\).*CERT_UNTRUSTED/,
+    );
+    // A minting attack is recorded from the bytes the mock served, like any other.
+    expect(notes['adversarial/resigned-by-minted-member-as-alice']).toMatch(
+      /2 step\(s\).*SIGNER_NOT_MEMBER/,
     );
   });
 });
