@@ -15,6 +15,8 @@ import { certifyClient } from '../../src/client/run.js';
 import { CLIENT_CHECKS } from '../../src/client/checks/index.js';
 import { reportProblems } from '../../src/report/json.js';
 import type { Report } from '../../src/report/types.js';
+import type { ClientCheck } from '../../src/client/check.js';
+import { mount } from '../../src/client/adversarial/attack.js';
 import {
   applyBroken,
   loadBrokenDrivers,
@@ -263,6 +265,50 @@ describe('recorded runs with the honest driver', { timeout: 600_000 }, () => {
     // A minting attack is recorded from the bytes the mock served, like any other.
     expect(notes['adversarial/resigned-by-minted-member-as-alice']).toMatch(
       /2 step\(s\).*SIGNER_NOT_MEMBER/,
+    );
+  });
+
+  it('E2EE-CONF-541: a failing check whose reader refuses with a code the check does not accept carries no run, and says why', async () => {
+    // The victim is held to a code no reader reaches for a stripped signature: the check fails,
+    // and the reader's SIGNATURE_MISSING is no expectation the check stands behind.
+    const strict: ClientCheck = {
+      id: 'adversarial/recorded-code-mismatch',
+      title: 'strip-signature held to KEY_CHANGED',
+      requirements: ['E2EE-CONF-541'],
+      level: 'MUST',
+      importance: 'critical',
+      profile: 'client-core',
+      actors: ['alice'],
+      async run(ctx) {
+        const alice = await ctx.enrolled('alice');
+        const folder = ctx.folder('own');
+        await alice.call('folder.create', { path: folder });
+        await alice.call('share.add', { folder, userId: (await ctx.suiteReader()).userId });
+        await alice.call('sync.refresh', { folder });
+        await mount(ctx, {
+          attack: 'strip-signature',
+          victim: alice,
+          folder,
+          codes: ['KEY_CHANGED'],
+          act: () => alice.call('sync.refresh', { folder }),
+          record: { readFirst: true },
+        });
+      },
+    };
+    const r = await certifyClient({
+      driver: [process.execPath, join(REPO_ROOT, 'bin', 'sealfold.js'), 'driver', 'reference']
+        .map(q)
+        .join(' '),
+      checks: [strict],
+      claims: ['client-core'],
+      outDir: null,
+      seed: 11,
+    });
+    const x = r.report!.results[0]!;
+    expect(x.status).toBe('FAIL');
+    expect(x.evidence.recordedRun).toBeUndefined();
+    expect(x.evidence.notes).toContain(
+      'no recorded run: the suite reader refused with SIGNATURE_MISSING, a code the check does not accept',
     );
   });
 });
