@@ -24,6 +24,7 @@ import {
 import { EXIT } from '../../conformance/src/core/results.js';
 import { isSealfoldError } from '../../reference/src/errors/index.js';
 import { recordedArgv, runCertify, targetFrom } from './certify-server.js';
+import { replayClient } from './_certify-replay-client.js';
 
 function readReport(cwd: string, file: string): Report {
   try {
@@ -61,15 +62,17 @@ export const command: Command = {
   name: ['certify', 'replay'],
   summary: 're-run exactly one recorded test case of a report.json',
   usage:
-    'REPORT --test ID [--target FILE | --url URL --user ACTOR=USERID:ENVVAR ...] [--out DIR] [--json]',
+    'REPORT --test ID [--target FILE | --url URL --user ACTOR=USERID:ENVVAR ... | --driver CMD] [--out DIR] [--json]',
   help: `Re-runs the test ID of REPORT against the same kind of target and status profile. A
 property-based test re-runs its recorded counterexample (seed, path, shrunk commands); other tests
 re-run with the recorded run seed. The embedded mock is restarted with the recorded fault
-switches; a live server must be named again with --target or --url/--user.
+switches; a live server must be named again with --target or --url/--user. A client report's
+test re-runs with its driver (or --driver) against a fresh embedded mock.
 
   --test ID       the test to re-run (required)
   --target FILE   the live target file (live reports only)
   --url, --user   the short form (live reports only; see sealfold certify server --help)
+  --driver CMD    client reports: the driver command instead of the report's
   --out DIR       also write the replay's report.json into DIR
 
 exit codes: those of sealfold certify server, for the one test.
@@ -80,6 +83,7 @@ exit codes: those of sealfold certify server, for the one test.
     url: { type: 'string' },
     user: { type: 'string', multiple: true },
     out: { type: 'string' },
+    driver: { type: 'string' },
   },
   allowPositionals: true,
   usageExitCode: EXIT.config,
@@ -91,6 +95,10 @@ exit codes: those of sealfold certify server, for the one test.
     const report = readReport(io.cwd, args.positionals[0]!);
     const recorded = report.results.find((r) => r.testId === testId);
     if (!recorded) throw new UsageError(`the report has no result for ${testId}`);
+    // E2EE-CONF-545: a client report replays its test through the client runner.
+    if (report.subjects.client !== undefined) return replayClient(report, recorded, args, io);
+    if (args.values.driver !== undefined)
+      throw new UsageError('--driver is for client reports; this is a server report');
     const checks = SERVER_CHECKS.filter((c) => c.id === testId);
     if (checks.length === 0) {
       throw new UsageError(`this suite has no test ${testId} (the report is from another version)`);

@@ -9,10 +9,33 @@ import { resolve } from 'node:path';
 import { UsageError, optionalString, printJson, type Command } from '../command.js';
 import { freezeRun, FreezeRefused } from '../../vectors/src/freeze.js';
 import { generateAll, writeAll } from '../../vectors/src/generate.js';
+import {
+  SUITE_READER_KEY_ID,
+  suiteReaderKeyPem,
+} from '../../conformance/src/client/adversarial/suite-reader.js';
+
+/**
+ * A report's run with its key reference resolved (E2EE-CONF-544): a report names the suite
+ * reader's committed test key by id, a vector carries the key. Any other reference is refused,
+ * so that no file outside the committed test keys can be pulled into a vector.
+ */
+function withReaderKey(run: unknown): unknown {
+  if (typeof run !== 'object' || run === null) return run;
+  const actor = (run as { actor?: unknown }).actor;
+  if (typeof actor !== 'object' || actor === null || !('privateKeyRef' in actor)) return run;
+  const { privateKeyRef, ...rest } = actor as { privateKeyRef: unknown };
+  // E2EE-CONF-544: only the suite reader's committed key may be referenced.
+  if (privateKeyRef !== SUITE_READER_KEY_ID)
+    throw new FreezeRefused(
+      `the run names the key ${JSON.stringify(privateKeyRef)}; only ${SUITE_READER_KEY_ID} is a committed key`,
+    );
+  return { ...run, actor: { ...rest, privateKeyPemWire: suiteReaderKeyPem() } };
+}
 
 /**
  * The recorded run of test `testId` in a client-certification report: the result whose `testId`
- * matches carries it as `evidence.recordedRun` (the contract the suite writes; spec/19 §4).
+ * matches carries it as `evidence.recordedRun` (the contract the suite writes; spec/17, "Recorded
+ * runs of failing attacks"), its reader's key named by id and resolved here.
  */
 export function runFromReport(reportText: string, testId: string): string {
   let report: unknown;
@@ -31,7 +54,7 @@ export function runFromReport(reportText: string, testId: string): string {
   const run = result.evidence?.recordedRun;
   if (run === undefined)
     throw new UsageError(`the result of ${testId} carries no evidence.recordedRun to freeze`);
-  return JSON.stringify(run);
+  return JSON.stringify(withReaderKey(run));
 }
 
 export const command: Command = {
@@ -61,18 +84,20 @@ export const command: Command = {
     const report = optionalString(args, 'report');
     const testId = optionalString(args, 'test');
     const name = optionalString(args, 'name');
-    let text: string;
+    let reportText: string | undefined;
+    let text = '';
     if (report !== undefined) {
       if (args.positionals.length !== 0)
         throw new UsageError('give RUN.json or --report, not both');
       if (testId === undefined) throw new UsageError('--report needs --test ID');
-      text = runFromReport(readFileSync(resolve(io.cwd, report), 'utf8'), testId);
+      reportText = readFileSync(resolve(io.cwd, report), 'utf8');
     } else {
       if (testId !== undefined) throw new UsageError('--test needs --report');
       if (args.positionals.length !== 1) throw new UsageError('give exactly one RUN.json');
       text = readFileSync(resolve(io.cwd, args.positionals[0]!), 'utf8');
     }
     try {
+      if (reportText !== undefined) text = runFromReport(reportText, testId!);
       const r = await freezeRun(text, name === undefined ? {} : { name });
       if (r.written) writeAll(await generateAll());
       if (args.values.json === true) printJson(io, r);

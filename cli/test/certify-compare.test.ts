@@ -163,4 +163,47 @@ describe('certify compare (E2EE-CONF-240, E2EE-CONF-241)', () => {
       'different servers: live https://«host» → live https://other.test',
     ]);
   });
+
+  it('E2EE-CONF-546: compares client reports by test and profile, warns about a client report against a server report and about different drivers, not about the mock address', async () => {
+    const client = (status: 'PASS' | 'FAIL', port: number, version = '1.0.0'): Report => {
+      const r = fullReport([
+        result({
+          testId: 'adversarial/x-as-alice',
+          status,
+          group: 'adversarial',
+          profiles: ['client-core'],
+        }),
+      ]);
+      r.subjects = {
+        server: { ...r.subjects.server, kind: 'mock', baseUrl: `http://127.0.0.1:${port}` },
+        client: {
+          driver: 'node driver.js',
+          hello: {
+            name: 'vendor',
+            version,
+            driverApi: '1',
+            profiles: ['client-core'],
+            features: [],
+          },
+        },
+      };
+      r.claims = { server: [], client: ['client-core'] };
+      return r;
+    };
+    const c = compareReports(client('PASS', 4001), client('FAIL', 4002));
+    expect(c.regressions.map((f) => [f.id, f.before, f.after])).toEqual([
+      ['adversarial/x-as-alice', 'PASS', 'FAIL'],
+    ]);
+    expect(c.warnings).toEqual([]);
+    expect(compareReports(client('PASS', 1), client('PASS', 2, '1.1.0')).warnings).toEqual([
+      'different clients: vendor 1.0.0 → vendor 1.1.0',
+    ]);
+    expect(compareReports(fullReport(base), client('PASS', 1)).warnings).toContain(
+      'one report certifies a client and the other a server: server → client',
+    );
+    const r = await run([file(client('PASS', 4001)), file(client('FAIL', 4002))]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/adversarial\/x-as-alice: PASS → FAIL/);
+    expect(r.out).not.toMatch(/warning/);
+  });
 });

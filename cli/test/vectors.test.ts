@@ -69,5 +69,27 @@ describe('sealfold vectors', () => {
       expect(() => runFromReport(report, 'client/none')).toThrow(/no result for client\/none/);
       expect(() => runFromReport('{}', 'client/rollback')).toThrow(/no results/);
     });
+    it("E2EE-CONF-544: a run that names the suite reader's key gets the committed key; any other key reference is refused with exit 1", async () => {
+      const run = JSON.parse(readFileSync(RUN, 'utf8'));
+      const named = { ...run, actor: { userId: run.actor.userId, privateKeyRef: 'suite-reader' } };
+      const report = (r: unknown) =>
+        JSON.stringify({ results: [{ testId: 'adversarial/x', evidence: { recordedRun: r } }] });
+      const resolved = JSON.parse(runFromReport(report(named), 'adversarial/x'));
+      expect(resolved.actor).toEqual({
+        userId: run.actor.userId,
+        privateKeyPemWire: readFileSync(join(VECTORS_DIR, 'keys', 'suite-reader.pem'), 'utf8'),
+      });
+      for (const ref of ['alice', '../keys/alice', 'server']) {
+        const other = { ...named, actor: { userId: 'u', privateKeyRef: ref } };
+        expect(() => runFromReport(report(other), 'adversarial/x')).toThrow(/only suite-reader/);
+        writeFileSync(join(dir, 'ref.json'), report(other));
+        const r = await runCli(
+          ['vectors', 'freeze', '--report', 'ref.json', '--test', 'adversarial/x'],
+          dir,
+        );
+        expect(r.code).toBe(1);
+        expect(r.err).toMatch(/only suite-reader is a committed key/);
+      }
+    });
   });
 });

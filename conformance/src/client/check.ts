@@ -10,6 +10,8 @@
 import type { Importance, Level } from '../core/results.js';
 import type { Actor } from '../server/check.js';
 import type { DriverMethod, DriverMethods, FingerprintResult, HelloResult } from './protocol.js';
+import type { UnnamedRun } from './adversarial/recording.js';
+import type { SuiteReader } from './adversarial/suite-reader.js';
 
 export type { Actor } from '../server/check.js';
 export { ACTORS } from '../server/check.js';
@@ -142,6 +144,13 @@ export interface ClientCheckContext {
   readonly signal: AbortSignal;
   /** Adds a line of evidence (never a secret). */
   note(line: string): void;
+  /**
+   * The suite reader of this test: a user on the mock with the committed test key (enrolled on
+   * first use), which a recording check makes a member of the attacked folder (E2EE-CONF-540).
+   */
+  suiteReader(): Promise<SuiteReader>;
+  /** Keeps the test's recorded run; the runner puts it into a FAIL or WARN result (E2EE-CONF-542). */
+  recordRun(run: UnnamedRun): void;
 }
 
 /** One client check. `id` is stable forever: never reused or renumbered. */

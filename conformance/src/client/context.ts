@@ -23,6 +23,9 @@ import { ACTORS, CheckFailure, CheckSkipped, DriverRejected, ReasonUnverified } 
 import type { DriverConnection } from './driver/connection.js';
 import { inProcessDriver } from './driver/connection.js';
 import { RPC, type FingerprintResult, type HelloResult } from './protocol.js';
+import type { RecordedRunEvidence } from './adversarial/recording.js';
+import { enrolSuiteReader, type SuiteReader } from './adversarial/suite-reader.js';
+import { suiteInfo } from '../runner/suite-info.js';
 
 /** What every test of a client run shares. */
 export interface ClientRunShared {
@@ -42,6 +45,8 @@ export interface ClientRunShared {
 export interface ClientTestContext {
   ctx: ClientCheckContext;
   notes(): string[];
+  /** The run the test recorded, if any (E2EE-CONF-542). */
+  recordedRun(): RecordedRunEvidence | undefined;
   /** Stops every driver of the test and notes the vendor drivers' stderr. */
   close(): Promise<void>;
 }
@@ -68,6 +73,8 @@ export function createClientContext(
   const mnemonics = new Map<Actor, string[]>();
   const enrolledActors = new Map<Actor, ClientActor>();
   let deviceCount = 0;
+  let reader: Promise<SuiteReader> | undefined;
+  let recorded: RecordedRunEvidence | undefined;
 
   const account = async (actor: Actor) => {
     let u = users.get(actor);
@@ -198,11 +205,28 @@ export function createClientContext(
     seed: testSeed(shared.seed, opts.testId),
     signal: opts.signal,
     note,
+    suiteReader() {
+      reader ??= (async () => {
+        const password = `sf-reader-${randomBytes(12).toString('base64url')}`;
+        shared.redactor.add(password, `t${opts.index}-reader password`);
+        return enrolSuiteReader(shared.server, `t${opts.index}-reader`, password);
+      })();
+      return reader;
+    },
+    recordRun(run) {
+      recorded = {
+        ...run,
+        // The test id without its group: a slug that names the frozen vector.
+        name: opts.testId.slice(opts.testId.indexOf('/') + 1),
+        producer: { name: 'sealfold-certify-client', version: suiteInfo().suite.version },
+      };
+    },
   };
 
   return {
     ctx,
     notes: () => notes,
+    recordedRun: () => recorded,
     async close() {
       // E2EE-DRV-062 (MUST, suite): every driver of a test is stopped when the test ends.
       await Promise.all(devices.map((d) => d.connection.close()));

@@ -280,12 +280,14 @@ export async function certifyClient(opts: ClientCertifyOptions): Promise<ClientC
       );
       await t.close();
       const c = classifyClient(p.check.level, outcome, strict);
+      const recordedRun = c.status === 'FAIL' || c.status === 'WARN' ? t.recordedRun() : undefined;
       // E2EE-CONF-060 (MUST, suite): nothing leaves the test unredacted.
       const r: TestResult = redactor.value({
         ...base,
         ...c,
         durationMs: Math.round(performance.now() - started),
-        evidence: { notes: t.notes(), http: [] },
+        // E2EE-CONF-542: a failing (or unverified) refusal carries the run a vector is made of.
+        evidence: { notes: t.notes(), http: [], ...(recordedRun ? { recordedRun } : {}) },
       });
       results.push(r);
       opts.onEvent?.({ type: 'test-end', result: r });

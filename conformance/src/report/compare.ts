@@ -57,9 +57,23 @@ function warningsFor(oldR: Report, newR: Report): string[] {
     w.push('the reports were made by suites with different requirement registries');
   const a = oldR.subjects.server;
   const b = newR.subjects.server;
+  const ca = oldR.subjects.client;
+  const cb = newR.subjects.client;
+  // E2EE-CONF-546: a client report and a server report certify different subjects.
+  if ((ca === undefined) !== (cb === undefined))
+    w.push(
+      `one report certifies a client and the other a server: ${ca ? 'client' : 'server'} → ${cb ? 'client' : 'server'}`,
+    );
+  // E2EE-CONF-546: two client runs of different drivers judge different clients.
+  if (ca && cb && (ca.hello.name !== cb.hello.name || ca.hello.version !== cb.hello.version))
+    w.push(
+      `different clients: ${ca.hello.name} ${ca.hello.version} → ${cb.hello.name} ${cb.hello.version}`,
+    );
   if (a.statusProfile !== b.statusProfile)
     w.push(`different status profiles: ${a.statusProfile} → ${b.statusProfile}`);
-  if (a.kind !== b.kind || a.baseUrl !== b.baseUrl)
+  // A client run starts its own embedded mock on a fresh port: its address says nothing.
+  const freshMock = ca && cb && a.kind === 'mock' && b.kind === 'mock';
+  if (a.kind !== b.kind || (a.baseUrl !== b.baseUrl && !freshMock))
     w.push(`different servers: ${a.kind} ${a.baseUrl} → ${b.kind} ${b.baseUrl}`);
   return w;
 }

@@ -6,6 +6,7 @@
  *
  * NOTE TO THE RUNNER (helper A): this file is stable. Changes are additive only and are listed
  * here, newest first.
+ * - v1, additive (recorded runs): `evidence.recordedRun` of a failing adversarial client check.
  * - v1, additive (client certification): `subjects.client` (the driver and its hello),
  *   `claims.client`, verdicts with `subject: 'client'` (spec/18-driver-protocol.md). A client run
  *   keeps `subjects.server` (the embedded mock it ran against) and claims no server profile.
@@ -30,6 +31,7 @@ import type {
   ResultStatus,
   Verdict,
 } from '../core/results.js';
+import type { RecordedRunEvidence } from '../client/adversarial/recording.js';
 
 /** `reportFormat` of every Sealfold conformance report. */
 export const REPORT_FORMAT = 'sealfold-conformance-report';
@@ -141,6 +143,11 @@ export interface ResultEvidence {
   notes: string[];
   /** The HTTP exchanges of the test, in order. */
   http: HttpExchange[];
+  /**
+   * Client certification: the run a failing adversarial check recorded, read by the suite reader
+   * (spec/17, "Recorded runs of failing attacks"); `sealfold vectors freeze --report` takes it.
+   */
+  recordedRun?: RecordedRunEvidence;
 }
 
 /** A deviation entry that matched this result (development mode only). */

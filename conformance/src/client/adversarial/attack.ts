@@ -23,9 +23,11 @@ import type {
   AttackEvidence,
   AttackInstall,
   InstalledAttack,
+  ServedAnswer,
 } from '../../../../server-mock/src/adversary/switches.js';
 import type { ClientActor, ClientCheckContext } from '../check.js';
 import { CheckFailure } from '../check.js';
+import { beginRecording, NotRecorded, type Recording } from './recording.js';
 
 /** Routes whose answers are about one folder (the others are scoped by user only). */
 const FOLDER_ROUTES: ReadonlySet<AttackRoute> = new Set([
@@ -52,6 +54,19 @@ export interface Mounted {
    * certificate on the server (which then answers a second enrolment 409, honestly).
    */
   readonly retry?: boolean;
+  /**
+   * Record the run for the suite reader, which the check has made a member of `folder`
+   * (spec/17, "Recorded runs of failing attacks"); `readFirst` when the victim had read the
+   * folder before the attack.
+   */
+  readonly record?: { readonly readFirst: boolean };
+}
+
+/** Why a recording step failed, as a note (a recording never changes a check's result). */
+function notRecorded(ctx: ClientCheckContext, e: unknown): void {
+  if (e instanceof NotRecorded) ctx.note(`no recorded run: ${e.message}`);
+  else if (e instanceof Error) ctx.note(`no recorded run: the suite reader failed (${e.message})`);
+  else throw e;
 }
 
 /** Installs `a`, runs the refused step twice, removes the attack, checks the invariants. */
@@ -71,6 +86,19 @@ export async function mount(ctx: ClientCheckContext, m: Mounted): Promise<void> 
     },
     ...(m.params ? { params: m.params } : {}),
   };
+  let recording: Recording | undefined;
+  if (m.record !== undefined && m.folder !== undefined) {
+    try {
+      // E2EE-CONF-540: the reader meets the honest folder as the victim did, before the attack.
+      recording = await beginRecording({
+        reader: await ctx.suiteReader(),
+        folder: m.folder,
+        readFirst: m.record.readFirst,
+      });
+    } catch (e) {
+      notRecorded(ctx, e);
+    }
+  }
   const { installed } = (await ctx.server.manage('POST', '/attacks', request)) as {
     installed: InstalledAttack;
   };
@@ -84,7 +112,28 @@ export async function mount(ctx: ClientCheckContext, m: Mounted): Promise<void> 
   } finally {
     const state = (await ctx.server.manage('GET', '/attacks')) as { evidence: AttackEvidence[] };
     evidence = state.evidence.filter((e) => e.id === installed.id);
+    // E2EE-CONF-541: the tampered answers are dropped with the attack, so they are taken first.
+    const served =
+      recording === undefined
+        ? []
+        : (
+            (await ctx.server.manage('GET', `/attacks/${installed.id}/served`)) as {
+              served: ServedAnswer[];
+            }
+          ).served;
     await ctx.server.manage('DELETE', `/attacks/${installed.id}`);
+    if (recording !== undefined) {
+      try {
+        const run = await recording.finish(m.attack, served, codes);
+        ctx.recordRun(run);
+        const last = run.expect.at(-1)!;
+        ctx.note(
+          `recorded run: ${run.steps.length} step(s) for the suite reader, which refused the tampered one with ${last.result === 'invalid' ? last.error : 'nothing'}`,
+        );
+      } catch (e) {
+        notRecorded(ctx, e);
+      }
+    }
   }
   const applied = evidence.filter((e) => !e.detail.startsWith('not applicable'));
   for (const e of applied) ctx.note(`tampered answer: ${e.request}: ${e.detail}`);

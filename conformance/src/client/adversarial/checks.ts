@@ -152,10 +152,43 @@ const shareCertificateOtherUser = check('member-certificate-other-key', {
   },
 });
 
+// --- the suite reader (spec/17, "Recorded runs of failing attacks") ---
+
+/**
+ * Makes the suite reader a member of `folder` through its owner (E2EE-CONF-540), so that the run
+ * can be recorded; a vendor's client does so only when it claims client-sharing. Returns the
+ * recording option for `mount`, or undefined (noted) when the reader could not be added: the
+ * check then runs as it would without a recording.
+ */
+async function withSuiteReader(
+  ctx: ClientCheckContext,
+  owner: ClientActor,
+  folder: string,
+  readFirst: boolean,
+): Promise<{ readFirst: boolean } | undefined> {
+  if (owner.kind === 'vendor' && !ctx.claims.includes('client-sharing')) {
+    ctx.note('no recorded run: the owner does not claim client-sharing to add the suite reader');
+    return undefined;
+  }
+  try {
+    const reader = await ctx.suiteReader();
+    await owner.call('share.add', { folder, userId: reader.userId });
+    return { readFirst };
+  } catch (e) {
+    if (ctx.signal.aborted || !(e instanceof Error)) throw e;
+    ctx.note(`no recorded run: the suite reader could not be added (${e.message})`);
+    return undefined;
+  }
+}
+
 // --- a folder's documents, read by its owner (client-core) ---
 
-/** The owner's folder with two files and two sub-folders, synced once. */
-async function ownFolder(ctx: ClientCheckContext): Promise<{ alice: ClientActor; folder: string }> {
+/** The owner's folder with two files and two sub-folders (and the suite reader), synced once. */
+async function ownFolder(ctx: ClientCheckContext): Promise<{
+  alice: ClientActor;
+  folder: string;
+  record: { readFirst: boolean } | undefined;
+}> {
   const alice = await ctx.enrolled('alice');
   const folder = ctx.folder('own');
   await alice.call('folder.create', { path: folder });
@@ -164,9 +197,13 @@ async function ownFolder(ctx: ClientCheckContext): Promise<{ alice: ClientActor;
   // Long enough that half a body still holds more than a tag.
   await alice.upload(folder, 'a.txt', randomBytes(96));
   await alice.upload(folder, 'b.txt', randomBytes(96));
+  const record = await withSuiteReader(ctx, alice, folder, true);
   await alice.call('sync.refresh', { folder });
-  return { alice, folder };
+  return { alice, folder, record };
 }
+
+/** `record` as a spread for `mount` (absent when there is nothing to record). */
+const recordIf = (record: { readFirst: boolean } | undefined) => (record ? { record } : {});
 
 const OWNER_DOCUMENT_ATTACKS = [
   ['strip-signature', 'signature-stripped'],
@@ -193,12 +230,13 @@ const ownerDocumentChecks = OWNER_DOCUMENT_ATTACKS.map(([attack, slug]) =>
     actors: ['alice'],
     victim: 'alice',
     async run(ctx) {
-      const { alice, folder } = await ownFolder(ctx);
+      const { alice, folder, record } = await ownFolder(ctx);
       await mount(ctx, {
         attack,
         victim: alice,
         folder,
         act: () => alice.call('sync.refresh', { folder }),
+        ...recordIf(record),
       });
     },
   }),
@@ -211,7 +249,7 @@ const rollback = check('counter-rollback', {
   actors: ['alice'],
   victim: 'alice',
   async run(ctx) {
-    const { alice, folder } = await ownFolder(ctx);
+    const { alice, folder, record } = await ownFolder(ctx);
     await alice.upload(folder, 'c.txt', randomBytes(32));
     await alice.call('sync.refresh', { folder });
     await mount(ctx, {
@@ -219,6 +257,7 @@ const rollback = check('counter-rollback', {
       victim: alice,
       folder,
       act: () => alice.call('sync.refresh', { folder }),
+      ...recordIf(record),
     });
   },
 });
@@ -238,12 +277,13 @@ const fileChecks = FILE_ATTACKS.map(([attack, slug]) =>
     actors: ['alice'],
     victim: 'alice',
     async run(ctx) {
-      const { alice, folder } = await ownFolder(ctx);
+      const { alice, folder, record } = await ownFolder(ctx);
       await mount(ctx, {
         attack,
         victim: alice,
         folder,
         act: () => alice.download(folder, 'a.txt'),
+        ...recordIf(record),
       });
     },
   }),
@@ -262,6 +302,8 @@ const memberDropped = check('drop-member', {
     const bob = await ctx.enrolled('bob');
     const folder = ctx.folder('shared');
     await alice.call('folder.create', { path: folder });
+    // The reader joins before bob: the attack drops the last users entry, bob's.
+    const record = await withSuiteReader(ctx, alice, folder, true);
     await alice.call('share.add', { folder, userId: bob.userId });
     await bob.call('sync.refresh', { folder });
     await mount(ctx, {
@@ -269,6 +311,7 @@ const memberDropped = check('drop-member', {
       victim: bob,
       folder,
       act: () => bob.call('sync.refresh', { folder }),
+      ...recordIf(record),
     });
   },
 });
@@ -282,10 +325,11 @@ async function afterRemoval(ctx: ClientCheckContext) {
   await alice.call('folder.create', { path: folder });
   await alice.call('share.add', { folder, userId: bob.userId });
   await alice.call('share.add', { folder, userId: carol.userId });
+  const record = await withSuiteReader(ctx, alice, folder, true);
   await carol.call('sync.refresh', { folder });
   await alice.call('share.remove', { folder, userId: bob.userId });
   await carol.call('sync.refresh', { folder });
-  return { bob, carol, folder };
+  return { bob, carol, folder, record };
 }
 
 const removalChecks = (
@@ -301,13 +345,14 @@ const removalChecks = (
     actors: ['alice', 'bob', 'carol'],
     victim: 'carol',
     async run(ctx) {
-      const { bob, carol, folder } = await afterRemoval(ctx);
+      const { bob, carol, folder, record } = await afterRemoval(ctx);
       await mount(ctx, {
         attack,
         victim: carol,
         folder,
         params: { user: bob.userId },
         act: () => carol.call('sync.refresh', { folder }),
+        ...recordIf(record),
       });
     },
   }),
@@ -364,7 +409,7 @@ async function sharedUnopened(ctx: ClientCheckContext, pinFirst: boolean) {
   const folder = ctx.folder('unopened');
   await alice.call('folder.create', { path: folder });
   await alice.call('share.add', { folder, userId: bob.userId });
-  return { bob, folder };
+  return { alice, bob, folder };
 }
 
 const resignedFirstOpen = check('resign-as-minted-signer', {
@@ -393,12 +438,15 @@ const otherCaFirstOpen = check('resign-under-other-ca', {
   actors: ['alice', 'bob'],
   victim: 'bob',
   async run(ctx) {
-    const { bob, folder } = await sharedUnopened(ctx, false);
+    const { alice, bob, folder } = await sharedUnopened(ctx, false);
+    // A first open: the reader, like bob, has read nothing of the folder before the attack.
+    const record = await withSuiteReader(ctx, alice, folder, false);
     await mount(ctx, {
       attack: 'resign-under-other-ca',
       victim: bob,
       folder,
       act: () => bob.call('sync.refresh', { folder }),
+      ...recordIf(record),
     });
   },
 });
