@@ -16,6 +16,7 @@ const SLOW = [
   'cli/test/contract.test.ts',
   'cli/test/key.test.ts',
   'cli/test/serve-operator.test.ts',
+  'conformance/test/client/log-profile.test.ts',
   'conformance/test/faults.test.ts',
   'conformance/test/model/model-run.test.ts',
   'conformance/test/runner/embedded-cli.test.ts',
