@@ -69,8 +69,10 @@ describe('client-log (spec/18 §4.1, spec/21 §10)', { timeout: 300_000 }, () =>
         'log-document-unchecked',
         'log-first-seen-key-unchecked',
         'log-gossip-skipped',
+        'log-never-verified',
         'log-root-unchecked',
         'log-state-not-kept',
+        'log-state-saved-early',
       ]);
       for (const id of ['log-gossip-skipped', 'log-root-unchecked']) {
         const r = await judge(
