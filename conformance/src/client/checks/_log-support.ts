@@ -123,6 +123,7 @@ export async function expectVerifiedCurrent(
 ): Promise<void> {
   const status = await who.call('log.status', {});
   const server = await serverCheckpoint(ctx, h, who);
+  // E2EE-DRV-134 (MUST, suite): the device verified exactly the checkpoint it is shown.
   if (JSON.stringify(status.checkpoint) !== JSON.stringify(server))
     throw new CheckFailure(
       `${who.actor} (${who.kind}) did not verify the log up to the checkpoint it was shown`,
@@ -150,6 +151,7 @@ export async function expectLogUnchanged(
   codes: readonly string[],
 ): Promise<void> {
   const after = await logStatusOf(who);
+  // E2EE-LOG-100 (MUST, suite): a refusal keeps the verified checkpoint (E2EE-DRV-132).
   if (JSON.stringify(after.checkpoint) !== JSON.stringify(before.checkpoint))
     throw new CheckFailure(`${who.actor}'s verified checkpoint changed while it refused`, {
       expected: before.checkpoint,

@@ -46,6 +46,7 @@ export const honestRunWithLog: ClientCheck = {
       await bob.upload(folder, 'second.txt', second);
       await expectContent(alice, folder, 'second.txt', second);
       await expectConverged([alice, bob], folder);
+      // E2EE-LOG-101 (MUST, suite): an honest run with the log, verified by both members.
       for (const who of [alice, bob]) await expectVerifiedCurrent(ctx, h, who);
       if ((await h.witnessSize()) === null)
         throw new Error('the witness cosigned nothing: the run did not exercise the quorum');
