@@ -18,6 +18,7 @@ const SLOW = [
   'cli/test/recovery-key-api-hsm.test.ts',
   'cli/test/serve-operator.test.ts',
   'conformance/test/client/recorded-run.test.ts',
+  'conformance/test/client/log-profile.test.ts',
   'conformance/test/faults.test.ts',
   'conformance/test/model/model-run.test.ts',
   'conformance/test/runner/embedded-cli.test.ts',

@@ -22,6 +22,7 @@ import { bruteForceGuard } from './http/_brute-force.js';
 import { requestHistory } from './http/_request-history.js';
 import { createAdversary, type Adversary } from './adversary/index.js';
 import type { NoteSigner } from '../../reference/src/log/index.js';
+import { ensureLog } from './log-tree/router.js';
 
 /** Largest accepted OCS request body (metadata documents can be large). */
 const BODY_LIMIT = '64mb';
@@ -60,7 +61,14 @@ export function createApp(opts: AppOptions): express.Express {
   const faults = opts.faults ?? faultSwitches(opts.config.faults);
   const adversary =
     opts.adversary ??
-    createAdversary({ store: opts.store, ca: opts.ca, clock, log: opts.log ?? nullLogger });
+    createAdversary({
+      store: opts.store,
+      ca: opts.ca,
+      clock,
+      log: opts.log ?? nullLogger,
+      // Called only while answering a request, when deps exists: the log key the routers use.
+      logKey: () => ensureLog(deps),
+    });
   const deps: Deps = Object.freeze({
     config: opts.config,
     store: opts.store,

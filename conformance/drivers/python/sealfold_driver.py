@@ -289,6 +289,8 @@ class Driver:
     OTHER = {
         "folder.create", "folder.list", "file.upload", "file.download", "file.rename", "file.delete",
         "share.add", "share.remove", "filedrop.put", "sync.refresh", "state.fingerprint",
+        # The transparency-log methods (spec/18 section 4.1): this driver verifies no log.
+        "log.configure", "log.status",
     }
 
     def handle(self, method, params):

@@ -34,13 +34,14 @@ import {
 import { isSealfoldError } from '../../../reference/src/errors/index.js';
 import { MemoryStateStore } from '../../../reference/src/state/index.js';
 import { RPC_CODES, RpcError, type DriverHandler } from './rpc.js';
+import { deviceLog, logConfigOf, type DeviceLog } from './log.js';
 
 /** The profiles and features the reference driver claims. */
 export const REFERENCE_HELLO = {
   name: 'sealfold-reference',
   vendor: 'Sealfold',
   driverApi: '1',
-  profiles: ['client-identity', 'client-core', 'client-sharing', 'client-filedrop'],
+  profiles: ['client-identity', 'client-core', 'client-sharing', 'client-filedrop', 'client-log'],
   // The harness needs the mnemonic to recover the reference's enrolment on a vendor device.
   features: ['expose-secrets'],
 };
@@ -142,6 +143,9 @@ export function createReferenceDriver(): DriverHandler {
   const state = new MemoryStateStore();
   /** The last verified view of each top folder (for state.fingerprint, no network). */
   const views = new Map<string, FolderHandle>();
+  /** The transparency log verification, once `log.configure` turned it on. */
+  let log: DeviceLog | undefined;
+  const withLog = () => (log ? { witness: log.witness } : {});
 
   const configured = (): Session => {
     if (!session) throw new RpcError(RPC_CODES.precondition, 'session.configure first');
@@ -202,7 +206,7 @@ export function createReferenceDriver(): DriverHandler {
     },
     'identity.enroll': async () => {
       if (device) throw new RpcError(RPC_CODES.precondition, 'already enrolled');
-      const r = await enrol({ account: account(), pins, state });
+      const r = await enrol({ account: account(), pins, state, ...withLog() });
       device = r.device;
       return {
         certFingerprintSha256: certificateFingerprint(r.device.certificate),
@@ -215,7 +219,13 @@ export function createReferenceDriver(): DriverHandler {
       if (!Array.isArray(words) || !words.every((w) => typeof w === 'string')) {
         throw new RpcError(RPC_CODES.invalidParams, 'mnemonic must be an array of words');
       }
-      device = await recover({ account: account(), pins, state, mnemonic: words as string[] });
+      device = await recover({
+        account: account(),
+        pins,
+        state,
+        mnemonic: words as string[],
+        ...withLog(),
+      });
       return { certFingerprintSha256: certificateFingerprint(device.certificate) };
     },
     'identity.status': async () => ({
@@ -316,6 +326,7 @@ export function createReferenceDriver(): DriverHandler {
       const trust = createHash('sha256')
         .update(await storeDigest(pinState))
         .update(await storeDigest(state))
+        .update(JSON.stringify(log?.trust() ?? null))
         .digest('hex');
       return {
         folder: h
@@ -329,6 +340,20 @@ export function createReferenceDriver(): DriverHandler {
           : null,
         trustSha256: trust,
       };
+    },
+    'log.configure': async (p) => {
+      const config = logConfigOf(p);
+      // E2EE-DRV-130 (MUST, client): the same configuration again changes nothing.
+      if (log !== undefined && JSON.stringify(log.config) === JSON.stringify(config)) return {};
+      if (log !== undefined)
+        throw new RpcError(RPC_CODES.precondition, 'the log is configured with other witnesses');
+      log = deviceLog({ account: account() }, config);
+      if (device) device = { ...device, witness: log.witness };
+      return {};
+    },
+    'log.status': async () => {
+      if (log === undefined) throw new RpcError(RPC_CODES.precondition, 'log.configure first');
+      return log.status();
     },
     'driver.shutdown': async () => ({}),
   };

@@ -19,13 +19,14 @@ export { CheckFailure, CheckSkipped, CheckUnsupported } from '../server/check.js
 
 /** Profiles a client can claim (spec/18-driver-protocol.md, "Profiles"). */
 export type ClientProfile =
-  'client-identity' | 'client-core' | 'client-sharing' | 'client-filedrop';
+  'client-identity' | 'client-core' | 'client-sharing' | 'client-filedrop' | 'client-log';
 
 export const CLIENT_PROFILES: readonly ClientProfile[] = [
   'client-identity',
   'client-core',
   'client-sharing',
   'client-filedrop',
+  'client-log',
 ];
 
 /** Who plays an actor in one run of a check. */

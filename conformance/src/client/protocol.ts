@@ -153,6 +153,25 @@ export interface FingerprintResult {
   trustSha256: string;
 }
 
+/** A witness a client trusts for the transparency log (spec/21 §6). */
+export interface LogWitnessTrust {
+  /** signed-note vkey of the witness's cosignature key (type 0x04). */
+  verifierKey: string;
+  /** The witness prefix; `<url>/latest?origin=` serves its latest cosigned checkpoint. */
+  url: string;
+}
+export interface LogConfigureParams {
+  witnesses: LogWitnessTrust[];
+  /** Cosignatures of distinct trusted witnesses every checkpoint must carry; 0 for none. */
+  quorum: number;
+}
+export interface LogStatusResult {
+  /** The last verified checkpoint (base64 root), null before any. */
+  checkpoint: { origin: string; size: number; root: string } | null;
+  /** The code of the client's latest refusal because of the log, or null. */
+  lastRefusal: string | null;
+}
+
 /** Params and result of every method. */
 export interface DriverMethods {
   'driver.hello': { params: HelloParams; result: HelloResult };
@@ -171,6 +190,8 @@ export interface DriverMethods {
   'filedrop.put': { params: FiledropPutParams; result: FiledropPutResult };
   'sync.refresh': { params: SyncRefreshParams; result: SyncRefreshResult };
   'state.fingerprint': { params: FingerprintParams; result: FingerprintResult };
+  'log.configure': { params: LogConfigureParams; result: Record<string, never> };
+  'log.status': { params: Record<string, never>; result: LogStatusResult };
   'driver.shutdown': { params: Record<string, never>; result: Record<string, never> };
 }
 
@@ -193,6 +214,8 @@ export const DRIVER_METHODS: readonly DriverMethod[] = [
   'filedrop.put',
   'sync.refresh',
   'state.fingerprint',
+  'log.configure',
+  'log.status',
   'driver.shutdown',
 ];
 

@@ -22,7 +22,8 @@ export type AttackRoute =
   | 'public-key-get'
   | 'meta-data-get'
   | 'dav-file-get'
-  | 'dav-propfind';
+  | 'dav-propfind'
+  | 'log-checkpoint';
 
 export interface AttackInfo {
   readonly route: AttackRoute;
@@ -308,6 +309,28 @@ export const ATTACKS = {
     expect: ['NOT_FOUND'],
     when: 'opening a folder (the client deletes nothing locally)',
     description: 'PROPFIND of the scoped folder answers 404 as if the server had deleted it',
+  },
+  'log-checkpoint-rollback': {
+    route: 'log-checkpoint',
+    invariants: ['F2'],
+    requirements: ['E2EE-LOG-060'],
+    expect: ['LOG_INCONSISTENT'],
+    when:
+      'a client that verifies the transparency log (spec/21) and has verified a later ' +
+      'checkpoint than the one replayed',
+    description:
+      'the checkpoint served to the user before the current one (log-signed, smaller) is served again',
+  },
+  'log-checkpoint-other-root': {
+    route: 'log-checkpoint',
+    invariants: ['F2'],
+    requirements: ['E2EE-LOG-060', 'E2EE-LOG-023'],
+    expect: ['LOG_INCONSISTENT'],
+    when:
+      'a client that verifies the transparency log without a witness quorum (the re-signed ' +
+      'checkpoint carries no cosignature, which a quorum refuses first with LOG_SIGNATURE_INVALID)',
+    description:
+      'a checkpoint of the same size with another root, signed with the log key, is served',
   },
 } as const satisfies Record<string, AttackInfo>;
 

@@ -8,6 +8,7 @@
 import type { CaSigner } from '../ca/signer.js';
 import type { StoreView } from '../store/index.js';
 import type { Logger } from '../log.js';
+import type { NoteSigner } from '../../../reference/src/log/index.js';
 import { attackSwitches, type AttackSwitches } from './switches.js';
 import { forge } from './forge.js';
 import { adversaryLayer } from './rewrite.js';
@@ -43,6 +44,8 @@ export function createAdversary(deps: {
   ca: CaSigner;
   clock: { now(): number };
   log: Logger;
+  /** The transparency log's signing key, null when the log is off (checkpoint attacks). */
+  logKey?: () => NoteSigner | null;
 }): Adversary {
   const attacks = attackSwitches();
   const layer = adversaryLayer({
@@ -50,6 +53,7 @@ export function createAdversary(deps: {
     store: deps.store,
     forge: forge(deps.ca, () => new Date(deps.clock.now())),
     log: deps.log,
+    ...(deps.logKey ? { logKey: deps.logKey } : {}),
   });
   return { attacks, layer };
 }

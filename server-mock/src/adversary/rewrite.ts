@@ -13,7 +13,15 @@
  * @module
  */
 import type { NextFunction, Request, Response } from 'express';
-import { fromBase64, toBase64 } from '../../../reference/src/bytes/index.js';
+import { fromBase64, sha256, toBase64 } from '../../../reference/src/bytes/index.js';
+import {
+  formatCheckpoint,
+  parseCheckpointText,
+  parseNote,
+  signNote,
+  type NoteSigner,
+} from '../../../reference/src/log/index.js';
+import { TLOG_PATH } from '../log-tree/paths.js';
 import { getNode, ancestors, resolvePath } from '../store/tree.js';
 import type { StoreView } from '../store/index.js';
 import { readE2eeState } from '../e2ee/store-adapter.js';
@@ -32,6 +40,8 @@ export interface AdversaryDeps {
   readonly store: StoreView;
   readonly forge: Forge;
   readonly log: Logger;
+  /** The transparency log's signing key (null when the log is off), for checkpoint attacks. */
+  readonly logKey?: () => NoteSigner | null;
 }
 
 interface Classified {
@@ -45,6 +55,8 @@ function classify(req: Request): Classified | null {
   const path = req.path === undefined ? '' : new URL(req.originalUrl, 'http://x').pathname;
   if (req.method === 'GET' && /^\/ocs\/v[12]\.php\/cloud\/capabilities\/?$/.test(path))
     return { route: 'capabilities' };
+  if (req.method === 'GET' && path === `${TLOG_PATH}/checkpoint`)
+    return { route: 'log-checkpoint' };
   const api = E2EE_API.exec(path);
   if (api) {
     const rest = api[1]!;
@@ -111,6 +123,14 @@ interface Rewritten {
   detail: string;
 }
 
+/** The most checkpoints remembered per user. */
+const CHECKPOINT_HISTORY = 64;
+
+/** The signed text of a note (its lines before the blank line). */
+function noteText(note: string): string {
+  return parseNote(note).text;
+}
+
 type OuterDoc = { users?: Array<Record<string, unknown>>; metadata?: Record<string, unknown> };
 
 function flipBase64Byte(b64: string, index: 'first' | 'last'): string {
@@ -129,6 +149,14 @@ export function adversaryLayer(deps: AdversaryDeps) {
     const list = history.get(id) ?? [];
     if (list.at(-1)?.document !== doc.document) list.push(doc);
     history.set(id, list);
+  };
+  /** Honest checkpoint notes served per user, oldest first (for the rollback attack). */
+  const checkpoints = new Map<string, string[]>();
+  const rememberCheckpoint = (user: string, note: string) => {
+    const list = checkpoints.get(user) ?? [];
+    if (list.length === 0 || noteText(list.at(-1)!) !== noteText(note)) list.push(note);
+    if (list.length > CHECKPOINT_HISTORY) list.shift();
+    checkpoints.set(user, list);
   };
   const currentDoc = (id: number): ServedDocument | undefined => {
     const rec = readE2eeState(deps.store).meta[String(id)];
@@ -293,6 +321,31 @@ export function adversaryLayer(deps: AdversaryDeps) {
     }
   }
 
+  /** Checkpoint attacks (spec/21): a replayed smaller checkpoint, or another root re-signed. */
+  function rewriteCheckpoint(a: InstalledAttack, uid: string, note: string): Rewritten | null {
+    const honest = noteText(note);
+    if (a.attack === 'log-checkpoint-rollback') {
+      const list = checkpoints.get(uid) ?? [];
+      const i = list.findIndex((n) => noteText(n) === honest);
+      const older = i > 0 ? list[i - 1] : undefined;
+      return older === undefined
+        ? null
+        : {
+            body: older,
+            detail: `the checkpoint served before the current one (${i} of ${list.length}) served again`,
+          };
+    }
+    const key = deps.logKey?.() ?? null;
+    if (key === null) return null;
+    const cp = parseCheckpointText(honest);
+    // A root no tree of the log has: the hash of the honest root.
+    const forged = formatCheckpoint({ origin: cp.origin, size: cp.size, root: sha256(cp.root) });
+    return {
+      body: signNote(forged, [key]),
+      detail: `a checkpoint of size ${cp.size} with another root, signed with the log key`,
+    };
+  }
+
   async function rewrite(
     a: InstalledAttack,
     c: Classified,
@@ -381,6 +434,8 @@ export function adversaryLayer(deps: AdversaryDeps) {
         }
         return { body: out, detail: `${a.attack}: body altered` };
       }
+      case 'log-checkpoint':
+        return text === null || uid === null ? null : rewriteCheckpoint(a, uid, text);
       case 'dav-propfind':
         return {
           body: '<?xml version="1.0"?><d:error xmlns:d="DAV:"/>',
@@ -451,6 +506,8 @@ export function adversaryLayer(deps: AdversaryDeps) {
               remember(c.folderId, { document: d, signature: typeof sig === 'string' ? sig : '' });
           }
           if (res.statusCode >= 300) return;
+          if (c.route === 'log-checkpoint' && uid !== null && text !== null)
+            rememberCheckpoint(uid, text);
           for (const a of deps.attacks.match({ route: c.route, user: uid, names })) {
             const bytes =
               chunk instanceof Uint8Array

@@ -27,7 +27,10 @@ export interface AdversaryServer {
 }
 
 /** Starts the mock with `users` (uid → password) and the management API. */
-export async function startAdversary(users: Record<string, string>): Promise<AdversaryServer> {
+export async function startAdversary(
+  users: Record<string, string>,
+  opts: { transparencyLog?: string } = {},
+): Promise<AdversaryServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sealfold-adversary-'));
   const usersFile = join(dir, 'users.json');
   writeFileSync(
@@ -36,7 +39,14 @@ export async function startAdversary(users: Record<string, string>): Promise<Adv
   );
   const log = memoryLogger();
   const server = await startServer(
-    parseConfig({ port: 0, host: '127.0.0.1', management: true, usersFile, requestLog: false }),
+    parseConfig({
+      port: 0,
+      host: '127.0.0.1',
+      management: true,
+      usersFile,
+      requestLog: false,
+      ...(opts.transparencyLog !== undefined ? { transparencyLog: opts.transparencyLog } : {}),
+    }),
     { log },
   );
   const manage = (method: string, path: string, body?: unknown) =>

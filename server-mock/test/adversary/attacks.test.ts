@@ -428,6 +428,9 @@ describe('filedrop attacks (K4, E2EE-SHARE-809)', () => {
 
 describe('the catalogue', () => {
   it('E2EE-CONF-450: every attack is mounted against the reference client above', () => {
-    expect(ATTACK_NAMES.filter((n) => !tested.has(n))).toEqual([]);
+    // The checkpoint attacks need a server with a transparency log: ./log-attacks.test.ts.
+    expect(
+      ATTACK_NAMES.filter((n) => !tested.has(n) && ATTACKS[n].route !== 'log-checkpoint'),
+    ).toEqual([]);
   });
 });
