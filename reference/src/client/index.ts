@@ -38,3 +38,9 @@ export {
   type DroppedFile,
 } from './operations.js';
 export type { TrustWarning } from './trust.js';
+export {
+  PersistentRecoveryGate,
+  RECOVERY_GATE_FORMAT,
+  MAX_RECOVERY_WARNINGS,
+  type RecoveryGateOptions,
+} from './recovery-gate.js';
