@@ -289,6 +289,7 @@ class Driver:
     OTHER = {
         "folder.create", "folder.list", "file.upload", "file.download", "file.rename", "file.delete",
         "share.add", "share.remove", "filedrop.put", "sync.refresh", "state.fingerprint",
+        "recovery.configure", "recovery.events", "recovery.consent", "recovery.folder",
     }
 
     def handle(self, method, params):

@@ -17,13 +17,18 @@ export { CheckFailure, CheckSkipped, CheckUnsupported } from '../server/check.js
 
 /** Profiles a client can claim (spec/18-driver-protocol.md, "Profiles"). */
 export type ClientProfile =
-  'client-identity' | 'client-core' | 'client-sharing' | 'client-filedrop';
+  | 'client-identity'
+  | 'client-core'
+  | 'client-sharing'
+  | 'client-filedrop'
+  | 'client-recovery-key';
 
 export const CLIENT_PROFILES: readonly ClientProfile[] = [
   'client-identity',
   'client-core',
   'client-sharing',
   'client-filedrop',
+  'client-recovery-key',
 ];
 
 /** Who plays an actor in one run of a check. */

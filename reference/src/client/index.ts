@@ -43,4 +43,5 @@ export {
   RECOVERY_GATE_FORMAT,
   MAX_RECOVERY_WARNINGS,
   type RecoveryGateOptions,
+  type RecoveryFolderState,
 } from './recovery-gate.js';

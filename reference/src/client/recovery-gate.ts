@@ -14,11 +14,10 @@ import { SealfoldError } from '../errors/index.js';
 import type { ClientContext } from '../http/ocs.js';
 import type { FolderMember } from '../folders/index.js';
 import type { StateStore } from '../state/index.js';
-import {
-  checkFolderRecovery,
-  fetchRecoveryStatement,
-  offersRecoveryKey,
-} from '../recovery-key/client.js';
+import * as api from '../http/e2ee-api.js';
+import { parseJson } from '../_internal/json.js';
+import { verifyMetadataSignature } from '../signature/index.js';
+import { fetchRecoveryStatement, offersRecoveryKey } from '../recovery-key/client.js';
 import {
   RecoveryKeyGuard,
   type RecoveryGuardSnapshot,
@@ -27,7 +26,11 @@ import {
   type RecoveryWrapSource,
 } from '../recovery-key/guard.js';
 import type { RecoveryTrustAnchor } from '../recovery-key/policy.js';
-import type { RecoveryWrapTarget } from '../recovery-key/wrap.js';
+import {
+  readRecoveryWrap,
+  type RecoveryWrap,
+  type RecoveryWrapTarget,
+} from '../recovery-key/wrap.js';
 
 /** The `format` of the stored value. */
 export const RECOVERY_GATE_FORMAT = 'sealfold-recovery-gate/1';
@@ -40,6 +43,18 @@ interface StoredGate {
   readonly pin: RecoveryGuardSnapshot['pin'];
   readonly consents: RecoveryGuardSnapshot['consents'];
   readonly warnings: readonly RecoveryKeyEvent[];
+}
+
+/** What {@link PersistentRecoveryGate.folderState} finds in a folder's verified root document. */
+export interface RecoveryFolderState {
+  /** The user consented for this folder to the pinned key and policy. */
+  readonly consented: boolean;
+  /** The document carries a wrap for the pinned key and policy. */
+  readonly wrapped: boolean;
+  /** The wrap the document carries, whoever it is for. */
+  readonly wrap?: RecoveryWrap;
+  /** `recovery-wrap-missing` for a consented folder without the pinned wrap. */
+  readonly event?: RecoveryKeyEvent;
 }
 
 /** Options of {@link PersistentRecoveryGate.load}. */
@@ -196,20 +211,40 @@ export class PersistentRecoveryGate implements RecoveryWrapSource {
   }
 
   /**
-   * Checks the verified root document of a consented folder for its wrap (E2EE-RKEY-032) and
-   * keeps a missing wrap among the warnings.
+   * Fetches and verifies the root document of `rootId` against the folder's verified `members`,
+   * reports whether it carries the pinned wrap, and keeps a missing wrap of a consented folder
+   * among the warnings (E2EE-RKEY-032).
    */
-  async checkFolder(
+  async folderState(
     ctx: ClientContext,
     rootId: string,
     members: readonly FolderMember[],
-  ): Promise<RecoveryKeyEvent | undefined> {
-    const event = await checkFolderRecovery(ctx, this.#guard, rootId, members);
+  ): Promise<RecoveryFolderState> {
+    const { document, signature } = await api.getMetadata(ctx, rootId);
+    // Only a document a member signed says anything about the wrap: the server cannot strip or
+    // add the member of a signed document without breaking its signature.
+    await verifyMetadataSignature({ outer: document, signature, members });
+    const outer = parseJson(document);
+    if (outer === null || typeof outer !== 'object' || Array.isArray(outer))
+      throw new SealfoldError('METADATA_MALFORMED', 'the metadata document is not a JSON object');
+    const record = outer as Record<string, unknown>;
+    const wrap = readRecoveryWrap(record);
+    const pin = this.#guard.pin;
+    const event = this.#guard.checkFolder(rootId, record);
     if (event !== undefined) {
       const warnings = this.#withWarning(event);
       if (warnings !== this.#warnings) await this.#commit(this.#copy(), warnings);
     }
-    return event;
+    return {
+      consented: this.#guard.consented(rootId),
+      wrapped:
+        wrap !== undefined &&
+        pin !== undefined &&
+        wrap.recoveryKeySha256 === pin.recoveryKeySha256 &&
+        wrap.policySha256 === pin.policySha256,
+      ...(wrap ? { wrap } : {}),
+      ...(event ? { event } : {}),
+    };
   }
 
   /** True when the user consented for `rootId` to the pinned key and policy. */

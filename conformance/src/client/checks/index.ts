@@ -9,6 +9,7 @@ import { CORE_CHECKS } from './core.js';
 import { FILEDROP_CHECKS } from './filedrop.js';
 import { IDENTITY_CHECKS } from './identity.js';
 import { PROPERTY_CHECKS } from './property.js';
+import { RECOVERY_KEY_CHECKS } from './recovery-key.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { ADVERSARIAL_CHECKS } from '../adversarial/checks.js';
 
@@ -18,6 +19,7 @@ export const CLIENT_CHECKS: readonly ClientCheck[] = [
   ...SHARING_CHECKS,
   ...FILEDROP_CHECKS,
   ...PROPERTY_CHECKS,
+  ...RECOVERY_KEY_CHECKS,
   // Adversarial checks (conformance/src/client/adversarial/**) are registered below this line.
   ...ADVERSARIAL_CHECKS,
 ];
