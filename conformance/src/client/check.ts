@@ -17,11 +17,7 @@ export { CheckFailure, CheckSkipped, CheckUnsupported } from '../server/check.js
 
 /** Profiles a client can claim (spec/18-driver-protocol.md, "Profiles"). */
 export type ClientProfile =
-  | 'client-identity'
-  | 'client-core'
-  | 'client-sharing'
-  | 'client-filedrop'
-  | 'client-recovery-key';
+  'client-identity' | 'client-core' | 'client-sharing' | 'client-filedrop' | 'client-recovery-key';
 
 export const CLIENT_PROFILES: readonly ClientProfile[] = [
   'client-identity',
