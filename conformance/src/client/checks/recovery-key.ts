@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { sha256Hex } from '../../../../reference/src/bytes/index.js';
 import { e2ee, webdav } from '../../../../reference/src/http/index.js';
 import {
@@ -35,12 +36,18 @@ export interface RecoveryAdmin {
   readonly recoveryPkcs8: Uint8Array;
 }
 
-export function recoveryAdmin(): RecoveryAdmin {
+const generateRsa = promisify(generateKeyPair);
+
+/**
+ * Makes the keys off the event loop: the embedded mock server shares this process, and a
+ * seconds-long synchronous RSA key generation would stall its answers to the drivers.
+ */
+export async function recoveryAdmin(): Promise<RecoveryAdmin> {
   const signing = generateKeyPairSync('ed25519').privateKey;
   const signerSpki = new Uint8Array(
     createPublicKey(signing).export({ format: 'der', type: 'spki' }),
   );
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const rsa = await generateRsa('rsa', { modulusLength: 3072 });
   const recoverySpki = new Uint8Array(rsa.publicKey.export({ format: 'der', type: 'spki' }));
   return {
     signing,
@@ -207,7 +214,7 @@ export const consentBeforeWrap: ClientCheck = {
   actors: ['alice'],
   vendorRoles: ['alice'],
   async run(ctx) {
-    const admin = recoveryAdmin();
+    const admin = await recoveryAdmin();
     const { alice, folder } = await anchoredAlice(ctx, admin, 'rkey-consent');
     const other = ctx.folder('rkey-other');
     await alice.call('folder.create', { path: other });
@@ -257,8 +264,8 @@ export const swappedKeyRefused: ClientCheck = {
   actors: ['alice'],
   vendorRoles: ['alice'],
   async run(ctx) {
-    const admin = recoveryAdmin();
-    const server = recoveryAdmin();
+    const admin = await recoveryAdmin();
+    const server = await recoveryAdmin();
     const { alice, folder } = await anchoredAlice(ctx, admin, 'rkey-swap');
     await withStatementCleanup(ctx, async () => {
       await consented(ctx, alice, folder, admin);
@@ -296,8 +303,8 @@ export const unanchoredKeyRefused: ClientCheck = {
   actors: ['alice'],
   vendorRoles: ['alice'],
   async run(ctx) {
-    const admin = recoveryAdmin();
-    const server = recoveryAdmin();
+    const admin = await recoveryAdmin();
+    const server = await recoveryAdmin();
     const { alice, folder } = await anchoredAlice(ctx, admin, 'rkey-silent');
     await withStatementCleanup(ctx, async () => {
       await enable(ctx, statementOf(server));
@@ -327,7 +334,7 @@ export const droppedWrapReported: ClientCheck = {
   actors: ['alice', 'bob'],
   vendorRoles: ['alice'],
   async run(ctx) {
-    const admin = recoveryAdmin();
+    const admin = await recoveryAdmin();
     const { alice, folder } = await anchoredAlice(ctx, admin, 'rkey-dropped');
     const bob = await ctx.enrolled('bob');
     await withStatementCleanup(ctx, async () => {
