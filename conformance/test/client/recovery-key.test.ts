@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../src/runner/suite-info.js';
 import { certifyClient } from '../../src/client/run.js';
 import { CLIENT_CHECKS } from '../../src/client/checks/index.js';
 import { RECOVERY_KEY_CHECKS } from '../../src/client/checks/recovery-key.js';
+import { unsignedStatementRefused } from '../../src/client/adversarial/recovery-key.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'sealfold.js');
 
@@ -33,7 +34,7 @@ describe('client-recovery-key, reference driver as the vendor', { timeout: 300_0
         driver: `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} driver reference`,
         checks: CLIENT_CHECKS,
         claims: ['client-recovery-key'],
-        only: ['recovery-key/'],
+        only: ['recovery-key/', 'adversarial/recovery-statement-unsigned'],
         outDir: null,
         seed: 5,
       });
@@ -41,7 +42,7 @@ describe('client-recovery-key, reference driver as the vendor', { timeout: 300_0
       const notPass = r.report!.results.filter((x) => x.status !== 'PASS');
       expect(notPass.map((x) => `${x.testId}: ${x.message ?? x.reason}`)).toEqual([]);
       expect(r.report!.results.map((x) => x.testId)).toEqual(
-        RECOVERY_KEY_CHECKS.map((c) => `${c.id}-as-alice`),
+        [...RECOVERY_KEY_CHECKS, unsignedStatementRefused].map((c) => `${c.id}-as-alice`),
       );
       expect(r.report!.verdicts.find((v) => v.profile === 'client-recovery-key')?.status).toBe(
         'CERTIFIABLE',

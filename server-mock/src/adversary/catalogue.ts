@@ -22,7 +22,8 @@ export type AttackRoute =
   | 'public-key-get'
   | 'meta-data-get'
   | 'dav-file-get'
-  | 'dav-propfind';
+  | 'dav-propfind'
+  | 'recovery-key-get';
 
 export interface AttackInfo {
   readonly route: AttackRoute;
@@ -308,6 +309,17 @@ export const ATTACKS = {
     expect: ['NOT_FOUND'],
     when: 'opening a folder (the client deletes nothing locally)',
     description: 'PROPFIND of the scoped folder answers 404 as if the server had deleted it',
+  },
+  'recovery-statement-unsigned': {
+    route: 'recovery-key-get',
+    invariants: ['K5'],
+    requirements: ['E2EE-RKEY-010', 'E2EE-RKEY-024'],
+    expect: ['RECOVERY_POLICY_INVALID'],
+    when:
+      'a recovery-aware client looking at the served statement (spec/20 §4): nothing is pinned, ' +
+      'consented or wrapped',
+    description:
+      'the recovery-key statement is served with its signature replaced by 64 zero bytes: shaped as signed, signed by nobody (a statement the mock refuses to store)',
   },
 } as const satisfies Record<string, AttackInfo>;
 
