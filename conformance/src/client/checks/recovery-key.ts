@@ -292,6 +292,52 @@ export const swappedKeyRefused: ClientCheck = {
   },
 };
 
+export const rolledBackPolicyRefused: ClientCheck = {
+  id: 'recovery-key/rolled-back-policy-refused',
+  title:
+    'recovery key: after a rotation, the older genuine policy served again is refused with RECOVERY_KEY_CHANGED; the retired key gets no consent and no wrap',
+  requirements: ['E2EE-RKEY-021', 'E2EE-RKEY-060', 'E2EE-RKEY-023'],
+  level: 'MUST',
+  importance: 'critical',
+  profile: PROFILE,
+  actors: ['alice'],
+  vendorRoles: ['alice'],
+  async run(ctx) {
+    const admin = await recoveryAdmin();
+    const rotated = await recoveryAdmin();
+    const { alice, folder } = await anchoredAlice(ctx, admin, 'rkey-rollback');
+    await withStatementCleanup(ctx, async () => {
+      const first = statementOf(admin);
+      await consented(ctx, alice, folder, admin);
+      // The administrator rotates: a new key under serial 2, signed by the same signer.
+      await enable(ctx, statementOf(rotated, { serial: 2 }, admin.signing));
+      const changed = expectEvent(
+        (await alice.call('recovery.events', {})).events,
+        'recovery-key-changed',
+      );
+      if (changed.recoveryKeySha256 !== rotated.recoveryKeySha256)
+        throw new CheckFailure('the change does not show the new recovery key', {
+          expected: rotated.recoveryKeySha256,
+          actual: changed.recoveryKeySha256 ?? null,
+        });
+      // The server serves the first, genuinely signed policy again (a rollback).
+      await enable(ctx, first);
+      expectEvent(
+        (await alice.call('recovery.events', {})).events,
+        'recovery-key-rejected',
+        'RECOVERY_KEY_CHANGED',
+      );
+      await ctx.expectRejection(
+        alice.call('recovery.consent', { folder, recoveryKeySha256: admin.recoveryKeySha256 }),
+        ['RECOVERY_POLICY_INVALID', 'RECOVERY_KEY_CHANGED'],
+        'consent to the rolled-back key',
+      );
+      await alice.upload(folder, 'after-rollback.txt', contentFor(ctx.seed, 'after-rollback'));
+      await expectNoWrap(ctx, alice, folder, 'while the served policy is a rollback');
+    });
+  },
+};
+
 export const unanchoredKeyRefused: ClientCheck = {
   id: 'recovery-key/unanchored-key-refused',
   title:
@@ -370,6 +416,7 @@ export const droppedWrapReported: ClientCheck = {
 export const RECOVERY_KEY_CHECKS: readonly ClientCheck[] = [
   consentBeforeWrap,
   swappedKeyRefused,
+  rolledBackPolicyRefused,
   unanchoredKeyRefused,
   droppedWrapReported,
 ];
