@@ -93,7 +93,8 @@ every actor the vendor does not, and each scenario runs once per role the vendor
   --driver COMMAND     the driver command line, run through the shell in the current folder
                        (e.g. "npx sealfold driver reference"); it must hold no secret
   --claims LIST        narrow the profiles the driver's hello declares (client-identity,
-                       client-core, client-sharing, client-filedrop, client-log),
+                       client-core, client-sharing, client-filedrop, client-log,
+                       client-recovery-key),
                        comma-separated
   --only PREFIX        run only tests whose id starts with PREFIX (repeatable)
   --strict             count SHOULD violations as FAIL

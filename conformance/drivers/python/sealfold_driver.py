@@ -291,6 +291,7 @@ class Driver:
         "share.add", "share.remove", "filedrop.put", "sync.refresh", "state.fingerprint",
         # The transparency-log methods (spec/18 section 4.1): this driver verifies no log.
         "log.configure", "log.status",
+        "recovery.configure", "recovery.events", "recovery.consent", "recovery.folder",
     }
 
     def handle(self, method, params):

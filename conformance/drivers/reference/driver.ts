@@ -23,9 +23,15 @@ import {
   shareFolder,
   unshareFolder,
   uploadFile,
+  PersistentRecoveryGate,
+  serverIdOf,
   type Device,
   type FolderHandle,
 } from '../../../reference/src/client/index.js';
+import type {
+  RecoveryKeyEvent,
+  RecoveryTrustAnchor,
+} from '../../../reference/src/recovery-key/index.js';
 import {
   certificateFingerprint,
   spkiFingerprint,
@@ -41,7 +47,14 @@ export const REFERENCE_HELLO = {
   name: 'sealfold-reference',
   vendor: 'Sealfold',
   driverApi: '1',
-  profiles: ['client-identity', 'client-core', 'client-sharing', 'client-filedrop', 'client-log'],
+  profiles: [
+    'client-identity',
+    'client-core',
+    'client-sharing',
+    'client-filedrop',
+    'client-log',
+    'client-recovery-key',
+  ],
   // The harness needs the mnemonic to recover the reference's enrolment on a vendor device.
   features: ['expose-secrets'],
 };
@@ -134,6 +147,17 @@ function rejection(e: unknown): unknown {
   return e;
 }
 
+/** A gate event as the protocol reports it: the folder's path instead of its server id. */
+function eventOf(e: RecoveryKeyEvent, folders: ReadonlyMap<string, string>) {
+  const { rootId, scopeUsers, ...rest } = e;
+  const folder = rootId === undefined ? undefined : folders.get(rootId);
+  return {
+    ...rest,
+    ...(scopeUsers ? { scopeUsers: [...scopeUsers] } : {}),
+    ...(folder !== undefined ? { folder } : {}),
+  };
+}
+
 /** A fresh reference driver: one device of one user. */
 export function createReferenceDriver(): DriverHandler {
   let session: Session | undefined;
@@ -146,6 +170,11 @@ export function createReferenceDriver(): DriverHandler {
   /** The transparency log verification, once `log.configure` turned it on. */
   let log: DeviceLog | undefined;
   const withLog = () => (log ? { witness: log.witness } : {});
+  /** The recovery-key trust anchor (recovery.configure) and the gate built on it. */
+  let anchor: RecoveryTrustAnchor | undefined;
+  let gate: PersistentRecoveryGate | undefined;
+  /** Server folder id → top-folder path, to name folders in recovery events. */
+  const folderPaths = new Map<string, string>();
 
   const configured = (): Session => {
     if (!session) throw new RpcError(RPC_CODES.precondition, 'session.configure first');
@@ -178,12 +207,38 @@ export function createReferenceDriver(): DriverHandler {
     }
     return content;
   };
+  /** Builds the gate once both the device and the anchor exist (spec/20 §4). */
+  const attachGate = async () => {
+    if (!device || !anchor) return;
+    gate = await PersistentRecoveryGate.load({
+      state,
+      userId: device.userId,
+      serverId: serverIdOf(device.ctx.account),
+      anchor,
+    });
+    device = { ...device, recovery: gate };
+  };
+  const recoveryGate = (): PersistentRecoveryGate => {
+    enrolled();
+    if (!gate) throw new RpcError(RPC_CODES.precondition, 'recovery.configure first');
+    return gate;
+  };
   const open = async (folder: string): Promise<FolderHandle> => {
+    // E2EE-RKEY-020 (MUST, client): a recovery-aware device looks at the served statement before
+    // it reads (and may then write) a folder, so a swap stops wrapping at once (E2EE-RKEY-803, E2EE-RKEY-804).
+    if (gate) await gate.sync(enrolled().ctx);
     const h = await openTopFolder(enrolled(), folder);
     views.set(folder, h);
+    folderPaths.set(h.state.rootId, folder);
+    // E2EE-RKEY-032 (MUST, client): a consented folder is checked for its wrap on every read.
+    if (gate?.consented(h.state.rootId))
+      await gate.folderState(enrolled().ctx, h.state.rootId, h.state.members);
     return h;
   };
-  const keep = (folder: string, h: FolderHandle) => views.set(folder, h);
+  const keep = (folder: string, h: FolderHandle) => {
+    views.set(folder, h);
+    folderPaths.set(h.state.rootId, folder);
+  };
 
   const methods: Record<string, (p: Record<string, unknown>) => Promise<unknown>> = {
     'driver.hello': async () => ({ ...REFERENCE_HELLO, version: '1' }),
@@ -208,6 +263,7 @@ export function createReferenceDriver(): DriverHandler {
       if (device) throw new RpcError(RPC_CODES.precondition, 'already enrolled');
       const r = await enrol({ account: account(), pins, state, ...withLog() });
       device = r.device;
+      await attachGate();
       return {
         certFingerprintSha256: certificateFingerprint(r.device.certificate),
         mnemonic: r.mnemonic,
@@ -226,6 +282,7 @@ export function createReferenceDriver(): DriverHandler {
         mnemonic: words as string[],
         ...withLog(),
       });
+      await attachGate();
       return { certFingerprintSha256: certificateFingerprint(device.certificate) };
     },
     'identity.status': async () => ({
@@ -354,6 +411,46 @@ export function createReferenceDriver(): DriverHandler {
     'log.status': async () => {
       if (log === undefined) throw new RpcError(RPC_CODES.precondition, 'log.configure first');
       return log.status();
+    },
+    'recovery.configure': async (p) => {
+      const a = obj(p.anchor);
+      const hex = (name: string) => {
+        const v = a[name];
+        if (v === undefined) return {};
+        if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))
+          throw new RpcError(RPC_CODES.invalidParams, `anchor.${name} must be 64 hex digits`);
+        return { [name]: v };
+      };
+      const next = { ...hex('signerKeySha256'), ...hex('recoveryKeySha256') };
+      if (Object.keys(next).length === 0)
+        throw new RpcError(RPC_CODES.invalidParams, 'the anchor names no fingerprint');
+      configured();
+      anchor = next;
+      await attachGate();
+      return {};
+    },
+    'recovery.events': async () => {
+      const g = recoveryGate();
+      await g.sync(enrolled().ctx);
+      return { events: g.warnings().map((e) => eventOf(e, folderPaths)) };
+    },
+    'recovery.consent': async (p) => {
+      const g = recoveryGate();
+      const h = await open(str(p, 'folder'));
+      // E2EE-RKEY-024 (MUST, client): the gate refuses a consent to anything but the pinned key.
+      await g.consent(h.state.rootId, str(p, 'recoveryKeySha256'));
+      return {};
+    },
+    'recovery.folder': async (p) => {
+      const g = recoveryGate();
+      const h = await open(str(p, 'folder'));
+      const f = await g.folderState(enrolled().ctx, h.state.rootId, h.state.members);
+      return {
+        consented: f.consented,
+        wrapped: f.wrapped,
+        missing: f.event?.kind === 'recovery-wrap-missing',
+        recoveryKeySha256: f.wrap?.recoveryKeySha256 ?? null,
+      };
     },
     'driver.shutdown': async () => ({}),
   };

@@ -19,7 +19,12 @@ export { CheckFailure, CheckSkipped, CheckUnsupported } from '../server/check.js
 
 /** Profiles a client can claim (spec/18-driver-protocol.md, "Profiles"). */
 export type ClientProfile =
-  'client-identity' | 'client-core' | 'client-sharing' | 'client-filedrop' | 'client-log';
+  | 'client-identity'
+  | 'client-core'
+  | 'client-sharing'
+  | 'client-filedrop'
+  | 'client-log'
+  | 'client-recovery-key';
 
 export const CLIENT_PROFILES: readonly ClientProfile[] = [
   'client-identity',
@@ -27,6 +32,7 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
   'client-sharing',
   'client-filedrop',
   'client-log',
+  'client-recovery-key',
 ];
 
 /** Who plays an actor in one run of a check. */

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { RECOVERY_DRIVER_METHODS, type RecoveryDriverMethods } from './protocol-recovery.js';
+export * from './protocol-recovery.js';
 
 /** The protocol version this harness speaks (`driver.hello` `driverApi`). */
 export const DRIVER_API = '1';
@@ -173,7 +175,7 @@ export interface LogStatusResult {
 }
 
 /** Params and result of every method. */
-export interface DriverMethods {
+export interface DriverMethods extends RecoveryDriverMethods {
   'driver.hello': { params: HelloParams; result: HelloResult };
   'session.configure': { params: ConfigureParams; result: Record<string, never> };
   'identity.enroll': { params: Record<string, never>; result: EnrollResult };
@@ -217,6 +219,7 @@ export const DRIVER_METHODS: readonly DriverMethod[] = [
   'log.configure',
   'log.status',
   'driver.shutdown',
+  ...RECOVERY_DRIVER_METHODS,
 ];
 
 /** `error.data` of a PROTOCOL_REJECTED error. */

@@ -45,3 +45,10 @@ export {
   pinnedLogWitness,
   stateLogTrustStore,
 } from './log-pin.js';
+export {
+  PersistentRecoveryGate,
+  RECOVERY_GATE_FORMAT,
+  MAX_RECOVERY_WARNINGS,
+  type RecoveryGateOptions,
+  type RecoveryFolderState,
+} from './recovery-gate.js';

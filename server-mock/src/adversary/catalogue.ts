@@ -23,7 +23,8 @@ export type AttackRoute =
   | 'meta-data-get'
   | 'dav-file-get'
   | 'dav-propfind'
-  | 'log-checkpoint';
+  | 'log-checkpoint'
+  | 'recovery-key-get';
 
 export interface AttackInfo {
   readonly route: AttackRoute;
@@ -331,6 +332,17 @@ export const ATTACKS = {
       'checkpoint carries no cosignature, which a quorum refuses first with LOG_SIGNATURE_INVALID)',
     description:
       'a checkpoint of the same size with another root, signed with the log key, is served',
+  },
+  'recovery-statement-unsigned': {
+    route: 'recovery-key-get',
+    invariants: ['K5'],
+    requirements: ['E2EE-RKEY-010', 'E2EE-RKEY-024'],
+    expect: ['RECOVERY_POLICY_INVALID'],
+    when:
+      'a recovery-aware client looking at the served statement (spec/20 §4): nothing is pinned, ' +
+      'consented or wrapped',
+    description:
+      'the recovery-key statement is served with its signature replaced by 64 zero bytes: shaped as signed, signed by nobody (a statement the mock refuses to store)',
   },
 } as const satisfies Record<string, AttackInfo>;
 

@@ -61,6 +61,7 @@ function classify(req: Request): Classified | null {
   if (api) {
     const rest = api[1]!;
     if (req.method === 'GET' && rest === 'server-key') return { route: 'server-key' };
+    if (req.method === 'GET' && rest === 'recovery-key') return { route: 'recovery-key-get' };
     if (rest === 'public-key' && req.method === 'POST') return { route: 'public-key-post' };
     if (rest === 'public-key' && req.method === 'GET') return { route: 'public-key-get' };
     const m = /^meta-data\/(\d+)$/.exec(rest);
@@ -436,6 +437,18 @@ export function adversaryLayer(deps: AdversaryDeps) {
       }
       case 'log-checkpoint':
         return text === null || uid === null ? null : rewriteCheckpoint(a, uid, text);
+      case 'recovery-key-get': {
+        const data = ocs?.ocs.data as { statement?: unknown } | undefined;
+        if (!ocs || typeof data?.statement !== 'string') return null;
+        const statement = JSON.parse(data.statement) as Record<string, unknown>;
+        // Shaped like an Ed25519 signature, so only verifying it tells that nobody signed.
+        statement.signature = toBase64(new Uint8Array(64));
+        data.statement = JSON.stringify(statement);
+        return {
+          body: JSON.stringify(ocs),
+          detail: 'recovery-key statement signature replaced by 64 zero bytes',
+        };
+      }
       case 'dav-propfind':
         return {
           body: '<?xml version="1.0"?><d:error xmlns:d="DAV:"/>',

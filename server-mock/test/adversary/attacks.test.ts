@@ -15,6 +15,7 @@ import {
   shareFolder,
   unshareFolder,
   uploadFile,
+  PersistentRecoveryGate,
   type Device,
   type FolderHandle,
 } from '../../../reference/src/client/index.js';
@@ -24,7 +25,10 @@ import {
   webdav,
   type HttpTransport,
 } from '../../../reference/src/http/index.js';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { MemoryPinStore } from '../../../reference/src/certs/index.js';
+import { sha256Hex } from '../../../reference/src/bytes/index.js';
+import { signStatement } from '../../../reference/src/recovery-key/index.js';
 import { MemoryStateStore } from '../../../reference/src/state/index.js';
 import { ATTACKS, ATTACK_NAMES, type AttackInstall } from '../../src/adversary/index.js';
 import { describeConfig, parseConfig } from '../../src/config.js';
@@ -423,6 +427,53 @@ describe('filedrop attacks (K4, E2EE-SHARE-809)', () => {
     expect(
       sent.slice(from).filter((r) => r.startsWith('PUT') || r.startsWith('POST /ocs')),
     ).toEqual([]);
+  });
+});
+
+describe('recovery-key attacks (K5)', () => {
+  it('E2EE-RKEY-010 E2EE-RKEY-101: recovery-statement-unsigned: the gate rejects it with RECOVERY_POLICY_INVALID, refuses consent and stores nothing', async () => {
+    const signing = generateKeyPairSync('ed25519').privateKey;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    const spki = new Uint8Array(rsa.publicKey.export({ format: 'der', type: 'spki' }));
+    const statement = signStatement(
+      {
+        issuer: 'test',
+        notBefore: '2026-01-01T00:00:00Z',
+        purpose: 'test',
+        recoveryKey: spki,
+        recoveryKeySha256: sha256Hex(spki),
+        scopeUsers: ['*'],
+        serial: 1,
+        status: 'active',
+      },
+      signing,
+    );
+    const signerSpki = createPublicKey(signing).export({ format: 'der', type: 'spki' });
+    expect((await adv.manage('PUT', '/recovery-key', { statement })).status).toBe(200);
+    try {
+      const state = new MemoryStateStore();
+      const gate = await PersistentRecoveryGate.load({
+        state,
+        userId: 'alice',
+        serverId: adv.url,
+        anchor: { signerKeySha256: sha256Hex(new Uint8Array(signerSpki)) },
+      });
+      const ctx = device('alice').ctx;
+      await refused(
+        { attack: covers('recovery-statement-unsigned'), scope: { user: 'alice' } },
+        'RECOVERY_POLICY_INVALID',
+        async () => {
+          const event = await gate.sync(ctx);
+          expect(event).toMatchObject({ kind: 'recovery-key-rejected' });
+          return gate.consent('1', sha256Hex(spki));
+        },
+      );
+      expect(await state.keys()).toEqual([]);
+      // The honest statement, served again, is offered.
+      expect(await gate.sync(ctx)).toMatchObject({ kind: 'recovery-key-offered' });
+    } finally {
+      await adv.manage('DELETE', '/recovery-key');
+    }
   });
 });
 

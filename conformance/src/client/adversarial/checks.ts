@@ -14,6 +14,7 @@ import type { Actor } from '../check.js';
 import { CheckFailure } from '../check.js';
 import { expectNoPrivateKeyStored, mount } from './attack.js';
 import { memberDevice, repeated, storedNonce, viewOf } from './observe.js';
+import { unsignedStatementRefused } from './recovery-key.js';
 
 /** Requirements of a check on `attack`: the catalogue's, then the suite's own. */
 const cites = (attack: AttackName) => [...ATTACKS[attack].requirements, 'E2EE-CONF-455'];
@@ -645,4 +646,5 @@ export const ADVERSARIAL_CHECKS: readonly ClientCheck[] = [
   removalRotates,
   freshKeysAndNonces,
   objectIdsRandom,
+  unsignedStatementRefused,
 ];

@@ -10,6 +10,7 @@ import { FILEDROP_CHECKS } from './filedrop.js';
 import { IDENTITY_CHECKS } from './identity.js';
 import { LOG_CHECKS } from './log.js';
 import { PROPERTY_CHECKS } from './property.js';
+import { RECOVERY_KEY_CHECKS } from './recovery-key.js';
 import { SHARING_CHECKS } from './sharing.js';
 import { ADVERSARIAL_CHECKS } from '../adversarial/checks.js';
 
@@ -20,6 +21,7 @@ export const CLIENT_CHECKS: readonly ClientCheck[] = [
   ...FILEDROP_CHECKS,
   ...PROPERTY_CHECKS,
   ...LOG_CHECKS,
+  ...RECOVERY_KEY_CHECKS,
   // Adversarial checks (conformance/src/client/adversarial/**) are registered below this line.
   ...ADVERSARIAL_CHECKS,
 ];
