@@ -58,7 +58,7 @@ interface Consent {
   readonly policySha256: string;
 }
 
-/** The part of the gate the folder writer uses (a hook in `folders/_commit.ts`). */
+/** The part of the gate the folder writer uses (a hook in `_internal/folder-commit.ts`). */
 export interface RecoveryWrapSource {
   targetFor(rootId: string): RecoveryWrapTarget | undefined;
 }
