@@ -57,7 +57,9 @@ export interface DeviceOptions {
   /**
    * A verifiable log that sees every folder head read or written (E2EE-META-076); none by
    * default. `pinnedLogWitness(device.ctx, device.state, device.log)` is the transparency log
-   * pinned at enrolment (spec/21).
+   * pinned at enrolment (spec/21). It is not the default because a filedrop merge is logged with
+   * the dropper as `signer` (E2EE-LOG-003) while a read requires the document's signer
+   * (E2EE-LOG-062): after a drop, every read of the folder would be refused (spec/21 §7 note).
    */
   readonly witness?: ForkWitness;
 }

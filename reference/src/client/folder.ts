@@ -24,6 +24,7 @@ import {
   acceptFolder,
   createFolder,
   type FetchedDocument,
+  type ForkWitness,
   type TrustState,
   type FolderChange,
   type FolderContext,
@@ -187,6 +188,7 @@ function marksOf(
 async function acceptMarks(
   device: Device,
   marks: Record<string, FolderHighWater>,
+  locations: Readonly<Record<string, FolderLocation>>,
   written: readonly MetadataUpload[] = [],
 ): Promise<boolean> {
   const documents: Record<string, string> = {};
@@ -202,7 +204,7 @@ async function acceptMarks(
   for (const [key, mark] of accepted) await store.set(highWaterKey(key), mark);
   // E2EE-META-076 (MUST, client): the witness also sees every head this client wrote.
   if (device.witness !== undefined) {
-    await device.witness.witness(
+    await witnessByFileId(device.witness, locations).witness(
       accepted.map(([folderId, mark]) => ({
         folderId,
         mark,
@@ -216,13 +218,39 @@ async function acceptMarks(
   return firstSight;
 }
 
+/**
+ * The device's fork witness with every head named by its folder's server file id. The tree keys a
+ * sub-folder by its encrypted name, but a transparency log names a folder by the file id the
+ * server stored its document under (spec/21 §2): a log witness looking a sub-folder up by name
+ * finds nothing and refuses every honest write and read of it (E2EE-LOG-150).
+ */
+function witnessByFileId(
+  witness: ForkWitness,
+  locations: Readonly<Record<string, FolderLocation>>,
+): ForkWitness {
+  return {
+    witness: (heads, origin, firstSeenKeys) =>
+      witness.witness(
+        heads.map((h) => {
+          const loc = Object.hasOwn(locations, h.folderId) ? locations[h.folderId] : undefined;
+          if (loc === undefined)
+            throw new SealfoldError('NOT_FOUND', 'a folder of the tree has no server location');
+          // E2EE-LOG-150 (MUST, client): the log is consulted under the folder's file id.
+          return { ...h, folderId: loc.fileId };
+        }),
+        origin,
+        firstSeenKeys,
+      ),
+  };
+}
+
 /** The device's persistent trust state: pinned server key, pins, high-water marks. */
-function trustOf(device: Device): TrustState {
+function trustOf(device: Device, locations: Readonly<Record<string, FolderLocation>>): TrustState {
   return {
     serverPublicKey: device.serverPublicKey,
     pins: device.pins,
     marks: marksStore(device),
-    ...(device.witness ? { witness: device.witness } : {}),
+    ...(device.witness ? { witness: witnessByFileId(device.witness, locations) } : {}),
   };
 }
 
@@ -247,7 +275,7 @@ async function openFetched(device: Device, rootPath: string, f: Fetched): Promis
       paths,
       ...(previousMembers ? { previousMembers } : {}),
     },
-    trustOf(device),
+    trustOf(device, f.locations),
   );
   await saveMembers(device, f.rootId, state.members);
   const locations: Record<string, FolderLocation> = {};
@@ -389,7 +417,7 @@ export async function transact<T extends FolderChange>(
     });
     const { result, locations, warnings } = out;
     // E2EE-API-311 (MUST, client): the new versions become the high-water marks.
-    await acceptMarks(device, marksOf(result.state, result.metadata), result.metadata);
+    await acceptMarks(device, marksOf(result.state, result.metadata), locations, result.metadata);
     await saveMembers(device, rootId, result.state.members);
     return {
       handle: {
@@ -417,12 +445,13 @@ export async function createTopFolder(device: Device, path: string): Promise<Fol
   await withLock(device, rootId, first.counter, (token) =>
     api.storeMetadata(device.ctx, rootId, token, first.document, first.signature, true),
   );
-  await acceptMarks(device, marksOf(change.state, change.metadata), change.metadata);
+  const locations = { [rootId]: { fileId: rootId, path } };
+  await acceptMarks(device, marksOf(change.state, change.metadata), locations, change.metadata);
   await saveMembers(device, rootId, change.state.members);
   return {
     rootPath: path,
     state: change.state,
-    locations: { [rootId]: { fileId: rootId, path } },
+    locations,
     firstSight: false,
     warnings: [],
   };
