@@ -8,7 +8,7 @@
  */
 import type { StoreView, Tx, AuditRecord } from '../store/index.js';
 import type { LogEntry } from '../../../reference/src/log/index.js';
-import { encodeLogEntry } from '../../../reference/src/log/index.js';
+import { decodeLogEntry, encodeLogEntry } from '../../../reference/src/log/index.js';
 import { fromUtf8, sha256Hex, toBase64, utf8 } from '../../../reference/src/bytes/index.js';
 import { putTlogSettings, tlogSettings } from './state.js';
 
@@ -71,18 +71,50 @@ export type CommittedDocs = ReadonlyMap<string, { doc: string; counter: number }
 
 /** Snapshot of the committed documents of an engine state's `meta` table. */
 export function committedDocs(
-  meta: Record<string, { doc?: string; counter?: number }>,
+  meta: Record<string, { doc?: string; counter?: number; signature?: string }>,
 ): CommittedDocs {
-  const out = new Map<string, { doc: string; counter: number }>();
+  const out = new Map<string, { doc: string; counter: number; signature?: string }>();
   for (const [id, rec] of Object.entries(meta)) {
-    if (rec.doc !== undefined) out.set(id, { doc: rec.doc, counter: rec.counter ?? 0 });
+    if (rec.doc !== undefined)
+      out.set(id, {
+        doc: rec.doc,
+        counter: rec.counter ?? 0,
+        ...(rec.signature !== undefined ? { signature: rec.signature } : {}),
+      });
   }
   return out;
 }
 
 /**
+ * A filedrop merge changes the stored bytes and keeps the member's signature: the document's signer
+ * is still the member who committed that signature, not the dropper whose request merged it.
+ */
+function mergedKeepsSignature(
+  was: { doc: string; signature?: string } | undefined,
+  now: { doc: string; signature?: string },
+): boolean {
+  return was !== undefined && was.signature !== undefined && was.signature === now.signature;
+}
+
+/** The `signer` of the folder's latest `metadata` entry, or null when none is logged. */
+function latestMetadataSigner(view: StoreView, folderId: string): string | null {
+  const rows = view.list('tlog').sort((a, b) => b.index - a.index);
+  for (const row of rows) {
+    let e: LogEntry;
+    try {
+      e = decodeLogEntry(utf8(row.entry));
+    } catch {
+      continue; // an entry the log-entry-extra-field switch broke names no signer
+    }
+    if (e.kind === 'metadata' && e.folderId === folderId) return e.signer;
+  }
+  return null;
+}
+
+/**
  * Appends a metadata entry for every document that became committed or changed between `before`
- * and `after` (E2EE-LOG-003), signed by `committer` (the user whose request committed it).
+ * and `after` (E2EE-LOG-003): `signer` is the user whose request committed it, except for a
+ * filedrop merge, which keeps the signature and so the signer of the folder's previous entry.
  */
 export function logCommittedDocs(
   tx: Tx,
@@ -104,7 +136,9 @@ export function logCommittedDocs(
         folderId,
         counter: now.counter,
         documentHash: sha256Hex(utf8(now.doc)),
-        signer: committer,
+        signer: mergedKeepsSignature(was, now)
+          ? (latestMetadataSigner(tx, folderId) ?? committer)
+          : committer,
       },
       committer,
       time,
