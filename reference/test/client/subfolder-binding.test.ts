@@ -143,7 +143,7 @@ describe('sub-folder documents bound to their folders, over HTTP', () => {
     }
   });
 
-  it('E2EE-META-076: the fork witness of a device sees the heads it reads and the heads it writes', async () => {
+  it('E2EE-META-076 E2EE-LOG-150: the fork witness of a device sees the heads it reads and the heads it writes, by file id', async () => {
     const seen: { origin: string; heads: { folderId: string; counter: number | null }[] }[] = [];
     const witness: ForkWitness = {
       witness: async (heads, origin) =>
@@ -160,6 +160,10 @@ describe('sub-folder documents bound to their folders, over HTTP', () => {
     const written = seen.filter((s) => s.origin === 'written');
     expect(written.at(-1)!.heads).toEqual([{ folderId: rootId, counter: counter + 1 }]);
     const read = seen.filter((s) => s.origin === 'read');
-    expect(read[0]!.heads.map((h) => h.folderId).sort()).toEqual([rootId, s1, s2].sort());
+    // Heads are named by the folders' server file ids, as a transparency log names them
+    // (E2EE-LOG-150), not by the encrypted names the tree keys sub-folders by.
+    const fileIds = [rootId, s1, s2].map((id) => opened.locations[id]!.fileId);
+    expect(fileIds.slice(1)).not.toContain(s1);
+    expect(read[0]!.heads.map((h) => h.folderId).sort()).toEqual(fileIds.sort());
   });
 });
